@@ -1,0 +1,22 @@
+//! wtmap turns a small declarative rule file per customer (`.wtmap`) into the actions that keep
+//! a Winningtemp user directory in sync with an HR system.
+//!
+//! ```text
+//! .wtmap text ──parse──▶ AST ──check──▶ checked program ─┐
+//!                                                         ▼
+//! source (file export or HR API) ──records──▶ evaluate ──▶ desired state ─┐
+//!                                                                         ▼
+//! target (Winningtemp SCIM, or last exported snapshot) ──current state──▶ diff ──▶ plan
+//!                                                                         │
+//!                                          guards ◀───────────────────────┘
+//!                                            │
+//!                                          apply (SCIM calls / wt_*.csv files) ──▶ report
+//! ```
+//!
+//! Every stage is a plain function over data; the outside world (clock, environment, files,
+//! network) is passed in, so every stage is testable offline and `plan` never writes anything.
+
+pub mod model;
+pub mod source;
+pub mod types;
+pub mod value;

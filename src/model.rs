@@ -1,0 +1,405 @@
+//! The Winningtemp directory as data: what a mapping wants (`DesiredState`, built by `eval`),
+//! what Winningtemp holds (`CurrentState`, the `wtmap.state/v1` file format), and the actions
+//! that turn one into the other (built by `diff`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A user attribute value as Winningtemp stores it: dates as `YYYY-MM-DD`, enums by name
+/// (`Male`), booleans as booleans.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AttrValue {
+    /// Text, dates and enum names.
+    Text(String),
+    /// `exclude_from_surveys` and other flags.
+    Bool(bool),
+}
+
+impl std::fmt::Display for AttrValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttrValue::Text(s) => f.write_str(s),
+            AttrValue::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// Plain user attributes keyed by target attribute name (`username`, `email`, `first_name`,
+/// `last_name`, `gender`, `birthday`, `employed_since`, `employed_until`,
+/// `exclude_from_surveys`, `role`). Status, external ID, manager, team and segments are
+/// modelled separately because they are lifecycle or relations, not attributes.
+pub type Attributes = BTreeMap<String, AttrValue>;
+
+/// A user's lifecycle state in Winningtemp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Receives surveys, uses a licence.
+    Active,
+    /// Cannot log in, receives no surveys, uses no licence.
+    Paused,
+}
+
+/// Which statement of the mapping caused something, for `because` in plans.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Because {
+    /// The statement as written, shortened to one line (`gender 1->Male 2->Female _->None`).
+    pub statement: String,
+    /// 1-based line of the statement in the mapping.
+    pub line: usize,
+}
+
+/// A team's membership role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A plain member ("User" membership).
+    Member,
+    /// Manager of the team and its subtree ("Admin" membership).
+    Manager,
+}
+
+/// One user the mapping wants to exist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredUser {
+    /// The stable key.
+    pub external_id: String,
+    /// Plain attributes; always holds `username`, `first_name`, `last_name`.
+    pub attributes: Attributes,
+    /// Active, or paused by a `pause when` / `status` statement.
+    pub status: UserStatus,
+    /// External ID of the team the user is a member of (deepest level of `group path`).
+    pub team: Option<String>,
+    /// External ID of the user's manager, as the mapping gave it.
+    pub manager: Option<String>,
+    /// External IDs of the segments the user belongs to.
+    pub segments: BTreeSet<String>,
+    /// Why each attribute / relation has its value: attribute name (or `status`, `team`,
+    /// `manager`, `segment:<id>`) → statement.
+    pub because: BTreeMap<String, Because>,
+    /// The source record's ID (for reports and `explain`).
+    pub record_id: String,
+}
+
+/// A team the mapping wants, derived from `group path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredTeam {
+    /// Path-derived (or ID-field-derived) stable external ID.
+    pub external_id: String,
+    /// Display name (the level's value).
+    pub name: String,
+    /// Parent team's external ID; `None` for a top-level team.
+    pub parent: Option<String>,
+    /// The statement that built it.
+    pub because: Because,
+}
+
+/// A segment the mapping wants, from a `segment "Category" = expr` statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredSegment {
+    /// Stable external ID derived from category and name.
+    pub external_id: String,
+    /// Display name (the value).
+    pub name: String,
+    /// Category (`Country`, `Job role`).
+    pub category: String,
+    /// The statement that built it.
+    pub because: Because,
+}
+
+/// A record that was deliberately not synced (`skip when`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRecord {
+    /// The record's ID (its external ID if it could be computed, else its position).
+    pub record_id: String,
+    /// External ID, when it could be computed: the diff must not pause this user.
+    pub external_id: Option<String>,
+    /// Username/email when computed: protects users matched by email too.
+    pub username: Option<String>,
+    /// The statement that skipped it.
+    pub because: Because,
+}
+
+/// A record that could not be mapped. Its Winningtemp user, if any, is left exactly as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantinedRecord {
+    /// The record's ID (its external ID if it could be computed, else its position).
+    pub record_id: String,
+    /// External ID, when it could be computed: the diff must not pause this user.
+    pub external_id: Option<String>,
+    /// Username/email when computed: protects users matched by email too.
+    pub username: Option<String>,
+    /// Diagnostic code (`E0401`).
+    pub code: String,
+    /// What went wrong, in words.
+    pub reason: String,
+    /// The statement being evaluated and its line.
+    pub because: Because,
+}
+
+/// A warning about the run that does not stop any record (e.g. a manager outside the export).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RunWarning {
+    /// Diagnostic code (`W0451`).
+    pub code: String,
+    /// Record concerned, if any.
+    pub record_id: Option<String>,
+    /// What it means.
+    pub message: String,
+}
+
+/// A team membership the mapping wants. Built by `eval` after all records are read: every
+/// user is a member of their team; a user's manager becomes manager of that team. Winningtemp
+/// forbids being member and manager of one team, so a team lead who is also a member of the team
+/// they manage keeps the manager role there and becomes a member of the parent team instead
+/// (see docs/language.md, "Managers").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredMembership {
+    /// The user's external ID.
+    pub user: String,
+    /// The team's external ID.
+    pub team: String,
+    /// Member or manager.
+    pub role: Role,
+    /// The statement that caused it (`group path` for members, `manager = …` for managers).
+    pub because: Because,
+}
+
+/// Everything a mapping wants, for every record of one source read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DesiredState {
+    /// Users keyed by external ID.
+    pub users: BTreeMap<String, DesiredUser>,
+    /// Teams keyed by external ID.
+    pub teams: BTreeMap<String, DesiredTeam>,
+    /// Segments keyed by external ID.
+    pub segments: BTreeMap<String, DesiredSegment>,
+    /// Team memberships keyed by (user external ID, team external ID); one role per pair.
+    pub memberships: BTreeMap<(String, String), DesiredMembership>,
+    /// Records skipped on purpose.
+    pub skipped: Vec<SkippedRecord>,
+    /// Records that failed and are left alone.
+    pub quarantined: Vec<QuarantinedRecord>,
+    /// Run-level warnings.
+    pub warnings: Vec<RunWarning>,
+    /// How many records the source delivered (for guards).
+    pub source_records: usize,
+}
+
+/// The `wtmap.state/v1` format tag.
+pub const STATE_FORMAT: &str = "wtmap.state/v1";
+
+/// What Winningtemp holds now: the `wtmap.state/v1` JSON document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentState {
+    /// Always `wtmap.state/v1`.
+    pub format: String,
+    /// Users; `username` is unique and is how memberships refer to a user.
+    #[serde(default)]
+    pub users: Vec<CurrentUser>,
+    /// Teams with their parents.
+    #[serde(default)]
+    pub teams: Vec<CurrentTeam>,
+    /// Segments.
+    #[serde(default)]
+    pub segments: Vec<CurrentSegment>,
+    /// Team memberships with role.
+    #[serde(default)]
+    pub memberships: Vec<CurrentMembership>,
+    /// Segment connections.
+    #[serde(default)]
+    pub segment_connections: Vec<CurrentSegmentConnection>,
+    /// Number of people the source delivered on the last successful run (for
+    /// `guard source >= 90% of last_run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run_source_records: Option<usize>,
+}
+
+/// A user in Winningtemp.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentUser {
+    /// The target's own ID (SCIM `id`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// External ID; `None` for users created by hand (outside `user_removal = only_external_id`).
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Login name, unique.
+    pub username: String,
+    /// Active or paused.
+    pub status: UserStatus,
+    /// Other attributes (email, names, gender, dates, …), same keys as [`Attributes`].
+    #[serde(default)]
+    pub attributes: Attributes,
+}
+
+/// A team in Winningtemp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentTeam {
+    /// The target's own ID, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// External ID (teams created by hand may have none).
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Parent's external ID.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// A segment in Winningtemp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentSegment {
+    /// The target's own ID, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// External ID.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+}
+
+/// A team membership.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentMembership {
+    /// The user's username.
+    pub user: String,
+    /// The team's external ID.
+    pub team: String,
+    /// Member or manager.
+    pub role: Role,
+    /// Created by the integration (wtmap) rather than by hand. Under `membership = never`
+    /// only managed memberships are removed when the feed drops them.
+    #[serde(default)]
+    pub managed: bool,
+}
+
+/// A segment connection.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurrentSegmentConnection {
+    /// The user's username.
+    pub user: String,
+    /// The segment's external ID.
+    pub segment: String,
+    /// Created by the integration rather than by hand (see [`CurrentMembership::managed`]).
+    #[serde(default)]
+    pub managed: bool,
+}
+
+/// Winningtemp's User Removal Rule: which users the integration manages (and may pause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRemoval {
+    /// Only users that carry an external ID (Winningtemp's default).
+    #[default]
+    OnlyExternalId,
+    /// Every user, including those created by hand.
+    All,
+}
+
+/// Winningtemp's User Status Update Rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatusRule {
+    /// The feed decides the status (default).
+    #[default]
+    Overwrite,
+    /// Users paused in Winningtemp stay paused even if the feed says active.
+    KeepInactive,
+}
+
+/// Winningtemp's Membership Update Rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipRule {
+    /// Memberships made by hand are never touched (default).
+    #[default]
+    Never,
+    /// The integration owns every membership and removes those the feed lacks.
+    Overwrite,
+    /// As `overwrite`, but a manager in Winningtemp is never demoted to member by the feed.
+    OverwriteIfRoleIsGreaterOrEqual,
+}
+
+/// Winningtemp's Segment Connection Update Rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentRule {
+    /// Connections made by hand are never touched (default).
+    #[default]
+    Never,
+    /// The integration owns every connection and removes those the feed lacks.
+    Overwrite,
+}
+
+/// The configuration rules of one integration (`rules { … }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Rules {
+    /// User Removal Rule.
+    pub user_removal: UserRemoval,
+    /// User Status Update Rule.
+    pub user_status: UserStatusRule,
+    /// Membership Update Rule.
+    pub membership: MembershipRule,
+    /// Segment Connection Update Rule.
+    pub segment_connection: SegmentRule,
+    /// Whether created users are invited (carried to the target; `off` by default).
+    pub invitations: bool,
+}
+
+/// How a record finds its Winningtemp user (`match by external_id, email`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKey {
+    /// By external ID (always first).
+    ExternalId,
+    /// By email attribute, for users not yet linked.
+    Email,
+    /// By username, for users not yet linked.
+    Username,
+}
+
+/// What a guard limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardSubject {
+    /// Users paused by this run (`guard pauses <= 5%`).
+    Pauses,
+    /// Records the source delivered (`guard source >= 90% of last_run`).
+    Source,
+}
+
+/// A guard's limit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardLimit {
+    /// An absolute number.
+    Count(u64),
+    /// A percentage (of managed users for pauses, of the last run for source).
+    Percent(f64),
+}
+
+/// A safety limit checked before any write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    /// What is limited.
+    pub subject: GuardSubject,
+    /// `<=` / `>=` as written (`true` for an upper bound).
+    pub upper_bound: bool,
+    /// The limit.
+    pub limit: GuardLimit,
+    /// The statement (or `default guard` when none was written).
+    pub because: Because,
+}

@@ -1,0 +1,82 @@
+//! Runtime values of the interpreter.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use std::fmt;
+
+/// A runtime value. `Empty` is the one "no value" of the language: a missing field, an empty
+/// string from a CSV cell and JSON `null` all read as `Empty`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// No value.
+    Empty,
+    /// Text.
+    Text(String),
+    /// Integer.
+    Int(i64),
+    /// Decimal number.
+    Decimal(f64),
+    /// Boolean.
+    Bool(bool),
+    /// Date.
+    Date(NaiveDate),
+    /// Date and time with offset.
+    DateTime(DateTime<FixedOffset>),
+    /// A target enum value, by its canonical name (`Male`).
+    Enum(&'static str),
+    /// A list.
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// True for `Empty`, empty text and empty lists.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Empty => true,
+            Value::Text(s) => s.is_empty(),
+            Value::List(l) => l.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value as text, as a CSV cell or a Winningtemp attribute would show it.
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Empty => Ok(()),
+            Value::Text(s) => f.write_str(s),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Decimal(d) => write!(f, "{d}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::DateTime(dt) => write!(f, "{}", dt.to_rfc3339()),
+            Value::Enum(e) => f.write_str(e),
+            Value::List(items) => {
+                let parts: Vec<String> = items.iter().map(Value::to_string).collect();
+                f.write_str(&parts.join(","))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_text_is_empty() {
+        assert!(Value::Text(String::new()).is_empty());
+        assert!(!Value::Text("a".into()).is_empty());
+        assert!(!Value::Int(0).is_empty());
+    }
+
+    #[test]
+    fn dates_display_iso() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 31).unwrap();
+        assert_eq!(Value::Date(d).to_string(), "2025-01-31");
+    }
+}
