@@ -52,7 +52,10 @@ pub struct SourceFile {
 impl SourceFile {
     /// A source file from a name and its text.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile { name: name.into(), text: text.into() }
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -117,6 +120,9 @@ mod tests {
 
     #[test]
     fn spanned_equality_ignores_span() {
-        assert_eq!(Spanned::new(1, Span::new(0, 1)), Spanned::new(1, Span::new(5, 9)));
+        assert_eq!(
+            Spanned::new(1, Span::new(0, 1)),
+            Spanned::new(1, Span::new(5, 9))
+        );
     }
 }

@@ -28,7 +28,13 @@ impl EnumType {
         match self {
             EnumType::Gender => &["None", "Female", "Male", "NonBinary"],
             EnumType::Status => &["Active", "Paused"],
-            EnumType::Role => &["User", "Admin", "Support", "SystemAdministrator", "HrLeader"],
+            EnumType::Role => &[
+                "User",
+                "Admin",
+                "Support",
+                "SystemAdministrator",
+                "HrLeader",
+            ],
         }
     }
 
@@ -114,7 +120,10 @@ impl Type {
         self.is_error()
             || other.is_error()
             || self.base() == other.base()
-            || matches!((self.base(), other.base()), (Type::Int, Type::Decimal) | (Type::Decimal, Type::Int))
+            || matches!(
+                (self.base(), other.base()),
+                (Type::Int, Type::Decimal) | (Type::Decimal, Type::Int)
+            )
     }
 
     /// The type's name for a `fields` block, if it is one users can declare.
@@ -167,7 +176,10 @@ mod tests {
 
     #[test]
     fn display_reads_like_source() {
-        assert_eq!(Type::List(Box::new(Type::Text)).optional().to_string(), "list<text>?");
+        assert_eq!(
+            Type::List(Box::new(Type::Text)).optional().to_string(),
+            "list<text>?"
+        );
         assert_eq!(Type::Enum(EnumType::Gender).to_string(), "Gender");
     }
 }
