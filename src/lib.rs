@@ -16,9 +16,14 @@
 //! Every stage is a plain function over data; the outside world (clock, environment, files,
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
+pub mod check;
+pub mod cli;
 pub mod diagnostics;
+pub mod eval;
 pub mod model;
+pub mod pipeline;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 pub mod types;
 pub mod value;

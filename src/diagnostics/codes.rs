@@ -94,5 +94,16 @@ codes! {
     InvalidRecipient = "E0310", Error, "invalid_recipient", "a report recipient that is not an email address";
     UnknownMatchKey = "E0311", Error, "unknown_match_key", "a `match by` key that does not exist";
 
+    FieldEmpty = "E0401", Error, "field_empty", "a field declared without `?` is empty in a record";
+    FieldInvalid = "E0402", Error, "field_invalid", "a field's value does not fit its declared type";
+    FunctionFailed = "E0403", Error, "function_failed", "a function could not compute a value for a record";
+    MandatoryEmpty = "E0404", Error, "mandatory_empty", "a mandatory attribute evaluated to an empty value";
+    DuplicateExternalId = "E0405", Error, "duplicate_external_id", "two records have the same external ID";
+    DuplicateUsername = "E0406", Error, "duplicate_username", "two records have the same username";
+    DuplicateEmail = "E0407", Error, "duplicate_email", "two records have the same email";
+    ManagerNotInSource = "W0451", Warning, "manager_not_in_source", "a manager who is not among the synced people";
+    ManagerAlsoMember = "W0452", Warning, "manager_also_member", "a team lead who would be member and manager of one team";
+
     InvalidTestKey = "E0501", Error, "invalid_test_key", "a test expects something that cannot be checked";
+    TestFailed = "E0502", Error, "test_failed", "a mapping test's expectation does not hold";
 }

@@ -1,0 +1,183 @@
+//! Syntax tree → checked program. `check` never stops at the first problem: it reports every
+//! diagnostic it can, gives failed sub-expressions the poison type so one mistake is reported
+//! once, and returns a best-effort program the caller must not run when errors are present.
+
+mod config;
+mod env;
+mod expr;
+pub mod program;
+mod statements;
+mod tests_block;
+
+pub use program::Program;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::Because;
+use crate::source::{SourceFile, Span};
+use crate::syntax::ast::{File, Item};
+use env::FieldEnv;
+
+/// Parses and checks a mapping: the one entry point for `check`, `fmt --check`, `plan`.
+pub fn check_source(file: &SourceFile) -> (Option<Program>, Diagnostics) {
+    match crate::syntax::parse(file) {
+        Err(diags) => (None, diags),
+        Ok((ast, mut diags)) => {
+            let (program, more) = check(&ast, file);
+            diags.extend(more.0);
+            diags.sort();
+            let program = (!diags.has_errors()).then_some(program);
+            (program, diags)
+        }
+    }
+}
+
+/// Checks a parsed file.
+pub fn check(ast: &File, file: &SourceFile) -> (Program, Diagnostics) {
+    let mut cx = Checker { file, diags: Diagnostics::default() };
+    let program = cx.run(ast);
+    (program, cx.diags)
+}
+
+/// State shared by the checking passes.
+pub(crate) struct Checker<'a> {
+    pub(crate) file: &'a SourceFile,
+    pub(crate) diags: Diagnostics,
+}
+
+impl Checker<'_> {
+    pub(crate) fn report(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// The `because` of a statement: its first line, shortened, and its line number.
+    pub(crate) fn because(&self, span: Span) -> Because {
+        let text = self.file.slice(span);
+        let first = text.lines().next().unwrap_or("").trim();
+        let statement = if first.chars().count() > 80 {
+            let cut: String = first.chars().take(77).collect();
+            format!("{cut}…")
+        } else if text.lines().nth(1).is_some() && first.ends_with('{') {
+            format!("{} … }}", first)
+        } else {
+            first.to_string()
+        };
+        Because { statement, line: self.file.line_col(span.start).0 }
+    }
+
+    fn run(&mut self, ast: &File) -> Program {
+        let blocks = self.collect_singletons(ast);
+        let source = self.check_source_block(blocks.source);
+        let target = self.check_target_block(blocks.target, &blocks);
+        let mut env = FieldEnv::new(source.kind.as_str());
+        if let Some(fields) = blocks.fields {
+            self.declare_fields(&mut env, fields);
+        }
+        env.narrow_from_skips(ast);
+        let mut program = Program {
+            source,
+            target,
+            fields: Vec::new(),
+            match_keys: self.check_match(blocks.match_stmt),
+            match_line: blocks.match_stmt.map_or(0, |m| self.file.line_col(m.span.start).0),
+            attributes: Vec::new(),
+            conditions: Vec::new(),
+            group_path: None,
+            segments: Vec::new(),
+            rules: crate::model::Rules::default(),
+            rules_because: Because { statement: "rules (defaults)".into(), line: 0 },
+            guards: Vec::new(),
+            schedule: program::Schedule::Daily { hour: 1, minute: 0, zone: chrono_tz::Europe::Stockholm },
+            report_to: Vec::new(),
+            tests: Vec::new(),
+            mapped_attributes: Default::default(),
+        };
+        self.check_statements(ast, &mut env, &mut program);
+        self.check_mandatory(ast, &program);
+        for unused in env.unused_declarations() {
+            self.report(
+                Diagnostic::new(Code::UnusedField, unused.1, format!("field `{}` is declared but never used", unused.0), "unused")
+                    .with_help("remove the declaration, or map the field"),
+            );
+        }
+        program.fields = env.into_slots();
+        program
+    }
+}
+
+/// Statements that may appear at most once, found in one pass.
+#[derive(Default)]
+pub(crate) struct Singletons<'a> {
+    pub(crate) source: Option<&'a crate::syntax::ast::SourceBlock>,
+    pub(crate) target: Option<&'a crate::syntax::ast::TargetBlock>,
+    pub(crate) fields: Option<&'a crate::syntax::ast::FieldsBlock>,
+    pub(crate) match_stmt: Option<&'a crate::syntax::ast::MatchStmt>,
+    pub(crate) user: Option<&'a crate::syntax::ast::UserBlock>,
+    pub(crate) group_path: Option<&'a crate::syntax::ast::GroupPathStmt>,
+}
+
+impl Checker<'_> {
+    fn collect_singletons<'a>(&mut self, ast: &'a File) -> Singletons<'a> {
+        let mut s = Singletons::default();
+        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        for item in &ast.items {
+            let name = match item {
+                Item::Source(b) => {
+                    s.source.get_or_insert(b);
+                    "source"
+                }
+                Item::Target(b) => {
+                    s.target.get_or_insert(b);
+                    "target"
+                }
+                Item::Fields(b) => {
+                    s.fields.get_or_insert(b);
+                    "fields"
+                }
+                Item::Match(b) => {
+                    s.match_stmt.get_or_insert(b);
+                    "match by"
+                }
+                Item::User(b) => {
+                    s.user.get_or_insert(b);
+                    "user"
+                }
+                Item::GroupPath(b) => {
+                    s.group_path.get_or_insert(b);
+                    "group path"
+                }
+                Item::Rules(_) => "rules",
+                Item::Schedule(_) => "schedule",
+                Item::Report(_) => "report to",
+                _ => continue,
+            };
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                self.report(
+                    Diagnostic::new(
+                        Code::DuplicateStatement,
+                        item.span(),
+                        format!("`{name}` appears more than once"),
+                        "second one",
+                    )
+                    .with_label(*first, "first one here")
+                    .with_help(format!("a mapping has one `{name}`; merge the two")),
+                );
+            } else {
+                seen.push((name, item.span()));
+            }
+        }
+        let file_start = Span::new(0, 0);
+        for (present, name, example) in [
+            (s.source.is_some(), "source", "source csv { path = \"people.csv\" }"),
+            (s.target.is_some(), "target", "target winningtemp.scim { token = env(\"WT_SCIM_TOKEN\") }"),
+            (s.user.is_some(), "user", "user { external_id = … }"),
+        ] {
+            if !present {
+                self.report(
+                    Diagnostic::new(Code::MissingStatement, file_start, format!("the mapping has no `{name}` statement"), "")
+                        .with_help(format!("add one, e.g. `{example}`")),
+                );
+            }
+        }
+        s
+    }
+}

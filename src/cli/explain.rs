@@ -1,0 +1,125 @@
+//! `wtmap explain MAPPING --records FILE RECORD-ID`: one record end to end: every statement
+//! that applied and its value, the matched Winningtemp user, and the resulting actions.
+
+use super::plan::{InputArgs, compute};
+use super::{ColorChoice, exit};
+use crate::builtins::Context;
+use crate::eval::{Outcome, trace_record};
+use crate::model::CurrentUser;
+use crate::plan::{Action, Plan, render_human};
+use clap::Args;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The mapping.
+    pub mapping: PathBuf,
+    /// The record: its external ID, or `#N` for the N-th record of the file.
+    pub record: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Runs `explain`.
+pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
+    let c = match compute(&args.mapping, &args.input, color) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let today = args.input.today.unwrap_or_else(|| crate::pipeline::today_in(&c.program));
+    let ctx = Context { today };
+    let wanted = args.record.trim();
+    let by_position = wanted.strip_prefix('#').and_then(|n| n.parse::<usize>().ok());
+    let found = c.records.iter().find_map(|r| {
+        let (outcome, steps) = trace_record(&c.program, r, &ctx);
+        let id = match &outcome {
+            Outcome::User(u) => Some(u.external_id.clone()),
+            Outcome::Skipped { external_id, .. } | Outcome::Quarantined { external_id, .. } => external_id.clone(),
+        };
+        let hit = match by_position {
+            Some(n) => r.origin.index + 1 == n,
+            None => id.as_deref() == Some(wanted),
+        };
+        hit.then_some((r, outcome, steps, id))
+    });
+    let Some((record, outcome, steps, id)) = found else {
+        eprintln!("error: no record with external ID `{wanted}` in the records (use `#N` for the N-th record)");
+        return exit::USAGE;
+    };
+    let mut out = String::new();
+    let place = record.origin.line.map_or(format!("record {}", record.origin.index + 1), |l| format!("record {}, line {l}", record.origin.index + 1));
+    let _ = writeln!(out, "Record {} ({place})\n", id.as_deref().unwrap_or("without external ID"));
+    let width = steps.iter().map(|s| s.because.statement.chars().count()).max().unwrap_or(0).min(60);
+    for s in &steps {
+        let _ = writeln!(out, "  line {:>3}  {:<width$}  → {}", s.because.line, s.because.statement, s.result);
+    }
+    out.push('\n');
+    match &outcome {
+        Outcome::User(u) => {
+            let _ = writeln!(out, "Outcome: mapped to user {}", u.external_id);
+        }
+        Outcome::Skipped { because, .. } => {
+            let _ = writeln!(out, "Outcome: skipped by `{}` (line {}): not synced, and its Winningtemp user (if any) is left alone", because.statement, because.line);
+        }
+        Outcome::Quarantined { code, reason, because, .. } => {
+            let _ = writeln!(
+                out,
+                "Outcome: quarantined ({}) at `{}` (line {}): {reason}\nIts Winningtemp user (if any) is left exactly as it is.",
+                code.as_str(),
+                because.statement,
+                because.line
+            );
+        }
+    }
+    let username = match &outcome {
+        Outcome::User(u) => u.attributes.get("username").map(|v| v.to_string()),
+        Outcome::Skipped { username, .. } | Outcome::Quarantined { username, .. } => username.clone(),
+    };
+    let matched = matched_user(&c.current.users, id.as_deref(), username.as_deref());
+    match matched {
+        Some(u) => {
+            let _ = writeln!(
+                out,
+                "Winningtemp user: {} (external ID {}, {})",
+                u.username,
+                u.external_id.as_deref().unwrap_or("none: not linked yet"),
+                if u.status == crate::model::UserStatus::Active { "active" } else { "paused" }
+            );
+        }
+        None => out.push_str("Winningtemp user: none yet\n"),
+    }
+    let names: Vec<String> = [id.clone(), username.clone(), matched.map(|u| u.username.clone())].into_iter().flatten().collect();
+    let actions: Vec<_> = c.plan.actions.iter().filter(|a| concerns(&a.action, &names)).cloned().collect();
+    if actions.is_empty() {
+        out.push_str("\nActions: none\n");
+    } else {
+        let sub = Plan { actions, skipped: vec![], quarantined: vec![], warnings: vec![], guards: vec![], ..c.plan.clone() };
+        let _ = write!(out, "\n{}", render_human(&sub, color.stdout()));
+    }
+    print!("{out}");
+    exit::OK
+}
+
+fn matched_user<'a>(users: &'a [CurrentUser], id: Option<&str>, username: Option<&str>) -> Option<&'a CurrentUser> {
+    users.iter().find(|u| id.is_some() && u.external_id.as_deref() == id).or_else(|| {
+        let name = username?.to_lowercase();
+        users.iter().find(|u| u.external_id.is_none() && u.username.to_lowercase() == name)
+    })
+}
+
+fn concerns(action: &Action, names: &[String]) -> bool {
+    let is = |s: &str| names.iter().any(|n| n == s);
+    match action {
+        Action::CreateUser { external_id, username, .. }
+        | Action::UpdateUser { external_id, username, .. }
+        | Action::ReactivateUser { external_id, username, .. } => is(external_id) || is(username),
+        Action::PauseUser { external_id, username, .. } => external_id.as_deref().is_some_and(is) || is(username),
+        Action::AddMembership { user, .. }
+        | Action::RemoveMembership { user, .. }
+        | Action::AddSegmentConnection { user, .. }
+        | Action::RemoveSegmentConnection { user, .. } => is(user),
+        _ => false,
+    }
+}

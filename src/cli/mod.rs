@@ -1,0 +1,93 @@
+//! The command line: one file per subcommand, each with its `Args` and a `run` returning the
+//! process exit code. `main.rs` only parses and dispatches.
+
+pub mod check;
+pub mod explain;
+pub mod files;
+pub mod load;
+pub mod plan;
+pub mod schema;
+pub mod test;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+
+/// wtmap: type-checked HR → Winningtemp user sync.
+#[derive(Debug, Parser)]
+#[command(name = "wtmap", version, about, long_about = None)]
+pub struct Cli {
+    /// When to colour output.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal only.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour a stream that is (or is not) a terminal.
+    pub fn enabled(self, stream_is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stream_is_terminal && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    /// Colour for stdout.
+    pub fn stdout(self) -> bool {
+        self.enabled(std::io::stdout().is_terminal())
+    }
+
+    /// Colour for stderr.
+    pub fn stderr(self) -> bool {
+        self.enabled(std::io::stderr().is_terminal())
+    }
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, type-check and lint mappings (files or folders of *.wtmap).
+    Check(check::CheckArgs),
+    /// Show what a sync would do: create, update, pause users, teams, memberships, segments.
+    Plan(plan::PlanArgs),
+    /// Trace one record through the mapping: every statement, the matched user, the actions.
+    Explain(explain::ExplainArgs),
+    /// Run the `test` blocks of mappings.
+    Test(test::TestArgs),
+    /// Print the fields and settings a source kind offers, with their types.
+    Schema(schema::SchemaArgs),
+}
+
+/// Exit codes shared by all commands.
+pub mod exit {
+    /// Success, nothing to report.
+    pub const OK: u8 = 0;
+    /// The input has errors (or warnings under --deny-warnings).
+    pub const FAILED: u8 = 1;
+    /// Usage or I/O error: nothing was checked or done.
+    pub const USAGE: u8 = 2;
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => check::run(args, cli.color),
+        Command::Plan(args) => plan::run(args, cli.color),
+        Command::Explain(args) => explain::run(args, cli.color),
+        Command::Test(args) => test::run(args, cli.color),
+        Command::Schema(args) => schema::run(args),
+    }
+}

@@ -1,0 +1,164 @@
+//! `wtmap plan MAPPING`: what a sync would do, without doing anything.
+
+use super::files::write_atomic;
+use super::load::{load_program, parse_date};
+use super::{ColorChoice, exit};
+use crate::guard::{Allow, guards_passed};
+use crate::pipeline::{PlanInput, empty_state, plan, read_records, today_in};
+use crate::plan::{render_human, render_json, render_markdown};
+use crate::state::read_state;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// Exit code when a guard stopped the plan (nothing may be applied).
+pub const GUARD_ABORT: u8 = 3;
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The mapping.
+    pub mapping: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Write the plan to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes and 2 when there are (errors exit 1, guards 3).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// Inputs shared by `plan` and `explain`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Records file replacing the mapping's live source (same shape as the source kind).
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<PathBuf>,
+    /// Current Winningtemp state (`wtmap.state/v1` JSON); without it the directory is empty.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Evaluate as of this date (YYYY-MM-DD) instead of today in the mapping's time zone.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Let the plan pause more users than the pause guards allow.
+    #[arg(long)]
+    pub allow_mass_pause: bool,
+    /// Let an empty source through (every managed user would be paused).
+    #[arg(long)]
+    pub allow_empty_source: bool,
+    /// Let a source much smaller than last run through.
+    #[arg(long)]
+    pub allow_source_drop: bool,
+}
+
+impl InputArgs {
+    /// The guard overrides.
+    pub fn allow(&self) -> Allow {
+        Allow { pauses: self.allow_mass_pause, empty_source: self.allow_empty_source, source_drop: self.allow_source_drop }
+    }
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Grouped, readable, like `terraform plan`.
+    Human,
+    /// `wtmap.plan/v1` (docs/plan.md, docs/plan.schema.json).
+    Json,
+    /// For pull-request comments.
+    Markdown,
+}
+
+/// Everything `plan` and `explain` compute before rendering.
+pub struct Computed {
+    /// The mapping file.
+    pub file: crate::source::SourceFile,
+    /// The checked mapping.
+    pub program: crate::check::Program,
+    /// Records.
+    pub records: Vec<crate::records::Record>,
+    /// Current state.
+    pub current: crate::model::CurrentState,
+    /// The plan.
+    pub plan: crate::plan::Plan,
+    /// The desired state.
+    pub desired: crate::model::DesiredState,
+}
+
+/// Loads the mapping, records and state and computes the plan.
+pub fn compute(mapping: &std::path::Path, input: &InputArgs, color: ColorChoice) -> Result<Computed, u8> {
+    let (file, program) = load_program(mapping, color.stderr())?;
+    let records_path = match (&input.records, crate::pipeline::source_file(&program, mapping)) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p,
+        (None, None) => {
+            eprintln!(
+                "error: `source {}` reads a live HR system, which this version cannot fetch yet; pass `--records FILE` with an export",
+                program.source.kind
+            );
+            return Err(exit::USAGE);
+        }
+    };
+    let records = read_records(&program, &records_path).map_err(|e| {
+        eprintln!("error: {e}");
+        if let Some(help) = miette::Diagnostic::help(&e) {
+            eprintln!("help: {help}");
+        }
+        eprintln!("nothing was planned");
+        exit::USAGE
+    })?;
+    let current = match &input.state {
+        Some(p) => read_state(p).map_err(|e| {
+            eprintln!("error: {e}");
+            if let Some(help) = miette::Diagnostic::help(&e) {
+                eprintln!("help: {help}");
+            }
+            exit::USAGE
+        })?,
+        None => empty_state(),
+    };
+    let today = input.today.unwrap_or_else(|| today_in(&program));
+    let (plan, desired) = plan(&PlanInput {
+        mapping: &file.name,
+        program: &program,
+        records: &records,
+        current: &current,
+        today,
+        allow: input.allow(),
+    });
+    Ok(Computed { file, program, records, current, plan, desired })
+}
+
+/// Runs `plan`.
+pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
+    let c = match compute(&args.mapping, &args.input, color) {
+        Ok(c) => c,
+        Err(code) => return if args.detailed_exitcode && code == exit::USAGE { exit::FAILED } else { code },
+    };
+    let to_terminal = args.out.is_none();
+    let text = match args.format {
+        PlanFormat::Human => render_human(&c.plan, to_terminal && color.stdout()),
+        PlanFormat::Json => render_json(&c.plan),
+        PlanFormat::Markdown => render_markdown(&c.plan),
+    };
+    match &args.out {
+        Some(path) => {
+            if let Err(e) = write_atomic(path, text.as_bytes()) {
+                eprintln!("error: {e}");
+                return if args.detailed_exitcode { exit::FAILED } else { exit::USAGE };
+            }
+            eprintln!("plan written to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    if !guards_passed(&c.plan.guards) {
+        return GUARD_ABORT;
+    }
+    match (args.detailed_exitcode, c.plan.is_empty()) {
+        (true, false) => 2,
+        _ => exit::OK,
+    }
+}

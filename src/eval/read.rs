@@ -1,0 +1,206 @@
+//! Reading a field of a record as the type its slot declares. The one place where source
+//! data (JSON values, CSV text) becomes language values.
+
+use crate::check::program::FieldSlot;
+use crate::types::Type;
+use crate::value::Value;
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use serde_json::Value as Json;
+
+/// Why a field could not be read (span-free; the evaluator names the statement).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadError {
+    /// Declared without `?` but empty.
+    Empty,
+    /// Present but not of the declared type.
+    Invalid(String),
+}
+
+/// Looks a dotted path up in a record.
+pub fn lookup<'r>(record: &'r serde_json::Map<String, Json>, path: &[String]) -> Option<&'r Json> {
+    let (first, rest) = path.split_first()?;
+    let mut current = record.get(first)?;
+    for segment in rest {
+        current = current.as_object()?.get(segment)?;
+    }
+    Some(current)
+}
+
+/// Reads the slot's field from a record as a typed value.
+pub fn read_field(record: &serde_json::Map<String, Json>, slot: &FieldSlot) -> Result<Value, ReadError> {
+    let raw = lookup(record, &slot.path);
+    let value = match raw {
+        None | Some(Json::Null) => Value::Empty,
+        Some(json) => convert(json, slot.ty.base(), &slot.formats)?,
+    };
+    if value.is_empty() && !slot.ty.is_optional() {
+        return Err(ReadError::Empty);
+    }
+    Ok(value)
+}
+
+fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadError> {
+    let text = |j: &Json| -> Option<String> {
+        match j {
+            Json::String(s) => Some(s.clone()),
+            Json::Number(n) => Some(n.to_string()),
+            Json::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    };
+    match ty {
+        Type::Text => match text(json) {
+            Some(s) => Ok(if s.is_empty() { Value::Empty } else { Value::Text(s) }),
+            None => Err(ReadError::Invalid(format!("expected text, found {}", describe(json)))),
+        },
+        Type::Int => match json {
+            Json::Number(n) => n.as_i64().map(Value::Int).ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a whole number"))),
+            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
+            Json::String(s) => s.trim().parse().map(Value::Int).map_err(|_| ReadError::Invalid(format!("`{s}` is not a whole number"))),
+            other => Err(ReadError::Invalid(format!("expected a whole number, found {}", describe(other)))),
+        },
+        Type::Decimal => match json {
+            Json::Number(n) => n.as_f64().map(Value::Decimal).ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a number"))),
+            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
+            // Swedish and German exports write decimals with a comma.
+            Json::String(s) => s.trim().replace(',', ".").parse().map(Value::Decimal).map_err(|_| ReadError::Invalid(format!("`{s}` is not a number"))),
+            other => Err(ReadError::Invalid(format!("expected a number, found {}", describe(other)))),
+        },
+        Type::Bool => match json {
+            Json::Bool(b) => Ok(Value::Bool(*b)),
+            Json::String(s) => match s.trim().to_lowercase().as_str() {
+                "" => Ok(Value::Empty),
+                "true" | "1" | "yes" | "ja" => Ok(Value::Bool(true)),
+                "false" | "0" | "no" | "nej" => Ok(Value::Bool(false)),
+                _ => Err(ReadError::Invalid(format!("`{s}` is not true or false"))),
+            },
+            Json::Number(n) if n.as_i64() == Some(1) => Ok(Value::Bool(true)),
+            Json::Number(n) if n.as_i64() == Some(0) => Ok(Value::Bool(false)),
+            other => Err(ReadError::Invalid(format!("expected true or false, found {}", describe(other)))),
+        },
+        Type::Date => match json {
+            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
+            Json::String(s) => parse_date(s.trim(), formats).map(Value::Date),
+            other => Err(ReadError::Invalid(format!("expected a date, found {}", describe(other)))),
+        },
+        Type::DateTime => match json {
+            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
+            Json::String(s) => parse_datetime(s.trim(), formats).map(Value::DateTime),
+            other => Err(ReadError::Invalid(format!("expected a date and time, found {}", describe(other)))),
+        },
+        Type::List(inner) => match json {
+            Json::Array(items) => items.iter().map(|i| convert(i, inner, formats)).collect::<Result<_, _>>().map(Value::List),
+            // Personio tags arrive as one comma-separated string.
+            Json::String(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| convert(&Json::String(p.to_string()), inner, formats))
+                .collect::<Result<_, _>>()
+                .map(Value::List),
+            other => Err(ReadError::Invalid(format!("expected a list, found {}", describe(other)))),
+        },
+        Type::Optional(inner) => convert(json, inner, formats),
+        Type::Enum(_) | Type::Object | Type::Error => Err(ReadError::Invalid("this field cannot be read directly".into())),
+    }
+}
+
+/// Parses a date with the declared formats, or ISO 8601 (a date, or a date-time whose date
+/// part is taken as written: Personio sends `2014-11-09T00:00:00+01:00`).
+pub fn parse_date(s: &str, formats: &[String]) -> Result<NaiveDate, ReadError> {
+    for f in formats {
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return Ok(d);
+        }
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
+            return Ok(dt.date());
+        }
+    }
+    let iso = formats.is_empty() || formats.iter().any(|f| f.starts_with("%Y-%m-%d"));
+    if iso {
+        let head = s.get(..10).unwrap_or(s);
+        let tail_ok = s.len() == 10 || matches!(s.as_bytes().get(10), Some(b'T' | b' '));
+        if tail_ok && let Ok(d) = NaiveDate::parse_from_str(head, "%Y-%m-%d") {
+            return Ok(d);
+        }
+    }
+    if formats.is_empty() {
+        return Err(ReadError::Invalid(format!("`{s}` is not a date in the form YYYY-MM-DD")));
+    }
+    Err(ReadError::Invalid(format!("`{s}` does not match the date format {}", quoted_list(formats))))
+}
+
+fn parse_datetime(s: &str, formats: &[String]) -> Result<DateTime<chrono::FixedOffset>, ReadError> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt);
+    }
+    for f in formats {
+        if let Ok(dt) = DateTime::parse_from_str(s, f) {
+            return Ok(dt);
+        }
+    }
+    Err(ReadError::Invalid(format!("`{s}` is not a date and time (RFC 3339 or {})", quoted_list(formats))))
+}
+
+fn quoted_list(formats: &[String]) -> String {
+    formats.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" or ")
+}
+
+fn describe(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "nothing",
+        Json::Bool(_) => "true/false",
+        Json::Number(_) => "a number",
+        Json::String(_) => "text",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn slot(path: &str, ty: Type, formats: &[&str]) -> FieldSlot {
+        FieldSlot { path: path.split('.').map(String::from).collect(), ty, formats: formats.iter().map(|s| s.to_string()).collect() }
+    }
+
+    fn rec(v: serde_json::Value) -> serde_json::Map<String, Json> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn personio_datetime_takes_the_date_as_written() {
+        let r = rec(json!({"hire_date": "2014-11-09T00:00:00+01:00"}));
+        assert_eq!(read_field(&r, &slot("hire_date", Type::Date.optional(), &[])), Ok(Value::Date(NaiveDate::from_ymd_opt(2014, 11, 9).unwrap())));
+    }
+
+    #[test]
+    fn declared_formats_and_their_errors() {
+        let r = rec(json!({"Född": "31.01.1990", "Bad": "1990-31-01"}));
+        let ok = read_field(&r, &slot("Född", Type::Date, &["%d.%m.%Y"]));
+        assert_eq!(ok, Ok(Value::Date(NaiveDate::from_ymd_opt(1990, 1, 31).unwrap())));
+        let bad = read_field(&r, &slot("Bad", Type::Date, &["%d.%m.%Y"]));
+        assert!(matches!(bad, Err(ReadError::Invalid(m)) if m.contains("%d.%m.%Y")));
+    }
+
+    #[test]
+    fn empty_required_field_is_an_error_but_optional_is_empty() {
+        let r = rec(json!({"A": "", "B": null}));
+        assert_eq!(read_field(&r, &slot("A", Type::Text, &[])), Err(ReadError::Empty));
+        assert_eq!(read_field(&r, &slot("B", Type::Text.optional(), &[])), Ok(Value::Empty));
+        assert_eq!(read_field(&r, &slot("Missing", Type::Text.optional(), &[])), Ok(Value::Empty));
+    }
+
+    #[test]
+    fn nested_paths_numbers_as_text_and_tags() {
+        let r = rec(json!({"id": 4711, "department": {"name": "Sales"}, "tags": "a, b"}));
+        assert_eq!(read_field(&r, &slot("id", Type::Text, &[])), Ok(Value::Text("4711".into())));
+        assert_eq!(read_field(&r, &slot("department.name", Type::Text, &[])), Ok(Value::Text("Sales".into())));
+        assert_eq!(
+            read_field(&r, &slot("tags", Type::List(Box::new(Type::Text)), &[])),
+            Ok(Value::List(vec![Value::Text("a".into()), Value::Text("b".into())]))
+        );
+    }
+}

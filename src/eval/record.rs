@@ -1,0 +1,227 @@
+//! One record through the mapping: skip conditions, attributes, exclude / pause, team path,
+//! segments. A failure quarantines the record with the statement and reason.
+
+use super::expr::{EvalError, Scope};
+use crate::check::program::{AttributeRule, Program};
+use crate::diagnostics::Code;
+use crate::model::{AttrValue, Attributes, Because, UserStatus};
+use crate::schema::target;
+use crate::syntax::ast::ConditionKind;
+use crate::value::Value;
+use std::collections::BTreeMap;
+
+/// A user computed from one record, before cross-record checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappedUser {
+    /// External ID.
+    pub external_id: String,
+    /// Plain attributes.
+    pub attributes: Attributes,
+    /// Status.
+    pub status: UserStatus,
+    /// Manager's external ID.
+    pub manager: Option<String>,
+    /// Team path, top first: (name, stable id when `ids` gives one).
+    pub team_path: Vec<(String, Option<String>)>,
+    /// Segments: (category, name).
+    pub segments: Vec<(String, String)>,
+    /// Statement behind each attribute.
+    pub because: BTreeMap<String, Because>,
+}
+
+/// What became of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Mapped to a user.
+    User(MappedUser),
+    /// `skip when` held.
+    Skipped {
+        /// The statement.
+        because: Because,
+        /// External ID if computable (protects the user from being paused).
+        external_id: Option<String>,
+        /// Username if computable.
+        username: Option<String>,
+    },
+    /// Evaluation failed.
+    Quarantined {
+        /// Code.
+        code: Code,
+        /// Reason.
+        reason: String,
+        /// Statement being evaluated.
+        because: Because,
+        /// External ID if computable.
+        external_id: Option<String>,
+        /// Username if computable.
+        username: Option<String>,
+    },
+}
+
+/// One step of an evaluation, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceStep {
+    /// The statement.
+    pub because: Because,
+    /// What it computed (`"anna@acme.example"`, `false`, `skipped`).
+    pub result: String,
+}
+
+/// Evaluates one record. With `trace`, every statement's result is recorded.
+pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) -> Outcome {
+    let program = scope.program;
+    let mut note = |because: &Because, result: String| {
+        if let Some(t) = trace.as_deref_mut() {
+            t.push(TraceStep { because: because.clone(), result });
+        }
+    };
+    let quarantine = |err: EvalError, because: &Because| Outcome::Quarantined {
+        code: err.code,
+        reason: err.message,
+        because: because.clone(),
+        external_id: key_attribute(scope, "external_id"),
+        username: key_attribute(scope, "username"),
+    };
+
+    for cond in program.conditions.iter().filter(|c| c.kind == ConditionKind::Skip) {
+        match scope.eval(&cond.expr) {
+            Ok(Value::Bool(true)) => {
+                note(&cond.because, "true: record skipped".into());
+                return Outcome::Skipped {
+                    because: cond.because.clone(),
+                    external_id: key_attribute(scope, "external_id"),
+                    username: key_attribute(scope, "username"),
+                };
+            }
+            Ok(_) => note(&cond.because, "false".into()),
+            Err(e) => return quarantine(e, &cond.because),
+        }
+    }
+
+    let mut user = MappedUser {
+        external_id: String::new(),
+        attributes: Attributes::new(),
+        status: UserStatus::Active,
+        manager: None,
+        team_path: Vec::new(),
+        segments: Vec::new(),
+        because: BTreeMap::new(),
+    };
+    for rule in &program.attributes {
+        let value = match scope.eval(&rule.expr) {
+            Ok(v) => v,
+            Err(e) => return quarantine(e, &rule.because),
+        };
+        note(&rule.because, show(&value));
+        if let Err(e) = store(&mut user, rule, value) {
+            return quarantine(e, &rule.because);
+        }
+    }
+
+    for cond in program.conditions.iter().filter(|c| c.kind != ConditionKind::Skip) {
+        let holds = match scope.eval(&cond.expr) {
+            Ok(v) => v == Value::Bool(true),
+            Err(e) => return quarantine(e, &cond.because),
+        };
+        note(&cond.because, holds.to_string());
+        match cond.kind {
+            ConditionKind::Exclude => {
+                user.attributes.insert("exclude_from_surveys".into(), AttrValue::Bool(holds));
+                user.because.insert("exclude_from_surveys".into(), cond.because.clone());
+            }
+            _ => {
+                if holds {
+                    user.status = UserStatus::Paused;
+                }
+                user.because.insert("status".into(), cond.because.clone());
+            }
+        }
+    }
+
+    if let Some(group) = &program.group_path {
+        for (i, level) in group.levels.iter().enumerate() {
+            let name = match scope.eval(level) {
+                Ok(v) => v,
+                Err(e) => return quarantine(e, &group.because),
+            };
+            // An empty level ends the path: the user joins the deepest non-empty level.
+            if name.is_empty() {
+                break;
+            }
+            let id = match group.ids.as_ref().and_then(|ids| ids.get(i)) {
+                Some(expr) => match scope.eval(expr) {
+                    Ok(v) if v.is_empty() => None,
+                    Ok(v) => Some(v.to_text()),
+                    Err(e) => return quarantine(e, &group.because),
+                },
+                None => None,
+            };
+            user.team_path.push((name.to_text(), id));
+        }
+        let path: Vec<&str> = user.team_path.iter().map(|(n, _)| n.as_str()).collect();
+        note(&group.because, if path.is_empty() { "no team".into() } else { path.join(" / ") });
+        user.because.insert("team".into(), group.because.clone());
+    }
+
+    for seg in &program.segments {
+        match scope.eval(&seg.expr) {
+            Ok(v) if v.is_empty() => note(&seg.because, "empty: no segment".into()),
+            Ok(v) => {
+                note(&seg.because, show(&v));
+                user.because.insert(format!("segment:{}", seg.category), seg.because.clone());
+                user.segments.push((seg.category.clone(), v.to_text()));
+            }
+            Err(e) => return quarantine(e, &seg.because),
+        }
+    }
+    Outcome::User(user)
+}
+
+/// Stores an attribute value, enforcing non-empty mandatory attributes.
+fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<(), EvalError> {
+    let attr = rule.attribute.as_str();
+    let mandatory = target::attribute(attr).is_some_and(|d| d.mandatory);
+    if value.is_empty() {
+        if mandatory {
+            return Err(EvalError {
+                code: Code::MandatoryEmpty,
+                message: format!("`{attr}` is mandatory but evaluated to an empty value"),
+            });
+        }
+        return Ok(());
+    }
+    user.because.insert(attr.to_string(), rule.because.clone());
+    match attr {
+        "external_id" => user.external_id = value.to_text(),
+        "manager" => user.manager = Some(value.to_text()),
+        "status" => {
+            user.status = if value == Value::Enum("Paused") { UserStatus::Paused } else { UserStatus::Active };
+        }
+        _ => {
+            let v = match value {
+                Value::Bool(b) => AttrValue::Bool(b),
+                other => AttrValue::Text(other.to_text()),
+            };
+            user.attributes.insert(attr.to_string(), v);
+        }
+    }
+    Ok(())
+}
+
+/// Best-effort value of a key attribute for a record that is skipped or quarantined, so the
+/// diff can leave its Winningtemp user alone.
+fn key_attribute(scope: &Scope, attribute: &str) -> Option<String> {
+    let rule = scope.program.attributes.iter().find(|r| r.attribute == attribute)?;
+    match scope.eval(&rule.expr) {
+        Ok(v) if !v.is_empty() => Some(v.to_text()),
+        _ => None,
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Empty => "empty".into(),
+        Value::Text(t) => format!("{t:?}"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,112 @@
+//! The main job as one function over data: records + checked program + current state →
+//! desired state → diff → guards → plan. `plan`, `explain` and (later) `apply` and `run` all
+//! go through here, so they can never disagree about what a mapping means.
+
+use crate::builtins::Context;
+use crate::check::Program;
+use crate::check::program::ConfigValue;
+use crate::diff::{DiffInput, diff};
+use crate::eval::evaluate;
+use crate::guard::{Allow, GuardInput, check_guards};
+use crate::model::{CurrentState, DesiredState, STATE_FORMAT};
+use crate::plan::Plan;
+use crate::records::{ReadOptions, Record, RecordsError, Shape, TextEncoding, read_file};
+use chrono::NaiveDate;
+use std::path::Path;
+
+/// How the records file of a mapping is read: the shape follows the source kind, and a
+/// `csv` source's `delimiter` / `encoding` settings apply.
+pub fn read_options(program: &Program) -> ReadOptions {
+    let shape = match program.source.kind.as_str() {
+        "flex" => Shape::Flex,
+        "personio" => Shape::Personio,
+        "worknice" => Shape::Worknice,
+        _ => Shape::Plain,
+    };
+    let text = |key: &str| match program.source.get(key) {
+        Some(ConfigValue::Text(t)) => Some(t.clone()),
+        _ => None,
+    };
+    let delimiter = text("delimiter").and_then(|d| match d.as_str() {
+        "\\t" | "tab" => Some(b'\t'),
+        other => other.bytes().next(),
+    });
+    let encoding = text("encoding").and_then(|e| match e.to_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" => Some(TextEncoding::Utf8),
+        "windows-1252" | "cp1252" => Some(TextEncoding::Windows1252),
+        "latin-1" | "latin1" | "iso-8859-1" => Some(TextEncoding::Latin1),
+        _ => None,
+    });
+    ReadOptions { shape, delimiter, encoding, ..ReadOptions::default() }
+}
+
+/// Reads a records file for a mapping.
+pub fn read_records(program: &Program, path: &Path) -> Result<Vec<Record>, RecordsError> {
+    read_file(path, &read_options(program))
+}
+
+/// An empty Winningtemp directory (no `--state`).
+pub fn empty_state() -> CurrentState {
+    CurrentState { format: STATE_FORMAT.to_string(), ..CurrentState::default() }
+}
+
+/// Everything a plan is computed from.
+pub struct PlanInput<'a> {
+    /// Mapping name shown in the plan.
+    pub mapping: &'a str,
+    /// The checked mapping.
+    pub program: &'a Program,
+    /// Source records.
+    pub records: &'a [Record],
+    /// What Winningtemp holds.
+    pub current: &'a CurrentState,
+    /// The run's date (in the mapping's time zone).
+    pub today: NaiveDate,
+    /// Guard overrides.
+    pub allow: Allow,
+}
+
+/// Computes the plan; also returns the desired state (for `explain`).
+pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
+    let ctx = Context { today: input.today };
+    let desired = evaluate(input.program, input.records, &ctx);
+    let d = diff(&DiffInput {
+        desired: &desired,
+        current: input.current,
+        rules: &input.program.rules,
+        match_keys: &input.program.match_keys,
+        mapped_attributes: &input.program.mapped_attributes,
+        rules_line: input.program.rules_because.line,
+        match_line: input.program.match_line,
+    });
+    let guards = check_guards(&GuardInput {
+        actions: &d.actions,
+        desired: &desired,
+        current: input.current,
+        rules: &input.program.rules,
+        guards: &input.program.guards,
+        allow: input.allow,
+    });
+    let plan = Plan::new(input.mapping, &desired, d.actions, d.warnings, guards);
+    (plan, desired)
+}
+
+/// Today's date in the mapping's time zone.
+pub fn today_in(program: &Program) -> NaiveDate {
+    chrono::Utc::now().with_timezone(&program.zone()).date_naive()
+}
+
+/// For file sources (`csv`, `json`, `ndjson`, `yaml`), the records file named by the source's
+/// `path` setting, relative to the mapping's folder.
+pub fn source_file(program: &Program, mapping: &Path) -> Option<std::path::PathBuf> {
+    if !matches!(program.source.kind.as_str(), "csv" | "json" | "ndjson" | "yaml") {
+        return None;
+    }
+    match program.source.get("path") {
+        Some(ConfigValue::Text(p)) => {
+            let base = mapping.parent().unwrap_or(Path::new("."));
+            Some(base.join(p))
+        }
+        _ => None,
+    }
+}
