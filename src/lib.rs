@@ -17,6 +17,7 @@
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
 pub mod model;
+pub mod records;
 pub mod source;
 pub mod types;
 pub mod value;
