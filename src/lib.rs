@@ -22,6 +22,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod model;
 pub mod pipeline;
+pub mod records;
 pub mod source;
 pub mod syntax;
 pub mod testing;

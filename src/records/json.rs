@@ -1,0 +1,442 @@
+//! JSON documents: a plain array of records, or an HR system's envelope around one.
+//!
+//! The document is walked in one pass. The reader steps over the envelope's brackets and
+//! keys itself and hands each record to serde_json, which parses exactly that record from the
+//! bytes in place; so every record's start offset, and from it its line, is known without
+//! parsing anything twice or cloning a record. Lines are counted incrementally because record
+//! starts only move forward.
+//!
+//! Envelopes by shape:
+//! - every shape: a top-level array of records;
+//! - Personio: `{"success": true, "data": [employees]}` (or `"data": employee`), a bare array
+//!   of employees, or an array of such pages (several pages saved together);
+//! - Worknice: the GraphQL response `{"data": {"session": {"org": {"people": [...]}}}}`;
+//! - Flex: the list envelope is undocumented, so an object with exactly one field holding an
+//!   array (`{"items": [...], "total": 3}`, `{"Data": [...]}`) is taken to be that array.
+//!   Two array fields are ambiguous and an error.
+
+use super::shapes::{self, Problem};
+use super::{Origin, Position, Record, RecordsError, Shape};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_json::{Map, Value};
+
+/// Where Worknice's `people` query puts the people.
+const WORKNICE_PATH: [&str; 4] = ["data", "session", "org", "people"];
+
+/// Reads a JSON document of records in `shape`.
+pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>, RecordsError> {
+    let mut doc = Doc {
+        name,
+        bytes,
+        shape,
+        pos: 0,
+        counted: 0,
+        newlines: 0,
+        records: Vec::new(),
+    };
+    doc.skip_ws();
+    match (doc.peek(), shape) {
+        (Some(b'['), Shape::Personio) => doc.array(|d| d.personio_object(false))?,
+        (Some(b'['), _) => doc.array(Doc::record)?,
+        (Some(b'{'), Shape::Personio) => doc.personio_object(true)?,
+        (Some(b'{'), Shape::Worknice) => doc.worknice()?,
+        (Some(b'{'), Shape::Flex) => doc.flex_wrapper()?,
+        _ => return Err(doc.layout_error()),
+    }
+    doc.end()?;
+    Ok(doc.records)
+}
+
+/// A cursor over the document, and the records found so far.
+struct Doc<'a> {
+    name: &'a str,
+    bytes: &'a [u8],
+    shape: Shape,
+    /// Next byte to read.
+    pos: usize,
+    /// Newlines before `counted` are in `newlines`.
+    counted: usize,
+    newlines: usize,
+    records: Vec<Record>,
+}
+
+impl Doc<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// 1-based line of `pos`; `pos` must not be before an earlier call's.
+    fn line_at(&mut self, pos: usize) -> usize {
+        let pos = pos.max(self.counted);
+        self.newlines += self.bytes[self.counted..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.counted = pos;
+        self.newlines + 1
+    }
+
+    /// Parses one value at the cursor with serde_json and moves past it.
+    fn value<T: DeserializeOwned>(&mut self) -> Result<T, RecordsError> {
+        let start = self.pos;
+        let mut stream =
+            serde_json::Deserializer::from_slice(&self.bytes[start..]).into_iter::<T>();
+        match stream.next() {
+            Some(Ok(value)) => {
+                self.pos = start + stream.byte_offset();
+                Ok(value)
+            }
+            Some(Err(e)) => Err(self.serde_error(start, &e)),
+            None => Err(self.syntax_error(self.bytes.len(), "unexpected end of file")),
+        }
+    }
+
+    /// Walks the array at the cursor, calling `each` with the cursor on each element.
+    fn array(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), RecordsError>,
+    ) -> Result<(), RecordsError> {
+        self.pos += 1; // `[`
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            each(self)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(_) => return Err(self.syntax_error(self.pos, "expected `,` or `]`")),
+                None => {
+                    return Err(self.syntax_error(self.pos, "unexpected end of file inside a list"));
+                }
+            }
+        }
+    }
+
+    /// Walks the object at the cursor, calling `each` with each key and the cursor on its
+    /// value; `each` must consume the value.
+    fn object(
+        &mut self,
+        mut each: impl FnMut(&mut Self, String) -> Result<(), RecordsError>,
+    ) -> Result<(), RecordsError> {
+        self.pos += 1; // `{`
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(self.syntax_error(self.pos, "expected a field name in double quotes"));
+            }
+            let key: String = self.value()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.syntax_error(self.pos, "expected `:`"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            each(self, key)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(_) => return Err(self.syntax_error(self.pos, "expected `,` or `}`")),
+                None => {
+                    return Err(
+                        self.syntax_error(self.pos, "unexpected end of file inside an object")
+                    );
+                }
+            }
+        }
+    }
+
+    /// Nothing but whitespace may follow the document.
+    fn end(&mut self) -> Result<(), RecordsError> {
+        self.skip_ws();
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => {
+                Err(self.syntax_error(self.pos, "unexpected text after the end of the document"))
+            }
+        }
+    }
+
+    /// One record at the cursor: it must be an object.
+    fn record(&mut self) -> Result<(), RecordsError> {
+        let line = self.line_at(self.pos);
+        if self.peek() != Some(b'{') {
+            // Parse it anyway, so that broken JSON is reported as such.
+            let value: Value = self.value()?;
+            let problem = format!("is {}, not an object", shapes::kind(&value));
+            return Err(self.invalid(
+                line,
+                Problem {
+                    problem,
+                    help: None,
+                },
+            ));
+        }
+        let fields: Map<String, Value> = self.value()?;
+        self.push(fields, line)
+    }
+
+    fn push(&mut self, fields: Map<String, Value>, line: usize) -> Result<(), RecordsError> {
+        let fields = shapes::normalise(self.shape, fields).map_err(|p| self.invalid(line, p))?;
+        let origin = Origin {
+            index: self.records.len(),
+            line: Some(line),
+        };
+        self.records.push(Record { fields, origin });
+        Ok(())
+    }
+
+    /// A Personio page (`{"success": true, "data": …}`) or, inside an array, an employee.
+    fn personio_object(&mut self, top: bool) -> Result<(), RecordsError> {
+        if self.peek() != Some(b'{') {
+            return self.record(); // reports the non-object
+        }
+        let line = self.line_at(self.pos);
+        let mut rest = Map::new();
+        let mut page = false;
+        self.object(|d, key| match (key.as_str(), d.peek()) {
+            ("data", Some(b'[')) => {
+                page = true;
+                d.array(Doc::record)
+            }
+            ("data", Some(b'{')) => {
+                page = true;
+                d.record()
+            }
+            _ => {
+                rest.insert(key, d.value()?);
+                Ok(())
+            }
+        })?;
+        if page {
+            return Ok(());
+        }
+        if rest.get("success") == Some(&Value::Bool(false)) {
+            return Err(RecordsError::ErrorResponse {
+                name: self.name.to_owned(),
+                system: "Personio",
+                message: personio_message(&rest),
+            });
+        }
+        if top {
+            return Err(self.layout_error());
+        }
+        self.push(rest, line)
+    }
+
+    /// A Worknice GraphQL response.
+    fn worknice(&mut self) -> Result<(), RecordsError> {
+        let mut errors = None;
+        if self.descend(&WORKNICE_PATH, &mut errors)? {
+            return Ok(());
+        }
+        if let Some(message) = errors.as_ref().and_then(graphql_message) {
+            return Err(RecordsError::ErrorResponse {
+                name: self.name.to_owned(),
+                system: "Worknice",
+                message,
+            });
+        }
+        Err(self.layout_error())
+    }
+
+    /// Follows `path` through nested objects to an array of records; true if it was found.
+    /// Keeps the top-level GraphQL `errors` for the error message.
+    fn descend(&mut self, path: &[&str], errors: &mut Option<Value>) -> Result<bool, RecordsError> {
+        let top = path.len() == WORKNICE_PATH.len();
+        let mut found = false;
+        self.object(|d, key| {
+            if let Some((first, rest)) = path.split_first()
+                && key == *first
+            {
+                match (rest.is_empty(), d.peek()) {
+                    (true, Some(b'[')) => {
+                        found = true;
+                        return d.array(Doc::record);
+                    }
+                    (false, Some(b'{')) => {
+                        found |= d.descend(rest, errors)?;
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+            }
+            if top && key == "errors" {
+                *errors = Some(d.value()?);
+            } else {
+                d.value::<IgnoredAny>()?;
+            }
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// A Flex list wrapped in an object with exactly one array field.
+    fn flex_wrapper(&mut self) -> Result<(), RecordsError> {
+        let mut arrays = 0;
+        self.object(|d, _key| {
+            if d.peek() == Some(b'[') {
+                arrays += 1;
+                if arrays > 1 {
+                    return Err(d.layout_error());
+                }
+                return d.array(Doc::record);
+            }
+            d.value::<IgnoredAny>().map(drop)
+        })?;
+        if arrays == 1 {
+            Ok(())
+        } else {
+            Err(self.layout_error())
+        }
+    }
+
+    fn invalid(&self, line: usize, problem: Problem) -> RecordsError {
+        RecordsError::InvalidRecord {
+            name: self.name.to_owned(),
+            record: self.records.len() + 1,
+            line: Some(line),
+            problem: problem.problem,
+            help: problem.help,
+        }
+    }
+
+    fn syntax_error(&self, offset: usize, message: &str) -> RecordsError {
+        RecordsError::Syntax {
+            name: self.name.to_owned(),
+            format: "JSON",
+            at: Position::of_offset(self.bytes, offset),
+            message: message.to_owned(),
+            help: None,
+        }
+    }
+
+    /// serde_json's position is relative to `start`, where this parse began.
+    fn serde_error(&self, start: usize, e: &serde_json::Error) -> RecordsError {
+        let offset = start + serde_offset(&self.bytes[start..], e);
+        serde_syntax(
+            self.name,
+            "JSON",
+            Position::of_offset(self.bytes, offset),
+            e,
+        )
+    }
+
+    /// The document does not hold records where the shape expects them. Only reached on
+    /// failure, so parsing the whole document again for a description is fine.
+    fn layout_error(&self) -> RecordsError {
+        match serde_json::from_slice::<Value>(self.bytes) {
+            Err(e) => {
+                let at = Position::of_offset(self.bytes, serde_offset(self.bytes, &e));
+                serde_syntax(self.name, "JSON", at, &e)
+            }
+            Ok(document) => RecordsError::Layout {
+                name: self.name.to_owned(),
+                expected: expected(self.shape).to_owned(),
+                found: shapes::describe(&document),
+                help: shapes::hint(self.shape, &document),
+            },
+        }
+    }
+}
+
+/// A serde_json error as a syntax error at `at`, without serde's own "at line … column …".
+pub(super) fn serde_syntax(
+    name: &str,
+    format: &'static str,
+    at: Position,
+    e: &serde_json::Error,
+) -> RecordsError {
+    let text = e.to_string();
+    let message = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |i| &text[..i])
+        .replace("EOF", "end of file");
+    let help = message.contains("unicode").then(|| {
+        "JSON must be UTF-8; if this file was saved as Windows-1252, set its encoding".to_owned()
+    });
+    RecordsError::Syntax {
+        name: name.to_owned(),
+        format,
+        at,
+        message,
+        help,
+    }
+}
+
+/// The byte offset in `bytes` of the line and column serde_json reports for an error in
+/// parsing `bytes` (its columns count bytes).
+pub(super) fn serde_offset(bytes: &[u8], e: &serde_json::Error) -> usize {
+    let line_start = match e.line() {
+        0 | 1 => 0,
+        n => bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(n - 2)
+            .map_or(bytes.len(), |(i, _)| i + 1),
+    };
+    line_start + e.column().saturating_sub(1)
+}
+
+fn expected(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Plain => "an array of records",
+        Shape::Flex => "an array of records, or an object with one array of records",
+        Shape::Personio => {
+            "a Personio employee list (`{\"success\": true, \"data\": […]}`) or an array of employees"
+        }
+        Shape::Worknice => {
+            "a Worknice people query result (`data.session.org.people`) or an array of people"
+        }
+    }
+}
+
+fn personio_message(page: &Map<String, Value>) -> String {
+    let error = page.get("error");
+    let message = error
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .unwrap_or("no message");
+    match error.and_then(|e| e.get("code")) {
+        Some(code) => format!("{message} (code {code})"),
+        None => message.to_owned(),
+    }
+}
+
+fn graphql_message(errors: &Value) -> Option<String> {
+    let first = errors.as_array()?.first()?;
+    Some(
+        first
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("no message")
+            .to_owned(),
+    )
+}

@@ -1,0 +1,316 @@
+//! Reading record files (`--records FILE`): one HR person per record, as a JSON object.
+//!
+//! A file is read in two steps: its *format* (CSV, JSON, NDJSON, YAML) is turned into objects,
+//! then the source's *shape* (Personio, Flex, Worknice or plain) is normalised so that the
+//! evaluator sees the same fields whether the records came from an API or from a file:
+//!
+//! - **Personio** v1 envelopes (`{"success": true, "data": [...]}`, a bare array of `Employee`
+//!   objects, or an array of such pages) are flattened to one value per attribute.
+//! - **Flex** keys are made PascalCase (`emailWork` → `EmailWork`).
+//! - **Worknice** GraphQL responses (`data.session.org.people`) are unwrapped; people keep
+//!   their nested objects.
+//! - **Plain** files must be an array (or sequence, or rows) of objects.
+//!
+//! Reading is all or nothing: any error means no records. An empty file of records is not an
+//! error here; the caller decides that an empty source aborts a run.
+
+mod csv;
+mod error;
+mod json;
+mod ndjson;
+mod shapes;
+mod text;
+mod yaml;
+
+pub use error::{Position, RecordsError};
+
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::str::FromStr;
+
+/// One person from an HR source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The person's fields, in file order. CSV cells are always strings (`""` when empty);
+    /// JSON and YAML values keep their types.
+    pub fields: Map<String, Value>,
+    /// Where the record came from, for reports.
+    pub origin: Origin,
+}
+
+/// Where a record sits in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// 0-based record number, counting records only (not headers or envelopes).
+    pub index: usize,
+    /// 1-based line where the record starts, when known. YAML gives no positions for values,
+    /// so a YAML record has a line only when the file is a plain block sequence (see `yaml.rs`).
+    pub line: Option<usize>,
+}
+
+/// The file format of a record file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// Comma-, semicolon-, tab- or pipe-separated values with a header row.
+    Csv,
+    /// One JSON document: an array of records, or an HR system's envelope around one.
+    Json,
+    /// Newline-delimited JSON: one object per line.
+    Ndjson,
+    /// A YAML sequence of mappings.
+    Yaml,
+}
+
+impl RecordFormat {
+    /// The format a file name's extension stands for (`.csv`, `.tsv`, `.json`, `.ndjson`,
+    /// `.jsonl`, `.yaml`, `.yml`, any letter case), if any.
+    pub fn from_name(name: &str) -> Option<RecordFormat> {
+        let ext = Path::new(name).extension()?.to_str()?;
+        ext.parse().ok()
+    }
+}
+
+impl FromStr for RecordFormat {
+    type Err = String;
+
+    /// Parses a format name or extension (`csv`, `json`, `ndjson`, `jsonl`, `yaml`, `yml`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" | "tsv" => Ok(RecordFormat::Csv),
+            "json" => Ok(RecordFormat::Json),
+            "ndjson" | "jsonl" => Ok(RecordFormat::Ndjson),
+            "yaml" | "yml" => Ok(RecordFormat::Yaml),
+            _ => Err(format!("unknown record format `{s}`")),
+        }
+    }
+}
+
+/// Which HR system's record shape a file holds. It comes from the mapping's `source` kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Flex HRM: flat objects; camelCase keys are made PascalCase.
+    Flex,
+    /// Personio v1: `Employee` objects whose attributes are flattened to their values.
+    Personio,
+    /// Worknice: people from the GraphQL `people` query, kept as they are.
+    Worknice,
+    /// The `csv`, `json`, `ndjson` and `yaml` source kinds: records taken as they are.
+    Plain,
+}
+
+impl Shape {
+    /// The shape for a mapping's source kind (`flex`, `personio`, `worknice`; the file kinds
+    /// `csv`, `json`, `ndjson` and `yaml` are [`Shape::Plain`]).
+    pub fn from_source_kind(kind: &str) -> Option<Shape> {
+        match kind {
+            "flex" => Some(Shape::Flex),
+            "personio" => Some(Shape::Personio),
+            "worknice" => Some(Shape::Worknice),
+            "csv" | "json" | "ndjson" | "yaml" => Some(Shape::Plain),
+            _ => None,
+        }
+    }
+}
+
+/// The character encoding of a text file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 (a leading byte order mark is dropped).
+    Utf8,
+    /// Windows-1252, what Excel on a Western-European Windows writes as "CSV".
+    Windows1252,
+    /// ISO-8859-1: every byte is the code point of the same number.
+    Latin1,
+}
+
+impl FromStr for TextEncoding {
+    type Err = String;
+
+    /// Parses an encoding label (`utf-8`, `windows-1252`, `cp1252`, `latin-1`,
+    /// `iso-8859-1`, any letter case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Ok(TextEncoding::Utf8),
+            "windows-1252" | "cp1252" => Ok(TextEncoding::Windows1252),
+            "latin-1" | "latin1" | "iso-8859-1" => Ok(TextEncoding::Latin1),
+            _ => Err(format!("unknown text encoding `{s}`")),
+        }
+    }
+}
+
+/// How to read a record file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The HR system's record shape.
+    pub shape: Shape,
+    /// The file format; `None` takes it from the file name's extension.
+    pub format: Option<RecordFormat>,
+    /// The CSV delimiter; `None` sniffs it from the header line (`;`, `,`, tab or `|`).
+    /// Ignored by the other formats.
+    pub delimiter: Option<u8>,
+    /// The text encoding; `None` detects it. CSV and YAML files that are not valid UTF-8 are
+    /// read as Windows-1252 (which covers Latin-1's printable characters too); JSON and NDJSON
+    /// are UTF-8 by definition and are only transcoded when an encoding is given.
+    pub encoding: Option<TextEncoding>,
+}
+
+impl ReadOptions {
+    /// Options for a shape with everything else detected.
+    pub fn new(shape: Shape) -> Self {
+        ReadOptions {
+            shape,
+            format: None,
+            delimiter: None,
+            encoding: None,
+        }
+    }
+}
+
+/// Reads the records of a file. Errors name the file by its path as given.
+pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Vec<Record>, RecordsError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| RecordsError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    read_bytes(&name, &bytes, opts)
+}
+
+/// Reads records from bytes already in memory; `name` is used in errors and, when
+/// `opts.format` is `None`, to pick the format from its extension.
+pub fn read_bytes(
+    name: &str,
+    bytes: &[u8],
+    opts: &ReadOptions,
+) -> Result<Vec<Record>, RecordsError> {
+    let format = match opts.format {
+        Some(format) => format,
+        None => RecordFormat::from_name(name).ok_or_else(|| RecordsError::UnknownFormat {
+            name: name.to_owned(),
+        })?,
+    };
+    match format {
+        RecordFormat::Csv => {
+            let text = text::decode(name, bytes, opts.encoding)?;
+            csv::read(name, &text, opts.delimiter, opts.shape)
+        }
+        RecordFormat::Json => {
+            let bytes = text::json_bytes(name, bytes, opts.encoding)?;
+            json::read(name, &bytes, opts.shape)
+        }
+        RecordFormat::Ndjson => {
+            let bytes = text::json_bytes(name, bytes, opts.encoding)?;
+            ndjson::read(name, &bytes, opts.shape)
+        }
+        RecordFormat::Yaml => {
+            let text = text::decode(name, bytes, opts.encoding)?;
+            yaml::read(name, &text, opts.shape)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plain() -> ReadOptions {
+        ReadOptions::new(Shape::Plain)
+    }
+
+    #[test]
+    fn format_comes_from_the_extension() {
+        assert_eq!(
+            RecordFormat::from_name("a/b/people.CSV"),
+            Some(RecordFormat::Csv)
+        );
+        assert_eq!(
+            RecordFormat::from_name("x.jsonl"),
+            Some(RecordFormat::Ndjson)
+        );
+        assert_eq!(
+            RecordFormat::from_name("x.ndjson"),
+            Some(RecordFormat::Ndjson)
+        );
+        assert_eq!(RecordFormat::from_name("x.yml"), Some(RecordFormat::Yaml));
+        assert_eq!(RecordFormat::from_name("x.json"), Some(RecordFormat::Json));
+        assert_eq!(RecordFormat::from_name("x.txt"), None);
+        assert_eq!(RecordFormat::from_name("json"), None);
+    }
+
+    #[test]
+    fn unknown_extension_is_an_error_naming_the_file() {
+        let err = read_bytes("people.txt", b"[]", &plain()).unwrap_err();
+        assert!(matches!(err, RecordsError::UnknownFormat { ref name } if name == "people.txt"));
+        assert!(err.to_string().contains("`people.txt`"), "{err}");
+    }
+
+    #[test]
+    fn explicit_format_overrides_the_extension() {
+        let opts = ReadOptions {
+            format: Some(RecordFormat::Json),
+            ..plain()
+        };
+        let records = read_bytes("people.txt", br#"[{"a":1}]"#, &opts).unwrap();
+        assert_eq!(records[0].fields["a"], json!(1));
+    }
+
+    #[test]
+    fn each_format_reads_the_same_person() {
+        let files: [(&str, &[u8]); 4] = [
+            ("p.csv", b"Id;Name\n7;Ada\n"),
+            ("p.json", br#"[{"Id":"7","Name":"Ada"}]"#),
+            ("p.ndjson", b"{\"Id\":\"7\",\"Name\":\"Ada\"}\n"),
+            ("p.yaml", b"- Id: \"7\"\n  Name: Ada\n"),
+        ];
+        for (name, bytes) in files {
+            let records = read_bytes(name, bytes, &plain()).unwrap();
+            assert_eq!(records.len(), 1, "{name}");
+            assert_eq!(
+                Value::Object(records[0].fields.clone()),
+                json!({"Id": "7", "Name": "Ada"}),
+                "{name}"
+            );
+            assert_eq!(
+                records[0].origin,
+                Origin {
+                    index: 0,
+                    line: Some(if name == "p.csv" { 2 } else { 1 })
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn read_file_reads_from_disk_and_names_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("people.ndjson");
+        std::fs::write(&path, "{\"Id\":1}\n\n{\"Id\":2}\n").unwrap();
+        let records = read_file(&path, &plain()).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            records[1].origin,
+            Origin {
+                index: 1,
+                line: Some(3)
+            }
+        );
+
+        let missing = dir.path().join("nope.json");
+        let err = read_file(&missing, &plain()).unwrap_err();
+        assert!(matches!(err, RecordsError::Read { .. }));
+        assert!(err.to_string().contains("nope.json"), "{err}");
+    }
+
+    #[test]
+    fn labels_parse() {
+        assert_eq!("CP1252".parse(), Ok(TextEncoding::Windows1252));
+        assert_eq!("iso-8859-1".parse(), Ok(TextEncoding::Latin1));
+        assert_eq!("utf-8".parse(), Ok(TextEncoding::Utf8));
+        assert!("ebcdic".parse::<TextEncoding>().is_err());
+        assert_eq!("jsonl".parse(), Ok(RecordFormat::Ndjson));
+        assert_eq!(Shape::from_source_kind("personio"), Some(Shape::Personio));
+        assert_eq!(Shape::from_source_kind("yaml"), Some(Shape::Plain));
+        assert_eq!(Shape::from_source_kind("sftp"), None);
+    }
+}

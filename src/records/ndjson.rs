@@ -1,0 +1,139 @@
+//! Newline-delimited JSON: one record object per line; blank lines are ignored.
+
+use super::json::{serde_offset, serde_syntax};
+use super::shapes::{self, Problem};
+use super::{Origin, Position, Record, RecordsError, Shape};
+use serde_json::Value;
+
+/// Reads one record per non-blank line.
+pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>, RecordsError> {
+    let mut records = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line_no = i + 1;
+        let json = line.trim_ascii();
+        if json.is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_slice(json).map_err(|e| {
+            let lead = line.len() - line.trim_ascii_start().len();
+            let column = Position::of_offset(line, lead + serde_offset(json, &e)).column;
+            serde_syntax(
+                name,
+                "NDJSON",
+                Position {
+                    line: line_no,
+                    column,
+                },
+                &e,
+            )
+        })?;
+        let invalid = |p: Problem| RecordsError::InvalidRecord {
+            name: name.to_owned(),
+            record: records.len() + 1,
+            line: Some(line_no),
+            problem: p.problem,
+            help: p.help,
+        };
+        let Value::Object(fields) = value else {
+            let problem = format!("is {}, not an object", shapes::kind(&value));
+            let help = value
+                .is_array()
+                .then(|| "an NDJSON file holds one record object per line".to_owned());
+            return Err(invalid(Problem { problem, help }));
+        };
+        let fields = shapes::normalise(shape, fields).map_err(invalid)?;
+        let origin = Origin {
+            index: records.len(),
+            line: Some(line_no),
+        };
+        records.push(Record { fields, origin });
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_record_per_line_with_exact_lines_and_blank_lines_skipped() {
+        let text = b"{\"Id\":1}\r\n\n   \n  {\"Id\":2}\n";
+        let records = read("p.ndjson", text, Shape::Plain).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].fields["Id"], json!(1));
+        assert_eq!(
+            records[0].origin,
+            Origin {
+                index: 0,
+                line: Some(1)
+            }
+        );
+        assert_eq!(
+            records[1].origin,
+            Origin {
+                index: 1,
+                line: Some(4)
+            }
+        );
+    }
+
+    #[test]
+    fn empty_file_is_no_records() {
+        assert_eq!(read("p.ndjson", b"", Shape::Plain).unwrap(), vec![]);
+        assert_eq!(read("p.ndjson", b"\n\n", Shape::Plain).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn malformed_line_names_line_and_column() {
+        let err = read("p.ndjson", b"{\"Id\":1}\n  {\"Id\" 2}\n", Shape::Plain).unwrap_err();
+        match err {
+            RecordsError::Syntax {
+                ref name,
+                format,
+                at,
+                ..
+            } => {
+                assert_eq!(name, "p.ndjson");
+                assert_eq!(format, "NDJSON");
+                assert_eq!(
+                    at,
+                    Position {
+                        line: 2,
+                        column: Some(9)
+                    }
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_object_line_is_an_error_naming_the_record() {
+        let err = read("p.ndjson", b"{\"Id\":1}\n[1,2]\n", Shape::Plain).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RecordsError::InvalidRecord {
+                    record: 2,
+                    line: Some(2),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "record 2 (line 2) of `p.ndjson` is an array, not an object"
+        );
+    }
+
+    #[test]
+    fn shapes_apply_per_line() {
+        let flex = read("p.ndjson", b"{\"emailWork\":\"a@b\"}\n", Shape::Flex).unwrap();
+        assert_eq!(flex[0].fields["EmailWork"], json!("a@b"));
+        let personio = br#"{"type":"Employee","attributes":{"id":{"label":"ID","value":7}}}"#;
+        let records = read("p.ndjson", personio, Shape::Personio).unwrap();
+        assert_eq!(records[0].fields["id"], json!(7));
+    }
+}
