@@ -16,7 +16,9 @@
 //! Every stage is a plain function over data; the outside world (clock, environment, files,
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
+pub mod builtins;
 pub mod model;
 pub mod source;
+pub mod suggest;
 pub mod types;
 pub mod value;
