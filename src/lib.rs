@@ -18,6 +18,7 @@
 
 pub mod builtins;
 pub mod model;
+pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod types;

@@ -11,6 +11,7 @@
 //! rather than empty text or an empty list, so `trim("  ")` is empty like a blank CSV cell.
 
 mod args;
+mod calendar;
 mod dates;
 mod lists;
 mod misc;
@@ -20,6 +21,7 @@ mod render;
 mod text;
 mod typing;
 
+pub use dates::validate_date_format;
 pub use render::render_markdown_table;
 pub use typing::ArgError;
 
@@ -251,15 +253,15 @@ impl Builtin {
 
 /// Every builtin, sorted by name (so [`lookup`] can binary-search).
 pub static BUILTINS: &[&Builtin] = &[
-    &dates::ADD_DAYS,
-    &dates::AGE,
+    &calendar::ADD_DAYS,
+    &calendar::AGE,
     &misc::COALESCE,
     &text::CONCAT,
     &text::CONTAINS,
     &dates::DATE,
     &dates::DATETIME,
-    &dates::DAY,
-    &dates::DAYS_BETWEEN,
+    &calendar::DAY,
+    &calendar::DAYS_BETWEEN,
     &misc::DECIMAL,
     &names::EMAIL_DOMAIN,
     &names::EMAIL_LOCAL_PART,
@@ -275,7 +277,7 @@ pub static BUILTINS: &[&Builtin] = &[
     &lists::LENGTH,
     &text::LOWER,
     &patterns::MATCHES,
-    &dates::MONTH,
+    &calendar::MONTH,
     &names::NORMALIZE_DIACRITICS,
     &text::REPLACE,
     &patterns::REPLACE_REGEX,
@@ -285,10 +287,10 @@ pub static BUILTINS: &[&Builtin] = &[
     &text::SUBSTRING,
     &misc::TEXT,
     &names::TITLE_CASE,
-    &dates::TODAY,
+    &calendar::TODAY,
     &text::TRIM,
     &text::UPPER,
-    &dates::YEAR,
+    &calendar::YEAR,
 ];
 
 /// The builtin called `name`.
