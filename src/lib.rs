@@ -16,7 +16,11 @@
 //! Every stage is a plain function over data; the outside world (clock, environment, files,
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
+pub mod diff;
+pub mod guard;
 pub mod model;
+pub mod plan;
 pub mod source;
+pub mod state;
 pub mod types;
 pub mod value;
