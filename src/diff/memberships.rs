@@ -1,0 +1,192 @@
+//! Team memberships and segment connections, under the Membership Update Rule and the Segment
+//! Connection Update Rule. Relations of users that are left alone (protected or contested) are
+//! never touched.
+
+use super::users::Users;
+use super::{Diff, DiffInput, W_UNKNOWN_GROUP, rule_because, warning};
+use crate::model::{Because, CurrentMembership, MembershipRule, Role, SegmentRule};
+use crate::plan::{Action, PlannedAction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Membership actions. A role change is a `remove_membership` of the old role followed by an
+/// `add_membership` of the new one (kept adjacent by `sort_actions`).
+pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut Diff) {
+    let known: BTreeSet<&str> = input
+        .desired
+        .teams
+        .keys()
+        .map(String::as_str)
+        .chain(
+            input
+                .current
+                .teams
+                .iter()
+                .filter_map(|t| t.external_id.as_deref()),
+        )
+        .collect();
+    let mut unknown = BTreeSet::new();
+    let mut wanted: BTreeMap<(String, String), (Role, &Because)> = BTreeMap::new();
+    for ((user, team), m) in &input.desired.memberships {
+        let Some(username) = users.desired_username.get(user) else {
+            continue;
+        };
+        if !known.contains(team.as_str()) {
+            unknown.insert(team.as_str());
+            continue;
+        }
+        wanted.insert((username.clone(), team.clone()), (m.role, &m.because));
+    }
+    for team in unknown {
+        out.warnings.push(warning(
+            W_UNKNOWN_GROUP,
+            None,
+            format!("memberships of the unknown team `{team}` are left out"),
+        ));
+    }
+
+    let mut have: BTreeMap<(String, String), &CurrentMembership> = BTreeMap::new();
+    for m in &input.current.memberships {
+        if let Some(Some(username)) = users.current.get(&m.user) {
+            have.insert((username.clone(), m.team.clone()), m);
+        }
+    }
+
+    let rule = input.rules.membership;
+    for ((user, team), (role, because)) in &wanted {
+        let add = |role: Role| PlannedAction {
+            action: Action::AddMembership {
+                user: user.clone(),
+                team: team.clone(),
+                role,
+            },
+            because: (*because).clone(),
+        };
+        let Some(now) = have.get(&(user.clone(), team.clone())) else {
+            out.actions.push(add(*role));
+            continue;
+        };
+        if now.role == *role {
+            continue;
+        }
+        let demotion = now.role == Role::Manager && *role == Role::Member;
+        let keep = match rule {
+            // `never` leaves memberships made by hand exactly as they are, role included.
+            MembershipRule::Never => !now.managed,
+            MembershipRule::Overwrite => false,
+            MembershipRule::OverwriteIfRoleIsGreaterOrEqual => demotion,
+        };
+        if !keep {
+            out.actions.push(PlannedAction {
+                action: Action::RemoveMembership {
+                    user: user.clone(),
+                    team: team.clone(),
+                    role: now.role,
+                },
+                because: (*because).clone(),
+            });
+            out.actions.push(add(*role));
+        }
+    }
+
+    let rule_name = match rule {
+        MembershipRule::Never => "membership = never",
+        MembershipRule::Overwrite => "membership = overwrite",
+        MembershipRule::OverwriteIfRoleIsGreaterOrEqual => {
+            "membership = overwrite_if_role_is_greater_or_equal"
+        }
+    };
+    for ((user, team), now) in &have {
+        let removable = rule != MembershipRule::Never || now.managed;
+        if removable && !wanted.contains_key(&(user.clone(), team.clone())) {
+            out.actions.push(PlannedAction {
+                action: Action::RemoveMembership {
+                    user: user.clone(),
+                    team: team.clone(),
+                    role: now.role,
+                },
+                because: rule_because(rule_name, input),
+            });
+        }
+    }
+}
+
+/// Segment connection actions.
+pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out: &mut Diff) {
+    let known: BTreeSet<&str> = input
+        .desired
+        .segments
+        .keys()
+        .map(String::as_str)
+        .chain(
+            input
+                .current
+                .segments
+                .iter()
+                .filter_map(|s| s.external_id.as_deref()),
+        )
+        .collect();
+    let mut unknown = BTreeSet::new();
+    let mut wanted: BTreeMap<(String, String), Because> = BTreeMap::new();
+    for (external_id, username) in &users.desired_username {
+        let Some(user) = input.desired.users.get(external_id) else {
+            continue;
+        };
+        for segment in &user.segments {
+            if !known.contains(segment.as_str()) {
+                unknown.insert(segment.as_str());
+                continue;
+            }
+            let because = user
+                .because
+                .get(&format!("segment:{segment}"))
+                .or_else(|| input.desired.segments.get(segment).map(|s| &s.because))
+                .cloned()
+                .unwrap_or_else(|| Because {
+                    statement: format!("segment {segment}"),
+                    line: 0,
+                });
+            wanted.insert((username.clone(), segment.clone()), because);
+        }
+    }
+    for segment in unknown {
+        out.warnings.push(warning(
+            W_UNKNOWN_GROUP,
+            None,
+            format!("connections to the unknown segment `{segment}` are left out"),
+        ));
+    }
+
+    let mut have: BTreeMap<(String, String), bool> = BTreeMap::new();
+    for c in &input.current.segment_connections {
+        if let Some(Some(username)) = users.current.get(&c.user) {
+            have.insert((username.clone(), c.segment.clone()), c.managed);
+        }
+    }
+
+    for ((user, segment), because) in &wanted {
+        if !have.contains_key(&(user.clone(), segment.clone())) {
+            out.actions.push(PlannedAction {
+                action: Action::AddSegmentConnection {
+                    user: user.clone(),
+                    segment: segment.clone(),
+                },
+                because: because.clone(),
+            });
+        }
+    }
+    let (overwrite, rule_name) = match input.rules.segment_connection {
+        SegmentRule::Never => (false, "segment_connection = never"),
+        SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
+    };
+    for ((user, segment), managed) in &have {
+        if (overwrite || *managed) && !wanted.contains_key(&(user.clone(), segment.clone())) {
+            out.actions.push(PlannedAction {
+                action: Action::RemoveSegmentConnection {
+                    user: user.clone(),
+                    segment: segment.clone(),
+                },
+                because: rule_because(rule_name, input),
+            });
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Desired state − current state = actions. Pure: no I/O, no clock; the same inputs always give
+//! the same actions in the same order.
+//!
+//! The semantics (matching, the four Winningtemp configuration rules, and what is never
+//! touched) are documented in docs/plan.md; the tests in `tests.rs` pin each of them.
+
+mod memberships;
+mod teams;
+mod users;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+use crate::model::{Because, CurrentState, DesiredState, MatchKey, Rules, RunWarning};
+use crate::plan::{PlannedAction, sort_actions};
+use std::collections::{BTreeSet, HashSet};
+
+/// Everything the diff reads.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffInput<'a> {
+    /// What the mapping wants.
+    pub desired: &'a DesiredState,
+    /// What Winningtemp holds.
+    pub current: &'a CurrentState,
+    /// The integration's configuration rules.
+    pub rules: &'a Rules,
+    /// `match by …` keys in order; `external_id` is always tried first whether listed or not.
+    pub match_keys: &'a [MatchKey],
+    /// Attributes the mapping maps. An attribute in this set that a user lacks in the desired
+    /// state evaluated empty and is cleared; any other absent attribute is left alone.
+    pub mapped_attributes: &'a BTreeSet<String>,
+    /// 1-based line of the `rules { … }` block (0 when the mapping has none); it is the
+    /// `because` of pauses and removals of things the source no longer has.
+    pub rules_line: usize,
+    /// 1-based line of the `match by …` statement (0 when absent); the `because` of links.
+    pub match_line: usize,
+}
+
+/// The diff's result: unordered-then-sorted actions, and warnings about things it left alone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    /// Actions in execution order (see [`sort_actions`]).
+    pub actions: Vec<PlannedAction>,
+    /// Why something the mapping wanted was left out (`W06xx`).
+    pub warnings: Vec<RunWarning>,
+}
+
+/// Warning: two or more source records match the same unlinked Winningtemp user.
+pub const W_AMBIGUOUS_LINK: &str = "W0601";
+/// Warning: one source record matches several unlinked Winningtemp users.
+pub const W_AMBIGUOUS_MATCH: &str = "W0602";
+/// Warning: a username is already taken by another Winningtemp user.
+pub const W_USERNAME_TAKEN: &str = "W0603";
+/// Warning: a record matches a Winningtemp user that a skipped or quarantined record protects.
+pub const W_PROTECTED_MATCH: &str = "W0604";
+/// Warning: a membership or segment connection names a team/segment that does not exist.
+pub const W_UNKNOWN_GROUP: &str = "W0605";
+
+/// Computes the actions that make `current` look like `desired` under the given rules.
+pub fn diff(input: &DiffInput<'_>) -> Diff {
+    let protection = Protection::of(input.desired);
+    let mut out = Diff::default();
+    out.actions.extend(teams::diff_teams(input));
+    out.actions.extend(teams::diff_segments(input));
+    let users = users::diff_users(input, &protection, &mut out);
+    memberships::diff_memberships(input, &users, &mut out);
+    memberships::diff_segment_connections(input, &users, &mut out);
+    sort_actions(&mut out.actions);
+    out
+}
+
+/// Users a skipped or quarantined record still stands for: they are left exactly as they are.
+#[derive(Debug, Default)]
+pub(crate) struct Protection {
+    external_ids: HashSet<String>,
+    /// Lowercased usernames/emails.
+    names: HashSet<String>,
+}
+
+impl Protection {
+    fn of(desired: &DesiredState) -> Protection {
+        let mut p = Protection::default();
+        let skipped = desired
+            .skipped
+            .iter()
+            .map(|s| (&s.external_id, &s.username));
+        let quarantined = desired
+            .quarantined
+            .iter()
+            .map(|q| (&q.external_id, &q.username));
+        for (external_id, username) in skipped.chain(quarantined) {
+            if let Some(id) = external_id {
+                p.external_ids.insert(id.clone());
+            }
+            if let Some(name) = username {
+                p.names.insert(name.to_lowercase());
+            }
+        }
+        p
+    }
+
+    /// True when a current user must not be touched: its external ID, username or email is
+    /// claimed by a skipped/quarantined record.
+    pub(crate) fn covers(&self, user: &crate::model::CurrentUser) -> bool {
+        user.external_id
+            .as_ref()
+            .is_some_and(|id| self.external_ids.contains(id))
+            || self.names.contains(&user.username.to_lowercase())
+            || users::email_of(&user.attributes)
+                .is_some_and(|email| self.names.contains(&email.to_lowercase()))
+    }
+}
+
+/// `because` for things done because the source no longer has them (pauses, removals).
+pub(crate) fn rule_because(rule: &str, input: &DiffInput<'_>) -> Because {
+    Because {
+        statement: format!("{rule} (not in source)"),
+        line: input.rules_line,
+    }
+}
+
+fn warning(code: &str, record_id: Option<&str>, message: String) -> RunWarning {
+    RunWarning {
+        code: code.to_string(),
+        record_id: record_id.map(str::to_string),
+        message,
+    }
+}

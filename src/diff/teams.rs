@@ -1,0 +1,78 @@
+//! Teams and segments: create what is missing, rename and move teams. Nothing is deleted:
+//! teams and segments the mapping no longer produces are left as they are.
+
+use super::DiffInput;
+use crate::model::CurrentTeam;
+use crate::plan::{Action, PlannedAction};
+use std::collections::{HashMap, HashSet};
+
+/// Team actions (parent-first order is applied later by `sort_actions`).
+pub(crate) fn diff_teams(input: &DiffInput<'_>) -> Vec<PlannedAction> {
+    let current: HashMap<&str, &CurrentTeam> = input
+        .current
+        .teams
+        .iter()
+        .filter_map(|t| t.external_id.as_deref().map(|id| (id, t)))
+        .collect();
+    let mut actions = Vec::new();
+    for (external_id, team) in &input.desired.teams {
+        let because = team.because.clone();
+        let Some(now) = current.get(external_id.as_str()) else {
+            actions.push(PlannedAction {
+                action: Action::CreateTeam {
+                    external_id: external_id.clone(),
+                    name: team.name.clone(),
+                    parent: team.parent.clone(),
+                },
+                because,
+            });
+            continue;
+        };
+        if now.name != team.name {
+            actions.push(PlannedAction {
+                action: Action::RenameTeam {
+                    external_id: external_id.clone(),
+                    from: now.name.clone(),
+                    to: team.name.clone(),
+                },
+                because: because.clone(),
+            });
+        }
+        if now.parent != team.parent {
+            actions.push(PlannedAction {
+                action: Action::MoveTeam {
+                    external_id: external_id.clone(),
+                    from: now.parent.clone(),
+                    to: team.parent.clone(),
+                },
+                because,
+            });
+        }
+    }
+    actions
+}
+
+/// Segment actions: create the missing ones. A segment's external ID derives from its category
+/// and name, so a changed name is a new segment, never a rename.
+pub(crate) fn diff_segments(input: &DiffInput<'_>) -> Vec<PlannedAction> {
+    let existing: HashSet<&str> = input
+        .current
+        .segments
+        .iter()
+        .filter_map(|s| s.external_id.as_deref())
+        .collect();
+    let mut actions = Vec::new();
+    for (external_id, segment) in &input.desired.segments {
+        if !existing.contains(external_id.as_str()) {
+            actions.push(PlannedAction {
+                action: Action::CreateSegment {
+                    external_id: external_id.clone(),
+                    name: segment.name.clone(),
+                    category: segment.category.clone(),
+                },
+                because: segment.because.clone(),
+            });
+        }
+    }
+    actions
+}

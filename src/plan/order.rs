@@ -1,0 +1,110 @@
+//! The execution order of a plan. It is part of the plan's contract (docs/plan.md, "Order"):
+//!
+//! 1. `create_team`, parents before children
+//! 2. `rename_team`
+//! 3. `move_team`, new parents before the teams moved under them
+//! 4. `create_segment`
+//! 5. `create_user`
+//! 6. `update_user`, links first
+//! 7. `reactivate_user`
+//! 8. `add_membership`; a `remove_membership` of the same user and team (a role change) comes
+//!    immediately before its add, because Winningtemp allows one role per user and team
+//! 9. `add_segment_connection`
+//! 10. `remove_membership`
+//! 11. `remove_segment_connection`
+//! 12. `pause_user`, last, so a run that stops half-way never pauses before it has added
+//!
+//! and within each step by key (external ID, or username then team/segment).
+
+use super::{Action, PlannedAction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Sorts actions into execution order (stable; equal keys keep their order).
+pub fn sort_actions(actions: &mut [PlannedAction]) {
+    let parents = final_parents(actions);
+    let role_changes: BTreeSet<(String, String)> = actions
+        .iter()
+        .filter_map(|planned| match &planned.action {
+            Action::AddMembership { user, team, .. } => Some((user.clone(), team.clone())),
+            _ => None,
+        })
+        .collect();
+    actions.sort_by_cached_key(|planned| sort_key(&planned.action, &parents, &role_changes));
+}
+
+/// (phase, depth, tie-break within a key, key parts).
+type SortKey = (u8, usize, u8, [String; 3]);
+
+fn sort_key(
+    action: &Action,
+    parents: &BTreeMap<String, Option<String>>,
+    role_changes: &BTreeSet<(String, String)>,
+) -> SortKey {
+    let k = |a: &str, b: &str, c: &str| [a.to_string(), b.to_string(), c.to_string()];
+    match action {
+        Action::CreateTeam { external_id, .. } => {
+            (0, depth(external_id, parents), 0, k(external_id, "", ""))
+        }
+        Action::RenameTeam { external_id, .. } => (1, 0, 0, k(external_id, "", "")),
+        Action::MoveTeam { external_id, .. } => {
+            (2, depth(external_id, parents), 0, k(external_id, "", ""))
+        }
+        Action::CreateSegment { external_id, .. } => (3, 0, 0, k(external_id, "", "")),
+        Action::CreateUser { external_id, .. } => (4, 0, 0, k(external_id, "", "")),
+        Action::UpdateUser {
+            external_id, link, ..
+        } => (5, 0, u8::from(!*link), k(external_id, "", "")),
+        Action::ReactivateUser { external_id, .. } => (6, 0, 0, k(external_id, "", "")),
+        Action::AddMembership { user, team, .. } => (7, 0, 1, k(user, team, "")),
+        Action::RemoveMembership { user, team, role } => {
+            if role_changes.contains(&(user.clone(), team.clone())) {
+                (7, 0, 0, k(user, team, ""))
+            } else {
+                (9, 0, 0, k(user, team, role_name(*role)))
+            }
+        }
+        Action::AddSegmentConnection { user, segment } => (8, 0, 0, k(user, segment, "")),
+        Action::RemoveSegmentConnection { user, segment } => (10, 0, 0, k(user, segment, "")),
+        Action::PauseUser { username, .. } => (11, 0, 0, k(username, "", "")),
+    }
+}
+
+fn role_name(role: crate::model::Role) -> &'static str {
+    match role {
+        crate::model::Role::Member => "member",
+        crate::model::Role::Manager => "manager",
+    }
+}
+
+/// The parent each created or moved team will have after the plan.
+fn final_parents(actions: &[PlannedAction]) -> BTreeMap<String, Option<String>> {
+    actions
+        .iter()
+        .filter_map(|planned| match &planned.action {
+            Action::CreateTeam {
+                external_id,
+                parent,
+                ..
+            } => Some((external_id.clone(), parent.clone())),
+            Action::MoveTeam {
+                external_id, to, ..
+            } => Some((external_id.clone(), to.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many created/moved ancestors a team has, so those go first. Bounded by the number of
+/// teams, so a (malformed) cycle cannot loop forever.
+fn depth(team: &str, parents: &BTreeMap<String, Option<String>>) -> usize {
+    let mut depth = 0;
+    let mut at = team;
+    while let Some(Some(parent)) = parents.get(at) {
+        if !parents.contains_key(parent.as_str()) || depth > parents.len() {
+            break;
+        }
+        depth += 1;
+        at = parent;
+    }
+    depth
+}

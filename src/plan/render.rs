@@ -1,0 +1,359 @@
+//! Human (`terraform plan`-like) and JSON renderings of a plan, and the pieces the Markdown
+//! rendering shares with them.
+
+use super::{Action, Change, Plan, PlannedAction, Summary};
+use crate::model::{AttrValue, Because, Role, UserStatus};
+use std::fmt::Write;
+
+/// The sections a plan is shown in, in order, with the kinds each holds.
+pub(super) const SECTIONS: [&str; 6] = [
+    "Teams",
+    "Segments",
+    "Users",
+    "Team memberships",
+    "Segment connections",
+    "Pauses",
+];
+
+/// Which section an action is shown in (index into [`SECTIONS`]).
+pub(super) fn section_of(action: &Action) -> usize {
+    match action {
+        Action::CreateTeam { .. } | Action::RenameTeam { .. } | Action::MoveTeam { .. } => 0,
+        Action::CreateSegment { .. } => 1,
+        Action::CreateUser { .. } | Action::UpdateUser { .. } | Action::ReactivateUser { .. } => 2,
+        Action::AddMembership { .. } | Action::RemoveMembership { .. } => 3,
+        Action::AddSegmentConnection { .. } | Action::RemoveSegmentConnection { .. } => 4,
+        Action::PauseUser { .. } => 5,
+    }
+}
+
+/// `+`, `~` or `-`: adds, changes, and removals/pauses.
+pub(super) fn symbol(action: &Action) -> char {
+    match action {
+        Action::CreateUser { .. }
+        | Action::CreateTeam { .. }
+        | Action::CreateSegment { .. }
+        | Action::AddMembership { .. }
+        | Action::AddSegmentConnection { .. }
+        | Action::ReactivateUser { .. } => '+',
+        Action::UpdateUser { .. } | Action::RenameTeam { .. } | Action::MoveTeam { .. } => '~',
+        Action::PauseUser { .. }
+        | Action::RemoveMembership { .. }
+        | Action::RemoveSegmentConnection { .. } => '-',
+    }
+}
+
+/// One-line description of an action, without symbol (`create user 1042 anna@acme.example`).
+pub(super) fn headline(action: &Action) -> String {
+    let parent = |p: &Option<String>| p.clone().unwrap_or_else(|| "(top level)".to_string());
+    match action {
+        Action::CreateUser {
+            external_id,
+            username,
+            status,
+            ..
+        } => {
+            format!(
+                "create user {external_id} {username} ({})",
+                status_name(*status)
+            )
+        }
+        Action::UpdateUser {
+            external_id,
+            username,
+            link: true,
+            ..
+        } => {
+            format!("link user {external_id} {username}")
+        }
+        Action::UpdateUser {
+            external_id,
+            username,
+            ..
+        } => {
+            format!("update user {external_id} {username}")
+        }
+        Action::PauseUser {
+            external_id,
+            username,
+        } => match external_id {
+            Some(id) => format!("pause user {id} {username}"),
+            None => format!("pause user {username} (no external ID)"),
+        },
+        Action::ReactivateUser {
+            external_id,
+            username,
+        } => {
+            format!("reactivate user {external_id} {username}")
+        }
+        Action::CreateTeam {
+            external_id,
+            name,
+            parent: p,
+        } => {
+            format!(
+                "create team {external_id} {} under {}",
+                quote(name),
+                parent(p)
+            )
+        }
+        Action::RenameTeam {
+            external_id,
+            from,
+            to,
+        } => {
+            format!("rename team {external_id}: {} → {}", quote(from), quote(to))
+        }
+        Action::MoveTeam {
+            external_id,
+            from,
+            to,
+        } => {
+            format!("move team {external_id}: {} → {}", parent(from), parent(to))
+        }
+        Action::AddMembership { user, team, role } => {
+            format!("add {user} to team {team} as {}", role_name(*role))
+        }
+        Action::RemoveMembership { user, team, role } => {
+            format!("remove {user} from team {team} as {}", role_name(*role))
+        }
+        Action::CreateSegment {
+            external_id,
+            name,
+            category,
+        } => {
+            format!(
+                "create segment {external_id} {} in {}",
+                quote(name),
+                quote(category)
+            )
+        }
+        Action::AddSegmentConnection { user, segment } => {
+            format!("connect {user} to segment {segment}")
+        }
+        Action::RemoveSegmentConnection { user, segment } => {
+            format!("disconnect {user} from segment {segment}")
+        }
+    }
+}
+
+/// Detail lines under an action: attributes of a created user, changes of an update.
+pub(super) fn details(action: &Action) -> Vec<(String, Option<&Because>)> {
+    match action {
+        Action::CreateUser { attributes, .. } => attributes
+            .iter()
+            .map(|(name, value)| (format!("{name}: {}", value_text(Some(value))), None))
+            .collect(),
+        Action::UpdateUser { changes, .. } => changes.iter().map(change_line).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn change_line(change: &Change) -> (String, Option<&Because>) {
+    let text = format!(
+        "{}: {} → {}",
+        change.attribute,
+        value_text(change.from.as_ref()),
+        value_text(change.to.as_ref())
+    );
+    (text, change.because.as_ref())
+}
+
+/// Whether the action-level `because` adds anything to the detail lines' own.
+pub(super) fn shows_action_because(planned: &PlannedAction) -> bool {
+    match &planned.action {
+        Action::UpdateUser { changes, link, .. } => {
+            *link || changes.iter().all(|c| c.because.is_none())
+        }
+        _ => true,
+    }
+}
+
+/// A value as shown: text quoted, booleans bare, unset as `(unset)`.
+pub(super) fn value_text(value: Option<&AttrValue>) -> String {
+    match value {
+        Some(AttrValue::Text(text)) => quote(text),
+        Some(AttrValue::Bool(b)) => b.to_string(),
+        None => "(unset)".to_string(),
+    }
+}
+
+fn quote(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
+}
+
+fn status_name(status: UserStatus) -> &'static str {
+    match status {
+        UserStatus::Active => "active",
+        UserStatus::Paused => "paused",
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Member => "member",
+        Role::Manager => "manager",
+    }
+}
+
+/// `statement (line 23)`, or just the statement when it has no line.
+pub(super) fn because_text(because: &Because) -> String {
+    match because.line {
+        0 => because.statement.clone(),
+        line => format!("{} (line {line})", because.statement),
+    }
+}
+
+/// `Plan: 3 to create, 2 to update, …` or the no-changes sentence.
+pub(super) fn summary_line(s: &Summary) -> String {
+    if s.total == 0 {
+        return "No changes. Winningtemp already matches the mapping.".to_string();
+    }
+    let create = s.create_user + s.create_team + s.create_segment;
+    let update = s.update_user + s.rename_team + s.move_team;
+    format!(
+        "Plan: {create} to create, {update} to update, {} to pause, {} to reactivate; \
+         memberships: {} to add, {} to remove; segment connections: {} to add, {} to remove.",
+        s.pause_user,
+        s.reactivate_user,
+        s.add_membership,
+        s.remove_membership,
+        s.add_segment_connection,
+        s.remove_segment_connection
+    )
+}
+
+const RESET: &str = "\x1b[0m";
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("{code}{text}{RESET}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn symbol_color(symbol: char) -> &'static str {
+    match symbol {
+        '+' => "\x1b[32m",
+        '~' => "\x1b[33m",
+        _ => "\x1b[31m",
+    }
+}
+
+/// The plan for a terminal, grouped by section. ANSI colours only when `color` is true.
+pub fn render_human(plan: &Plan, color: bool) -> String {
+    let dim = "\x1b[2m";
+    let bold = "\x1b[1m";
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "wtmap plan for {} ({} source records)",
+        plan.mapping, plan.source_records
+    );
+    for (index, title) in SECTIONS.iter().enumerate() {
+        let actions: Vec<&PlannedAction> = plan
+            .actions
+            .iter()
+            .filter(|a| section_of(&a.action) == index)
+            .collect();
+        if actions.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", paint(&format!("{title}:"), bold, color));
+        for planned in actions {
+            let symbol = symbol(&planned.action);
+            let head = format!("{symbol} {}", headline(&planned.action));
+            let _ = writeln!(out, "  {}", paint(&head, symbol_color(symbol), color));
+            for (line, because) in details(&planned.action) {
+                match because {
+                    Some(b) => {
+                        let note = paint(&format!("# because: {}", because_text(b)), dim, color);
+                        let _ = writeln!(out, "      {line}  {note}");
+                    }
+                    None => {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                }
+            }
+            if shows_action_because(planned) {
+                let note = format!("# because: {}", because_text(&planned.because));
+                let _ = writeln!(out, "      {}", paint(&note, dim, color));
+            }
+        }
+    }
+    write_records(&mut out, plan);
+    if !plan.guards.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("Guards:", bold, color));
+        for guard in &plan.guards {
+            let (mark, code) = match (guard.passed, guard.overridden) {
+                (true, _) => ("✓", "\x1b[32m"),
+                (false, true) => ("!", "\x1b[33m"),
+                (false, false) => ("✗", "\x1b[31m"),
+            };
+            let _ = writeln!(out, "  {} {}", paint(mark, code, color), guard.message);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(&summary_line(&plan.summary), bold, color)
+    );
+    out
+}
+
+/// Skipped, quarantined and warnings, each under its own heading when present.
+fn write_records(out: &mut String, plan: &Plan) {
+    if !plan.skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSkipped records ({}), their users are left as they are:",
+            plan.skipped.len()
+        );
+        for s in &plan.skipped {
+            let _ = writeln!(
+                out,
+                "  record {}: {}",
+                s.record_id,
+                because_text(&s.because)
+            );
+        }
+    }
+    if !plan.quarantined.is_empty() {
+        let n = plan.quarantined.len();
+        let _ = writeln!(
+            out,
+            "\nQuarantined records ({n}), their users are left as they are:"
+        );
+        for q in &plan.quarantined {
+            let at = because_text(&q.because);
+            let _ = writeln!(
+                out,
+                "  record {}: {} {} ({at})",
+                q.record_id, q.code, q.reason
+            );
+        }
+    }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "\nWarnings ({}):", plan.warnings.len());
+        for w in &plan.warnings {
+            match &w.record_id {
+                Some(record) => {
+                    let _ = writeln!(out, "  {} record {record}: {}", w.code, w.message);
+                }
+                None => {
+                    let _ = writeln!(out, "  {} {}", w.code, w.message);
+                }
+            }
+        }
+    }
+}
+
+/// The plan as pretty JSON (`wtmap.plan/v1`, docs/plan.schema.json) with a final newline.
+pub fn render_json(plan: &Plan) -> String {
+    // A plan holds only strings, numbers, booleans and string-keyed maps: serializing it cannot
+    // fail (non-finite floats become null).
+    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,417 @@
+//! Reading and writing the `wtmap.state/v1` file: what Winningtemp holds now (docs/state.md).
+//!
+//! Reading validates everything the diff relies on (unique usernames and external IDs,
+//! relations that point at existing users, teams and segments, an acyclic team tree), so the
+//! diff never has to guess. Writing is atomic and deterministic (sorted).
+
+use crate::model::{CurrentState, STATE_FORMAT};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+/// Why a state file could not be read or written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StateError {
+    /// The file could not be read.
+    #[error("cannot read state file `{file}`")]
+    #[diagnostic(
+        code(wtmap::state::read),
+        help("check that the path exists and is readable")
+    )]
+    Read {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be written.
+    #[error("cannot write state file `{file}`")]
+    #[diagnostic(
+        code(wtmap::state::write),
+        help("check that the folder exists and is writable")
+    )]
+    Write {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not JSON, or JSON of the wrong shape.
+    #[error("state file `{file}` is not valid at line {line}, column {column}: {message}")]
+    #[diagnostic(
+        code(wtmap::state::parse),
+        help("the format is described in docs/state.md (JSON schema: docs/state.schema.json)")
+    )]
+    Parse {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the JSON reader said.
+        message: String,
+    },
+    /// `format` is missing or names another format.
+    #[error("state file `{file}` has format `{found}`, expected `wtmap.state/v1`")]
+    #[diagnostic(
+        code(wtmap::state::format),
+        help(
+            "a state file is a JSON object starting with `\"format\": \"wtmap.state/v1\"`; \
+             is this a plan or another tool's export? (see docs/state.md)"
+        )
+    )]
+    Format {
+        /// The file.
+        file: String,
+        /// The format found (`<missing>` when absent).
+        found: String,
+    },
+    /// Two users share a username (compared ignoring case, as logins are).
+    #[error("state file `{file}` lists the username `{username}` twice")]
+    #[diagnostic(
+        code(wtmap::state::duplicate_username),
+        help("usernames are unique in Winningtemp")
+    )]
+    DuplicateUsername {
+        /// The file.
+        file: String,
+        /// The username.
+        username: String,
+    },
+    /// Two users, teams or segments share an external ID.
+    #[error("state file `{file}` lists the {kind} external ID `{external_id}` twice")]
+    #[diagnostic(
+        code(wtmap::state::duplicate_external_id),
+        help("external IDs are unique per kind")
+    )]
+    DuplicateExternalId {
+        /// The file.
+        file: String,
+        /// `user`, `team` or `segment`.
+        kind: &'static str,
+        /// The external ID.
+        external_id: String,
+    },
+    /// A membership or connection names a user that is not in `users`.
+    #[error("state file `{file}`: a {relation} names the unknown user `{user}`")]
+    #[diagnostic(
+        code(wtmap::state::unknown_user),
+        help("relations name users by `username`")
+    )]
+    UnknownUser {
+        /// The file.
+        file: String,
+        /// `membership` or `segment connection`.
+        relation: &'static str,
+        /// The username.
+        user: String,
+    },
+    /// A membership names a team, or a team names a parent, that is not in `teams`.
+    #[error("state file `{file}`: {what} names the unknown team `{team}`")]
+    #[diagnostic(
+        code(wtmap::state::unknown_team),
+        help("teams are named by `external_id`")
+    )]
+    UnknownTeam {
+        /// The file.
+        file: String,
+        /// What refers to it (`the membership of `anna``, `the parent of team `x``).
+        what: String,
+        /// The team's external ID.
+        team: String,
+    },
+    /// A connection names a segment that is not in `segments`.
+    #[error(
+        "state file `{file}`: a segment connection of `{user}` names the unknown segment `{segment}`"
+    )]
+    #[diagnostic(
+        code(wtmap::state::unknown_segment),
+        help("segments are named by `external_id`")
+    )]
+    UnknownSegment {
+        /// The file.
+        file: String,
+        /// The username.
+        user: String,
+        /// The segment's external ID.
+        segment: String,
+    },
+    /// The same user and team (or segment) appear twice.
+    #[error("state file `{file}` relates `{user}` to `{group}` twice")]
+    #[diagnostic(
+        code(wtmap::state::duplicate_relation),
+        help("a user has one role per team (member or manager) and one connection per segment")
+    )]
+    DuplicateRelation {
+        /// The file.
+        file: String,
+        /// The username.
+        user: String,
+        /// Team or segment external ID.
+        group: String,
+    },
+    /// Teams whose parents form a cycle.
+    #[error("state file `{file}` has a cycle of team parents: {cycle}")]
+    #[diagnostic(code(wtmap::state::team_cycle), help("the teams must form a tree"))]
+    TeamCycle {
+        /// The file.
+        file: String,
+        /// The cycle, as `` `a` → `b` → `a` ``.
+        cycle: String,
+    },
+}
+
+/// Reads and validates a state file.
+pub fn read_state(path: &Path) -> Result<CurrentState, StateError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| StateError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    parse_state(&text, &file)
+}
+
+/// Parses and validates state JSON; `file` names it in errors.
+pub fn parse_state(text: &str, file: &str) -> Result<CurrentState, StateError> {
+    let parse_error = |e: serde_json::Error| StateError::Parse {
+        file: file.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    // Check the tag before the shape, so a plan or a foreign file gets the helpful error.
+    #[derive(Deserialize)]
+    struct Head {
+        format: Option<serde_json::Value>,
+    }
+    let head: Head = serde_json::from_str(text).map_err(parse_error)?;
+    match head.format {
+        Some(serde_json::Value::String(f)) if f == STATE_FORMAT => {}
+        other => {
+            let found = other.map_or("<missing>".to_string(), |v| match v {
+                serde_json::Value::String(s) => s,
+                v => v.to_string(),
+            });
+            return Err(StateError::Format {
+                file: file.to_string(),
+                found,
+            });
+        }
+    }
+    let state: CurrentState = serde_json::from_str(text).map_err(parse_error)?;
+    validate_state(&state, file)?;
+    Ok(state)
+}
+
+/// Checks the invariants the diff relies on; the first problem found is returned.
+pub fn validate_state(state: &CurrentState, file: &str) -> Result<(), StateError> {
+    let file = file.to_string();
+    let mut names = HashSet::new();
+    let mut ids = HashSet::new();
+    for user in &state.users {
+        if !names.insert(user.username.to_lowercase()) {
+            return Err(StateError::DuplicateUsername {
+                file,
+                username: user.username.clone(),
+            });
+        }
+        if let Some(id) = &user.external_id
+            && !ids.insert(id.as_str())
+        {
+            let external_id = id.clone();
+            return Err(StateError::DuplicateExternalId {
+                file,
+                kind: "user",
+                external_id,
+            });
+        }
+    }
+    let usernames: HashSet<&str> = state.users.iter().map(|u| u.username.as_str()).collect();
+    let teams = unique_ids(state.teams.iter().map(|t| &t.external_id), "team", &file)?;
+    let segments = unique_ids(
+        state.segments.iter().map(|s| &s.external_id),
+        "segment",
+        &file,
+    )?;
+
+    let mut pairs = HashSet::new();
+    for m in &state.memberships {
+        if !usernames.contains(m.user.as_str()) {
+            return Err(StateError::UnknownUser {
+                file,
+                relation: "membership",
+                user: m.user.clone(),
+            });
+        }
+        if !teams.contains(m.team.as_str()) {
+            let what = format!("the membership of `{}`", m.user);
+            return Err(StateError::UnknownTeam {
+                file,
+                what,
+                team: m.team.clone(),
+            });
+        }
+        if !pairs.insert((m.user.as_str(), m.team.as_str())) {
+            return Err(StateError::DuplicateRelation {
+                file,
+                user: m.user.clone(),
+                group: m.team.clone(),
+            });
+        }
+    }
+    let mut pairs = HashSet::new();
+    for c in &state.segment_connections {
+        if !usernames.contains(c.user.as_str()) {
+            let user = c.user.clone();
+            return Err(StateError::UnknownUser {
+                file,
+                relation: "segment connection",
+                user,
+            });
+        }
+        if !segments.contains(c.segment.as_str()) {
+            let (user, segment) = (c.user.clone(), c.segment.clone());
+            return Err(StateError::UnknownSegment {
+                file,
+                user,
+                segment,
+            });
+        }
+        if !pairs.insert((c.user.as_str(), c.segment.as_str())) {
+            return Err(StateError::DuplicateRelation {
+                file,
+                user: c.user.clone(),
+                group: c.segment.clone(),
+            });
+        }
+    }
+    check_team_tree(state, &teams, file)
+}
+
+fn unique_ids<'a>(
+    ids: impl Iterator<Item = &'a Option<String>>,
+    kind: &'static str,
+    file: &str,
+) -> Result<HashSet<&'a str>, StateError> {
+    let mut seen = HashSet::new();
+    for id in ids.flatten() {
+        if !seen.insert(id.as_str()) {
+            return Err(StateError::DuplicateExternalId {
+                file: file.to_string(),
+                kind,
+                external_id: id.clone(),
+            });
+        }
+    }
+    Ok(seen)
+}
+
+/// Parents exist, and following parents never comes back to where it started.
+fn check_team_tree(
+    state: &CurrentState,
+    teams: &HashSet<&str>,
+    file: String,
+) -> Result<(), StateError> {
+    let mut parent_of: HashMap<&str, &str> = HashMap::new();
+    for team in &state.teams {
+        let Some(parent) = &team.parent else { continue };
+        if !teams.contains(parent.as_str()) {
+            let what = match &team.external_id {
+                Some(id) => format!("the parent of team `{id}`"),
+                None => format!("the parent of team `{}`", team.name),
+            };
+            return Err(StateError::UnknownTeam {
+                file,
+                what,
+                team: parent.clone(),
+            });
+        }
+        if let Some(id) = &team.external_id {
+            parent_of.insert(id.as_str(), parent.as_str());
+        }
+    }
+    // Teams known to reach a root; each walk stops at one of them, so this is linear.
+    let mut rooted: HashSet<&str> = HashSet::new();
+    let mut starts: Vec<&str> = parent_of.keys().copied().collect();
+    starts.sort_unstable();
+    for start in starts {
+        let mut path: Vec<&str> = Vec::new();
+        let mut on_path: HashSet<&str> = HashSet::new();
+        let mut at = start;
+        loop {
+            if rooted.contains(at) {
+                break;
+            }
+            if !on_path.insert(at) {
+                let from = path.iter().position(|t| *t == at).unwrap_or(0);
+                let mut cycle: Vec<String> =
+                    path[from..].iter().map(|t| format!("`{t}`")).collect();
+                cycle.push(format!("`{at}`"));
+                return Err(StateError::TeamCycle {
+                    file,
+                    cycle: cycle.join(" → "),
+                });
+            }
+            path.push(at);
+            match parent_of.get(at) {
+                Some(parent) => at = parent,
+                None => break,
+            }
+        }
+        rooted.extend(path);
+    }
+    Ok(())
+}
+
+/// Sorts everything into the canonical order used when writing: users by username, teams and
+/// segments by external ID (then name), relations by user then team/segment.
+pub fn normalize(state: &mut CurrentState) {
+    state.users.sort_by(|a, b| a.username.cmp(&b.username));
+    state
+        .teams
+        .sort_by(|a, b| (&a.external_id, &a.name).cmp(&(&b.external_id, &b.name)));
+    state.segments.sort_by(|a, b| {
+        (&a.external_id, &a.category, &a.name).cmp(&(&b.external_id, &b.category, &b.name))
+    });
+    state.memberships.sort();
+    state.segment_connections.sort();
+}
+
+/// The canonical JSON text of a state: normalized, pretty, with a final newline.
+pub fn state_to_json(state: &CurrentState) -> String {
+    let mut state = state.clone();
+    normalize(&mut state);
+    // Serializing plain data (strings, maps with string keys) cannot fail.
+    let mut text = serde_json::to_string_pretty(&state).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Writes a state file atomically: a temporary file in the same folder, then renamed over
+/// `path`, so a crash never leaves a half-written state behind.
+pub fn write_state(path: &Path, state: &CurrentState) -> Result<(), StateError> {
+    let file = path.display().to_string();
+    let err = |source| StateError::Write {
+        file: file.clone(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(state_to_json(state).as_bytes())
+        .map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
