@@ -16,26 +16,22 @@
 //! Every stage is a plain function over data; the outside world (clock, environment, files,
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
+pub mod builtins;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
-pub mod eval;
-pub mod model;
-pub mod pipeline;
-pub mod records;
-pub mod source;
-pub mod syntax;
-pub mod testing;
-pub mod builtins;
-pub mod model;
-pub mod schema;
-pub mod source;
-pub mod suggest;
 pub mod diff;
+pub mod eval;
 pub mod guard;
 pub mod model;
+pub mod pipeline;
 pub mod plan;
+pub mod records;
+pub mod schema;
 pub mod source;
 pub mod state;
+pub mod suggest;
+pub mod syntax;
+pub mod testing;
 pub mod types;
 pub mod value;

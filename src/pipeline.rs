@@ -37,7 +37,7 @@ pub fn read_options(program: &Program) -> ReadOptions {
         "latin-1" | "latin1" | "iso-8859-1" => Some(TextEncoding::Latin1),
         _ => None,
     });
-    ReadOptions { shape, delimiter, encoding, ..ReadOptions::default() }
+    ReadOptions { delimiter, encoding, ..ReadOptions::new(shape) }
 }
 
 /// Reads a records file for a mapping.

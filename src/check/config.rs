@@ -6,9 +6,10 @@ use super::{Checker, Singletons};
 use super::env::{Declared, FieldEnv};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
-    Because, Guard, GuardLimit, GuardSubject, MatchKey, MembershipRule, SegmentRule, UserRemoval, UserStatusRule,
+    Guard, GuardLimit, GuardSubject, MatchKey, MembershipRule, SegmentRule, UserRemoval, UserStatusRule,
 };
-use crate::schema::sources::{SettingDef, SettingType, source_kind, source_kinds};
+use crate::schema::settings::{SettingDef, SettingType};
+use crate::schema::sources::{source_kind, source_kinds};
 use crate::schema::target::{target_kind, target_kinds};
 use crate::source::Span;
 use crate::suggest::did_you_mean;
@@ -73,7 +74,7 @@ impl Checker<'_> {
                 self.report(d);
                 continue;
             };
-            if let Some(value) = self.setting_value(s, def.ty, def.secret || SECRET_KEYS.contains(&key.as_str())) {
+            if let Some(value) = self.setting_value(s, def, def.secret || SECRET_KEYS.contains(&key.as_str())) {
                 out.push((key.clone(), value));
             }
         }
@@ -89,21 +90,41 @@ impl Checker<'_> {
         out
     }
 
-    fn setting_value(&mut self, s: &Setting, ty: SettingType, secret: bool) -> Option<ConfigValue> {
+    fn setting_value(&mut self, s: &Setting, def: &SettingDef, secret: bool) -> Option<ConfigValue> {
         let key = &s.key.node;
+        let ty = def.ty;
         let expr = match (&s.value, ty) {
-            (SettingValue::Block(inner), SettingType::Block) => {
+            (SettingValue::Block(inner), SettingType::Block(defs)) => {
+                return Some(ConfigValue::Block(self.check_settings(inner, defs, key, s.key.span)));
+            }
+            (SettingValue::Block(inner), SettingType::AttributeMap | SettingType::Map) => {
                 let mut values = Vec::new();
                 for i in inner {
-                    let nested_secret = SECRET_KEYS.contains(&i.key.node.as_str());
-                    let nested_ty = match &i.value {
-                        SettingValue::Block(_) => SettingType::Block,
-                        SettingValue::Expr(Expr { kind: ExprKind::Literal(Literal::Int(_)), .. }) => SettingType::Int,
-                        SettingValue::Expr(Expr { kind: ExprKind::Literal(Literal::Bool(_)), .. }) => SettingType::Bool,
-                        SettingValue::Expr(Expr { kind: ExprKind::List(_), .. }) => SettingType::TextList,
-                        SettingValue::Expr(_) => SettingType::Text,
+                    if ty == SettingType::AttributeMap && crate::schema::target::attribute(&i.key.node).is_none() {
+                        let mut d = Diagnostic::new(
+                            Code::UnknownSetting,
+                            i.key.span,
+                            format!("Winningtemp users have no attribute `{}`", i.key.node),
+                            "not an attribute",
+                        );
+                        if let Some(a) = did_you_mean(&i.key.node, crate::schema::target::attributes().iter().map(|a| a.name)) {
+                            d = d.with_help(format!("did you mean `{a}`?"));
+                        }
+                        self.report(d);
+                        continue;
+                    }
+                    let secret = SECRET_KEYS.contains(&i.key.node.as_str());
+                    let value = match &i.value {
+                        SettingValue::Expr(e) => self.scalar_setting(i, e, SettingType::Text, secret),
+                        SettingValue::Block(_) => {
+                            self.report(
+                                Diagnostic::new(Code::SettingType, i.span, format!("`{}` takes a text", i.key.node), "block")
+                                    .with_help(format!("write `{} = \"…\"`", i.key.node)),
+                            );
+                            None
+                        }
                     };
-                    if let Some(v) = self.setting_value(i, nested_ty, nested_secret) {
+                    if let Some(v) = value {
                         values.push((i.key.node.clone(), v));
                     }
                 }
@@ -116,7 +137,7 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            (SettingValue::Expr(e), SettingType::Block) => {
+            (SettingValue::Expr(e), SettingType::Block(_) | SettingType::AttributeMap | SettingType::Map) => {
                 self.report(
                     Diagnostic::new(Code::SettingType, e.span, format!("`{key}` is a block"), "not a block")
                         .with_help(format!("write `{key} {{ … }}`")),
@@ -125,6 +146,37 @@ impl Checker<'_> {
             }
             (SettingValue::Expr(e), _) => e,
         };
+        let value = self.scalar_setting(s, expr, ty, secret)?;
+        match &value {
+            ConfigValue::Text(t) if !def.values.is_empty() && !def.values.contains(&t.as_str()) => {
+                let mut d = Diagnostic::new(
+                    Code::SettingType,
+                    expr.span,
+                    format!("`{t}` is not a value of `{key}`"),
+                    format!("one of {}", def.values.join(", ")),
+                );
+                if let Some(v) = did_you_mean(t, def.values.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{v}`?"));
+                } else {
+                    d = d.with_help(format!("write one of {}", def.values.join(", ")));
+                }
+                self.report(d);
+                None
+            }
+            ConfigValue::Int(i) if def.range.is_some_and(|(lo, hi)| *i < lo || *i > hi) => {
+                let (lo, hi) = def.range.unwrap_or((0, 0));
+                self.report(
+                    Diagnostic::new(Code::SettingType, expr.span, format!("`{key}` must be between {lo} and {hi}"), "out of range")
+                        .with_help(def.doc),
+                );
+                None
+            }
+            _ => Some(value),
+        }
+    }
+
+    fn scalar_setting(&mut self, s: &Setting, expr: &Expr, ty: SettingType, secret: bool) -> Option<ConfigValue> {
+        let key = &s.key.node;
         let wrong = |this: &mut Self, what: &str| {
             this.report(
                 Diagnostic::new(Code::SettingType, expr.span, format!("`{key}` must be {what}"), "wrong kind of value")
@@ -170,7 +222,7 @@ impl Checker<'_> {
             (_, SettingType::Int) => wrong(self, "a whole number"),
             (_, SettingType::Bool) => wrong(self, "`true` or `false`"),
             (_, SettingType::TextList) => wrong(self, "a list of texts such as `[\"1010\", \"1020\"]`"),
-            (_, SettingType::Block) => None,
+            (_, SettingType::Block(_) | SettingType::AttributeMap | SettingType::Map) => None,
         }
     }
 
@@ -471,6 +523,6 @@ fn example_for(ty: SettingType) -> &'static str {
         SettingType::Int => "100",
         SettingType::Bool => "true",
         SettingType::TextList => "[\"…\"]",
-        SettingType::Block => "{ … }",
+        SettingType::Block(_) | SettingType::AttributeMap | SettingType::Map => "{ … }",
     }
 }

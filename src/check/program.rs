@@ -32,7 +32,7 @@ impl FieldSlot {
 }
 
 /// A checked expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum CExpr {
     /// A constant.
     Literal(Value),
@@ -95,7 +95,7 @@ pub enum CExpr {
 }
 
 /// One checked value-map arm.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct CArm {
     /// Exact-match patterns; `None` is `_`.
     pub patterns: Vec<Option<Value>>,
@@ -104,7 +104,7 @@ pub struct CArm {
 }
 
 /// An attribute and the expression that computes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct AttributeRule {
     /// Target attribute (`first_name`, `status`, `manager`, …).
     pub attribute: String,
@@ -117,7 +117,7 @@ pub struct AttributeRule {
 }
 
 /// `exclude when` / `skip when` / `pause when`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ConditionRule {
     /// Which.
     pub kind: ConditionKind,
@@ -128,7 +128,7 @@ pub struct ConditionRule {
 }
 
 /// `group path = [...]`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct GroupPathRule {
     /// Level names.
     pub levels: Vec<CExpr>,
@@ -139,7 +139,7 @@ pub struct GroupPathRule {
 }
 
 /// `segment "Category" = expr`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SegmentRule {
     /// Category.
     pub category: String,
@@ -215,7 +215,7 @@ pub struct TestCase {
 }
 
 /// A mapping that passed `check`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Program {
     /// Where records come from.
     pub source: Endpoint,

@@ -56,7 +56,8 @@ impl Checker<'_> {
                                 .with_help("give one stable ID field per level, in the same order"),
                             );
                         }
-                        for (level, id) in g.levels.iter().zip(ids) {
+                        // The top level has no parent, so only deeper levels can collide.
+                        for (level, id) in g.levels.iter().zip(ids).skip(1) {
                             if self.file.slice(level.span) == self.file.slice(id.span) {
                                 self.report(
                                     Diagnostic::new(

@@ -126,7 +126,7 @@ pub fn select_arm<'a>(v: &Value, arms: &'a [CArm]) -> Option<&'a CArm> {
 
 /// Number patterns match text values of the same digits (`1` matches Flex's `"1"`).
 fn pattern_text_matches(v: &Value, pattern: &Value) -> bool {
-    matches!((v, pattern), (Value::Text(t), Value::Int(_))) && *t_of(v) == pattern.to_text()
+    matches!((v, pattern), (Value::Text(_), Value::Int(_))) && *t_of(v) == pattern.to_text()
 }
 
 fn t_of(v: &Value) -> &String {

@@ -2,7 +2,7 @@
 //! segments. A failure quarantines the record with the statement and reason.
 
 use super::expr::{EvalError, Scope};
-use crate::check::program::{AttributeRule, Program};
+use crate::check::program::AttributeRule;
 use crate::diagnostics::Code;
 use crate::model::{AttrValue, Attributes, Because, UserStatus};
 use crate::schema::target;

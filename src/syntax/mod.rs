@@ -144,6 +144,14 @@ mod tests {
     }
 
     #[test]
+    fn segment_statement_keeps_category_and_value() {
+        let f = parse_ok("segment \"Country\" = office.country");
+        let Item::Segment(s) = &f.items[0] else { panic!() };
+        assert_eq!(s.category.node, "Country");
+        assert!(matches!(&s.value.kind, ExprKind::Field(p) if p.dotted() == "office.country"));
+    }
+
+    #[test]
     fn impossible_dates_are_literal_errors_not_panics() {
         let (_, diags) = parse(&SourceFile::new("t", "pause when EndDate < 2025-02-30")).unwrap();
         assert_eq!(diags.0[0].code, crate::diagnostics::Code::InvalidLiteral);

@@ -119,6 +119,7 @@ fn is_trivia(rule: Rule) -> bool {
             | kw_is
             | kw_in
             | kw_empty
+            | kw_segment
     )
 }
 
