@@ -1,4 +1,5 @@
-//! Calendar builtins: parts of dates, date arithmetic, ages and `today`.
+//! Calendar builtins: parts of dates, date arithmetic and ages. `today` itself is a keyword of
+//! the language (the interpreter reads it from [`super::Context`]), not a builtin.
 
 use super::{Builtin, BuiltinError, Context, Example, Param, ParamType, Ret, args};
 use crate::value::Value;
@@ -93,21 +94,6 @@ fn age(args: &[Value], ctx: &Context) -> Result<Value, BuiltinError> {
         })
 }
 
-/// `today() -> date`
-pub static TODAY: Builtin = Builtin {
-    name: "today",
-    params: &[],
-    variadic: false,
-    returns: Ret::Date,
-    summary: "The current date in the mapping's time zone (fixed for the whole run).",
-    examples: &[Example {
-        call: "today()",
-        result: "2025-06-15",
-    }],
-    config_only: false,
-    run: |_, ctx| Ok(Value::Date(ctx.today)),
-};
-
 /// `add_days(date, int) -> date`
 pub static ADD_DAYS: Builtin = Builtin {
     name: "add_days",
@@ -196,6 +182,5 @@ mod tests {
         assert_eq!(ok("age", &[d(2000, 2, 29)]), Value::Int(25));
         assert_eq!(ok("age", &[d(2025, 6, 15)]), Value::Int(0));
         assert!(err("age", &[d(2030, 1, 1)]).contains("after today"));
-        assert_eq!(ok("today", &[]), d(2025, 6, 15));
     }
 }

@@ -3,7 +3,6 @@
 use super::{Builtin, BuiltinError, Context, Example, Param, ParamType, Ret, args};
 use crate::value::Value;
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
 /// `title_case(text) -> text`
 pub static TITLE_CASE: Builtin = Builtin {
@@ -112,13 +111,19 @@ const SPELLED_OUT: &[(char, &str)] = &[
     ('Ŧ', "T"),
 ];
 
+/// The accents NFD splits off Latin, Greek and Cyrillic letters (U+0300–U+036F). Marks of other
+/// blocks stay: Devanagari or Thai vowel signs are letters' vowels, not decoration.
+fn is_diacritic(c: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&c)
+}
+
 fn normalize_diacritics(args: &[Value], _: &Context) -> Result<Value, BuiltinError> {
     let s = args::text(args, 0)?;
     if s.is_ascii() {
         return Ok(Value::Text(s.to_owned()));
     }
     let mut stripped = String::with_capacity(s.len());
-    let mut chars = s.nfd().filter(|c| !is_combining_mark(*c)).peekable();
+    let mut chars = s.nfd().filter(|c| !is_diacritic(*c)).peekable();
     while let Some(c) = chars.next() {
         match SPELLED_OUT.iter().find(|(from, _)| *from == c) {
             // A capital followed by a small letter starts a capitalised word: `Æbelø` → `Aebeloe`.
@@ -310,6 +315,38 @@ mod tests {
         // Precomposed and decomposed input give the same answer.
         assert_eq!(ok("normalize_diacritics", &[t("A\u{30a}sa")]), t("Asa"));
         assert_eq!(ok("normalize_diacritics", &[t("김민준")]), t("김민준"));
+        assert_eq!(ok("normalize_diacritics", &[t("प्रिया")]), t("प्रिया"));
+        assert_eq!(
+            ok("normalize_diacritics", &[t("Nguyễn Thị")]),
+            t("Nguyen Thi")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalizing_twice_changes_nothing(s in "\\PC*") {
+            let once = ok("normalize_diacritics", &[t(&s)]);
+            let twice = match &once {
+                Value::Text(x) => ok("normalize_diacritics", &[t(x)]),
+                other => other.clone(),
+            };
+            proptest::prop_assert_eq!(once, twice);
+        }
+
+        #[test]
+        fn latin_names_become_ascii(s in "[a-zA-ZåäöÅÄÖæøÆØéèüÜßłŁñç -]{0,20}") {
+            if let Value::Text(out) = ok("normalize_diacritics", &[t(&s)]) {
+                proptest::prop_assert!(out.is_ascii(), "{}", out);
+            }
+        }
+
+        #[test]
+        fn name_splitting_never_loses_words(s in "[A-Za-zÅå ,]{0,30}") {
+            let given = ok("given_name", &[t(&s)]).to_string();
+            let family = ok("family_name", &[t(&s)]).to_string();
+            let words = |x: &str| x.split([' ', ',']).filter(|w| !w.is_empty()).count();
+            proptest::prop_assert_eq!(words(&given) + words(&family), words(&s));
+        }
     }
 
     #[test]

@@ -236,7 +236,6 @@ mod tests {
         assert_eq!(ty("lower", &[Type::Text]), Ok(Type::Text));
         assert_eq!(ty("date", &[Type::Text, Type::Text]), Ok(Type::Date));
         assert_eq!(ty("date", &[Type::Text]), Ok(Type::Date));
-        assert_eq!(ty("today", &[]), Ok(Type::Date));
         assert_eq!(ty("split", &[Type::Text, Type::Text]), Ok(list(Type::Text)));
         assert_eq!(ty("text", &[Type::Enum(EnumType::Gender)]), Ok(Type::Text));
         assert_eq!(
@@ -262,10 +261,6 @@ mod tests {
         let e = ty("coalesce", &[Type::Text]).unwrap_err();
         assert_eq!(e.to_string(), "expected at least 2 arguments, got 1");
         assert!(ty("concat", &[]).is_err());
-        assert_eq!(
-            ty("today", &[Type::Date]).unwrap_err().to_string(),
-            "expected 0 arguments, got 1"
-        );
     }
 
     #[test]

@@ -126,6 +126,13 @@ static ATTRIBUTES: LazyLock<Vec<AttributeDef>> =
             "Permission role; leave unset for plain users.",
         ),
         attr(
+            "employee_number",
+            opt(Type::Text),
+            "The employee number people know (not the external ID: it may be reused).",
+        ),
+        attr("title", opt(Type::Text), "Job title."),
+        attr("phone", opt(Type::Text), "Work phone number."),
+        attr(
             "manager",
             opt(Type::Text),
             "The manager's external ID. A relation, not a plain attribute: the manager becomes \
