@@ -31,13 +31,18 @@ pub fn read_options(program: &Program) -> ReadOptions {
         "\\t" | "tab" => Some(b'\t'),
         other => other.bytes().next(),
     });
-    let encoding = text("encoding").and_then(|e| match e.to_lowercase().replace('_', "-").as_str() {
-        "utf-8" | "utf8" => Some(TextEncoding::Utf8),
-        "windows-1252" | "cp1252" => Some(TextEncoding::Windows1252),
-        "latin-1" | "latin1" | "iso-8859-1" => Some(TextEncoding::Latin1),
-        _ => None,
-    });
-    ReadOptions { delimiter, encoding, ..ReadOptions::new(shape) }
+    let encoding =
+        text("encoding").and_then(|e| match e.to_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Some(TextEncoding::Utf8),
+            "windows-1252" | "cp1252" => Some(TextEncoding::Windows1252),
+            "latin-1" | "latin1" | "iso-8859-1" => Some(TextEncoding::Latin1),
+            _ => None,
+        });
+    ReadOptions {
+        delimiter,
+        encoding,
+        ..ReadOptions::new(shape)
+    }
 }
 
 /// Reads a records file for a mapping.
@@ -47,7 +52,10 @@ pub fn read_records(program: &Program, path: &Path) -> Result<Vec<Record>, Recor
 
 /// An empty Winningtemp directory (no `--state`).
 pub fn empty_state() -> CurrentState {
-    CurrentState { format: STATE_FORMAT.to_string(), ..CurrentState::default() }
+    CurrentState {
+        format: STATE_FORMAT.to_string(),
+        ..CurrentState::default()
+    }
 }
 
 /// Everything a plan is computed from.
@@ -93,13 +101,18 @@ pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
 
 /// Today's date in the mapping's time zone.
 pub fn today_in(program: &Program) -> NaiveDate {
-    chrono::Utc::now().with_timezone(&program.zone()).date_naive()
+    chrono::Utc::now()
+        .with_timezone(&program.zone())
+        .date_naive()
 }
 
 /// For file sources (`csv`, `json`, `ndjson`, `yaml`), the records file named by the source's
 /// `path` setting, relative to the mapping's folder.
 pub fn source_file(program: &Program, mapping: &Path) -> Option<std::path::PathBuf> {
-    if !matches!(program.source.kind.as_str(), "csv" | "json" | "ndjson" | "yaml") {
+    if !matches!(
+        program.source.kind.as_str(),
+        "csv" | "json" | "ndjson" | "yaml"
+    ) {
         return None;
     }
     match program.source.get("path") {

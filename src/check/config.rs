@@ -1,12 +1,13 @@
 //! Checking configuration: `source` and `target` settings against their schemas, `fields`,
 //! `match by`, `rules`, `guard`, `schedule` and `report to`.
 
+use super::env::{Declared, FieldEnv};
 use super::program::{ConfigValue, Endpoint, Program, Schedule};
 use super::{Checker, Singletons};
-use super::env::{Declared, FieldEnv};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
-    Guard, GuardLimit, GuardSubject, MatchKey, MembershipRule, SegmentRule, UserRemoval, UserStatusRule,
+    Guard, GuardLimit, GuardSubject, MatchKey, MembershipRule, SegmentRule, UserRemoval,
+    UserStatusRule,
 };
 use crate::schema::settings::{SettingDef, SettingType};
 use crate::schema::sources::{source_kind, source_kinds};
@@ -17,97 +18,189 @@ use crate::syntax::ast::*;
 use crate::types::Type;
 
 /// Keys that hold secrets wherever they appear (also inside nested blocks such as `sftp`).
-const SECRET_KEYS: &[&str] = &["password", "token", "secret", "client_secret", "key", "api_key", "api_token"];
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "token",
+    "secret",
+    "client_secret",
+    "key",
+    "api_key",
+    "api_token",
+];
 
 impl Checker<'_> {
     pub(crate) fn check_source_block(&mut self, block: Option<&SourceBlock>) -> Endpoint {
-        let Some(block) = block else { return Endpoint::default() };
+        let Some(block) = block else {
+            return Endpoint::default();
+        };
         let kind = &block.kind.node;
         let Some(def) = source_kind(kind) else {
             let names: Vec<&str> = source_kinds().iter().map(|k| k.name).collect();
-            let mut d = Diagnostic::new(Code::UnknownSourceKind, block.kind.span, format!("unknown source kind `{kind}`"), "not a source kind");
+            let mut d = Diagnostic::new(
+                Code::UnknownSourceKind,
+                block.kind.span,
+                format!("unknown source kind `{kind}`"),
+                "not a source kind",
+            );
             d = match did_you_mean(kind, names.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("sources are {}", names.join(", "))),
             };
             self.report(d);
-            return Endpoint { kind: kind.clone(), settings: Vec::new() };
+            return Endpoint {
+                kind: kind.clone(),
+                settings: Vec::new(),
+            };
         };
-        let settings = self.check_settings(&block.settings, def.settings, &format!("source {kind}"), block.kind.span);
-        Endpoint { kind: kind.clone(), settings }
+        let settings = self.check_settings(
+            &block.settings,
+            def.settings,
+            &format!("source {kind}"),
+            block.kind.span,
+        );
+        Endpoint {
+            kind: kind.clone(),
+            settings,
+        }
     }
 
-    pub(crate) fn check_target_block(&mut self, block: Option<&TargetBlock>, _s: &Singletons) -> Endpoint {
-        let Some(block) = block else { return Endpoint::default() };
+    pub(crate) fn check_target_block(
+        &mut self,
+        block: Option<&TargetBlock>,
+        _s: &Singletons,
+    ) -> Endpoint {
+        let Some(block) = block else {
+            return Endpoint::default();
+        };
         let name = &block.name.node;
         let Some(def) = target_kind(name) else {
             let names: Vec<&str> = target_kinds().iter().map(|k| k.name).collect();
-            let mut d = Diagnostic::new(Code::UnknownTarget, block.name.span, format!("unknown target `{name}`"), "not a target");
+            let mut d = Diagnostic::new(
+                Code::UnknownTarget,
+                block.name.span,
+                format!("unknown target `{name}`"),
+                "not a target",
+            );
             d = match did_you_mean(name, names.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("targets are {}", names.join(", "))),
             };
             self.report(d);
-            return Endpoint { kind: name.clone(), settings: Vec::new() };
+            return Endpoint {
+                kind: name.clone(),
+                settings: Vec::new(),
+            };
         };
-        let settings = self.check_settings(&block.settings, def.settings, &format!("target {name}"), block.name.span);
-        Endpoint { kind: name.clone(), settings }
+        let settings = self.check_settings(
+            &block.settings,
+            def.settings,
+            &format!("target {name}"),
+            block.name.span,
+        );
+        Endpoint {
+            kind: name.clone(),
+            settings,
+        }
     }
 
-    fn check_settings(&mut self, settings: &[Setting], defs: &[SettingDef], owner: &str, owner_span: Span) -> Vec<(String, ConfigValue)> {
+    fn check_settings(
+        &mut self,
+        settings: &[Setting],
+        defs: &[SettingDef],
+        owner: &str,
+        owner_span: Span,
+    ) -> Vec<(String, ConfigValue)> {
         let mut out: Vec<(String, ConfigValue)> = Vec::new();
         for s in settings {
             let key = &s.key.node;
             if out.iter().any(|(k, _)| k == key) {
                 self.report(
-                    Diagnostic::new(Code::DuplicateStatement, s.key.span, format!("`{key}` is set twice in `{owner}`"), "second one")
-                        .with_help("keep one"),
+                    Diagnostic::new(
+                        Code::DuplicateStatement,
+                        s.key.span,
+                        format!("`{key}` is set twice in `{owner}`"),
+                        "second one",
+                    )
+                    .with_help("keep one"),
                 );
                 continue;
             }
             let Some(def) = defs.iter().find(|d| d.key == key.as_str()) else {
-                let mut d = Diagnostic::new(Code::UnknownSetting, s.key.span, format!("`{owner}` has no setting `{key}`"), "unknown setting");
+                let mut d = Diagnostic::new(
+                    Code::UnknownSetting,
+                    s.key.span,
+                    format!("`{owner}` has no setting `{key}`"),
+                    "unknown setting",
+                );
                 d = match did_you_mean(key, defs.iter().map(|d| d.key)) {
                     Some(k) => d.with_help(format!("did you mean `{k}`?")),
-                    None => d.with_help(format!("its settings are {}", defs.iter().map(|d| d.key).collect::<Vec<_>>().join(", "))),
+                    None => d.with_help(format!(
+                        "its settings are {}",
+                        defs.iter().map(|d| d.key).collect::<Vec<_>>().join(", ")
+                    )),
                 };
                 self.report(d);
                 continue;
             };
-            if let Some(value) = self.setting_value(s, def, def.secret || SECRET_KEYS.contains(&key.as_str())) {
+            if let Some(value) =
+                self.setting_value(s, def, def.secret || SECRET_KEYS.contains(&key.as_str()))
+            {
                 out.push((key.clone(), value));
             }
         }
         for def in defs.iter().filter(|d| d.required) {
-            if !out.iter().any(|(k, _)| k == def.key) && !settings.iter().any(|s| s.key.node == def.key) {
-                let example = if def.secret { format!("{} = env(\"…\")", def.key) } else { format!("{} = …", def.key) };
+            if !out.iter().any(|(k, _)| k == def.key)
+                && !settings.iter().any(|s| s.key.node == def.key)
+            {
+                let example = if def.secret {
+                    format!("{} = env(\"…\")", def.key)
+                } else {
+                    format!("{} = …", def.key)
+                };
                 self.report(
-                    Diagnostic::new(Code::MissingSetting, owner_span, format!("`{owner}` needs `{}`", def.key), "missing setting")
-                        .with_help(format!("add `{example}`: {}", def.doc)),
+                    Diagnostic::new(
+                        Code::MissingSetting,
+                        owner_span,
+                        format!("`{owner}` needs `{}`", def.key),
+                        "missing setting",
+                    )
+                    .with_help(format!("add `{example}`: {}", def.doc)),
                 );
             }
         }
         out
     }
 
-    fn setting_value(&mut self, s: &Setting, def: &SettingDef, secret: bool) -> Option<ConfigValue> {
+    fn setting_value(
+        &mut self,
+        s: &Setting,
+        def: &SettingDef,
+        secret: bool,
+    ) -> Option<ConfigValue> {
         let key = &s.key.node;
         let ty = def.ty;
         let expr = match (&s.value, ty) {
             (SettingValue::Block(inner), SettingType::Block(defs)) => {
-                return Some(ConfigValue::Block(self.check_settings(inner, defs, key, s.key.span)));
+                return Some(ConfigValue::Block(
+                    self.check_settings(inner, defs, key, s.key.span),
+                ));
             }
             (SettingValue::Block(inner), SettingType::AttributeMap | SettingType::Map) => {
                 let mut values = Vec::new();
                 for i in inner {
-                    if ty == SettingType::AttributeMap && crate::schema::target::attribute(&i.key.node).is_none() {
+                    if ty == SettingType::AttributeMap
+                        && crate::schema::target::attribute(&i.key.node).is_none()
+                    {
                         let mut d = Diagnostic::new(
                             Code::UnknownSetting,
                             i.key.span,
                             format!("Winningtemp users have no attribute `{}`", i.key.node),
                             "not an attribute",
                         );
-                        if let Some(a) = did_you_mean(&i.key.node, crate::schema::target::attributes().iter().map(|a| a.name)) {
+                        if let Some(a) = did_you_mean(
+                            &i.key.node,
+                            crate::schema::target::attributes().iter().map(|a| a.name),
+                        ) {
                             d = d.with_help(format!("did you mean `{a}`?"));
                         }
                         self.report(d);
@@ -115,11 +208,18 @@ impl Checker<'_> {
                     }
                     let secret = SECRET_KEYS.contains(&i.key.node.as_str());
                     let value = match &i.value {
-                        SettingValue::Expr(e) => self.scalar_setting(i, e, SettingType::Text, secret),
+                        SettingValue::Expr(e) => {
+                            self.scalar_setting(i, e, SettingType::Text, secret)
+                        }
                         SettingValue::Block(_) => {
                             self.report(
-                                Diagnostic::new(Code::SettingType, i.span, format!("`{}` takes a text", i.key.node), "block")
-                                    .with_help(format!("write `{} = \"…\"`", i.key.node)),
+                                Diagnostic::new(
+                                    Code::SettingType,
+                                    i.span,
+                                    format!("`{}` takes a text", i.key.node),
+                                    "block",
+                                )
+                                .with_help(format!("write `{} = \"…\"`", i.key.node)),
                             );
                             None
                         }
@@ -132,15 +232,28 @@ impl Checker<'_> {
             }
             (SettingValue::Block(_), _) => {
                 self.report(
-                    Diagnostic::new(Code::SettingType, s.span, format!("`{key}` takes a value, not a block"), "block")
-                        .with_help(format!("write `{key} = …`")),
+                    Diagnostic::new(
+                        Code::SettingType,
+                        s.span,
+                        format!("`{key}` takes a value, not a block"),
+                        "block",
+                    )
+                    .with_help(format!("write `{key} = …`")),
                 );
                 return None;
             }
-            (SettingValue::Expr(e), SettingType::Block(_) | SettingType::AttributeMap | SettingType::Map) => {
+            (
+                SettingValue::Expr(e),
+                SettingType::Block(_) | SettingType::AttributeMap | SettingType::Map,
+            ) => {
                 self.report(
-                    Diagnostic::new(Code::SettingType, e.span, format!("`{key}` is a block"), "not a block")
-                        .with_help(format!("write `{key} {{ … }}`")),
+                    Diagnostic::new(
+                        Code::SettingType,
+                        e.span,
+                        format!("`{key}` is a block"),
+                        "not a block",
+                    )
+                    .with_help(format!("write `{key} {{ … }}`")),
                 );
                 return None;
             }
@@ -166,8 +279,13 @@ impl Checker<'_> {
             ConfigValue::Int(i) if def.range.is_some_and(|(lo, hi)| *i < lo || *i > hi) => {
                 let (lo, hi) = def.range.unwrap_or((0, 0));
                 self.report(
-                    Diagnostic::new(Code::SettingType, expr.span, format!("`{key}` must be between {lo} and {hi}"), "out of range")
-                        .with_help(def.doc),
+                    Diagnostic::new(
+                        Code::SettingType,
+                        expr.span,
+                        format!("`{key}` must be between {lo} and {hi}"),
+                        "out of range",
+                    )
+                    .with_help(def.doc),
                 );
                 None
             }
@@ -175,24 +293,47 @@ impl Checker<'_> {
         }
     }
 
-    fn scalar_setting(&mut self, s: &Setting, expr: &Expr, ty: SettingType, secret: bool) -> Option<ConfigValue> {
+    fn scalar_setting(
+        &mut self,
+        s: &Setting,
+        expr: &Expr,
+        ty: SettingType,
+        secret: bool,
+    ) -> Option<ConfigValue> {
         let key = &s.key.node;
         let wrong = |this: &mut Self, what: &str| {
             this.report(
-                Diagnostic::new(Code::SettingType, expr.span, format!("`{key}` must be {what}"), "wrong kind of value")
-                    .with_help(format!("write e.g. `{key} = {}`", example_for(ty))),
+                Diagnostic::new(
+                    Code::SettingType,
+                    expr.span,
+                    format!("`{key}` must be {what}"),
+                    "wrong kind of value",
+                )
+                .with_help(format!("write e.g. `{key} = {}`", example_for(ty))),
             );
             None
         };
         match (&expr.kind, ty) {
-            (ExprKind::Call { name, args }, SettingType::Text) if name.node == "env" => match args.as_slice() {
-                [Expr { kind: ExprKind::Literal(Literal::Text(var)), .. }] => Some(ConfigValue::Env(var.clone())),
-                _ => wrong(self, "`env(\"NAME\")` with one variable name in quotes"),
-            },
+            (ExprKind::Call { name, args }, SettingType::Text) if name.node == "env" => {
+                match args.as_slice() {
+                    [
+                        Expr {
+                            kind: ExprKind::Literal(Literal::Text(var)),
+                            ..
+                        },
+                    ] => Some(ConfigValue::Env(var.clone())),
+                    _ => wrong(self, "`env(\"NAME\")` with one variable name in quotes"),
+                }
+            }
             (ExprKind::Call { name, .. }, _) => {
                 self.report(
-                    Diagnostic::new(Code::BuiltinNotAllowedHere, expr.span, format!("`{}` cannot be used in a setting", name.node), "not allowed here")
-                        .with_help("settings are literals or `env(\"NAME\")`"),
+                    Diagnostic::new(
+                        Code::BuiltinNotAllowedHere,
+                        expr.span,
+                        format!("`{}` cannot be used in a setting", name.node),
+                        "not allowed here",
+                    )
+                    .with_help("settings are literals or `env(\"NAME\")`"),
                 );
                 None
             }
@@ -221,7 +362,9 @@ impl Checker<'_> {
             (_, SettingType::Text) => wrong(self, "a text in quotes or `env(\"NAME\")`"),
             (_, SettingType::Int) => wrong(self, "a whole number"),
             (_, SettingType::Bool) => wrong(self, "`true` or `false`"),
-            (_, SettingType::TextList) => wrong(self, "a list of texts such as `[\"1010\", \"1020\"]`"),
+            (_, SettingType::TextList) => {
+                wrong(self, "a list of texts such as `[\"1010\", \"1020\"]`")
+            }
             (_, SettingType::Block(_) | SettingType::AttributeMap | SettingType::Map) => None,
         }
     }
@@ -229,13 +372,20 @@ impl Checker<'_> {
     pub(crate) fn declare_fields(&mut self, env: &mut FieldEnv, block: &FieldsBlock) {
         for decl in &block.fields {
             let path = decl.path.dotted();
-            let Some(ty) = self.type_expr(&decl.ty) else { continue };
+            // An unknown type is reported once; the field stays declared (as poison) so its
+            // uses are not reported as unknown fields too.
+            let ty = self.type_expr(&decl.ty).unwrap_or(Type::Error);
             if let Some(first) = env.declared.iter().find(|d| d.path == path) {
                 let first = first.span;
                 self.report(
-                    Diagnostic::new(Code::FieldRedeclared, decl.span, format!("field `{path}` is declared twice"), "second declaration")
-                        .with_label(first, "first here")
-                        .with_help("keep one declaration"),
+                    Diagnostic::new(
+                        Code::FieldRedeclared,
+                        decl.span,
+                        format!("field `{path}` is declared twice"),
+                        "second declaration",
+                    )
+                    .with_label(first, "first here")
+                    .with_help("keep one declaration"),
                 );
                 continue;
             }
@@ -254,7 +404,13 @@ impl Checker<'_> {
                 continue;
             }
             let formats = decl.ty.formats.iter().map(|f| f.node.clone()).collect();
-            env.declared.push(Declared { path, ty, formats, span: decl.span, used: false });
+            env.declared.push(Declared {
+                path,
+                ty,
+                formats,
+                span: decl.span,
+                used: false,
+            });
         }
     }
 
@@ -270,7 +426,12 @@ impl Checker<'_> {
             match Type::from_name(name) {
                 Some(ty) => ty,
                 None => {
-                    let mut d = Diagnostic::new(Code::UnknownType, t.name.span, format!("unknown type `{name}`"), "not a type");
+                    let mut d = Diagnostic::new(
+                        Code::UnknownType,
+                        t.name.span,
+                        format!("unknown type `{name}`"),
+                        "not a type",
+                    );
                     d = match did_you_mean(name, Type::DECLARABLE.iter().copied()) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help(format!("types are {}", Type::DECLARABLE.join(", "))),
@@ -283,13 +444,23 @@ impl Checker<'_> {
         for f in &t.formats {
             if !matches!(base, Type::Date | Type::DateTime) {
                 self.report(
-                    Diagnostic::new(Code::InvalidLiteralArgument, f.span, format!("`{name}` takes no format"), "only dates have formats")
-                        .with_help("write formats only on `date(…)` and `datetime(…)`"),
+                    Diagnostic::new(
+                        Code::InvalidLiteralArgument,
+                        f.span,
+                        format!("`{name}` takes no format"),
+                        "only dates have formats",
+                    )
+                    .with_help("write formats only on `date(…)` and `datetime(…)`"),
                 );
             } else if let Err(why) = crate::builtins::validate_date_format(&f.node) {
                 self.report(
-                    Diagnostic::new(Code::InvalidLiteralArgument, f.span, format!("invalid date format: {why}"), "here")
-                        .with_help("formats use chrono's syntax: `%d.%m.%Y`, `%Y-%m-%d`"),
+                    Diagnostic::new(
+                        Code::InvalidLiteralArgument,
+                        f.span,
+                        format!("invalid date format: {why}"),
+                        "here",
+                    )
+                    .with_help("formats use chrono's syntax: `%d.%m.%Y`, `%Y-%m-%d`"),
                 );
             }
         }
@@ -297,7 +468,9 @@ impl Checker<'_> {
     }
 
     pub(crate) fn check_match(&mut self, stmt: Option<&MatchStmt>) -> Vec<MatchKey> {
-        let Some(stmt) = stmt else { return vec![MatchKey::ExternalId] };
+        let Some(stmt) = stmt else {
+            return vec![MatchKey::ExternalId];
+        };
         let mut keys = Vec::new();
         for (i, k) in stmt.keys.iter().enumerate() {
             let key = match k.node.as_str() {
@@ -305,7 +478,12 @@ impl Checker<'_> {
                 "email" => MatchKey::Email,
                 "username" => MatchKey::Username,
                 other => {
-                    let mut d = Diagnostic::new(Code::UnknownMatchKey, k.span, format!("cannot match users by `{other}`"), "not a match key");
+                    let mut d = Diagnostic::new(
+                        Code::UnknownMatchKey,
+                        k.span,
+                        format!("cannot match users by `{other}`"),
+                        "not a match key",
+                    );
                     d = match did_you_mean(other, ["external_id", "email", "username"]) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help("users are matched by `external_id`, then optionally `email` or `username`"),
@@ -335,19 +513,40 @@ impl Checker<'_> {
         for s in &block.settings {
             let key = s.key.node.as_str();
             let value = match &s.value {
-                SettingValue::Expr(Expr { kind: ExprKind::Field(p), .. }) if p.segments.len() == 1 => Some(p.dotted()),
-                SettingValue::Expr(Expr { kind: ExprKind::Literal(Literal::Bool(b)), .. }) => Some(if *b { "on" } else { "off" }.into()),
+                SettingValue::Expr(Expr {
+                    kind: ExprKind::Field(p),
+                    ..
+                }) if p.segments.len() == 1 => Some(p.dotted()),
+                SettingValue::Expr(Expr {
+                    kind: ExprKind::Literal(Literal::Bool(b)),
+                    ..
+                }) => Some(if *b { "on" } else { "off" }.into()),
                 _ => None,
             };
             let options: &[&str] = match key {
                 "user_removal" => &["only_external_id", "all"],
                 "user_status" => &["overwrite", "keep_inactive"],
-                "membership" => &["never", "overwrite", "overwrite_if_role_is_greater_or_equal"],
+                "membership" => &[
+                    "never",
+                    "overwrite",
+                    "overwrite_if_role_is_greater_or_equal",
+                ],
                 "segment_connection" => &["never", "overwrite"],
                 "invitations" => &["on", "off"],
                 _ => {
-                    let keys = ["user_removal", "user_status", "membership", "segment_connection", "invitations"];
-                    let mut d = Diagnostic::new(Code::InvalidRule, s.key.span, format!("unknown rule `{key}`"), "not a rule");
+                    let keys = [
+                        "user_removal",
+                        "user_status",
+                        "membership",
+                        "segment_connection",
+                        "invitations",
+                    ];
+                    let mut d = Diagnostic::new(
+                        Code::InvalidRule,
+                        s.key.span,
+                        format!("unknown rule `{key}`"),
+                        "not a rule",
+                    );
                     d = match did_you_mean(key, keys) {
                         Some(k) => d.with_help(format!("did you mean `{k}`?")),
                         None => d.with_help(format!("the rules are {}", keys.join(", "))),
@@ -362,7 +561,12 @@ impl Checker<'_> {
                     SettingValue::Block(_) => s.span,
                 };
                 let written = self.file.slice(span).to_string();
-                let mut d = Diagnostic::new(Code::InvalidRule, span, format!("`{written}` is not an option of `{key}`"), format!("one of {}", options.join(", ")));
+                let mut d = Diagnostic::new(
+                    Code::InvalidRule,
+                    span,
+                    format!("`{written}` is not an option of `{key}`"),
+                    format!("one of {}", options.join(", ")),
+                );
                 if let Some(o) = did_you_mean(&written, options.iter().copied()) {
                     d = d.with_help(format!("did you mean `{o}`?"));
                 } else {
@@ -378,9 +582,13 @@ impl Checker<'_> {
                 ("user_status", "keep_inactive") => r.user_status = UserStatusRule::KeepInactive,
                 ("user_status", _) => r.user_status = UserStatusRule::Overwrite,
                 ("membership", "overwrite") => r.membership = MembershipRule::Overwrite,
-                ("membership", "overwrite_if_role_is_greater_or_equal") => r.membership = MembershipRule::OverwriteIfRoleIsGreaterOrEqual,
+                ("membership", "overwrite_if_role_is_greater_or_equal") => {
+                    r.membership = MembershipRule::OverwriteIfRoleIsGreaterOrEqual
+                }
                 ("membership", _) => r.membership = MembershipRule::Never,
-                ("segment_connection", "overwrite") => r.segment_connection = SegmentRule::Overwrite,
+                ("segment_connection", "overwrite") => {
+                    r.segment_connection = SegmentRule::Overwrite
+                }
                 ("segment_connection", _) => r.segment_connection = SegmentRule::Never,
                 (_, v) => r.invitations = v == "on",
             }
@@ -399,30 +607,64 @@ impl Checker<'_> {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "guards limit `pauses` (upper bound) or `source` (lower bound)".into(),
                 };
-                return bad(self, g.subject.span, format!("cannot guard `{other}`"), &help);
+                return bad(
+                    self,
+                    g.subject.span,
+                    format!("cannot guard `{other}`"),
+                    &help,
+                );
             }
         };
         let upper = matches!(g.op.node, GuardOp::Le | GuardOp::Lt);
         if (subject == GuardSubject::Pauses) != upper {
-            let help = if upper { "`source` is a lower bound: `guard source >= 90% of last_run`" } else { "`pauses` is an upper bound: `guard pauses <= 5%`" };
-            return bad(self, g.op.span, format!("`{}` cannot be limited from this side", g.subject.node), help);
+            let help = if upper {
+                "`source` is a lower bound: `guard source >= 90% of last_run`"
+            } else {
+                "`pauses` is an upper bound: `guard pauses <= 5%`"
+            };
+            return bad(
+                self,
+                g.op.span,
+                format!("`{}` cannot be limited from this side", g.subject.node),
+                help,
+            );
         }
         let limit = match g.limit.node {
             LimitLit::Percent(p) if !(0.0..=100.0).contains(&p) => {
-                return bad(self, g.limit.span, format!("{p}% is not a percentage between 0 and 100"), "write e.g. `5%`");
+                return bad(
+                    self,
+                    g.limit.span,
+                    format!("{p}% is not a percentage between 0 and 100"),
+                    "write e.g. `5%`",
+                );
             }
             LimitLit::Percent(p) => GuardLimit::Percent(p),
             LimitLit::Count(c) => GuardLimit::Count(c),
         };
         match (&g.of, subject, limit) {
             (Some(of), _, _) if of.node != "last_run" => {
-                return bad(self, of.span, format!("unknown reference `{}`", of.node), "the only reference is `last_run`");
+                return bad(
+                    self,
+                    of.span,
+                    format!("unknown reference `{}`", of.node),
+                    "the only reference is `last_run`",
+                );
             }
             (Some(of), GuardSubject::Pauses, _) => {
-                return bad(self, of.span, "`of last_run` applies to `source` guards".into(), "pause percentages are of the active users the integration manages");
+                return bad(
+                    self,
+                    of.span,
+                    "`of last_run` applies to `source` guards".into(),
+                    "pause percentages are of the active users the integration manages",
+                );
             }
             (None, GuardSubject::Source, GuardLimit::Percent(_)) => {
-                return bad(self, g.limit.span, "a source percentage needs a reference".into(), "write `guard source >= 90% of last_run`");
+                return bad(
+                    self,
+                    g.limit.span,
+                    "a source percentage needs a reference".into(),
+                    "write `guard source >= 90% of last_run`",
+                );
             }
             _ => {}
         }
@@ -432,18 +674,30 @@ impl Checker<'_> {
             (GuardOp::Gt, GuardLimit::Count(c)) => GuardLimit::Count(c + 1),
             (_, l) => l,
         };
-        program.guards.push(Guard { subject, upper_bound: upper, limit, because: self.because(g.span) });
+        program.guards.push(Guard {
+            subject,
+            upper_bound: upper,
+            limit,
+            because: self.because(g.span),
+        });
     }
 
     pub(crate) fn check_schedule(&mut self, s: &ScheduleStmt, program: &mut Program) {
         match &s.kind {
             ScheduleKind::Daily { time, zone } => {
                 let (h, m) = time.node.split_once(':').unwrap_or(("", ""));
-                let (Ok(hour), Ok(minute)) = (h.parse::<u32>(), m.parse::<u32>()) else { return };
+                let (Ok(hour), Ok(minute)) = (h.parse::<u32>(), m.parse::<u32>()) else {
+                    return;
+                };
                 if hour > 23 || minute > 59 {
                     self.report(
-                        Diagnostic::new(Code::InvalidSchedule, time.span, format!("`{}` is not a time of day", time.node), "not a time")
-                            .with_help("times run from 00:00 to 23:59"),
+                        Diagnostic::new(
+                            Code::InvalidSchedule,
+                            time.span,
+                            format!("`{}` is not a time of day", time.node),
+                            "not a time",
+                        )
+                        .with_help("times run from 00:00 to 23:59"),
                     );
                     return;
                 }
@@ -453,10 +707,17 @@ impl Checker<'_> {
                         Ok(tz) => tz,
                         Err(_) => {
                             let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                            let mut d = Diagnostic::new(Code::InvalidSchedule, z.span, format!("unknown time zone `{}`", z.node), "not an IANA zone");
+                            let mut d = Diagnostic::new(
+                                Code::InvalidSchedule,
+                                z.span,
+                                format!("unknown time zone `{}`", z.node),
+                                "not an IANA zone",
+                            );
                             d = match did_you_mean(&z.node, names) {
                                 Some(n) => d.with_help(format!("did you mean `{n}`?")),
-                                None => d.with_help("use an IANA zone name such as `Europe/Stockholm`"),
+                                None => {
+                                    d.with_help("use an IANA zone name such as `Europe/Stockholm`")
+                                }
                             };
                             self.report(d);
                             return;
@@ -471,20 +732,32 @@ impl Checker<'_> {
                     "hour" | "hours" => 60,
                     other => {
                         self.report(
-                            Diagnostic::new(Code::InvalidSchedule, unit.span, format!("unknown unit `{other}`"), "not a unit")
-                                .with_help("write `every N minutes` or `every N hours`"),
+                            Diagnostic::new(
+                                Code::InvalidSchedule,
+                                unit.span,
+                                format!("unknown unit `{other}`"),
+                                "not a unit",
+                            )
+                            .with_help("write `every N minutes` or `every N hours`"),
                         );
                         return;
                     }
                 };
                 if count.node == 0 {
                     self.report(
-                        Diagnostic::new(Code::InvalidSchedule, count.span, "an interval of zero never ends", "zero")
-                            .with_help("write at least `every 15 minutes`"),
+                        Diagnostic::new(
+                            Code::InvalidSchedule,
+                            count.span,
+                            "an interval of zero never ends",
+                            "zero",
+                        )
+                        .with_help("write at least `every 15 minutes`"),
                     );
                     return;
                 }
-                program.schedule = Schedule::Every { minutes: count.node * per };
+                program.schedule = Schedule::Every {
+                    minutes: count.node * per,
+                };
             }
         }
     }
@@ -495,8 +768,13 @@ impl Checker<'_> {
                 program.report_to.push(rcpt.node.clone());
             } else {
                 self.report(
-                    Diagnostic::new(Code::InvalidRecipient, rcpt.span, format!("`{}` is not an email address", rcpt.node), "not an address")
-                        .with_help("write addresses such as \"hr@acme.example\""),
+                    Diagnostic::new(
+                        Code::InvalidRecipient,
+                        rcpt.span,
+                        format!("`{}` is not an email address", rcpt.node),
+                        "not an address",
+                    )
+                    .with_help("write addresses such as \"hr@acme.example\""),
                 );
             }
         }
@@ -504,7 +782,9 @@ impl Checker<'_> {
 }
 
 fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')

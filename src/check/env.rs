@@ -52,7 +52,8 @@ impl FieldEnv {
 
     /// The built-in definition of a path, if the source kind has one.
     pub(crate) fn builtin(&self, path: &str) -> Option<&'static crate::schema::sources::FieldDef> {
-        self.kind.and_then(|k| k.fields.iter().find(|f| f.path == path))
+        self.kind
+            .and_then(|k| k.fields.iter().find(|f| f.path == path))
     }
 
     /// Every readable path, for suggestions.
@@ -66,29 +67,47 @@ impl FieldEnv {
 
     /// A field whose name equals `name` ignoring case (value-map statements without `from`).
     pub(crate) fn find_ignore_case(&self, name: &str) -> Option<String> {
-        self.known_paths().into_iter().find(|p| p.eq_ignore_ascii_case(name) || p.to_lowercase() == name.to_lowercase())
+        self.known_paths()
+            .into_iter()
+            .find(|p| p.eq_ignore_ascii_case(name) || p.to_lowercase() == name.to_lowercase())
     }
 
     /// Resolves a dotted path to a slot; `None` when the field is unknown.
     pub(crate) fn resolve(&mut self, path: &str) -> Option<Resolved> {
-        let (ty, formats, values) = if let Some(d) = self.declared.iter_mut().find(|d| d.path == path) {
-            d.used = true;
-            let values = self.kind.and_then(|k| k.fields.iter().find(|f| f.path == path)).map_or(&[][..], |f| f.values);
-            (d.ty.clone(), d.formats.clone(), values)
-        } else {
-            let def = self.builtin(path)?;
-            (def.ty.clone(), def.date_formats.iter().map(|s| s.to_string()).collect(), def.values)
-        };
+        let (ty, formats, values) =
+            if let Some(d) = self.declared.iter_mut().find(|d| d.path == path) {
+                d.used = true;
+                let values = self
+                    .kind
+                    .and_then(|k| k.fields.iter().find(|f| f.path == path))
+                    .map_or(&[][..], |f| f.values);
+                (d.ty.clone(), d.formats.clone(), values)
+            } else {
+                let def = self.builtin(path)?;
+                (
+                    def.ty.clone(),
+                    def.date_formats.iter().map(|s| s.to_string()).collect(),
+                    def.values,
+                )
+            };
         let id = match self.index.get(path) {
             Some(id) => *id,
             None => {
                 let id = self.slots.len();
-                self.slots.push(FieldSlot { path: path.split('.').map(str::to_string).collect(), ty: ty.clone(), formats });
+                self.slots.push(FieldSlot {
+                    path: path.split('.').map(str::to_string).collect(),
+                    ty: ty.clone(),
+                    formats,
+                });
                 self.index.insert(path.to_string(), id);
                 id
             }
         };
-        let ty = if self.narrowed.contains(path) { ty.base().clone() } else { ty };
+        let ty = if self.narrowed.contains(path) {
+            ty.base().clone()
+        } else {
+            ty
+        };
         Some(Resolved { id, ty, values })
     }
 
@@ -104,8 +123,20 @@ impl FieldEnv {
         }
     }
 
+    /// A declared field offered as a "did you mean" suggestion counts as used: its unused
+    /// warning would only repeat the typo's diagnostic.
+    pub(crate) fn mark_used(&mut self, path: &str) {
+        if let Some(d) = self.declared.iter_mut().find(|d| d.path == path) {
+            d.used = true;
+        }
+    }
+
     pub(crate) fn unused_declarations(&self) -> Vec<(String, Span)> {
-        self.declared.iter().filter(|d| !d.used).map(|d| (d.path.clone(), d.span)).collect()
+        self.declared
+            .iter()
+            .filter(|d| !d.used)
+            .map(|d| (d.path.clone(), d.span))
+            .collect()
     }
 
     pub(crate) fn into_slots(self) -> Vec<FieldSlot> {
@@ -115,7 +146,10 @@ impl FieldEnv {
 
 fn collect_empty_tests(expr: &Expr, out: &mut HashSet<String>) {
     match &expr.kind {
-        ExprKind::IsEmpty { expr: inner, negated: false } => {
+        ExprKind::IsEmpty {
+            expr: inner,
+            negated: false,
+        } => {
             if let ExprKind::Field(path) = &inner.kind {
                 out.insert(path.dotted());
             }

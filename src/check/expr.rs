@@ -22,7 +22,12 @@ pub(crate) struct MapContext<'a> {
 impl Checker<'_> {
     /// Checks an expression, with the type the context expects when it knows one (so enum
     /// values such as `Male` can be written bare).
-    pub(crate) fn expr(&mut self, env: &mut FieldEnv, e: &Expr, expected: Option<&Type>) -> (CExpr, Type) {
+    pub(crate) fn expr(
+        &mut self,
+        env: &mut FieldEnv,
+        e: &Expr,
+        expected: Option<&Type>,
+    ) -> (CExpr, Type) {
         match &e.kind {
             ExprKind::Literal(lit) => literal(lit),
             ExprKind::Today => (CExpr::Today, Type::Date),
@@ -37,40 +42,93 @@ impl Checker<'_> {
             ExprKind::Binary { op, lhs, rhs } => self.binary(env, op.node, op.span, lhs, rhs),
             ExprKind::IsEmpty { expr, negated } => {
                 let (c, _) = self.expr(env, expr, None);
-                (CExpr::IsEmpty { expr: Box::new(c), negated: *negated }, Type::Bool)
+                (
+                    CExpr::IsEmpty {
+                        expr: Box::new(c),
+                        negated: *negated,
+                    },
+                    Type::Bool,
+                )
             }
-            ExprKind::In { expr, list, negated } => {
+            ExprKind::In {
+                expr,
+                list,
+                negated,
+            } => {
                 let (c, ty) = self.expr(env, expr, None);
                 let mut items = Vec::new();
                 for item in list {
                     let (ci, ity) = self.expr(env, item, Some(ty.base()));
                     if !ity.same_base(&ty) {
-                        self.mismatch(item, &ty.base().clone(), &ity, "every candidate must have the tested value's type");
+                        self.mismatch(
+                            item,
+                            &ty.base().clone(),
+                            &ity,
+                            "every candidate must have the tested value's type",
+                        );
                     }
                     items.push(ci);
                 }
-                (CExpr::In { expr: Box::new(c), list: items, negated: *negated }, Type::Bool)
+                (
+                    CExpr::In {
+                        expr: Box::new(c),
+                        list: items,
+                        negated: *negated,
+                    },
+                    Type::Bool,
+                )
             }
-            ExprKind::If { cond, then, otherwise } => {
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let (cc, cty) = self.expr(env, cond, Some(&Type::Bool));
                 self.expect_bool(&cty, cond, "`if` needs a condition");
                 let (ct, tty) = self.expr(env, then, expected);
                 let (co, oty) = self.expr(env, otherwise, expected.or(Some(&tty)));
                 if !tty.same_base(&oty) {
-                    self.mismatch(otherwise, tty.base(), &oty, "both branches of `if` must have the same type");
+                    self.mismatch(
+                        otherwise,
+                        tty.base(),
+                        &oty,
+                        "both branches of `if` must have the same type",
+                    );
                 }
-                let ty = if tty.is_optional() || oty.is_optional() { tty.base().clone().optional() } else { tty };
-                (CExpr::If { cond: Box::new(cc), then: Box::new(ct), otherwise: Box::new(co) }, ty)
+                let ty = if tty.is_optional() || oty.is_optional() {
+                    tty.base().clone().optional()
+                } else {
+                    tty
+                };
+                (
+                    CExpr::If {
+                        cond: Box::new(cc),
+                        then: Box::new(ct),
+                        otherwise: Box::new(co),
+                    },
+                    ty,
+                )
             }
             ExprKind::Map { scrutinee, arms } => {
                 let (cs, sty) = self.expr(env, scrutinee, None);
                 let known = match &scrutinee.kind {
-                    ExprKind::Field(path) => env.resolve(&path.dotted()).map_or(&[][..], |r| r.values),
+                    ExprKind::Field(path) => {
+                        env.resolve(&path.dotted()).map_or(&[][..], |r| r.values)
+                    }
                     _ => &[],
                 };
-                let cx = MapContext { expected, known_values: known };
+                let cx = MapContext {
+                    expected,
+                    known_values: known,
+                };
                 let (carms, ty) = self.map_arms(env, arms, &sty, &cx, e);
-                (CExpr::Map { scrutinee: Box::new(cs), arms: carms }, ty)
+                (
+                    CExpr::Map {
+                        scrutinee: Box::new(cs),
+                        arms: carms,
+                    },
+                    ty,
+                )
             }
             ExprKind::List(items) => {
                 let mut out = Vec::new();
@@ -80,7 +138,12 @@ impl Checker<'_> {
                     if elem.is_error() {
                         elem = ty.base().clone();
                     } else if !ty.same_base(&elem) {
-                        self.mismatch(item, &elem.clone(), &ty, "list items must all have one type");
+                        self.mismatch(
+                            item,
+                            &elem.clone(),
+                            &ty,
+                            "list items must all have one type",
+                        );
                     }
                     out.push(c);
                 }
@@ -89,7 +152,12 @@ impl Checker<'_> {
         }
     }
 
-    fn field(&mut self, env: &mut FieldEnv, path: &FieldPath, expected: Option<&Type>) -> (CExpr, Type) {
+    fn field(
+        &mut self,
+        env: &mut FieldEnv,
+        path: &FieldPath,
+        expected: Option<&Type>,
+    ) -> (CExpr, Type) {
         let dotted = path.dotted();
         if let Some(Type::Enum(e)) = expected.map(Type::base)
             && path.segments.len() == 1
@@ -113,7 +181,12 @@ impl Checker<'_> {
                     format!("unknown field `{dotted}`"),
                     "not a field of this source",
                 );
-                d = match did_you_mean(&dotted, known.iter().map(String::as_str)) {
+                let suggestion =
+                    did_you_mean(&dotted, known.iter().map(String::as_str)).map(str::to_string);
+                if let Some(s) = &suggestion {
+                    env.mark_used(s);
+                }
+                d = match suggestion {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None if env.declared_only() => d.with_help(format!("declare it: `fields {{ {dotted}: text }}`")),
                     None => d.with_help(format!(
@@ -126,7 +199,12 @@ impl Checker<'_> {
         }
     }
 
-    pub(crate) fn unknown_enum_value(&mut self, e: EnumType, name: &str, span: crate::source::Span) {
+    pub(crate) fn unknown_enum_value(
+        &mut self,
+        e: EnumType,
+        name: &str,
+        span: crate::source::Span,
+    ) {
         let mut d = Diagnostic::new(
             Code::UnknownEnumValue,
             span,
@@ -136,14 +214,30 @@ impl Checker<'_> {
         if let Some(s) = did_you_mean(name, e.variants().iter().copied()) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else {
-            d = d.with_help(format!("{} values are {}", e.name(), e.variants().join(", ")));
+            d = d.with_help(format!(
+                "{} values are {}",
+                e.name(),
+                e.variants().join(", ")
+            ));
         }
         self.report(d);
     }
 
-    fn call(&mut self, env: &mut FieldEnv, name: &str, name_span: crate::source::Span, args: &[Expr], whole: &Expr) -> (CExpr, Type) {
+    fn call(
+        &mut self,
+        env: &mut FieldEnv,
+        name: &str,
+        name_span: crate::source::Span,
+        args: &[Expr],
+        whole: &Expr,
+    ) -> (CExpr, Type) {
         let Some(builtin) = builtins::lookup(name) else {
-            let mut d = Diagnostic::new(Code::UnknownBuiltin, name_span, format!("unknown function `{name}`"), "no such function");
+            let mut d = Diagnostic::new(
+                Code::UnknownBuiltin,
+                name_span,
+                format!("unknown function `{name}`"),
+                "no such function",
+            );
             d = match builtins::suggest(name) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help("the functions are listed in docs/language.md"),
@@ -194,8 +288,18 @@ impl Checker<'_> {
             tys.push(ty);
         }
         match builtin.result_type(&tys) {
-            Ok(ty) => (CExpr::Call { builtin, args: cargs }, ty),
-            Err(ArgError::Arity { expected_min, expected_max, got }) => {
+            Ok(ty) => (
+                CExpr::Call {
+                    builtin,
+                    args: cargs,
+                },
+                ty,
+            ),
+            Err(ArgError::Arity {
+                expected_min,
+                expected_max,
+                got,
+            }) => {
                 let expected = match expected_max {
                     Some(max) if max == expected_min => format!("{expected_min}"),
                     Some(max) => format!("{expected_min} to {max}"),
@@ -205,14 +309,23 @@ impl Checker<'_> {
                     Diagnostic::new(
                         Code::WrongArity,
                         whole.span,
-                        format!("`{name}` takes {expected} argument{}, but {got} {} given", plural(expected_min.max(expected_max.unwrap_or(0))), if got == 1 { "was" } else { "were" }),
+                        format!(
+                            "`{name}` takes {expected} argument{}, but {got} {} given",
+                            plural(expected_min.max(expected_max.unwrap_or(0))),
+                            if got == 1 { "was" } else { "were" }
+                        ),
                         "wrong number of arguments",
                     )
                     .with_help(format!("`{name}`: {}", builtin.summary)),
                 );
                 (CExpr::Literal(Value::Empty), Type::Error)
             }
-            Err(ArgError::Type { index, param, expected, got }) => {
+            Err(ArgError::Type {
+                index,
+                param,
+                expected,
+                got,
+            }) => {
                 let span = args.get(index).map_or(whole.span, |a| a.span);
                 self.report(
                     Diagnostic::new(
@@ -228,7 +341,14 @@ impl Checker<'_> {
         }
     }
 
-    fn binary(&mut self, env: &mut FieldEnv, op: BinOp, op_span: crate::source::Span, lhs: &Expr, rhs: &Expr) -> (CExpr, Type) {
+    fn binary(
+        &mut self,
+        env: &mut FieldEnv,
+        op: BinOp,
+        op_span: crate::source::Span,
+        lhs: &Expr,
+        rhs: &Expr,
+    ) -> (CExpr, Type) {
         let (cl, lt) = self.expr(env, lhs, None);
         let (cr, rt) = self.expr(env, rhs, Some(lt.base()));
         let ty = match op {
@@ -254,7 +374,12 @@ impl Checker<'_> {
             }
             BinOp::Coalesce => {
                 if !lt.same_base(&rt) {
-                    self.mismatch(rhs, lt.base(), &rt, "the default after `??` must have the value's type");
+                    self.mismatch(
+                        rhs,
+                        lt.base(),
+                        &rt,
+                        "the default after `??` must have the value's type",
+                    );
                     Type::Error
                 } else if rt.is_optional() {
                     lt.base().clone().optional()
@@ -263,12 +388,26 @@ impl Checker<'_> {
                 }
             }
         };
-        (CExpr::Binary { op, lhs: Box::new(cl), rhs: Box::new(cr) }, ty)
+        (
+            CExpr::Binary {
+                op,
+                lhs: Box::new(cl),
+                rhs: Box::new(cr),
+            },
+            ty,
+        )
     }
 
     /// Checks value-map arms against the scrutinee type: duplicate and unreachable arms,
     /// exhaustiveness, result types.
-    pub(crate) fn map_arms(&mut self, env: &mut FieldEnv, arms: &[MapArm], scrutinee: &Type, cx: &MapContext, whole: &Expr) -> (Vec<CArm>, Type) {
+    pub(crate) fn map_arms(
+        &mut self,
+        env: &mut FieldEnv,
+        arms: &[MapArm],
+        scrutinee: &Type,
+        cx: &MapContext,
+        whole: &Expr,
+    ) -> (Vec<CArm>, Type) {
         let mut out = Vec::new();
         let mut seen: Vec<(String, crate::source::Span)> = Vec::new();
         let mut wildcard: Option<crate::source::Span> = None;
@@ -279,9 +418,14 @@ impl Checker<'_> {
             for p in &arm.patterns {
                 if let Some(w) = wildcard {
                     self.report(
-                        Diagnostic::new(Code::UnreachableArm, p.span, "this arm can never be chosen", "after `_`")
-                            .with_label(w, "`_` matches everything")
-                            .with_help("move `_` to the end"),
+                        Diagnostic::new(
+                            Code::UnreachableArm,
+                            p.span,
+                            "this arm can never be chosen",
+                            "after `_`",
+                        )
+                        .with_label(w, "`_` matches everything")
+                        .with_help("move `_` to the end"),
                     );
                 }
                 match &p.node {
@@ -291,29 +435,44 @@ impl Checker<'_> {
                     }
                     PatternKind::Literal(lit) => {
                         let (value, pty) = literal(lit);
-                        let CExpr::Literal(value) = value else { continue };
+                        let CExpr::Literal(value) = value else {
+                            continue;
+                        };
                         let key = value.to_text();
                         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                             self.report(
-                                Diagnostic::new(Code::UnreachableArm, p.span, format!("pattern `{key}` appears twice"), "duplicate")
-                                    .with_label(*first, "first here")
-                                    .with_help("value maps are exact-match: each value may appear once"),
+                                Diagnostic::new(
+                                    Code::UnreachableArm,
+                                    p.span,
+                                    format!("pattern `{key}` appears twice"),
+                                    "duplicate",
+                                )
+                                .with_label(*first, "first here")
+                                .with_help(
+                                    "value maps are exact-match: each value may appear once",
+                                ),
                             );
                         } else {
                             seen.push((key.clone(), p.span));
                         }
-                        let numeric_text = matches!(pty, Type::Int) && scrutinee.base() == &Type::Text;
+                        let numeric_text =
+                            matches!(pty, Type::Int) && scrutinee.base() == &Type::Text;
                         if !pty.same_base(scrutinee) && !numeric_text && !scrutinee.is_error() {
                             self.report(
                                 Diagnostic::new(
                                     Code::TypeMismatch,
                                     p.span,
-                                    format!("pattern `{key}` is {pty}, but the value is {}", scrutinee.base()),
+                                    format!(
+                                        "pattern `{key}` is {pty}, but the value is {}",
+                                        scrutinee.base()
+                                    ),
                                     "never matches",
                                 )
                                 .with_help("write the pattern as the value appears in the source"),
                             );
-                        } else if !cx.known_values.is_empty() && !cx.known_values.contains(&key.as_str()) {
+                        } else if !cx.known_values.is_empty()
+                            && !cx.known_values.contains(&key.as_str())
+                        {
                             let mut d = Diagnostic::new(
                                 Code::PatternNeverMatches,
                                 p.span,
@@ -321,7 +480,9 @@ impl Checker<'_> {
                                 format!("known values: {}", cx.known_values.join(", ")),
                             );
                             if let Some(s) = did_you_mean(&key, cx.known_values.iter().copied()) {
-                                d = d.with_help(format!("did you mean `{s}`? value maps match exactly, including case"));
+                                d = d.with_help(format!(
+                                    "did you mean `{s}`? value maps match exactly, including case"
+                                ));
                             }
                             self.report(d);
                         }
@@ -332,26 +493,47 @@ impl Checker<'_> {
             let (cres, rty) = self.expr(env, &arm.result, result_ty.as_ref().or(cx.expected));
             any_optional |= rty.is_optional();
             match &result_ty {
-                Some(t) if !rty.same_base(t) => self.mismatch(&arm.result, &t.clone(), &rty, "every arm must give the same type"),
+                Some(t) if !rty.same_base(t) => self.mismatch(
+                    &arm.result,
+                    &t.clone(),
+                    &rty,
+                    "every arm must give the same type",
+                ),
                 None if !rty.is_error() => result_ty = Some(rty.base().clone()),
                 _ => {}
             }
-            out.push(CArm { patterns, result: cres });
+            out.push(CArm {
+                patterns,
+                result: cres,
+            });
         }
         let covered = wildcard.is_some()
             || (!cx.known_values.is_empty()
                 && !scrutinee.is_optional()
-                && cx.known_values.iter().all(|v| seen.iter().any(|(k, _)| k == v)));
+                && cx
+                    .known_values
+                    .iter()
+                    .all(|v| seen.iter().any(|(k, _)| k == v)));
         if !covered && !scrutinee.is_error() {
-            let missing: Vec<&str> = cx.known_values.iter().copied().filter(|v| !seen.iter().any(|(k, _)| k == v)).collect();
+            let missing: Vec<&str> = cx
+                .known_values
+                .iter()
+                .copied()
+                .filter(|v| !seen.iter().any(|(k, _)| k == v))
+                .collect();
             let label = if missing.is_empty() {
                 "values not listed here have no result".to_string()
             } else {
                 format!("not covered: {}", missing.join(", "))
             };
             self.report(
-                Diagnostic::new(Code::MapNotTotal, whole.span, "this value map does not cover every value", label)
-                    .with_help("add a last arm `_ -> …` for every other value (including empty)"),
+                Diagnostic::new(
+                    Code::MapNotTotal,
+                    whole.span,
+                    "this value map does not cover every value",
+                    label,
+                )
+                .with_help("add a last arm `_ -> …` for every other value (including empty)"),
             );
         }
         let ty = result_ty.unwrap_or(Type::Error);
@@ -366,8 +548,13 @@ impl Checker<'_> {
             self.mismatch(e, &Type::Bool, ty, why);
         } else if ty.is_optional() {
             self.report(
-                Diagnostic::new(Code::TypeMismatch, e.span, "this condition may be empty", "bool?")
-                    .with_help("say what an empty value means, e.g. `(X ?? false)`"),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    e.span,
+                    "this condition may be empty",
+                    "bool?",
+                )
+                .with_help("say what an empty value means, e.g. `(X ?? false)`"),
             );
         }
     }
@@ -377,8 +564,16 @@ impl Checker<'_> {
             return;
         }
         self.report(
-            Diagnostic::new(Code::TypeMismatch, e.span, format!("expected {expected}, found {got}"), format!("this is {got}"))
-                .with_help(format!("{why}; {}", conversion_hint(got, &expected.to_string()))),
+            Diagnostic::new(
+                Code::TypeMismatch,
+                e.span,
+                format!("expected {expected}, found {got}"),
+                format!("this is {got}"),
+            )
+            .with_help(format!(
+                "{why}; {}",
+                conversion_hint(got, &expected.to_string())
+            )),
         );
     }
 }
@@ -407,6 +602,7 @@ pub(crate) fn literal(lit: &Literal) -> (CExpr, Type) {
         Literal::Decimal(s) => (Value::Decimal(s.parse().unwrap_or(0.0)), Type::Decimal),
         Literal::Bool(b) => (Value::Bool(*b), Type::Bool),
         Literal::Date(d) => (Value::Date(*d), Type::Date),
+        Literal::Invalid(_) => (Value::Empty, Type::Error),
     };
     (CExpr::Literal(v), t)
 }

@@ -33,7 +33,11 @@ pub fn check_source(file: &SourceFile) -> (Option<Program>, Diagnostics) {
 
 /// Checks a parsed file.
 pub fn check(ast: &File, file: &SourceFile) -> (Program, Diagnostics) {
-    let mut cx = Checker { file, diags: Diagnostics::default() };
+    let mut cx = Checker {
+        file,
+        diags: Diagnostics::default(),
+        suggested_attributes: Default::default(),
+    };
     let program = cx.run(ast);
     (program, cx.diags)
 }
@@ -42,6 +46,8 @@ pub fn check(ast: &File, file: &SourceFile) -> (Program, Diagnostics) {
 pub(crate) struct Checker<'a> {
     pub(crate) file: &'a SourceFile,
     pub(crate) diags: Diagnostics,
+    /// Attributes offered as suggestions for unknown ones: not reported as unmapped too.
+    pub(crate) suggested_attributes: std::collections::HashSet<&'static str>,
 }
 
 impl Checker<'_> {
@@ -61,7 +67,10 @@ impl Checker<'_> {
         } else {
             first.to_string()
         };
-        Because { statement, line: self.file.line_col(span.start).0 }
+        Because {
+            statement,
+            line: self.file.line_col(span.start).0,
+        }
     }
 
     fn run(&mut self, ast: &File) -> Program {
@@ -78,15 +87,24 @@ impl Checker<'_> {
             target,
             fields: Vec::new(),
             match_keys: self.check_match(blocks.match_stmt),
-            match_line: blocks.match_stmt.map_or(0, |m| self.file.line_col(m.span.start).0),
+            match_line: blocks
+                .match_stmt
+                .map_or(0, |m| self.file.line_col(m.span.start).0),
             attributes: Vec::new(),
             conditions: Vec::new(),
             group_path: None,
             segments: Vec::new(),
             rules: crate::model::Rules::default(),
-            rules_because: Because { statement: "rules (defaults)".into(), line: 0 },
+            rules_because: Because {
+                statement: "rules (defaults)".into(),
+                line: 0,
+            },
             guards: Vec::new(),
-            schedule: program::Schedule::Daily { hour: 1, minute: 0, zone: chrono_tz::Europe::Stockholm },
+            schedule: program::Schedule::Daily {
+                hour: 1,
+                minute: 0,
+                zone: chrono_tz::Europe::Stockholm,
+            },
             report_to: Vec::new(),
             tests: Vec::new(),
             mapped_attributes: Default::default(),
@@ -95,8 +113,13 @@ impl Checker<'_> {
         self.check_mandatory(ast, &program);
         for unused in env.unused_declarations() {
             self.report(
-                Diagnostic::new(Code::UnusedField, unused.1, format!("field `{}` is declared but never used", unused.0), "unused")
-                    .with_help("remove the declaration, or map the field"),
+                Diagnostic::new(
+                    Code::UnusedField,
+                    unused.1,
+                    format!("field `{}` is declared but never used", unused.0),
+                    "unused",
+                )
+                .with_help("remove the declaration, or map the field"),
             );
         }
         program.fields = env.into_slots();
@@ -167,14 +190,27 @@ impl Checker<'_> {
         }
         let file_start = Span::new(0, 0);
         for (present, name, example) in [
-            (s.source.is_some(), "source", "source csv { path = \"people.csv\" }"),
-            (s.target.is_some(), "target", "target winningtemp.scim { token = env(\"WT_SCIM_TOKEN\") }"),
+            (
+                s.source.is_some(),
+                "source",
+                "source csv { path = \"people.csv\" }",
+            ),
+            (
+                s.target.is_some(),
+                "target",
+                "target winningtemp.scim { token = env(\"WT_SCIM_TOKEN\") }",
+            ),
             (s.user.is_some(), "user", "user { external_id = … }"),
         ] {
             if !present {
                 self.report(
-                    Diagnostic::new(Code::MissingStatement, file_start, format!("the mapping has no `{name}` statement"), "")
-                        .with_help(format!("add one, e.g. `{example}`")),
+                    Diagnostic::new(
+                        Code::MissingStatement,
+                        file_start,
+                        format!("the mapping has no `{name}` statement"),
+                        "",
+                    )
+                    .with_help(format!("add one, e.g. `{example}`")),
                 );
             }
         }

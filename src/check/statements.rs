@@ -18,13 +18,26 @@ use std::collections::HashMap;
 type Writes = HashMap<String, Span>;
 
 impl Checker<'_> {
-    pub(crate) fn check_statements(&mut self, ast: &File, env: &mut FieldEnv, program: &mut Program) {
+    pub(crate) fn check_statements(
+        &mut self,
+        ast: &File,
+        env: &mut FieldEnv,
+        program: &mut Program,
+    ) {
         let mut writes = Writes::new();
         for item in &ast.items {
             match item {
                 Item::User(block) => {
                     for a in &block.assignments {
-                        self.assign(env, &a.attribute.node, a.attribute.span, &a.value, a.span, program, &mut writes);
+                        self.assign(
+                            env,
+                            &a.attribute.node,
+                            a.attribute.span,
+                            &a.value,
+                            a.span,
+                            program,
+                            &mut writes,
+                        );
                     }
                 }
                 Item::ValueMap(stmt) => self.value_map_stmt(env, stmt, program, &mut writes),
@@ -40,7 +53,11 @@ impl Checker<'_> {
                         self.note_write(attr, c.span, &mut writes);
                         program.mapped_attributes.insert(attr.to_string());
                     }
-                    program.conditions.push(ConditionRule { kind: c.kind, expr, because: self.because(c.span) });
+                    program.conditions.push(ConditionRule {
+                        kind: c.kind,
+                        expr,
+                        because: self.because(c.span),
+                    });
                 }
                 Item::GroupPath(g) => {
                     let levels = self.text_exprs(env, &g.levels, "a team name");
@@ -83,11 +100,17 @@ impl Checker<'_> {
                             .with_help("use `target winningtemp.files { … }`, which carries parent teams, or keep one level"),
                         );
                     }
-                    program.group_path = Some(GroupPathRule { levels, ids, because: self.because(g.span) });
+                    program.group_path = Some(GroupPathRule {
+                        levels,
+                        ids,
+                        because: self.because(g.span),
+                    });
                     self.note_write("team", g.span, &mut writes);
                 }
                 Item::Segment(s) => {
-                    let expr = self.text_exprs(env, std::slice::from_ref(&s.value), "a segment name").remove(0);
+                    let expr = self
+                        .text_exprs(env, std::slice::from_ref(&s.value), "a segment name")
+                        .remove(0);
                     program.segments.push(SegmentRule {
                         category: s.category.node.clone(),
                         expr,
@@ -134,7 +157,10 @@ impl Checker<'_> {
         }
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one call site; the pieces come from two statement forms")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site; the pieces come from two statement forms"
+    )]
     fn assign(
         &mut self,
         env: &mut FieldEnv,
@@ -153,11 +179,19 @@ impl Checker<'_> {
                 format!("Winningtemp users have no attribute `{attribute}`"),
                 "unknown attribute",
             );
-            d = match did_you_mean(attribute, names) {
+            let suggestion = did_you_mean(attribute, names);
+            if let Some(s) = suggestion {
+                self.suggested_attributes.insert(s);
+            }
+            d = match suggestion {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!(
                     "the attributes are {}",
-                    target::attributes().iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
+                    target::attributes()
+                        .iter()
+                        .map(|a| a.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             self.report(d);
@@ -168,10 +202,22 @@ impl Checker<'_> {
         let (expr, ty) = self.expr(env, value, Some(&def.ty));
         self.check_assignable(attribute, def.mandatory, &def.ty, &ty, value);
         program.mapped_attributes.insert(attribute.to_string());
-        program.attributes.push(AttributeRule { attribute: attribute.to_string(), expr, because: self.because(span), span });
+        program.attributes.push(AttributeRule {
+            attribute: attribute.to_string(),
+            expr,
+            because: self.because(span),
+            span,
+        });
     }
 
-    fn check_assignable(&mut self, attribute: &str, mandatory: bool, expected: &Type, got: &Type, value: &Expr) {
+    fn check_assignable(
+        &mut self,
+        attribute: &str,
+        mandatory: bool,
+        expected: &Type,
+        got: &Type,
+        value: &Expr,
+    ) {
         if got.is_error() {
             return;
         }
@@ -180,10 +226,17 @@ impl Checker<'_> {
                 Diagnostic::new(
                     Code::TypeMismatch,
                     value.span,
-                    format!("`{attribute}` is {}, but this is {}", expected.base(), got.base()),
+                    format!(
+                        "`{attribute}` is {}, but this is {}",
+                        expected.base(),
+                        got.base()
+                    ),
                     format!("this is {got}"),
                 )
-                .with_help(super::expr::conversion_hint(got, &expected.base().to_string())),
+                .with_help(super::expr::conversion_hint(
+                    got,
+                    &expected.base().to_string(),
+                )),
             );
         } else if mandatory && got.is_optional() {
             let example = match &value.kind {
@@ -204,7 +257,13 @@ impl Checker<'_> {
         }
     }
 
-    fn value_map_stmt(&mut self, env: &mut FieldEnv, stmt: &ValueMapStmt, program: &mut Program, writes: &mut Writes) {
+    fn value_map_stmt(
+        &mut self,
+        env: &mut FieldEnv,
+        stmt: &ValueMapStmt,
+        program: &mut Program,
+        writes: &mut Writes,
+    ) {
         let attribute = &stmt.attribute.node;
         let Some(def) = target::attribute(attribute) else {
             let mut d = Diagnostic::new(
@@ -214,6 +273,7 @@ impl Checker<'_> {
                 "unknown attribute",
             );
             if let Some(s) = did_you_mean(attribute, target::attributes().iter().map(|a| a.name)) {
+                self.suggested_attributes.insert(s);
                 d = d.with_help(format!("did you mean `{s}`?"));
             }
             self.report(d);
@@ -221,7 +281,9 @@ impl Checker<'_> {
         };
         let field_name = match &stmt.from {
             Some(path) => Some((path.dotted(), path.span)),
-            None => env.find_ignore_case(attribute).map(|f| (f, stmt.attribute.span)),
+            None => env
+                .find_ignore_case(attribute)
+                .map(|f| (f, stmt.attribute.span)),
         };
         let Some((field, field_span)) = field_name else {
             self.report(
@@ -239,7 +301,12 @@ impl Checker<'_> {
             Some(r) => (CExpr::Field(r.id), r.ty, r.values),
             None => {
                 let known = env.known_paths();
-                let mut d = Diagnostic::new(Code::UnknownField, field_span, format!("unknown field `{field}`"), "not a field of this source");
+                let mut d = Diagnostic::new(
+                    Code::UnknownField,
+                    field_span,
+                    format!("unknown field `{field}`"),
+                    "not a field of this source",
+                );
                 if let Some(s) = did_you_mean(&field, known.iter().map(String::as_str)) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
@@ -248,30 +315,38 @@ impl Checker<'_> {
             }
         };
         self.note_write(attribute, stmt.span, writes);
-        let whole = Expr { kind: ExprKind::Literal(crate::syntax::ast::Literal::Bool(false)), span: stmt.span };
-        let cx = MapContext { expected: Some(&def.ty), known_values: known };
+        let whole = Expr {
+            kind: ExprKind::Literal(crate::syntax::ast::Literal::Bool(false)),
+            span: stmt.span,
+        };
+        let cx = MapContext {
+            expected: Some(&def.ty),
+            known_values: known,
+        };
         let (arms, ty) = self.map_arms(env, &stmt.arms, &sty, &cx, &whole);
         self.check_assignable(attribute, def.mandatory, &def.ty, &ty, &whole);
         program.mapped_attributes.insert(attribute.clone());
         program.attributes.push(AttributeRule {
             attribute: attribute.clone(),
-            expr: CExpr::Map { scrutinee: Box::new(scrutinee), arms },
+            expr: CExpr::Map {
+                scrutinee: Box::new(scrutinee),
+                arms,
+            },
             because: self.because(stmt.span),
             span: stmt.span,
         });
     }
 
     pub(crate) fn check_mandatory(&mut self, ast: &File, program: &Program) {
-        let anchor = ast
-            .items
-            .iter()
-            .find_map(|i| match i {
-                Item::User(u) => Some(Span::new(u.span.start, u.span.start + 4)),
-                _ => None,
-            });
+        let anchor = ast.items.iter().find_map(|i| match i {
+            Item::User(u) => Some(Span::new(u.span.start, u.span.start + 4)),
+            _ => None,
+        });
         let Some(anchor) = anchor else { return };
         for def in target::attributes().iter().filter(|a| a.mandatory) {
-            if !program.mapped_attributes.contains(def.name) {
+            if !program.mapped_attributes.contains(def.name)
+                && !self.suggested_attributes.contains(def.name)
+            {
                 self.report(
                     Diagnostic::new(
                         Code::MandatoryUnmapped,

@@ -17,17 +17,35 @@ pub const EXPECT_KEYS: &[&str] = &["group", "skipped", "quarantined"];
 impl Checker<'_> {
     pub(crate) fn check_test(&mut self, t: &TestBlock, env: &mut FieldEnv, program: &mut Program) {
         let line = self.file.line_col(t.span.start).0;
-        let mut case = TestCase { name: t.name.node.clone(), line, given: Vec::new(), expect: Vec::new() };
+        let mut case = TestCase {
+            name: t.name.node.clone(),
+            line,
+            given: Vec::new(),
+            expect: Vec::new(),
+        };
         for entry in &t.given {
             let TestKey::Path(path) = &entry.key else {
-                self.report(Diagnostic::new(Code::InvalidTestKey, entry.span, "`given` lists record fields", "not a field").with_help("segments belong in `expect`"));
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidTestKey,
+                        entry.span,
+                        "`given` lists record fields",
+                        "not a field",
+                    )
+                    .with_help("segments belong in `expect`"),
+                );
                 continue;
             };
             let dotted = path.dotted();
             // Given values are raw record data: the field's declared type is applied when read.
             if env.resolve(&dotted).is_none() {
                 let known = env.known_paths();
-                let mut d = Diagnostic::new(Code::UnknownField, path.span, format!("unknown field `{dotted}`"), "not a field of this source");
+                let mut d = Diagnostic::new(
+                    Code::UnknownField,
+                    path.span,
+                    format!("unknown field `{dotted}`"),
+                    "not a field of this source",
+                );
                 if let Some(s) = did_you_mean(&dotted, known.iter().map(String::as_str)) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
@@ -35,7 +53,10 @@ impl Checker<'_> {
                 continue;
             }
             match self.literal_value(env, &entry.value, None) {
-                Some(v) => case.given.push((path.segments.iter().map(|s| s.name.node.clone()).collect(), v)),
+                Some(v) => case.given.push((
+                    path.segments.iter().map(|s| s.name.node.clone()).collect(),
+                    v,
+                )),
                 None => continue,
             }
         }
@@ -52,8 +73,16 @@ impl Checker<'_> {
                         _ => match target::attribute(&key) {
                             Some(def) => (key, Some(def.ty.base().clone())),
                             None => {
-                                let names = target::attributes().iter().map(|a| a.name).chain(EXPECT_KEYS.iter().copied());
-                                let mut d = Diagnostic::new(Code::InvalidTestKey, path.span, format!("a test cannot expect `{key}`"), "not checkable");
+                                let names = target::attributes()
+                                    .iter()
+                                    .map(|a| a.name)
+                                    .chain(EXPECT_KEYS.iter().copied());
+                                let mut d = Diagnostic::new(
+                                    Code::InvalidTestKey,
+                                    path.span,
+                                    format!("a test cannot expect `{key}`"),
+                                    "not checkable",
+                                );
                                 d = match did_you_mean(&key, names) {
                                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                                     None => d.with_help("expect attributes, `group`, `skipped`, `quarantined` or `segment \"Category\"`"),
@@ -73,14 +102,24 @@ impl Checker<'_> {
     }
 
     /// A test value: a literal, an enum value, or an empty text.
-    fn literal_value(&mut self, env: &mut FieldEnv, e: &crate::syntax::ast::Expr, expected: Option<&Type>) -> Option<Value> {
+    fn literal_value(
+        &mut self,
+        env: &mut FieldEnv,
+        e: &crate::syntax::ast::Expr,
+        expected: Option<&Type>,
+    ) -> Option<Value> {
         let (c, ty) = self.expr(env, e, expected);
         match c {
             CExpr::Literal(v) => {
                 if let Some(exp) = expected
                     && !ty.same_base(exp)
                 {
-                    self.mismatch(e, exp, &ty, "the expected value must have the attribute's type");
+                    self.mismatch(
+                        e,
+                        exp,
+                        &ty,
+                        "the expected value must have the attribute's type",
+                    );
                     return None;
                 }
                 Some(v)
@@ -88,8 +127,13 @@ impl Checker<'_> {
             _ if ty.is_error() => None,
             _ => {
                 self.report(
-                    Diagnostic::new(Code::InvalidTestKey, e.span, "test values are written as literals", "not a literal")
-                        .with_help("write the value itself, e.g. \"Anna\", 2025-01-31, true, Male"),
+                    Diagnostic::new(
+                        Code::InvalidTestKey,
+                        e.span,
+                        "test values are written as literals",
+                        "not a literal",
+                    )
+                    .with_help("write the value itself, e.g. \"Anna\", 2025-01-31, true, Male"),
                 );
                 None
             }

@@ -1,8 +1,8 @@
 //! `wtmap check PATH…`: parse, type-check and lint mappings.
 
+use super::ColorChoice;
 use super::exit;
 use super::files::{FileError, discover, read_source};
-use super::ColorChoice;
 use crate::check::check_source;
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Code, Severity};
@@ -55,13 +55,24 @@ fn explain(code: &str) -> u8 {
     let wanted = code.trim().to_uppercase();
     match Code::ALL.iter().find(|c| c.as_str() == wanted) {
         Some(c) => {
-            println!("{} ({}): {}\n", c.as_str(), if c.severity() == Severity::Error { "error" } else { "warning" }, c.title());
+            println!(
+                "{} ({}): {}\n",
+                c.as_str(),
+                if c.severity() == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                },
+                c.title()
+            );
             println!("Example ({}):\n", c.example_path());
             print!("{}", c.example());
             exit::OK
         }
         None => {
-            eprintln!("error: `{code}` is not a wtmap diagnostic code; codes look like E0101 or W0115");
+            eprintln!(
+                "error: `{code}` is not a wtmap diagnostic code; codes look like E0101 or W0115"
+            );
             exit::USAGE
         }
     }
@@ -75,7 +86,10 @@ fn check_paths(args: &CheckArgs, color: ColorChoice) -> Result<u8, FileError> {
     }
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut json_items = Vec::new();
-    let style = HumanStyle { color: color.stderr(), width: 100 };
+    let style = HumanStyle {
+        color: color.stderr(),
+        width: 100,
+    };
     for file in &sources {
         let (_, diags) = check_source(file);
         errors += diags.error_count();
@@ -108,7 +122,11 @@ fn check_paths(args: &CheckArgs, color: ColorChoice) -> Result<u8, FileError> {
         ),
         Format::Github => {}
     }
-    Ok(if errors > 0 || (args.deny_warnings && warnings > 0) { exit::FAILED } else { exit::OK })
+    Ok(if errors > 0 || (args.deny_warnings && warnings > 0) {
+        exit::FAILED
+    } else {
+        exit::OK
+    })
 }
 
 fn plural(n: usize) -> &'static str {

@@ -28,15 +28,22 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let today = args.input.today.unwrap_or_else(|| crate::pipeline::today_in(&c.program));
+    let today = args
+        .input
+        .today
+        .unwrap_or_else(|| crate::pipeline::today_in(&c.program));
     let ctx = Context { today };
     let wanted = args.record.trim();
-    let by_position = wanted.strip_prefix('#').and_then(|n| n.parse::<usize>().ok());
+    let by_position = wanted
+        .strip_prefix('#')
+        .and_then(|n| n.parse::<usize>().ok());
     let found = c.records.iter().find_map(|r| {
         let (outcome, steps) = trace_record(&c.program, r, &ctx);
         let id = match &outcome {
             Outcome::User(u) => Some(u.external_id.clone()),
-            Outcome::Skipped { external_id, .. } | Outcome::Quarantined { external_id, .. } => external_id.clone(),
+            Outcome::Skipped { external_id, .. } | Outcome::Quarantined { external_id, .. } => {
+                external_id.clone()
+            }
         };
         let hit = match by_position {
             Some(n) => r.origin.index + 1 == n,
@@ -45,15 +52,35 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         hit.then_some((r, outcome, steps, id))
     });
     let Some((record, outcome, steps, id)) = found else {
-        eprintln!("error: no record with external ID `{wanted}` in the records (use `#N` for the N-th record)");
+        eprintln!(
+            "error: no record with external ID `{wanted}` in the records (use `#N` for the N-th record)"
+        );
         return exit::USAGE;
     };
     let mut out = String::new();
-    let place = record.origin.line.map_or(format!("record {}", record.origin.index + 1), |l| format!("record {}, line {l}", record.origin.index + 1));
-    let _ = writeln!(out, "Record {} ({place})\n", id.as_deref().unwrap_or("without external ID"));
-    let width = steps.iter().map(|s| s.because.statement.chars().count()).max().unwrap_or(0).min(60);
+    let place = record
+        .origin
+        .line
+        .map_or(format!("record {}", record.origin.index + 1), |l| {
+            format!("record {}, line {l}", record.origin.index + 1)
+        });
+    let _ = writeln!(
+        out,
+        "Record {} ({place})\n",
+        id.as_deref().unwrap_or("without external ID")
+    );
+    let width = steps
+        .iter()
+        .map(|s| s.because.statement.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(60);
     for s in &steps {
-        let _ = writeln!(out, "  line {:>3}  {:<width$}  → {}", s.because.line, s.because.statement, s.result);
+        let _ = writeln!(
+            out,
+            "  line {:>3}  {:<width$}  → {}",
+            s.because.line, s.because.statement, s.result
+        );
     }
     out.push('\n');
     match &outcome {
@@ -61,9 +88,18 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
             let _ = writeln!(out, "Outcome: mapped to user {}", u.external_id);
         }
         Outcome::Skipped { because, .. } => {
-            let _ = writeln!(out, "Outcome: skipped by `{}` (line {}): not synced, and its Winningtemp user (if any) is left alone", because.statement, because.line);
+            let _ = writeln!(
+                out,
+                "Outcome: skipped by `{}` (line {}): not synced, and its Winningtemp user (if any) is left alone",
+                because.statement, because.line
+            );
         }
-        Outcome::Quarantined { code, reason, because, .. } => {
+        Outcome::Quarantined {
+            code,
+            reason,
+            because,
+            ..
+        } => {
             let _ = writeln!(
                 out,
                 "Outcome: quarantined ({}) at `{}` (line {}): {reason}\nIts Winningtemp user (if any) is left exactly as it is.",
@@ -75,7 +111,9 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     }
     let username = match &outcome {
         Outcome::User(u) => u.attributes.get("username").map(|v| v.to_string()),
-        Outcome::Skipped { username, .. } | Outcome::Quarantined { username, .. } => username.clone(),
+        Outcome::Skipped { username, .. } | Outcome::Quarantined { username, .. } => {
+            username.clone()
+        }
     };
     let matched = matched_user(&c.current.users, id.as_deref(), username.as_deref());
     match matched {
@@ -85,37 +123,86 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
                 "Winningtemp user: {} (external ID {}, {})",
                 u.username,
                 u.external_id.as_deref().unwrap_or("none: not linked yet"),
-                if u.status == crate::model::UserStatus::Active { "active" } else { "paused" }
+                if u.status == crate::model::UserStatus::Active {
+                    "active"
+                } else {
+                    "paused"
+                }
             );
         }
         None => out.push_str("Winningtemp user: none yet\n"),
     }
-    let names: Vec<String> = [id.clone(), username.clone(), matched.map(|u| u.username.clone())].into_iter().flatten().collect();
-    let actions: Vec<_> = c.plan.actions.iter().filter(|a| concerns(&a.action, &names)).cloned().collect();
+    let names: Vec<String> = [
+        id.clone(),
+        username.clone(),
+        matched.map(|u| u.username.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let actions: Vec<_> = c
+        .plan
+        .actions
+        .iter()
+        .filter(|a| concerns(&a.action, &names))
+        .cloned()
+        .collect();
     if actions.is_empty() {
         out.push_str("\nActions: none\n");
     } else {
-        let sub = Plan { actions, skipped: vec![], quarantined: vec![], warnings: vec![], guards: vec![], ..c.plan.clone() };
+        let sub = Plan {
+            actions,
+            skipped: vec![],
+            quarantined: vec![],
+            warnings: vec![],
+            guards: vec![],
+            ..c.plan.clone()
+        };
         let _ = write!(out, "\n{}", render_human(&sub, color.stdout()));
     }
     print!("{out}");
     exit::OK
 }
 
-fn matched_user<'a>(users: &'a [CurrentUser], id: Option<&str>, username: Option<&str>) -> Option<&'a CurrentUser> {
-    users.iter().find(|u| id.is_some() && u.external_id.as_deref() == id).or_else(|| {
-        let name = username?.to_lowercase();
-        users.iter().find(|u| u.external_id.is_none() && u.username.to_lowercase() == name)
-    })
+fn matched_user<'a>(
+    users: &'a [CurrentUser],
+    id: Option<&str>,
+    username: Option<&str>,
+) -> Option<&'a CurrentUser> {
+    users
+        .iter()
+        .find(|u| id.is_some() && u.external_id.as_deref() == id)
+        .or_else(|| {
+            let name = username?.to_lowercase();
+            users
+                .iter()
+                .find(|u| u.external_id.is_none() && u.username.to_lowercase() == name)
+        })
 }
 
 fn concerns(action: &Action, names: &[String]) -> bool {
     let is = |s: &str| names.iter().any(|n| n == s);
     match action {
-        Action::CreateUser { external_id, username, .. }
-        | Action::UpdateUser { external_id, username, .. }
-        | Action::ReactivateUser { external_id, username, .. } => is(external_id) || is(username),
-        Action::PauseUser { external_id, username, .. } => external_id.as_deref().is_some_and(is) || is(username),
+        Action::CreateUser {
+            external_id,
+            username,
+            ..
+        }
+        | Action::UpdateUser {
+            external_id,
+            username,
+            ..
+        }
+        | Action::ReactivateUser {
+            external_id,
+            username,
+            ..
+        } => is(external_id) || is(username),
+        Action::PauseUser {
+            external_id,
+            username,
+            ..
+        } => external_id.as_deref().is_some_and(is) || is(username),
         Action::AddMembership { user, .. }
         | Action::RemoveMembership { user, .. }
         | Action::AddSegmentConnection { user, .. }

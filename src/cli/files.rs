@@ -19,12 +19,21 @@ impl fmt::Display for FileError {
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
     let mut out = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| FileError(format!("cannot read `{}`: {}", path.display(), io_reason(&e))))?;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            FileError(format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                io_reason(&e)
+            ))
+        })?;
         if meta.is_dir() {
             let before = out.len();
             walk(path, &mut out)?;
             if out.len() == before {
-                return Err(FileError(format!("no .wtmap files under `{}`", path.display())));
+                return Err(FileError(format!(
+                    "no .wtmap files under `{}`",
+                    path.display()
+                )));
             }
         } else {
             out.push(path.clone());
@@ -34,7 +43,13 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FileError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| FileError(format!("cannot read folder `{}`: {}", dir.display(), io_reason(&e))))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        FileError(format!(
+            "cannot read folder `{}`: {}",
+            dir.display(),
+            io_reason(&e)
+        ))
+    })?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
@@ -49,7 +64,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FileError> {
 
 /// Reads a mapping as UTF-8 text.
 pub fn read_source(path: &Path) -> Result<SourceFile, FileError> {
-    let bytes = std::fs::read(path).map_err(|e| FileError(format!("cannot read `{}`: {}", path.display(), io_reason(&e))))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        FileError(format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
         Err(e) => Err(FileError(format!(
@@ -62,8 +83,17 @@ pub fn read_source(path: &Path) -> Result<SourceFile, FileError> {
 
 /// Writes a file atomically: readers see the old or the new content, never a half-written one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FileError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| FileError(format!("cannot write `{}`: {}", path.display(), io_reason(&e)));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| {
+        FileError(format!(
+            "cannot write `{}`: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     std::io::Write::write_all(&mut tmp, contents).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;

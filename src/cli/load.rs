@@ -22,7 +22,11 @@ pub fn load_program(path: &Path, color: bool) -> Result<(SourceFile, Program), u
     match program {
         Some(p) => Ok((file, p)),
         None => {
-            eprintln!("error: `{}` has {} error(s); run `wtmap check` for details", file.name, diags.error_count());
+            eprintln!(
+                "error: `{}` has {} error(s); run `wtmap check` for details",
+                file.name,
+                diags.error_count()
+            );
             Err(exit::FAILED)
         }
     }
@@ -30,5 +34,6 @@ pub fn load_program(path: &Path, color: bool) -> Result<(SourceFile, Program), u
 
 /// Parses `--today YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date in the form YYYY-MM-DD"))
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date in the form YYYY-MM-DD"))
 }

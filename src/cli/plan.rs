@@ -57,7 +57,11 @@ pub struct InputArgs {
 impl InputArgs {
     /// The guard overrides.
     pub fn allow(&self) -> Allow {
-        Allow { pauses: self.allow_mass_pause, empty_source: self.allow_empty_source, source_drop: self.allow_source_drop }
+        Allow {
+            pauses: self.allow_mass_pause,
+            empty_source: self.allow_empty_source,
+            source_drop: self.allow_source_drop,
+        }
     }
 }
 
@@ -89,9 +93,16 @@ pub struct Computed {
 }
 
 /// Loads the mapping, records and state and computes the plan.
-pub fn compute(mapping: &std::path::Path, input: &InputArgs, color: ColorChoice) -> Result<Computed, u8> {
+pub fn compute(
+    mapping: &std::path::Path,
+    input: &InputArgs,
+    color: ColorChoice,
+) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
-    let records_path = match (&input.records, crate::pipeline::source_file(&program, mapping)) {
+    let records_path = match (
+        &input.records,
+        crate::pipeline::source_file(&program, mapping),
+    ) {
         (Some(p), _) => p.clone(),
         (None, Some(p)) => p,
         (None, None) => {
@@ -129,14 +140,27 @@ pub fn compute(mapping: &std::path::Path, input: &InputArgs, color: ColorChoice)
         today,
         allow: input.allow(),
     });
-    Ok(Computed { file, program, records, current, plan, desired })
+    Ok(Computed {
+        file,
+        program,
+        records,
+        current,
+        plan,
+        desired,
+    })
 }
 
 /// Runs `plan`.
 pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     let c = match compute(&args.mapping, &args.input, color) {
         Ok(c) => c,
-        Err(code) => return if args.detailed_exitcode && code == exit::USAGE { exit::FAILED } else { code },
+        Err(code) => {
+            return if args.detailed_exitcode && code == exit::USAGE {
+                exit::FAILED
+            } else {
+                code
+            };
+        }
     };
     let to_terminal = args.out.is_none();
     let text = match args.format {
@@ -148,7 +172,11 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
         Some(path) => {
             if let Err(e) = write_atomic(path, text.as_bytes()) {
                 eprintln!("error: {e}");
-                return if args.detailed_exitcode { exit::FAILED } else { exit::USAGE };
+                return if args.detailed_exitcode {
+                    exit::FAILED
+                } else {
+                    exit::USAGE
+                };
             }
             eprintln!("plan written to {}", path.display());
         }

@@ -46,7 +46,14 @@ pub fn describe(kind: &str) -> Option<String> {
                 (false, true) => "unique",
                 (false, false) => "",
             };
-            let _ = writeln!(out, "  {:<22} {:<10} {:<18} {}", a.name, a.ty.to_string(), flags, a.doc);
+            let _ = writeln!(
+                out,
+                "  {:<22} {:<10} {:<18} {}",
+                a.name,
+                a.ty.to_string(),
+                flags,
+                a.doc
+            );
         }
         return Some(out);
     }
@@ -62,8 +69,18 @@ pub fn describe(kind: &str) -> Option<String> {
     } else {
         out.push_str("Fields:\n");
         for f in &k.fields {
-            let values = if f.values.is_empty() { String::new() } else { format!(" (values: {})", f.values.join(", ")) };
-            let _ = writeln!(out, "  {:<48} {:<10} {}{values}", f.path, f.ty.to_string(), f.doc);
+            let values = if f.values.is_empty() {
+                String::new()
+            } else {
+                format!(" (values: {})", f.values.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  {:<48} {:<10} {}{values}",
+                f.path,
+                f.ty.to_string(),
+                f.doc
+            );
         }
     }
     out.push_str("\nSettings:\n");
@@ -84,7 +101,18 @@ fn settings(out: &mut String, defs: &[SettingDef], depth: usize) {
         if let Some(d) = s.default {
             flags.push(format!("default {d}"));
         }
-        let _ = writeln!(out, "{indent}{:<18} {:<22} {} {}", s.key, s.ty.describe(), s.doc, if flags.is_empty() { String::new() } else { format!("[{}]", flags.join(", ")) });
+        let _ = writeln!(
+            out,
+            "{indent}{:<18} {:<22} {} {}",
+            s.key,
+            s.ty.describe(),
+            s.doc,
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("[{}]", flags.join(", "))
+            }
+        );
         if let SettingType::Block(inner) = s.ty {
             settings(out, inner, depth + 1);
         }

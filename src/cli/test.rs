@@ -43,7 +43,17 @@ pub fn run(args: TestArgs, color: ColorChoice) -> u8 {
         let (program, diags) = check_source(&file);
         let Some(program) = program else {
             for d in diags.iter() {
-                eprint!("{}", render::human(d, &file, HumanStyle { color: color.stderr(), width: 100 }));
+                eprint!(
+                    "{}",
+                    render::human(
+                        d,
+                        &file,
+                        HumanStyle {
+                            color: color.stderr(),
+                            width: 100
+                        }
+                    )
+                );
             }
             broken += 1;
             continue;
@@ -51,9 +61,16 @@ pub fn run(args: TestArgs, color: ColorChoice) -> u8 {
         if program.tests.is_empty() {
             continue;
         }
-        let today = args.today.unwrap_or_else(|| crate::pipeline::today_in(&program));
+        let today = args
+            .today
+            .unwrap_or_else(|| crate::pipeline::today_in(&program));
         let results = run_tests(&program, &Context { today });
-        println!("\nrunning {} test{} in {}", results.len(), if results.len() == 1 { "" } else { "s" }, file.name);
+        println!(
+            "\nrunning {} test{} in {}",
+            results.len(),
+            if results.len() == 1 { "" } else { "s" },
+            file.name
+        );
         for r in &results {
             if r.passed() {
                 passed += 1;
@@ -61,9 +78,15 @@ pub fn run(args: TestArgs, color: ColorChoice) -> u8 {
             } else {
                 failed += 1;
                 println!("test {} ... FAILED", r.name);
-                failures.push_str(&format!("\n---- {} ({}:{}) ----\n", r.name, file.name, r.line));
+                failures.push_str(&format!(
+                    "\n---- {} ({}:{}) ----\n",
+                    r.name, file.name, r.line
+                ));
                 for f in &r.failures {
-                    failures.push_str(&format!("  line {}: {}\n    expected: {}\n      actual: {}\n", f.line, f.key, f.expected, f.actual));
+                    failures.push_str(&format!(
+                        "  line {}: {}\n    expected: {}\n      actual: {}\n",
+                        f.line, f.key, f.expected, f.actual
+                    ));
                 }
                 failures.push_str(&format!("  (the record was {})\n", r.outcome));
             }
@@ -72,8 +95,20 @@ pub fn run(args: TestArgs, color: ColorChoice) -> u8 {
     if !failures.is_empty() {
         println!("\nfailures:\n{failures}");
     }
-    let status = if failed == 0 && broken == 0 { "ok" } else { "FAILED" };
-    let broken_note = if broken > 0 { format!("; {broken} mapping(s) did not check") } else { String::new() };
+    let status = if failed == 0 && broken == 0 {
+        "ok"
+    } else {
+        "FAILED"
+    };
+    let broken_note = if broken > 0 {
+        format!("; {broken} mapping(s) did not check")
+    } else {
+        String::new()
+    };
     println!("\ntest result: {status}. {passed} passed; {failed} failed{broken_note}");
-    if failed > 0 || broken > 0 { exit::FAILED } else { exit::OK }
+    if failed > 0 || broken > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
 }

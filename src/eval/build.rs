@@ -44,19 +44,37 @@ pub fn segment_id(category: &str, name: &str) -> String {
 }
 
 /// Assembles the desired state.
-pub fn build(outcomes: Vec<Evaluated>, source_records: usize, group_because: Option<&Because>, manager_because: Option<&Because>) -> DesiredState {
-    let mut state = DesiredState { source_records, ..DesiredState::default() };
+pub fn build(
+    outcomes: Vec<Evaluated>,
+    source_records: usize,
+    group_because: Option<&Because>,
+    manager_because: Option<&Because>,
+) -> DesiredState {
+    let mut state = DesiredState {
+        source_records,
+        ..DesiredState::default()
+    };
     let mut users: Vec<(usize, Option<usize>, MappedUser)> = Vec::new();
     for e in outcomes {
         match e.outcome {
             Outcome::User(u) => users.push((e.index, e.line, u)),
-            Outcome::Skipped { because, external_id, username } => state.skipped.push(SkippedRecord {
+            Outcome::Skipped {
+                because,
+                external_id,
+                username,
+            } => state.skipped.push(SkippedRecord {
                 record_id: record_label(e.index, e.line, external_id.as_deref()),
                 external_id,
                 username,
                 because,
             }),
-            Outcome::Quarantined { code, reason, because, external_id, username } => state.quarantined.push(QuarantinedRecord {
+            Outcome::Quarantined {
+                code,
+                reason,
+                because,
+                external_id,
+                username,
+            } => state.quarantined.push(QuarantinedRecord {
                 record_id: record_label(e.index, e.line, external_id.as_deref()),
                 external_id,
                 username,
@@ -72,7 +90,9 @@ pub fn build(outcomes: Vec<Evaluated>, source_records: usize, group_because: Opt
     }
     assign_managers(&mut state, manager_because);
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
-    state.quarantined.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    state
+        .quarantined
+        .sort_by(|a, b| a.record_id.cmp(&b.record_id));
     state.warnings.sort();
     state
 }
@@ -84,24 +104,50 @@ fn quarantine_duplicates(
     state: &mut DesiredState,
 ) -> Vec<(usize, Option<usize>, MappedUser)> {
     let keys: [(&str, Code, fn(&MappedUser) -> Option<String>); 3] = [
-        ("external ID", Code::DuplicateExternalId, |u| Some(u.external_id.clone())),
-        ("username", Code::DuplicateUsername, |u| text_attr(u, "username").map(|s| s.to_lowercase())),
-        ("email", Code::DuplicateEmail, |u| text_attr(u, "email").map(|s| s.to_lowercase())),
+        ("external ID", Code::DuplicateExternalId, |u| {
+            Some(u.external_id.clone())
+        }),
+        ("username", Code::DuplicateUsername, |u| {
+            text_attr(u, "username").map(|s| s.to_lowercase())
+        }),
+        ("email", Code::DuplicateEmail, |u| {
+            text_attr(u, "email").map(|s| s.to_lowercase())
+        }),
     ];
     let mut remaining = users;
     for (what, code, key) in keys {
         let mut counts: HashMap<String, Vec<String>> = HashMap::new();
         for (i, line, u) in &remaining {
             if let Some(k) = key(u) {
-                counts.entry(k).or_default().push(record_label(*i, *line, Some(&u.external_id)));
+                counts
+                    .entry(k)
+                    .or_default()
+                    .push(record_label(*i, *line, Some(&u.external_id)));
             }
         }
-        let (dupes, keep): (Vec<_>, Vec<_>) =
-            remaining.into_iter().partition(|(_, _, u)| key(u).is_some_and(|k| counts.get(&k).is_some_and(|v| v.len() > 1)));
+        let (dupes, keep): (Vec<_>, Vec<_>) = remaining.into_iter().partition(|(_, _, u)| {
+            key(u).is_some_and(|k| counts.get(&k).is_some_and(|v| v.len() > 1))
+        });
         for (i, line, u) in dupes {
             let k = key(&u).unwrap_or_default();
-            let others: Vec<String> = counts.get(&k).map(|v| v.iter().filter(|r| **r != u.external_id).cloned().collect()).unwrap_or_default();
-            let because = u.because.get(if what == "external ID" { "external_id" } else if what == "username" { "username" } else { "email" }).cloned().unwrap_or(Because { statement: what.into(), line: 0 });
+            let others: Vec<String> = counts
+                .get(&k)
+                .map(|v| v.iter().filter(|r| **r != u.external_id).cloned().collect())
+                .unwrap_or_default();
+            let because = u
+                .because
+                .get(if what == "external ID" {
+                    "external_id"
+                } else if what == "username" {
+                    "username"
+                } else {
+                    "email"
+                })
+                .cloned()
+                .unwrap_or(Because {
+                    statement: what.into(),
+                    line: 0,
+                });
             state.quarantined.push(QuarantinedRecord {
                 record_id: record_label(i, line, Some(&u.external_id)),
                 external_id: Some(u.external_id.clone()),
@@ -127,13 +173,19 @@ fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Beca
     let mut parent: Option<String> = None;
     for depth in 0..u.team_path.len() {
         let id = team_id(&u.team_path, depth);
-        let because = group_because.cloned().unwrap_or(Because { statement: "group path".into(), line: 0 });
-        state.teams.entry(id.clone()).or_insert_with(|| DesiredTeam {
-            external_id: id.clone(),
-            name: u.team_path[depth].0.clone(),
-            parent: parent.clone(),
-            because,
+        let because = group_because.cloned().unwrap_or(Because {
+            statement: "group path".into(),
+            line: 0,
         });
+        state
+            .teams
+            .entry(id.clone())
+            .or_insert_with(|| DesiredTeam {
+                external_id: id.clone(),
+                name: u.team_path[depth].0.clone(),
+                parent: parent.clone(),
+                because,
+            });
         parent = Some(id);
     }
     let team = parent;
@@ -143,21 +195,35 @@ fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Beca
         let id = segment_id(category, name);
         let seg_because = because
             .remove(&format!("segment:{category}"))
-            .unwrap_or(Because { statement: format!("segment \"{category}\""), line: 0 });
+            .unwrap_or(Because {
+                statement: format!("segment \"{category}\""),
+                line: 0,
+            });
         because.insert(format!("segment:{id}"), seg_because.clone());
-        state.segments.entry(id.clone()).or_insert_with(|| DesiredSegment {
-            external_id: id.clone(),
-            name: name.clone(),
-            category: category.clone(),
-            because: seg_because,
-        });
+        state
+            .segments
+            .entry(id.clone())
+            .or_insert_with(|| DesiredSegment {
+                external_id: id.clone(),
+                name: name.clone(),
+                category: category.clone(),
+                because: seg_because,
+            });
         segments.insert(id);
     }
     if let Some(team_id) = &team {
-        let b = because.get("team").cloned().unwrap_or(Because { statement: "group path".into(), line: 0 });
+        let b = because.get("team").cloned().unwrap_or(Because {
+            statement: "group path".into(),
+            line: 0,
+        });
         state.memberships.insert(
             (u.external_id.clone(), team_id.clone()),
-            DesiredMembership { user: u.external_id.clone(), team: team_id.clone(), role: Role::Member, because: b },
+            DesiredMembership {
+                user: u.external_id.clone(),
+                team: team_id.clone(),
+                role: Role::Member,
+                because: b,
+            },
         );
     }
     state.users.insert(
@@ -180,26 +246,43 @@ fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Beca
 /// parent team (so they still answer surveys among their peers); with no parent team left they
 /// keep only the manager role, and a warning says so.
 fn assign_managers(state: &mut DesiredState, manager_because: Option<&Because>) {
-    let because = manager_because.cloned().unwrap_or(Because { statement: "manager".into(), line: 0 });
+    let because = manager_because.cloned().unwrap_or(Because {
+        statement: "manager".into(),
+        line: 0,
+    });
     let mut managed: BTreeMap<(String, String), ()> = BTreeMap::new();
     let protected: BTreeSet<&str> = state
         .skipped
         .iter()
         .filter_map(|s| s.external_id.as_deref())
-        .chain(state.quarantined.iter().filter_map(|q| q.external_id.as_deref()))
+        .chain(
+            state
+                .quarantined
+                .iter()
+                .filter_map(|q| q.external_id.as_deref()),
+        )
         .collect();
     let mut warnings = Vec::new();
     for user in state.users.values() {
-        let Some(manager) = &user.manager else { continue };
+        let Some(manager) = &user.manager else {
+            continue;
+        };
         if manager == &user.external_id {
             continue;
         }
         if !state.users.contains_key(manager) {
-            let why = if protected.contains(manager.as_str()) { "is skipped or quarantined in this run" } else { "is not in the source" };
+            let why = if protected.contains(manager.as_str()) {
+                "is skipped or quarantined in this run"
+            } else {
+                "is not in the source"
+            };
             warnings.push(RunWarning {
                 code: Code::ManagerNotInSource.as_str().into(),
                 record_id: Some(user.external_id.clone()),
-                message: format!("manager `{manager}` of `{}` {why}; no manager is set for their team", user.external_id),
+                message: format!(
+                    "manager `{manager}` of `{}` {why}; no manager is set for their team",
+                    user.external_id
+                ),
             });
             continue;
         }
@@ -210,12 +293,19 @@ fn assign_managers(state: &mut DesiredState, manager_because: Option<&Because>) 
     for (manager, team) in managed.keys() {
         state.memberships.insert(
             (manager.clone(), team.clone()),
-            DesiredMembership { user: manager.clone(), team: team.clone(), role: Role::Manager, because: because.clone() },
+            DesiredMembership {
+                user: manager.clone(),
+                team: team.clone(),
+                role: Role::Manager,
+                because: because.clone(),
+            },
         );
     }
     // Move each lead's member role up past the teams they manage.
     for (manager, team) in managed.keys() {
-        let Some(user) = state.users.get(manager) else { continue };
+        let Some(user) = state.users.get(manager) else {
+            continue;
+        };
         if user.team.as_deref() != Some(team.as_str()) {
             continue;
         }

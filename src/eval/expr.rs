@@ -39,14 +39,24 @@ impl Scope<'_> {
                 read_field(self.record, slot).map_err(|err| match err {
                     ReadError::Empty => EvalError {
                         code: Code::FieldEmpty,
-                        message: format!("field `{}` is empty, but is declared `{}`", slot.dotted(), slot.ty),
+                        message: format!(
+                            "field `{}` is empty, but is declared `{}`",
+                            slot.dotted(),
+                            slot.ty
+                        ),
                     },
-                    ReadError::Invalid(why) => EvalError { code: Code::FieldInvalid, message: format!("field `{}`: {why}", slot.dotted()) },
+                    ReadError::Invalid(why) => EvalError {
+                        code: Code::FieldInvalid,
+                        message: format!("field `{}`: {why}", slot.dotted()),
+                    },
                 })
             }
             CExpr::Today => Ok(Value::Date(self.ctx.today)),
             CExpr::Call { builtin, args } => {
-                let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
+                let values = args
+                    .iter()
+                    .map(|a| self.eval(a))
+                    .collect::<Result<Vec<_>, _>>()?;
                 builtin.call(&values, self.ctx).map_err(|err| EvalError {
                     code: Code::FunctionFailed,
                     message: match err.hint {
@@ -57,8 +67,14 @@ impl Scope<'_> {
             }
             CExpr::Not(inner) => Ok(Value::Bool(!truthy(&self.eval(inner)?))),
             CExpr::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
-            CExpr::IsEmpty { expr, negated } => Ok(Value::Bool(self.eval(expr)?.is_empty() != *negated)),
-            CExpr::In { expr, list, negated } => {
+            CExpr::IsEmpty { expr, negated } => {
+                Ok(Value::Bool(self.eval(expr)?.is_empty() != *negated))
+            }
+            CExpr::In {
+                expr,
+                list,
+                negated,
+            } => {
                 let v = self.eval(expr)?;
                 let mut found = false;
                 for item in list {
@@ -69,7 +85,11 @@ impl Scope<'_> {
                 }
                 Ok(Value::Bool(found != *negated))
             }
-            CExpr::If { cond, then, otherwise } => {
+            CExpr::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 if truthy(&self.eval(cond)?) {
                     self.eval(then)
                 } else {
@@ -80,10 +100,17 @@ impl Scope<'_> {
                 let v = self.eval(scrutinee)?;
                 match select_arm(&v, arms) {
                     Some(arm) => self.eval(&arm.result),
-                    None => Err(EvalError { code: Code::FunctionFailed, message: format!("no value-map arm matches `{v}`") }),
+                    None => Err(EvalError {
+                        code: Code::FunctionFailed,
+                        message: format!("no value-map arm matches `{v}`"),
+                    }),
                 }
             }
-            CExpr::List(items) => items.iter().map(|i| self.eval(i)).collect::<Result<Vec<_>, _>>().map(Value::List),
+            CExpr::List(items) => items
+                .iter()
+                .map(|i| self.eval(i))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List),
         }
     }
 
@@ -119,7 +146,9 @@ pub fn select_arm<'a>(v: &Value, arms: &'a [CArm]) -> Option<&'a CArm> {
     arms.iter().find(|arm| {
         arm.patterns.iter().any(|p| match p {
             None => true,
-            Some(pattern) => !v.is_empty() && (equal(v, pattern) || pattern_text_matches(v, pattern)),
+            Some(pattern) => {
+                !v.is_empty() && (equal(v, pattern) || pattern_text_matches(v, pattern))
+            }
         })
     })
 }
@@ -144,7 +173,9 @@ fn truthy(v: &Value) -> bool {
 /// Equality: empty equals only empty; numbers compare by value.
 pub fn equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Int(x), Value::Decimal(y)) | (Value::Decimal(y), Value::Int(x)) => (*x as f64) == *y,
+        (Value::Int(x), Value::Decimal(y)) | (Value::Decimal(y), Value::Int(x)) => {
+            (*x as f64) == *y
+        }
         (x, y) if x.is_empty() && y.is_empty() => true,
         (x, y) => x == y,
     }

@@ -27,7 +27,10 @@ pub fn lookup<'r>(record: &'r serde_json::Map<String, Json>, path: &[String]) ->
 }
 
 /// Reads the slot's field from a record as a typed value.
-pub fn read_field(record: &serde_json::Map<String, Json>, slot: &FieldSlot) -> Result<Value, ReadError> {
+pub fn read_field(
+    record: &serde_json::Map<String, Json>,
+    slot: &FieldSlot,
+) -> Result<Value, ReadError> {
     let raw = lookup(record, &slot.path);
     let value = match raw {
         None | Some(Json::Null) => Value::Empty,
@@ -50,21 +53,49 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
     };
     match ty {
         Type::Text => match text(json) {
-            Some(s) => Ok(if s.is_empty() { Value::Empty } else { Value::Text(s) }),
-            None => Err(ReadError::Invalid(format!("expected text, found {}", describe(json)))),
+            Some(s) => Ok(if s.is_empty() {
+                Value::Empty
+            } else {
+                Value::Text(s)
+            }),
+            None => Err(ReadError::Invalid(format!(
+                "expected text, found {}",
+                describe(json)
+            ))),
         },
         Type::Int => match json {
-            Json::Number(n) => n.as_i64().map(Value::Int).ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a whole number"))),
+            Json::Number(n) => n
+                .as_i64()
+                .map(Value::Int)
+                .ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a whole number"))),
             Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
-            Json::String(s) => s.trim().parse().map(Value::Int).map_err(|_| ReadError::Invalid(format!("`{s}` is not a whole number"))),
-            other => Err(ReadError::Invalid(format!("expected a whole number, found {}", describe(other)))),
+            Json::String(s) => s
+                .trim()
+                .parse()
+                .map(Value::Int)
+                .map_err(|_| ReadError::Invalid(format!("`{s}` is not a whole number"))),
+            other => Err(ReadError::Invalid(format!(
+                "expected a whole number, found {}",
+                describe(other)
+            ))),
         },
         Type::Decimal => match json {
-            Json::Number(n) => n.as_f64().map(Value::Decimal).ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a number"))),
+            Json::Number(n) => n
+                .as_f64()
+                .map(Value::Decimal)
+                .ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a number"))),
             Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
             // Swedish and German exports write decimals with a comma.
-            Json::String(s) => s.trim().replace(',', ".").parse().map(Value::Decimal).map_err(|_| ReadError::Invalid(format!("`{s}` is not a number"))),
-            other => Err(ReadError::Invalid(format!("expected a number, found {}", describe(other)))),
+            Json::String(s) => s
+                .trim()
+                .replace(',', ".")
+                .parse()
+                .map(Value::Decimal)
+                .map_err(|_| ReadError::Invalid(format!("`{s}` is not a number"))),
+            other => Err(ReadError::Invalid(format!(
+                "expected a number, found {}",
+                describe(other)
+            ))),
         },
         Type::Bool => match json {
             Json::Bool(b) => Ok(Value::Bool(*b)),
@@ -76,20 +107,33 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
             },
             Json::Number(n) if n.as_i64() == Some(1) => Ok(Value::Bool(true)),
             Json::Number(n) if n.as_i64() == Some(0) => Ok(Value::Bool(false)),
-            other => Err(ReadError::Invalid(format!("expected true or false, found {}", describe(other)))),
+            other => Err(ReadError::Invalid(format!(
+                "expected true or false, found {}",
+                describe(other)
+            ))),
         },
         Type::Date => match json {
             Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
             Json::String(s) => parse_date(s.trim(), formats).map(Value::Date),
-            other => Err(ReadError::Invalid(format!("expected a date, found {}", describe(other)))),
+            other => Err(ReadError::Invalid(format!(
+                "expected a date, found {}",
+                describe(other)
+            ))),
         },
         Type::DateTime => match json {
             Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
             Json::String(s) => parse_datetime(s.trim(), formats).map(Value::DateTime),
-            other => Err(ReadError::Invalid(format!("expected a date and time, found {}", describe(other)))),
+            other => Err(ReadError::Invalid(format!(
+                "expected a date and time, found {}",
+                describe(other)
+            ))),
         },
         Type::List(inner) => match json {
-            Json::Array(items) => items.iter().map(|i| convert(i, inner, formats)).collect::<Result<_, _>>().map(Value::List),
+            Json::Array(items) => items
+                .iter()
+                .map(|i| convert(i, inner, formats))
+                .collect::<Result<_, _>>()
+                .map(Value::List),
             // Personio tags arrive as one comma-separated string.
             Json::String(s) => s
                 .split(',')
@@ -98,10 +142,15 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
                 .map(|p| convert(&Json::String(p.to_string()), inner, formats))
                 .collect::<Result<_, _>>()
                 .map(Value::List),
-            other => Err(ReadError::Invalid(format!("expected a list, found {}", describe(other)))),
+            other => Err(ReadError::Invalid(format!(
+                "expected a list, found {}",
+                describe(other)
+            ))),
         },
         Type::Optional(inner) => convert(json, inner, formats),
-        Type::Enum(_) | Type::Object | Type::Error => Err(ReadError::Invalid("this field cannot be read directly".into())),
+        Type::Enum(_) | Type::Object | Type::Error => Err(ReadError::Invalid(
+            "this field cannot be read directly".into(),
+        )),
     }
 }
 
@@ -125,9 +174,14 @@ pub fn parse_date(s: &str, formats: &[String]) -> Result<NaiveDate, ReadError> {
         }
     }
     if formats.is_empty() {
-        return Err(ReadError::Invalid(format!("`{s}` is not a date in the form YYYY-MM-DD")));
+        return Err(ReadError::Invalid(format!(
+            "`{s}` is not a date in the form YYYY-MM-DD"
+        )));
     }
-    Err(ReadError::Invalid(format!("`{s}` does not match the date format {}", quoted_list(formats))))
+    Err(ReadError::Invalid(format!(
+        "`{s}` does not match the date format {}",
+        quoted_list(formats)
+    )))
 }
 
 fn parse_datetime(s: &str, formats: &[String]) -> Result<DateTime<chrono::FixedOffset>, ReadError> {
@@ -139,11 +193,18 @@ fn parse_datetime(s: &str, formats: &[String]) -> Result<DateTime<chrono::FixedO
             return Ok(dt);
         }
     }
-    Err(ReadError::Invalid(format!("`{s}` is not a date and time (RFC 3339 or {})", quoted_list(formats))))
+    Err(ReadError::Invalid(format!(
+        "`{s}` is not a date and time (RFC 3339 or {})",
+        quoted_list(formats)
+    )))
 }
 
 fn quoted_list(formats: &[String]) -> String {
-    formats.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" or ")
+    formats
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 fn describe(json: &Json) -> &'static str {
@@ -163,7 +224,11 @@ mod tests {
     use serde_json::json;
 
     fn slot(path: &str, ty: Type, formats: &[&str]) -> FieldSlot {
-        FieldSlot { path: path.split('.').map(String::from).collect(), ty, formats: formats.iter().map(|s| s.to_string()).collect() }
+        FieldSlot {
+            path: path.split('.').map(String::from).collect(),
+            ty,
+            formats: formats.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     fn rec(v: serde_json::Value) -> serde_json::Map<String, Json> {
@@ -173,14 +238,20 @@ mod tests {
     #[test]
     fn personio_datetime_takes_the_date_as_written() {
         let r = rec(json!({"hire_date": "2014-11-09T00:00:00+01:00"}));
-        assert_eq!(read_field(&r, &slot("hire_date", Type::Date.optional(), &[])), Ok(Value::Date(NaiveDate::from_ymd_opt(2014, 11, 9).unwrap())));
+        assert_eq!(
+            read_field(&r, &slot("hire_date", Type::Date.optional(), &[])),
+            Ok(Value::Date(NaiveDate::from_ymd_opt(2014, 11, 9).unwrap()))
+        );
     }
 
     #[test]
     fn declared_formats_and_their_errors() {
         let r = rec(json!({"Född": "31.01.1990", "Bad": "1990-31-01"}));
         let ok = read_field(&r, &slot("Född", Type::Date, &["%d.%m.%Y"]));
-        assert_eq!(ok, Ok(Value::Date(NaiveDate::from_ymd_opt(1990, 1, 31).unwrap())));
+        assert_eq!(
+            ok,
+            Ok(Value::Date(NaiveDate::from_ymd_opt(1990, 1, 31).unwrap()))
+        );
         let bad = read_field(&r, &slot("Bad", Type::Date, &["%d.%m.%Y"]));
         assert!(matches!(bad, Err(ReadError::Invalid(m)) if m.contains("%d.%m.%Y")));
     }
@@ -188,19 +259,37 @@ mod tests {
     #[test]
     fn empty_required_field_is_an_error_but_optional_is_empty() {
         let r = rec(json!({"A": "", "B": null}));
-        assert_eq!(read_field(&r, &slot("A", Type::Text, &[])), Err(ReadError::Empty));
-        assert_eq!(read_field(&r, &slot("B", Type::Text.optional(), &[])), Ok(Value::Empty));
-        assert_eq!(read_field(&r, &slot("Missing", Type::Text.optional(), &[])), Ok(Value::Empty));
+        assert_eq!(
+            read_field(&r, &slot("A", Type::Text, &[])),
+            Err(ReadError::Empty)
+        );
+        assert_eq!(
+            read_field(&r, &slot("B", Type::Text.optional(), &[])),
+            Ok(Value::Empty)
+        );
+        assert_eq!(
+            read_field(&r, &slot("Missing", Type::Text.optional(), &[])),
+            Ok(Value::Empty)
+        );
     }
 
     #[test]
     fn nested_paths_numbers_as_text_and_tags() {
         let r = rec(json!({"id": 4711, "department": {"name": "Sales"}, "tags": "a, b"}));
-        assert_eq!(read_field(&r, &slot("id", Type::Text, &[])), Ok(Value::Text("4711".into())));
-        assert_eq!(read_field(&r, &slot("department.name", Type::Text, &[])), Ok(Value::Text("Sales".into())));
+        assert_eq!(
+            read_field(&r, &slot("id", Type::Text, &[])),
+            Ok(Value::Text("4711".into()))
+        );
+        assert_eq!(
+            read_field(&r, &slot("department.name", Type::Text, &[])),
+            Ok(Value::Text("Sales".into()))
+        );
         assert_eq!(
             read_field(&r, &slot("tags", Type::List(Box::new(Type::Text)), &[])),
-            Ok(Value::List(vec![Value::Text("a".into()), Value::Text("b".into())]))
+            Ok(Value::List(vec![
+                Value::Text("a".into()),
+                Value::Text("b".into())
+            ]))
         );
     }
 }

@@ -72,7 +72,10 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
     let program = scope.program;
     let mut note = |because: &Because, result: String| {
         if let Some(t) = trace.as_deref_mut() {
-            t.push(TraceStep { because: because.clone(), result });
+            t.push(TraceStep {
+                because: because.clone(),
+                result,
+            });
         }
     };
     let quarantine = |err: EvalError, because: &Because| Outcome::Quarantined {
@@ -83,7 +86,11 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         username: key_attribute(scope, "username"),
     };
 
-    for cond in program.conditions.iter().filter(|c| c.kind == ConditionKind::Skip) {
+    for cond in program
+        .conditions
+        .iter()
+        .filter(|c| c.kind == ConditionKind::Skip)
+    {
         match scope.eval(&cond.expr) {
             Ok(Value::Bool(true)) => {
                 note(&cond.because, "true: record skipped".into());
@@ -118,7 +125,11 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         }
     }
 
-    for cond in program.conditions.iter().filter(|c| c.kind != ConditionKind::Skip) {
+    for cond in program
+        .conditions
+        .iter()
+        .filter(|c| c.kind != ConditionKind::Skip)
+    {
         let holds = match scope.eval(&cond.expr) {
             Ok(v) => v == Value::Bool(true),
             Err(e) => return quarantine(e, &cond.because),
@@ -126,8 +137,10 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         note(&cond.because, holds.to_string());
         match cond.kind {
             ConditionKind::Exclude => {
-                user.attributes.insert("exclude_from_surveys".into(), AttrValue::Bool(holds));
-                user.because.insert("exclude_from_surveys".into(), cond.because.clone());
+                user.attributes
+                    .insert("exclude_from_surveys".into(), AttrValue::Bool(holds));
+                user.because
+                    .insert("exclude_from_surveys".into(), cond.because.clone());
             }
             _ => {
                 if holds {
@@ -159,7 +172,14 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             user.team_path.push((name.to_text(), id));
         }
         let path: Vec<&str> = user.team_path.iter().map(|(n, _)| n.as_str()).collect();
-        note(&group.because, if path.is_empty() { "no team".into() } else { path.join(" / ") });
+        note(
+            &group.because,
+            if path.is_empty() {
+                "no team".into()
+            } else {
+                path.join(" / ")
+            },
+        );
         user.because.insert("team".into(), group.because.clone());
     }
 
@@ -168,7 +188,8 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Ok(v) if v.is_empty() => note(&seg.because, "empty: no segment".into()),
             Ok(v) => {
                 note(&seg.because, show(&v));
-                user.because.insert(format!("segment:{}", seg.category), seg.because.clone());
+                user.because
+                    .insert(format!("segment:{}", seg.category), seg.because.clone());
                 user.segments.push((seg.category.clone(), v.to_text()));
             }
             Err(e) => return quarantine(e, &seg.because),
@@ -195,7 +216,11 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
         "external_id" => user.external_id = value.to_text(),
         "manager" => user.manager = Some(value.to_text()),
         "status" => {
-            user.status = if value == Value::Enum("Paused") { UserStatus::Paused } else { UserStatus::Active };
+            user.status = if value == Value::Enum("Paused") {
+                UserStatus::Paused
+            } else {
+                UserStatus::Active
+            };
         }
         _ => {
             let v = match value {
@@ -211,7 +236,11 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
 /// Best-effort value of a key attribute for a record that is skipped or quarantined, so the
 /// diff can leave its Winningtemp user alone.
 fn key_attribute(scope: &Scope, attribute: &str) -> Option<String> {
-    let rule = scope.program.attributes.iter().find(|r| r.attribute == attribute)?;
+    let rule = scope
+        .program
+        .attributes
+        .iter()
+        .find(|r| r.attribute == attribute)?;
     match scope.eval(&rule.expr) {
         Ok(v) if !v.is_empty() => Some(v.to_text()),
         _ => None,

@@ -544,4 +544,6 @@ pub enum Literal {
     Bool(bool),
     /// `2025-01-31`
     Date(chrono::NaiveDate),
+    /// A literal that failed to parse (already reported); kept as written so nothing cascades.
+    Invalid(String),
 }

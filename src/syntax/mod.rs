@@ -146,7 +146,9 @@ mod tests {
     #[test]
     fn segment_statement_keeps_category_and_value() {
         let f = parse_ok("segment \"Country\" = office.country");
-        let Item::Segment(s) = &f.items[0] else { panic!() };
+        let Item::Segment(s) = &f.items[0] else {
+            panic!()
+        };
         assert_eq!(s.category.node, "Country");
         assert!(matches!(&s.value.kind, ExprKind::Field(p) if p.dotted() == "office.country"));
     }

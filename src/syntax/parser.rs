@@ -630,7 +630,7 @@ impl Builder {
                         "no such date",
                         "dates are written YYYY-MM-DD, e.g. `2025-01-31`",
                     );
-                    Literal::Text(text.to_string())
+                    Literal::Invalid(text.to_string())
                 }
             },
             _ => Literal::Text(text.to_string()),

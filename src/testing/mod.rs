@@ -46,7 +46,11 @@ impl TestResult {
 
 /// Runs every test of a checked program.
 pub fn run_tests(program: &Program, ctx: &Context) -> Vec<TestResult> {
-    program.tests.iter().map(|t| run_test(program, t, ctx)).collect()
+    program
+        .tests
+        .iter()
+        .map(|t| run_test(program, t, ctx))
+        .collect()
 }
 
 /// Builds the record a test gives: dotted keys become nested objects.
@@ -55,16 +59,26 @@ pub fn given_record(test: &TestCase) -> Record {
     for (path, value) in &test.given {
         insert_path(&mut fields, path, to_json(value));
     }
-    Record { fields, origin: Origin { index: 0, line: Some(test.line) } }
+    Record {
+        fields,
+        origin: Origin {
+            index: 0,
+            line: Some(test.line),
+        },
+    }
 }
 
 fn insert_path(map: &mut Map<String, Json>, path: &[String], value: Json) {
-    let Some((first, rest)) = path.split_first() else { return };
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
     if rest.is_empty() {
         map.insert(first.clone(), value);
         return;
     }
-    let entry = map.entry(first.clone()).or_insert_with(|| Json::Object(Map::new()));
+    let entry = map
+        .entry(first.clone())
+        .or_insert_with(|| Json::Object(Map::new()));
     if !entry.is_object() {
         *entry = Json::Object(Map::new());
     }
@@ -91,23 +105,48 @@ fn run_test(program: &Program, test: &TestCase, ctx: &Context) -> TestResult {
     for (key, expected, line) in &test.expect {
         let actual = actual_value(&outcome, key);
         if !matches(key, expected, &actual) {
+            let quote = matches!(expected, Value::Text(_));
             failures.push(Failure {
                 line: *line,
-                key: key.strip_prefix("segment:").map_or(key.clone(), |c| format!("segment \"{c}\"")),
+                key: key
+                    .strip_prefix("segment:")
+                    .map_or(key.clone(), |c| format!("segment \"{c}\"")),
                 expected: shown(expected),
-                actual: actual.unwrap_or_else(|| format!("nothing ({described})")),
+                actual: match actual {
+                    Some(a) if quote => format!("{a:?}"),
+                    Some(a) => a,
+                    None => format!("nothing ({described})"),
+                },
             });
         }
     }
-    TestResult { name: test.name.clone(), line: test.line, failures, outcome: described }
+    TestResult {
+        name: test.name.clone(),
+        line: test.line,
+        failures,
+        outcome: described,
+    }
 }
 
 fn describe(outcome: &Outcome) -> String {
     match outcome {
         Outcome::User(_) => "mapped to a user".into(),
-        Outcome::Skipped { because, .. } => format!("skipped by `{}` at line {}", because.statement, because.line),
-        Outcome::Quarantined { code, reason, because, .. } => {
-            format!("quarantined with {}: {reason} (`{}`, line {})", code.as_str(), because.statement, because.line)
+        Outcome::Skipped { because, .. } => format!(
+            "skipped by `{}` at line {}",
+            because.statement, because.line
+        ),
+        Outcome::Quarantined {
+            code,
+            reason,
+            because,
+            ..
+        } => {
+            format!(
+                "quarantined with {}: {reason} (`{}`, line {})",
+                code.as_str(),
+                because.statement,
+                because.line
+            )
         }
     }
 }
@@ -125,13 +164,23 @@ fn actual_value(outcome: &Outcome, key: &str) -> Option<String> {
                 UserStatus::Paused => "Paused".into(),
             }),
             "manager" => u.manager.clone(),
-            "group" => (!u.team_path.is_empty()).then(|| u.team_path.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join("/")),
+            "group" => (!u.team_path.is_empty()).then(|| {
+                u.team_path
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            }),
             "exclude_from_surveys" => Some(match u.attributes.get(key) {
                 Some(AttrValue::Bool(b)) => b.to_string(),
                 _ => "false".into(),
             }),
             _ => match key.strip_prefix("segment:") {
-                Some(category) => u.segments.iter().find(|(c, _)| c == category).map(|(_, n)| n.clone()),
+                Some(category) => u
+                    .segments
+                    .iter()
+                    .find(|(c, _)| c == category)
+                    .map(|(_, n)| n.clone()),
                 None => u.attributes.get(key).map(|v| v.to_string()),
             },
         },
