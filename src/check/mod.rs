@@ -31,6 +31,43 @@ pub fn check_source(file: &SourceFile) -> (Option<Program>, Diagnostics) {
     }
 }
 
+/// Checks and evaluates a lone expression that reads no fields (builtin examples, docs):
+/// the value, or the rendered reason it has none.
+pub fn eval_expression(
+    file: &SourceFile,
+    ctx: &crate::builtins::Context,
+) -> Result<crate::value::Value, String> {
+    let describe = |diags: &Diagnostics| {
+        diags
+            .iter()
+            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let (expr, mut diags) = crate::syntax::parse_expression(file).map_err(|d| describe(&d))?;
+    let mut cx = Checker {
+        file,
+        diags: Diagnostics::default(),
+        suggested_attributes: Default::default(),
+    };
+    let mut env = FieldEnv::new("json");
+    let (checked, _) = cx.expr(&mut env, &expr, None);
+    diags.extend(cx.diags.0);
+    if diags.has_errors() {
+        return Err(describe(&diags));
+    }
+    let program = Program::empty();
+    let record = serde_json::Map::new();
+    let scope = crate::eval::expr::Scope {
+        program: &program,
+        record: &record,
+        ctx,
+    };
+    scope
+        .eval(&checked)
+        .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))
+}
+
 /// Checks a parsed file.
 pub fn check(ast: &File, file: &SourceFile) -> (Program, Diagnostics) {
     let mut cx = Checker {
@@ -58,7 +95,15 @@ impl Checker<'_> {
     /// The `because` of a statement: its first line, shortened, and its line number.
     pub(crate) fn because(&self, span: Span) -> Because {
         let text = self.file.slice(span);
-        let first = text.lines().next().unwrap_or("").trim();
+        // Alignment padding is layout, not meaning: `manager     = Boss` reads `manager = Boss`.
+        let collapsed = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let first = collapsed.as_str();
         let statement = if first.chars().count() > 80 {
             let cut: String = first.chars().take(77).collect();
             format!("{cut}…")

@@ -252,6 +252,35 @@ pub struct Program {
 }
 
 impl Program {
+    /// A program that reads nothing and maps nothing (for evaluating lone expressions).
+    pub fn empty() -> Program {
+        Program {
+            source: Endpoint::default(),
+            target: Endpoint::default(),
+            fields: Vec::new(),
+            match_keys: vec![MatchKey::ExternalId],
+            match_line: 0,
+            attributes: Vec::new(),
+            conditions: Vec::new(),
+            group_path: None,
+            segments: Vec::new(),
+            rules: Rules::default(),
+            rules_because: Because {
+                statement: "rules (defaults)".into(),
+                line: 0,
+            },
+            guards: Vec::new(),
+            schedule: Schedule::Daily {
+                hour: 1,
+                minute: 0,
+                zone: chrono_tz::Europe::Stockholm,
+            },
+            report_to: Vec::new(),
+            tests: Vec::new(),
+            mapped_attributes: BTreeSet::new(),
+        }
+    }
+
     /// The time zone `today` is evaluated in.
     pub fn zone(&self) -> chrono_tz::Tz {
         match self.schedule {

@@ -16,12 +16,12 @@ pub struct Evaluated {
     pub outcome: Outcome,
 }
 
-/// The name of a record in reports: its external ID, or its position.
+/// The name of a record in reports: its external ID, or its position (`#3 (line 4)`).
 pub fn record_label(index: usize, line: Option<usize>, external_id: Option<&str>) -> String {
     match (external_id, line) {
         (Some(id), _) => id.to_string(),
-        (None, Some(l)) => format!("record {} (line {l})", index + 1),
-        (None, None) => format!("record {}", index + 1),
+        (None, Some(l)) => format!("#{} (line {l})", index + 1),
+        (None, None) => format!("#{}", index + 1),
     }
 }
 
@@ -103,26 +103,32 @@ fn quarantine_duplicates(
     users: Vec<(usize, Option<usize>, MappedUser)>,
     state: &mut DesiredState,
 ) -> Vec<(usize, Option<usize>, MappedUser)> {
-    let keys: [(&str, Code, fn(&MappedUser) -> Option<String>); 3] = [
-        ("external ID", Code::DuplicateExternalId, |u| {
-            Some(u.external_id.clone())
-        }),
-        ("username", Code::DuplicateUsername, |u| {
+    // (what, attribute whose statement is blamed, code, key)
+    type Key = fn(&MappedUser) -> Option<String>;
+    let keys: [(&str, &str, Code, Key); 3] = [
+        (
+            "external ID",
+            "external_id",
+            Code::DuplicateExternalId,
+            |u| Some(u.external_id.clone()),
+        ),
+        ("username", "username", Code::DuplicateUsername, |u| {
             text_attr(u, "username").map(|s| s.to_lowercase())
         }),
-        ("email", Code::DuplicateEmail, |u| {
+        ("email", "email", Code::DuplicateEmail, |u| {
             text_attr(u, "email").map(|s| s.to_lowercase())
         }),
     ];
     let mut remaining = users;
-    for (what, code, key) in keys {
+    for (what, attribute, code, key) in keys {
+        // Records sharing a key are named by position: the key itself does not tell them apart.
         let mut counts: HashMap<String, Vec<String>> = HashMap::new();
         for (i, line, u) in &remaining {
             if let Some(k) = key(u) {
                 counts
                     .entry(k)
                     .or_default()
-                    .push(record_label(*i, *line, Some(&u.external_id)));
+                    .push(record_label(*i, *line, None));
             }
         }
         let (dupes, keep): (Vec<_>, Vec<_>) = remaining.into_iter().partition(|(_, _, u)| {
@@ -130,26 +136,17 @@ fn quarantine_duplicates(
         });
         for (i, line, u) in dupes {
             let k = key(&u).unwrap_or_default();
+            let me = record_label(i, line, None);
             let others: Vec<String> = counts
                 .get(&k)
-                .map(|v| v.iter().filter(|r| **r != u.external_id).cloned().collect())
+                .map(|v| v.iter().filter(|r| **r != me).cloned().collect())
                 .unwrap_or_default();
-            let because = u
-                .because
-                .get(if what == "external ID" {
-                    "external_id"
-                } else if what == "username" {
-                    "username"
-                } else {
-                    "email"
-                })
-                .cloned()
-                .unwrap_or(Because {
-                    statement: what.into(),
-                    line: 0,
-                });
+            let because = u.because.get(attribute).cloned().unwrap_or(Because {
+                statement: what.into(),
+                line: 0,
+            });
             state.quarantined.push(QuarantinedRecord {
-                record_id: record_label(i, line, Some(&u.external_id)),
+                record_id: format!("{} {me}", u.external_id),
                 external_id: Some(u.external_id.clone()),
                 username: text_attr(&u, "username"),
                 code: code.as_str().to_string(),

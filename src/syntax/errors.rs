@@ -254,7 +254,15 @@ pub fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic 
         }
         ErrorVariant::CustomError { message } => (message.clone(), String::new()),
     };
-    Diagnostic::new(Code::Syntax, span, message, label).with_help(help_for(text, pos))
+    let help = match (&error.variant, previous_token(text, pos)) {
+        (ErrorVariant::ParsingError { positives, .. }, Some(prev))
+            if expected_words(positives) == ["`=`"] =>
+        {
+            format!("write `{prev} = …`")
+        }
+        _ => help_for(text, pos),
+    };
+    Diagnostic::new(Code::Syntax, span, message, label).with_help(help)
 }
 
 /// A hint for common slips.

@@ -15,6 +15,11 @@ pub fn parse(file: &SourceFile) -> Result<(ast::File, Diagnostics), Diagnostics>
     parser::parse_file(&file.text)
 }
 
+/// Parses a lone expression (builtin examples, tooling).
+pub fn parse_expression(file: &SourceFile) -> Result<(ast::Expr, Diagnostics), Diagnostics> {
+    parser::parse_expression(&file.text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::ast::*;

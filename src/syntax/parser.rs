@@ -62,6 +62,21 @@ pub fn parse_file(text: &str) -> Result<(File, Diagnostics), Diagnostics> {
     ))
 }
 
+/// Parses a lone expression.
+pub fn parse_expression(text: &str) -> Result<(Expr, Diagnostics), Diagnostics> {
+    let mut pairs = match WtmapParser::parse(Rule::expression_only, text) {
+        Ok(p) => p,
+        Err(e) => return Err(Diagnostics(vec![syntax_error(text, &e)])),
+    };
+    let builder = Builder::default();
+    let expr = pairs
+        .next()
+        .and_then(|p| significant(p).find(|q| q.as_rule() == Rule::expr))
+        .map(|p| builder.expr(p))
+        .ok_or_else(Diagnostics::default)?;
+    Ok((expr, Diagnostics(builder.diags.into_inner())))
+}
+
 fn span(pair: &Pair<Rule>) -> Span {
     let s = pair.as_span();
     Span::new(s.start(), s.end())

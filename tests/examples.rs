@@ -1,0 +1,166 @@
+//! The example mappings are the documentation, so they are tests: every file in `mappings/`
+//! checks cleanly, its tests pass and its plan is snapshotted; every file in `mappings/errors/`
+//! produces exactly the codes its header names, with its rendering snapshotted.
+
+mod common;
+
+use common::{Header, read_mapping, span_invariants};
+use std::path::{Path, PathBuf};
+use wtmap::builtins::Context;
+use wtmap::check::check_source;
+use wtmap::diagnostics::render::{self, HumanStyle};
+use wtmap::testing::run_tests;
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wtmap"))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no mappings under {dir}");
+    out
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+}
+
+#[test]
+fn example_mappings_check_cleanly_and_their_tests_pass() {
+    for path in files("mappings") {
+        let file = read_mapping(&path);
+        span_invariants(&file);
+        let (program, diags) = check_source(&file);
+        let rendered: String = diags
+            .iter()
+            .map(|d| render::human(d, &file, HumanStyle::PLAIN))
+            .collect();
+        assert!(diags.is_empty(), "{} is not clean:\n{rendered}", file.name);
+        let program = program.unwrap();
+        assert!(
+            !program.tests.is_empty(),
+            "{} has no test blocks",
+            file.name
+        );
+        for r in run_tests(&program, &Context { today: today() }) {
+            assert!(
+                r.passed(),
+                "{}: test `{}` failed: {:?} ({})",
+                file.name,
+                r.name,
+                r.failures,
+                r.outcome
+            );
+        }
+    }
+}
+
+#[test]
+fn every_error_example_yields_exactly_its_codes() {
+    let mut seen_codes = std::collections::BTreeSet::new();
+    for path in files("mappings/errors") {
+        let file = read_mapping(&path);
+        let header = Header::of(&file.text);
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        assert!(
+            stem.starts_with(&header.codes[0]),
+            "{stem}: file name and header code differ"
+        );
+        seen_codes.extend(header.codes.iter().cloned());
+        let (program, diags) = check_source(&file);
+        match header.expect.as_str() {
+            "error" | "warning" if header.records.is_none() => {
+                let codes: Vec<String> =
+                    diags.iter().map(|d| d.code.as_str().to_string()).collect();
+                let mut unique = codes.clone();
+                unique.dedup();
+                assert_eq!(unique, header.codes, "{stem}: codes differ");
+                let human: String = diags
+                    .iter()
+                    .map(|d| render::human(d, &file, HumanStyle::PLAIN))
+                    .collect();
+                let json: Vec<_> = diags.iter().map(|d| render::json(d, &file)).collect();
+                insta::assert_snapshot!(format!("error_{stem}_human"), human);
+                insta::assert_json_snapshot!(format!("error_{stem}_json"), json);
+            }
+            "quarantine" if header.records.is_none() => {
+                assert!(diags.is_empty(), "{stem}: {diags:?}");
+                let program = program.unwrap();
+                let results = run_tests(&program, &Context { today: today() });
+                assert!(!results.is_empty(), "{stem}: needs a test block");
+                for r in &results {
+                    assert!(r.passed(), "{stem}: {:?} ({})", r.failures, r.outcome);
+                }
+                let expected = format!("quarantined = \"{}\"", header.codes[0]);
+                assert!(
+                    file.text.contains(&expected),
+                    "{stem}: the test must expect {expected}"
+                );
+            }
+            "test-failure" => {
+                let program = program.unwrap();
+                let results = run_tests(&program, &Context { today: today() });
+                let failures: Vec<_> = results.iter().filter(|r| !r.passed()).collect();
+                assert!(!failures.is_empty(), "{stem}: a test must fail");
+                insta::assert_debug_snapshot!(format!("error_{stem}_failures"), failures);
+            }
+            _ => {
+                let records = header.records.clone().unwrap_or_default();
+                assert!(diags.is_empty(), "{stem}: {diags:?}");
+                let program = program.unwrap();
+                let records =
+                    wtmap::pipeline::read_records(&program, &path.with_file_name(&records))
+                        .unwrap();
+                let current = wtmap::pipeline::empty_state();
+                let (plan, _) = wtmap::pipeline::plan(&wtmap::pipeline::PlanInput {
+                    mapping: &file.name,
+                    program: &program,
+                    records: &records,
+                    current: &current,
+                    today: today(),
+                    allow: Default::default(),
+                });
+                let mut codes: Vec<String> = plan
+                    .quarantined
+                    .iter()
+                    .map(|q| q.code.clone())
+                    .chain(plan.warnings.iter().map(|w| w.code.clone()))
+                    .collect();
+                codes.sort();
+                codes.dedup();
+                assert_eq!(codes, header.codes, "{stem}: plan codes differ");
+                insta::assert_snapshot!(
+                    format!("error_{stem}_plan"),
+                    wtmap::plan::render_human(&plan, false)
+                );
+            }
+        }
+    }
+    let registry: std::collections::BTreeSet<String> = wtmap::diagnostics::Code::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    let missing: Vec<_> = registry.difference(&seen_codes).collect();
+    assert!(
+        missing.is_empty(),
+        "codes without an example in mappings/errors: {missing:?}"
+    );
+}
+
+#[test]
+fn explain_text_of_every_code_is_its_example() {
+    for code in wtmap::diagnostics::Code::ALL {
+        let on_disk = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(code.example_path()),
+        )
+        .unwrap();
+        assert_eq!(code.example(), on_disk, "{}", code.as_str());
+        assert!(
+            on_disk.starts_with(&format!("# {}:", code.as_str())),
+            "{} example must start with its code",
+            code.as_str()
+        );
+    }
+}
