@@ -78,12 +78,20 @@ pub struct PlanInput<'a> {
 pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
     let ctx = Context { today: input.today };
     let desired = evaluate(input.program, input.records, &ctx);
+    // Only plain attributes can be cleared; the key, status and manager are not attributes.
+    let mapped: std::collections::BTreeSet<String> = input
+        .program
+        .mapped_attributes
+        .iter()
+        .filter(|a| !matches!(a.as_str(), "external_id" | "status" | "manager"))
+        .cloned()
+        .collect();
     let d = diff(&DiffInput {
         desired: &desired,
         current: input.current,
         rules: &input.program.rules,
         match_keys: &input.program.match_keys,
-        mapped_attributes: &input.program.mapped_attributes,
+        mapped_attributes: &mapped,
         rules_line: input.program.rules_because.line,
         match_line: input.program.match_line,
     });

@@ -1,0 +1,366 @@
+//! End-to-end runs of the `wtmap` binary: exit codes, output formats, files written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wtmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+#[test]
+fn check_exit_codes_clean_error_usage() {
+    let ok = wtmap(&["check", "mappings/flex.wtmap", "mappings/csv.wtmap"]);
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    assert!(
+        stderr(&ok).contains("checked 2 files: 0 errors, 0 warnings"),
+        "{}",
+        stderr(&ok)
+    );
+
+    let err = wtmap(&["check", "mappings/errors/E0101_unknown_field.wtmap"]);
+    assert_eq!(code(&err), 1);
+    assert!(
+        stderr(&err).contains("E0101") && stderr(&err).contains("did you mean `First`?"),
+        "{}",
+        stderr(&err)
+    );
+
+    let missing = wtmap(&["check", "no/such.wtmap"]);
+    assert_eq!(code(&missing), 2);
+    assert_eq!(stderr(&missing).lines().count(), 1, "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("no/such.wtmap"));
+
+    let usage = wtmap(&["check", "--format", "xml", "mappings/flex.wtmap"]);
+    assert_eq!(code(&usage), 2);
+}
+
+#[test]
+fn check_rejects_non_utf8_with_one_line() {
+    let dir = tmp();
+    let path = dir.path().join("latin1.wtmap");
+    std::fs::write(&path, b"# F\xf6rnamn\n").unwrap();
+    let o = wtmap(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not UTF-8"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1);
+}
+
+#[test]
+fn check_folder_recursively_and_json_format() {
+    let o = wtmap(&["check", "--format", "json", "mappings/errors"]);
+    assert_eq!(code(&o), 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(doc["format"], "wtmap.diagnostics/v1");
+    let diags = doc["diagnostics"].as_array().unwrap();
+    assert!(diags.len() > 30);
+    let first = &diags[0];
+    for key in [
+        "file", "code", "severity", "message", "start", "end", "labels",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}: {first}");
+    }
+    assert!(first["start"]["line"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        doc["errors"].as_u64().unwrap() as usize,
+        diags.iter().filter(|d| d["severity"] == "error").count()
+    );
+}
+
+#[test]
+fn check_github_annotations() {
+    let o = wtmap(&[
+        "check",
+        "--format",
+        "github",
+        "mappings/errors/E0106_mandatory_may_be_empty.wtmap",
+    ]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    let line = out.lines().next().unwrap();
+    assert!(
+        line.starts_with(
+            "::error file=mappings/errors/E0106_mandatory_may_be_empty.wtmap,line=25,col=17,"
+        ),
+        "{line}"
+    );
+    assert!(line.contains("title=E0106"), "{line}");
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let path = "mappings/errors/W0115_unused_field.wtmap";
+    assert_eq!(code(&wtmap(&["check", path])), 0);
+    assert_eq!(code(&wtmap(&["check", "--deny-warnings", path])), 1);
+}
+
+#[test]
+fn explain_prints_the_runnable_example() {
+    let o = wtmap(&["check", "--explain", "e0108"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("gender 1->Male 2->Female"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(code(&wtmap(&["check", "--explain", "E9999"])), 2);
+}
+
+#[test]
+fn test_command_passes_and_fails_like_cargo_test() {
+    let ok = wtmap(&[
+        "test",
+        "mappings/flex.wtmap",
+        "mappings/personio.wtmap",
+        "--today",
+        "2026-11-21",
+    ]);
+    assert_eq!(code(&ok), 0, "{}", stdout(&ok));
+    assert!(
+        stdout(&ok).contains("test result: ok. 5 passed; 0 failed"),
+        "{}",
+        stdout(&ok)
+    );
+
+    let failing = wtmap(&["test", "mappings/errors/E0502_test_failed.wtmap"]);
+    assert_eq!(code(&failing), 1);
+    let out = stdout(&failing);
+    assert!(
+        out.contains("test usernames keep their case ... FAILED"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected: \"Anna@Acme.example\"")
+            && out.contains("actual: \"anna@acme.example\""),
+        "{out}"
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const MAPPING: &str = r#"
+source csv { path = "people.csv" }
+fields {
+  Id: text
+  Email: text
+  First: text
+  Last: text
+}
+target winningtemp.files { dir = "out" }
+user {
+  external_id = Id
+  username = Email
+  first_name = First
+  last_name = Last
+}
+"#;
+
+/// A state with active users (external ID, username, first name, last name).
+fn state_with(users: &[(&str, &str, &str, &str)]) -> String {
+    let users: Vec<_> = users
+        .iter()
+        .map(|(id, name, first, last)| {
+            serde_json::json!({"external_id": id, "username": name, "status": "active",
+                "attributes": {"first_name": first, "last_name": last}})
+        })
+        .collect();
+    serde_json::json!({"format": "wtmap.state/v1", "users": users}).to_string()
+}
+
+#[test]
+fn plan_reads_the_source_path_writes_json_and_detailed_exit_codes() {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo;Ek\n",
+    );
+    let m = mapping.to_str().unwrap();
+
+    let human = wtmap(&["plan", m]);
+    assert_eq!(code(&human), 0, "{}", stderr(&human));
+    assert!(
+        stdout(&human).contains("+ create user 1 a@x.example"),
+        "{}",
+        stdout(&human)
+    );
+
+    let out = dir.path().join("plan.json");
+    let json = wtmap(&[
+        "plan",
+        m,
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(plan["format"], "wtmap.plan/v1");
+    assert_eq!(plan["actions"].as_array().unwrap().len(), 2);
+
+    assert_eq!(
+        code(&wtmap(&["plan", m, "--detailed-exitcode"])),
+        2,
+        "changes → 2"
+    );
+    let state = write(
+        dir.path(),
+        "state.json",
+        &state_with(&[
+            ("1", "a@x.example", "Ann", "Berg"),
+            ("2", "b@x.example", "Bo", "Ek"),
+        ]),
+    );
+    let none = wtmap(&[
+        "plan",
+        m,
+        "--detailed-exitcode",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&none), 0, "no changes → 0: {}", stdout(&none));
+}
+
+#[test]
+fn plan_guard_aborts_with_exit_3_and_the_override_flag_lets_it_through() {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n",
+    );
+    let users: Vec<(String, String)> = (2..40)
+        .map(|i| (i.to_string(), format!("u{i}@x.example")))
+        .collect();
+    let refs: Vec<(&str, &str, &str, &str)> = users
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str(), "X", "Y"))
+        .collect();
+    let state = write(dir.path(), "state.json", &state_with(&refs));
+    let args = [
+        "plan",
+        mapping.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+    ];
+    let stopped = wtmap(&args);
+    assert_eq!(code(&stopped), 3, "{}", stdout(&stopped));
+    assert!(
+        stdout(&stopped).contains("--allow-mass-pause"),
+        "{}",
+        stdout(&stopped)
+    );
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-mass-pause");
+    assert_eq!(code(&wtmap(&allowed)), 0);
+}
+
+#[test]
+fn plan_with_an_empty_source_aborts() {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    write(dir.path(), "people.csv", "Id;Email;First;Last\n");
+    let o = wtmap(&["plan", mapping.to_str().unwrap()]);
+    assert_eq!(code(&o), 3, "{}", stdout(&o));
+}
+
+#[test]
+fn plan_with_a_malformed_records_file_names_file_and_line_and_plans_nothing() {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo\n",
+    );
+    let o = wtmap(&["plan", mapping.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("people.csv") && err.contains("line 3"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty(), "nothing planned: {}", stdout(&o));
+}
+
+#[test]
+fn plan_refuses_a_mapping_with_errors() {
+    let o = wtmap(&[
+        "plan",
+        "mappings/errors/E0104_type_mismatch.wtmap",
+        "--records",
+        "mappings/errors/E0405_duplicate_external_id.csv",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("E0104"));
+}
+
+#[test]
+fn explain_traces_one_record() {
+    let dir = tmp();
+    let mapping = write(
+        dir.path(),
+        "m.wtmap",
+        &format!("{MAPPING}\nskip when Email == \"b@x.example\"\n"),
+    );
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo;Ek\n",
+    );
+    let m = mapping.to_str().unwrap();
+    let o = wtmap(&["explain", m, "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("username = Email") && out.contains("\"a@x.example\""),
+        "{out}"
+    );
+    assert!(out.contains("create user 1"), "{out}");
+    let skipped = stdout(&wtmap(&["explain", m, "#2"]));
+    assert!(
+        skipped.contains("skipped by `skip when Email == \"b@x.example\"`"),
+        "{skipped}"
+    );
+    assert_eq!(code(&wtmap(&["explain", m, "404"])), 2);
+}
+
+#[test]
+fn schema_lists_fields_and_rejects_unknown_kinds() {
+    let o = wtmap(&["schema", "personio"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("supervisor.id") && stdout(&o).contains("client_secret"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(code(&wtmap(&["schema", "sap"])), 2);
+}
