@@ -177,9 +177,12 @@ fn previous_token(text: &str, pos: usize) -> Option<String> {
     let head = &before[..end];
     let last = head.chars().last()?;
     let token: String = if last.is_alphanumeric() || last == '_' {
+        // Step past the boundary character by its own width: it may be multi-byte (`€`).
         let start = head
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         head[start..].to_string()
     } else if last == '"' {
         let start = head[..head.len() - 1].rfind('"').unwrap_or(0);
@@ -288,6 +291,14 @@ mod tests {
         let t = "user {\n  external_id # the key\n  Id";
         let pos = t.find("Id").unwrap();
         assert_eq!(previous_token(t, pos).as_deref(), Some("external_id"));
+    }
+
+    #[test]
+    fn previous_token_after_a_multibyte_boundary() {
+        let t = "€abc def";
+        assert_eq!(previous_token(t, t.len()).as_deref(), Some("def"));
+        let t = "x€abc";
+        assert_eq!(previous_token(t, t.len()).as_deref(), Some("abc"));
     }
 
     #[test]
