@@ -282,3 +282,284 @@ pub fn describe(guard: &Guard) -> String {
     };
     format!("{subject} {op} {limit}{of}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::fixtures::{because, current, current_user};
+
+    fn pauses(n: usize) -> Vec<PlannedAction> {
+        (0..n)
+            .map(|i| PlannedAction {
+                action: Action::PauseUser {
+                    external_id: Some(i.to_string()),
+                    username: format!("u{i}"),
+                },
+                because: because("user_removal = only_external_id (not in source)", 0),
+            })
+            .collect()
+    }
+
+    fn guard(subject: GuardSubject, upper_bound: bool, limit: GuardLimit, line: usize) -> Guard {
+        let g = Guard {
+            subject,
+            upper_bound,
+            limit,
+            because: because("", line),
+        };
+        Guard {
+            because: because(&format!("guard {}", describe(&g)), line),
+            ..g
+        }
+    }
+
+    /// `active` active users with external IDs, plus one hand-made active user.
+    fn state(active: usize, last_run: Option<usize>) -> CurrentState {
+        let mut users: Vec<_> = (0..active)
+            .map(|i| current_user(Some(&i.to_string()), &format!("u{i}")))
+            .collect();
+        users.push(current_user(None, "byhand"));
+        CurrentState {
+            last_run_source_records: last_run,
+            ..current(users)
+        }
+    }
+
+    fn check(
+        actions: &[PlannedAction],
+        records: usize,
+        state: &CurrentState,
+        guards: &[Guard],
+        allow: Allow,
+    ) -> Vec<GuardOutcome> {
+        let desired = DesiredState {
+            source_records: records,
+            ..DesiredState::default()
+        };
+        let rules = Rules::default();
+        check_guards(&GuardInput {
+            actions,
+            desired: &desired,
+            current: state,
+            rules: &rules,
+            guards,
+            allow,
+        })
+    }
+
+    fn find<'a>(outcomes: &'a [GuardOutcome], guard: &str) -> &'a GuardOutcome {
+        outcomes
+            .iter()
+            .find(|o| o.guard == guard)
+            .unwrap_or_else(|| panic!("no guard {guard}"))
+    }
+
+    #[test]
+    fn an_empty_source_always_aborts_unless_allowed() {
+        let guards = [guard(
+            GuardSubject::Pauses,
+            true,
+            GuardLimit::Count(1000),
+            42,
+        )];
+        let out = check(&[], 0, &state(10, None), &guards, Allow::default());
+        let empty = find(&out, "source is not empty");
+        assert!(!empty.passed && !guards_passed(&out));
+        assert_eq!(
+            empty.message,
+            "built-in guard `source is not empty`: the source delivered no records; nothing was \
+             applied. If this is intended, re-run with --allow-empty-source"
+        );
+        let allow = Allow {
+            empty_source: true,
+            ..Allow::default()
+        };
+        let out = check(&[], 0, &state(10, None), &guards, allow);
+        assert!(find(&out, "source is not empty").overridden && guards_passed(&out));
+    }
+
+    #[test]
+    fn a_pause_percentage_counts_active_managed_users() {
+        let guards = [guard(
+            GuardSubject::Pauses,
+            true,
+            GuardLimit::Percent(5.0),
+            42,
+        )];
+        let out = check(
+            &pauses(37),
+            120,
+            &state(120, None),
+            &guards,
+            Allow::default(),
+        );
+        let g = find(&out, "pauses <= 5%");
+        assert_eq!(
+            g.message,
+            "guard `pauses <= 5%` at line 42: this plan pauses 37 of 120 active users (30.8%); \
+             nothing was applied. If this is intended, re-run with --allow-mass-pause"
+        );
+        assert_eq!(
+            (g.passed, g.override_flag.as_str()),
+            (false, "--allow-mass-pause")
+        );
+        assert!(!guards_passed(&out));
+        let out = check(
+            &pauses(6),
+            120,
+            &state(120, None),
+            &guards,
+            Allow::default(),
+        );
+        assert!(find(&out, "pauses <= 5%").passed, "6 of 120 is exactly 5%");
+        let out = check(
+            &pauses(7),
+            120,
+            &state(120, None),
+            &guards,
+            Allow {
+                pauses: true,
+                ..Allow::default()
+            },
+        );
+        assert!(find(&out, "pauses <= 5%").overridden && guards_passed(&out));
+    }
+
+    #[test]
+    fn under_user_removal_all_hand_made_users_count_too() {
+        let guards = [guard(
+            GuardSubject::Pauses,
+            true,
+            GuardLimit::Count(100),
+            42,
+        )];
+        let desired = DesiredState {
+            source_records: 1,
+            ..DesiredState::default()
+        };
+        let rules = Rules {
+            user_removal: UserRemoval::All,
+            ..Rules::default()
+        };
+        let current = state(9, None);
+        let input = GuardInput {
+            actions: &pauses(1),
+            desired: &desired,
+            current: &current,
+            rules: &rules,
+            guards: &guards,
+            allow: Allow::default(),
+        };
+        assert!(
+            find(&check_guards(&input), "pauses <= 100")
+                .message
+                .contains("1 of 10 active users")
+        );
+    }
+
+    #[test]
+    fn a_pause_count_limit() {
+        let guards = [guard(GuardSubject::Pauses, true, GuardLimit::Count(3), 42)];
+        let out = check(
+            &pauses(4),
+            100,
+            &state(1000, None),
+            &guards,
+            Allow::default(),
+        );
+        assert!(!find(&out, "pauses <= 3").passed);
+        assert_eq!(find(&out, "pauses <= 3").actual, Some(4.0));
+    }
+
+    #[test]
+    fn defaults_apply_only_when_the_mapping_guards_nothing_of_that_kind() {
+        let out = check(
+            &pauses(11),
+            100,
+            &state(100, Some(100)),
+            &[],
+            Allow::default(),
+        );
+        let guards: Vec<&str> = out.iter().map(|o| o.guard.as_str()).collect();
+        assert_eq!(
+            guards,
+            [
+                "source is not empty",
+                "pauses <= 10%",
+                "pauses <= 50",
+                "source >= 80% of last_run"
+            ]
+        );
+        assert!(
+            !find(&out, "pauses <= 10%").passed,
+            "11 of 100 is over the default 10%"
+        );
+        assert!(
+            find(&out, "pauses <= 10%")
+                .message
+                .starts_with("default guard `pauses <= 10%`: ")
+        );
+        let out = check(
+            &pauses(51),
+            100,
+            &state(10_000, Some(100)),
+            &[],
+            Allow::default(),
+        );
+        assert!(!find(&out, "pauses <= 50").passed && find(&out, "pauses <= 10%").passed);
+
+        let written = [
+            guard(GuardSubject::Pauses, true, GuardLimit::Percent(50.0), 42),
+            guard(GuardSubject::Source, false, GuardLimit::Percent(10.0), 43),
+        ];
+        let out = check(
+            &pauses(11),
+            100,
+            &state(100, Some(100)),
+            &written,
+            Allow::default(),
+        );
+        assert_eq!(out.len(), 3, "no defaults: {out:?}");
+        assert!(guards_passed(&out));
+    }
+
+    #[test]
+    fn a_source_drop_against_the_last_run() {
+        let guards = [guard(
+            GuardSubject::Source,
+            false,
+            GuardLimit::Percent(90.0),
+            43,
+        )];
+        let out = check(&[], 500, &state(10, Some(1200)), &guards, Allow::default());
+        let g = find(&out, "source >= 90% of last_run");
+        assert_eq!(
+            g.message,
+            "guard `source >= 90% of last_run` at line 43: the source delivered 500 records, 41.7% \
+             of the 1200 of the last run; nothing was applied. If this is intended, re-run with \
+             --allow-source-drop"
+        );
+        let allow = Allow {
+            source_drop: true,
+            ..Allow::default()
+        };
+        let out = check(&[], 500, &state(10, Some(1200)), &guards, allow);
+        assert!(find(&out, "source >= 90% of last_run").overridden && guards_passed(&out));
+        let out = check(&[], 1100, &state(10, Some(1200)), &guards, Allow::default());
+        assert!(guards_passed(&out));
+    }
+
+    #[test]
+    fn a_source_guard_is_skipped_with_a_note_when_the_last_run_is_unknown() {
+        let guards = [guard(
+            GuardSubject::Source,
+            false,
+            GuardLimit::Percent(90.0),
+            43,
+        )];
+        let out = check(&[], 5, &state(10, None), &guards, Allow::default());
+        let g = find(&out, "source >= 90% of last_run");
+        assert!(g.passed && g.actual.is_none());
+        assert!(g.message.contains("not checked"), "{}", g.message);
+    }
+}

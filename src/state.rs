@@ -415,3 +415,162 @@ pub fn write_state(path: &Path, state: &CurrentState) -> Result<(), StateError> 
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::fixtures::{current, current_membership, current_team, current_user};
+    use crate::model::{CurrentSegmentConnection, Role};
+
+    const GOOD: &str = r#"{
+  "format": "wtmap.state/v1",
+  "users": [
+    {"external_id": "1042", "username": "anna@acme.example", "status": "active",
+     "attributes": {"first_name": "Anna", "exclude_from_surveys": false}},
+    {"external_id": null, "username": "admin@acme.example", "status": "paused"}
+  ],
+  "teams": [
+    {"external_id": "acme", "name": "Acme", "parent": null},
+    {"external_id": "acme/sales", "name": "Sales", "parent": "acme"}
+  ],
+  "segments": [{"external_id": "country/se", "name": "Sweden", "category": "Country"}],
+  "memberships": [{"user": "anna@acme.example", "team": "acme/sales", "role": "member", "managed": true}],
+  "segment_connections": [{"user": "anna@acme.example", "segment": "country/se"}],
+  "last_run_source_records": 2
+}"#;
+
+    fn err(text: &str) -> StateError {
+        match parse_state(text, "state.json") {
+            Err(e) => e,
+            Ok(s) => panic!("accepted {s:?}"),
+        }
+    }
+
+    fn invalid(state: &CurrentState) -> String {
+        match validate_state(state, "s.json") {
+            Err(e) => e.to_string(),
+            Ok(()) => panic!("accepted {state:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_file_reads_and_round_trips_through_write() {
+        let state = parse_state(GOOD, "state.json").unwrap();
+        assert_eq!(state.users.len(), 2);
+        assert_eq!(state.last_run_source_records, Some(2));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        write_state(&path, &state).unwrap();
+        let again = read_state(&path).unwrap();
+        let mut sorted = state.clone();
+        normalize(&mut sorted);
+        assert_eq!(again, sorted);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            state_to_json(&again),
+            "stable"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn output_is_sorted_whatever_the_input_order() {
+        let mut a = parse_state(GOOD, "s").unwrap();
+        let text = state_to_json(&a);
+        a.users.reverse();
+        a.teams.reverse();
+        assert_eq!(state_to_json(&a), text);
+        let users = text.find("admin@acme.example").unwrap();
+        assert!(users < text.find("anna@acme.example").unwrap());
+    }
+
+    #[test]
+    fn a_wrong_or_missing_format_says_what_was_found() {
+        let e = err(r#"{"format": "wtmap.plan/v1"}"#);
+        assert_eq!(
+            e.to_string(),
+            "state file `state.json` has format `wtmap.plan/v1`, expected `wtmap.state/v1`"
+        );
+        assert!(
+            matches!(err(r#"{"users": []}"#), StateError::Format { found, .. } if found == "<missing>")
+        );
+    }
+
+    #[test]
+    fn json_errors_name_line_and_column() {
+        let e = err("{\n  \"format\": \"wtmap.state/v1\",\n  \"users\": [,]\n}");
+        assert!(
+            matches!(
+                e,
+                StateError::Parse {
+                    line: 3,
+                    column: 13,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = err("{\"format\": \"wtmap.state/v1\", \"colour\": 1}");
+        assert!(e.to_string().contains("unknown field `colour`"), "{e}");
+    }
+
+    #[test]
+    fn usernames_and_external_ids_are_unique() {
+        let s = current(vec![
+            current_user(Some("1"), "a@x"),
+            current_user(Some("2"), "A@x"),
+        ]);
+        assert!(invalid(&s).contains("username `A@x` twice"));
+        let s = current(vec![
+            current_user(Some("1"), "a@x"),
+            current_user(Some("1"), "b@x"),
+        ]);
+        assert!(invalid(&s).contains("user external ID `1` twice"));
+        let mut s = current(vec![]);
+        s.teams = vec![current_team("t", "T", None), current_team("t", "U", None)];
+        assert!(invalid(&s).contains("team external ID `t` twice"));
+    }
+
+    #[test]
+    fn relations_must_point_at_existing_users_teams_and_segments() {
+        let mut s = current(vec![current_user(Some("1"), "a@x")]);
+        s.teams = vec![current_team("t", "T", None)];
+        s.memberships = vec![current_membership("nobody", "t", Role::Member, false)];
+        assert!(invalid(&s).contains("membership names the unknown user `nobody`"));
+        s.memberships = vec![current_membership("a@x", "nowhere", Role::Member, false)];
+        assert!(invalid(&s).contains("unknown team `nowhere`"));
+        s.memberships = vec![
+            current_membership("a@x", "t", Role::Member, false),
+            current_membership("a@x", "t", Role::Manager, false),
+        ];
+        assert!(invalid(&s).contains("relates `a@x` to `t` twice"));
+        s.memberships.clear();
+        s.segment_connections = vec![CurrentSegmentConnection {
+            user: "a@x".into(),
+            segment: "se".into(),
+            managed: false,
+        }];
+        assert!(invalid(&s).contains("unknown segment `se`"));
+    }
+
+    #[test]
+    fn team_parents_exist_and_form_no_cycle() {
+        let mut s = current(vec![]);
+        s.teams = vec![current_team("a", "A", Some("ghost"))];
+        assert!(invalid(&s).contains("the parent of team `a` names the unknown team `ghost`"));
+        s.teams = vec![
+            current_team("root", "R", None),
+            current_team("a", "A", Some("c")),
+            current_team("b", "B", Some("a")),
+            current_team("c", "C", Some("b")),
+        ];
+        assert_eq!(
+            invalid(&s),
+            "state file `s.json` has a cycle of team parents: `a` → `c` → `b` → `a`"
+        );
+    }
+}

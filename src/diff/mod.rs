@@ -9,6 +9,8 @@ mod teams;
 mod users;
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
@@ -68,6 +70,9 @@ pub fn diff(input: &DiffInput<'_>) -> Diff {
     memberships::diff_memberships(input, &users, &mut out);
     memberships::diff_segment_connections(input, &users, &mut out);
     sort_actions(&mut out.actions);
+    // Warnings are found in an order that depends on the state file's order; sort them so the
+    // plan does not.
+    out.warnings.sort();
     out
 }
 
@@ -99,6 +104,16 @@ impl Protection {
             }
         }
         p
+    }
+
+    /// True when a desired user names the same person as a skipped/quarantined record (same
+    /// external ID, or its username or email): two records for one person, so neither is used.
+    pub(crate) fn covers_desired(&self, user: &crate::model::DesiredUser) -> bool {
+        let named = |key: &str| match user.attributes.get(key) {
+            Some(crate::model::AttrValue::Text(name)) => self.names.contains(&name.to_lowercase()),
+            _ => false,
+        };
+        self.external_ids.contains(&user.external_id) || named("username") || named("email")
     }
 
     /// True when a current user must not be touched: its external ID, username or email is

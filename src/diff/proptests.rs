@@ -1,1 +1,400 @@
+//! Properties over generated states, for every rule combination:
+//! planning again after applying a plan gives an empty plan (idempotence), the applied state is
+//! still a valid state file, protected users are untouched, nobody is deleted, and the diff is
+//! deterministic.
 
+use super::fixtures::{because, text};
+use super::{DiffInput, Protection, diff};
+use crate::model::*;
+use crate::plan::apply_to_state;
+use crate::state::validate_state;
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+const NAMES: [&str; 6] = ["ann", "bo", "cy", "di", "ed", "fa"];
+
+#[derive(Debug, Clone)]
+struct Case {
+    desired: DesiredState,
+    current: CurrentState,
+    rules: Rules,
+    keys: Vec<MatchKey>,
+    mapped: BTreeSet<String>,
+}
+
+/// (name index, upper-case username?, email name index, first_name, gender, active?)
+type UserBits = (usize, bool, Option<usize>, Option<bool>, Option<bool>, bool);
+
+fn user_bits() -> impl Strategy<Value = UserBits> {
+    (
+        0..NAMES.len(),
+        any::<bool>(),
+        proptest::option::of(0..NAMES.len()),
+        any::<Option<bool>>(),
+        any::<Option<bool>>(),
+        any::<bool>(),
+    )
+}
+
+fn attributes((name, upper, email, first, gender, _): &UserBits) -> Attributes {
+    let mut a = Attributes::new();
+    if let Some(e) = email {
+        a.insert("email".into(), text(&format!("{}@x", NAMES[*e])));
+    }
+    if let Some(f) = first {
+        a.insert("first_name".into(), text(if *f { "A" } else { "B" }));
+    }
+    if let Some(g) = gender {
+        a.insert("gender".into(), text(if *g { "Male" } else { "Female" }));
+    }
+    let username = format!("{}@x", NAMES[*name]);
+    a.insert(
+        "username".into(),
+        text(&if *upper {
+            username.to_uppercase()
+        } else {
+            username
+        }),
+    );
+    a
+}
+
+fn status(active: bool) -> UserStatus {
+    if active {
+        UserStatus::Active
+    } else {
+        UserStatus::Paused
+    }
+}
+
+/// Up to four teams `t0..t3`, each parent an earlier included team.
+fn teams() -> impl Strategy<Value = Vec<(String, String, Option<String>)>> {
+    proptest::collection::vec(
+        proptest::option::of((any::<bool>(), proptest::option::of(0usize..4))),
+        4,
+    )
+    .prop_map(|slots| {
+        let mut out: Vec<(String, String, Option<String>)> = Vec::new();
+        for (i, slot) in slots.into_iter().enumerate() {
+            let Some((renamed, parent)) = slot else {
+                continue;
+            };
+            let parent = parent.filter(|p| *p < i).map(|p| format!("t{p}"));
+            let parent = parent.filter(|p| out.iter().any(|(id, _, _)| id == p));
+            out.push((
+                format!("t{i}"),
+                format!("T{i}{}", if renamed { "!" } else { "" }),
+                parent,
+            ));
+        }
+        out
+    })
+}
+
+fn rules() -> impl Strategy<Value = Rules> {
+    (
+        prop_oneof![Just(UserRemoval::OnlyExternalId), Just(UserRemoval::All)],
+        prop_oneof![
+            Just(UserStatusRule::Overwrite),
+            Just(UserStatusRule::KeepInactive)
+        ],
+        prop_oneof![
+            Just(MembershipRule::Never),
+            Just(MembershipRule::Overwrite),
+            Just(MembershipRule::OverwriteIfRoleIsGreaterOrEqual)
+        ],
+        prop_oneof![Just(SegmentRule::Never), Just(SegmentRule::Overwrite)],
+    )
+        .prop_map(
+            |(user_removal, user_status, membership, segment_connection)| Rules {
+                user_removal,
+                user_status,
+                membership,
+                segment_connection,
+                invitations: false,
+            },
+        )
+}
+
+fn role(manager: bool) -> Role {
+    if manager { Role::Manager } else { Role::Member }
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let desired_users = proptest::collection::vec(
+        (
+            0usize..6,
+            user_bits(),
+            proptest::collection::btree_set(0usize..4, 0..3),
+            proptest::collection::vec((0usize..5, any::<bool>()), 0..3),
+        ),
+        0..6,
+    );
+    let current_users =
+        proptest::collection::vec((proptest::option::of(0usize..6), user_bits()), 0..7);
+    let relations =
+        proptest::collection::vec((0usize..7, 0usize..4, any::<bool>(), any::<bool>()), 0..8);
+    let protected = proptest::collection::vec(
+        (
+            proptest::option::of(0usize..6),
+            proptest::option::of(0..NAMES.len()),
+            any::<bool>(),
+        ),
+        0..3,
+    );
+    let keys = prop_oneof![
+        Just(vec![MatchKey::ExternalId]),
+        Just(vec![MatchKey::ExternalId, MatchKey::Email]),
+        Just(vec![MatchKey::ExternalId, MatchKey::Username]),
+        Just(vec![
+            MatchKey::ExternalId,
+            MatchKey::Email,
+            MatchKey::Username
+        ]),
+    ];
+    let mapped = proptest::collection::btree_set(
+        prop_oneof![Just("email"), Just("first_name"), Just("gender")],
+        0..4,
+    );
+    let segments = (
+        proptest::collection::btree_set(0usize..3, 0..3),
+        proptest::collection::btree_set(0usize..3, 0..3),
+    );
+    (
+        desired_users,
+        current_users,
+        relations,
+        protected,
+        keys,
+        mapped,
+        (teams(), teams()),
+        segments,
+        rules(),
+    )
+        .prop_map(
+            |(du, cu, rel, prot, keys, mapped, (dt, ct), (ds, cs), rules)| {
+                let mut desired = DesiredState::default();
+                for (id, t, _) in &dt {
+                    desired.teams.insert(
+                        id.clone(),
+                        DesiredTeam {
+                            external_id: id.clone(),
+                            name: t.clone(),
+                            parent: dt.iter().find(|x| &x.0 == id).and_then(|x| x.2.clone()),
+                            because: because("group path", 3),
+                        },
+                    );
+                }
+                for s in ds {
+                    let id = format!("s{s}");
+                    desired.segments.insert(
+                        id.clone(),
+                        DesiredSegment {
+                            external_id: id.clone(),
+                            name: id.clone(),
+                            category: "C".into(),
+                            because: because("segment", 4),
+                        },
+                    );
+                }
+                for (ext, bits, segs, teams) in du {
+                    let id = format!("e{ext}");
+                    for (t, manager) in teams {
+                        let m = DesiredMembership {
+                            user: id.clone(),
+                            team: format!("t{t}"),
+                            role: role(manager),
+                            because: because("manager", 5),
+                        };
+                        desired.memberships.insert((id.clone(), format!("t{t}")), m);
+                    }
+                    let user = DesiredUser {
+                        external_id: id.clone(),
+                        attributes: attributes(&bits),
+                        status: status(bits.5),
+                        team: None,
+                        manager: None,
+                        segments: segs.into_iter().map(|s| format!("s{s}")).collect(),
+                        because: BTreeMap::new(),
+                        record_id: id.clone(),
+                    };
+                    desired.users.insert(id, user);
+                }
+                desired
+                    .memberships
+                    .retain(|(u, _), _| desired.users.contains_key(u));
+                for (ext, name, quarantine) in prot {
+                    let (external_id, username) = (
+                        ext.map(|e| format!("e{e}")),
+                        name.map(|n| format!("{}@x", NAMES[n])),
+                    );
+                    if external_id
+                        .as_ref()
+                        .is_some_and(|e| desired.users.contains_key(e))
+                    {
+                        continue;
+                    }
+                    let because = because("skip when", 6);
+                    if quarantine {
+                        desired.quarantined.push(QuarantinedRecord {
+                            record_id: "q".into(),
+                            external_id,
+                            username,
+                            code: "E0401".into(),
+                            reason: "bad".into(),
+                            because,
+                        });
+                    } else {
+                        desired.skipped.push(SkippedRecord {
+                            record_id: "s".into(),
+                            external_id,
+                            username,
+                            because,
+                        });
+                    }
+                }
+                desired.source_records = desired.users.len();
+
+                let mut current = CurrentState {
+                    format: STATE_FORMAT.into(),
+                    ..CurrentState::default()
+                };
+                let (mut names, mut ids) = (HashSet::new(), HashSet::new());
+                for (ext, bits) in cu {
+                    let mut attributes = attributes(&bits);
+                    let Some(AttrValue::Text(username)) = attributes.remove("username") else {
+                        continue;
+                    };
+                    let external_id = ext.map(|e| format!("e{e}"));
+                    if !names.insert(username.to_lowercase())
+                        || external_id.as_ref().is_some_and(|e| !ids.insert(e.clone()))
+                    {
+                        continue;
+                    }
+                    current.users.push(CurrentUser {
+                        id: None,
+                        external_id,
+                        username,
+                        status: status(bits.5),
+                        attributes,
+                    });
+                }
+                current.teams = ct
+                    .into_iter()
+                    .map(|(id, name, parent)| CurrentTeam {
+                        id: None,
+                        external_id: Some(id),
+                        name,
+                        parent,
+                    })
+                    .collect();
+                current.segments = cs
+                    .into_iter()
+                    .map(|s| CurrentSegment {
+                        id: None,
+                        external_id: Some(format!("s{s}")),
+                        name: format!("s{s}"),
+                        category: "C".into(),
+                    })
+                    .collect();
+                let (mut pairs, mut conns) = (HashSet::new(), HashSet::new());
+                for (u, g, manager, managed) in rel {
+                    let Some(user) = current.users.get(u).map(|u| u.username.clone()) else {
+                        continue;
+                    };
+                    let team = format!("t{g}");
+                    if current
+                        .teams
+                        .iter()
+                        .any(|t| t.external_id.as_ref() == Some(&team))
+                        && pairs.insert((user.clone(), team.clone()))
+                    {
+                        current.memberships.push(CurrentMembership {
+                            user: user.clone(),
+                            team,
+                            role: role(manager),
+                            managed,
+                        });
+                    }
+                    let segment = format!("s{g}");
+                    if current
+                        .segments
+                        .iter()
+                        .any(|s| s.external_id.as_ref() == Some(&segment))
+                        && conns.insert((user.clone(), segment.clone()))
+                    {
+                        current.segment_connections.push(CurrentSegmentConnection {
+                            user,
+                            segment,
+                            managed,
+                        });
+                    }
+                }
+                let mapped = mapped
+                    .into_iter()
+                    .map(String::from)
+                    .chain(["username".to_string()])
+                    .collect();
+                Case {
+                    desired,
+                    current,
+                    rules,
+                    keys,
+                    mapped,
+                }
+            },
+        )
+}
+
+fn run(case: &Case, current: &CurrentState) -> super::Diff {
+    diff(&DiffInput {
+        desired: &case.desired,
+        current,
+        rules: &case.rules,
+        match_keys: &case.keys,
+        mapped_attributes: &case.mapped,
+        rules_line: 1,
+        match_line: 2,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn planning_after_applying_gives_an_empty_plan(case in case()) {
+        prop_assert!(validate_state(&case.current, "generated").is_ok(), "generator made an invalid state");
+        let first = run(&case, &case.current);
+        let applied = apply_to_state(&case.current, &first.actions);
+        prop_assert_eq!(validate_state(&applied, "applied").map_err(|e| e.to_string()), Ok(()));
+        let second = run(&case, &applied);
+        prop_assert!(second.actions.is_empty(), "first: {:#?}\nsecond: {:#?}", first.actions, second.actions);
+    }
+
+    #[test]
+    fn protected_users_are_untouched_and_nobody_is_deleted(case in case()) {
+        let first = run(&case, &case.current);
+        let applied = apply_to_state(&case.current, &first.actions);
+        prop_assert!(applied.users.len() >= case.current.users.len());
+        let protection = Protection::of(&case.desired);
+        for user in case.current.users.iter().filter(|u| protection.covers(u)) {
+            let after = applied.users.iter().find(|u| u.username == user.username);
+            prop_assert_eq!(after, Some(user));
+            let relations = |s: &CurrentState| {
+                let m: BTreeSet<_> = s.memberships.iter().filter(|m| m.user == user.username).cloned().collect();
+                let c: BTreeSet<_> = s.segment_connections.iter().filter(|c| c.user == user.username).cloned().collect();
+                (m, c)
+            };
+            prop_assert_eq!(relations(&applied), relations(&case.current));
+        }
+    }
+
+    #[test]
+    fn the_diff_is_deterministic(case in case()) {
+        let mut shuffled = case.current.clone();
+        shuffled.users.reverse();
+        shuffled.memberships.reverse();
+        shuffled.segment_connections.reverse();
+        prop_assert_eq!(run(&case, &case.current), run(&case, &shuffled));
+    }
+}

@@ -179,14 +179,29 @@ fn match_users<'a>(
             },
         };
         let m = match found {
-            Some((index, _)) if protection.covers(&current[index]) => {
+            Some((index, _))
+                if protection.covers(&current[index]) || protection.covers_desired(desired) =>
+            {
                 out.warnings.push(warning(
                     W_PROTECTED_MATCH,
                     record,
                     format!(
-                        "user `{id}` matches Winningtemp user `{}`, which a skipped or quarantined \
-                         record protects; it is left as it is",
+                        "user `{id}` matches Winningtemp user `{}`, and a skipped or quarantined \
+                         record names the same person; it is left as it is",
                         current[index].username
+                    ),
+                ));
+                // Held, so its user must not look like a leaver either.
+                claimed.insert(index);
+                Match::Held
+            }
+            None if protection.covers_desired(desired) => {
+                out.warnings.push(warning(
+                    W_PROTECTED_MATCH,
+                    record,
+                    format!(
+                        "user `{id}` has the username or email of a skipped or quarantined record; \
+                         it is not created"
                     ),
                 ));
                 Match::Held
@@ -202,20 +217,26 @@ fn match_users<'a>(
         matches.insert(id, m);
     }
 
+    // A user that any record finds ambiguously, or that several records find, is linked by
+    // none of them: linking one now would change what the others find on the next run.
+    let contested_by_ambiguity = claimed.clone();
     for (index, ids) in link_claims {
-        if ids.len() > 1 {
-            out.warnings.push(warning(
-                W_AMBIGUOUS_LINK,
-                None,
+        if ids.len() > 1 || contested_by_ambiguity.contains(&index) {
+            let list: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+            let username = &current[index].username;
+            let message = if ids.len() > 1 {
                 format!(
-                    "users {} all match the unlinked Winningtemp user `{}`; none is linked",
-                    ids.iter()
-                        .map(|id| format!("`{id}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    current[index].username
-                ),
-            ));
+                    "users {} all match the unlinked Winningtemp user `{username}`; none is linked",
+                    list.join(", ")
+                )
+            } else {
+                format!(
+                    "user {} matches the unlinked Winningtemp user `{username}`, which another \
+                     record matches too; it is not linked",
+                    list.join(", ")
+                )
+            };
+            out.warnings.push(warning(W_AMBIGUOUS_LINK, None, message));
             claimed.insert(index);
             for id in ids {
                 matches.insert(id, Match::Held);
@@ -260,11 +281,13 @@ fn fallback(
     Fallback::NotFound
 }
 
+/// The users' names, sorted so the text does not depend on the order of the state file.
 fn usernames(current: &[CurrentUser], indices: &[usize]) -> String {
-    let names: Vec<String> = indices
+    let mut names: Vec<String> = indices
         .iter()
         .map(|&i| format!("`{}`", current[i].username))
         .collect();
+    names.sort();
     names.join(", ")
 }
 

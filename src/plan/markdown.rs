@@ -32,7 +32,7 @@ pub fn render_markdown(plan: &Plan) -> String {
                 out,
                 "| {mark} | {} | {} |",
                 code(&g.guard),
-                cell(&g.message)
+                prose(&g.message)
             );
         }
         out.push('\n');
@@ -126,7 +126,7 @@ fn write_records(out: &mut String, plan: &Plan) {
             format!(
                 "record {record}: **{}** {} — {at}",
                 q.code,
-                escape(&q.reason)
+                prose(&q.reason)
             )
         })
         .collect();
@@ -138,8 +138,8 @@ fn write_records(out: &mut String, plan: &Plan) {
         .warnings
         .iter()
         .map(|w| match &w.record_id {
-            Some(r) => format!("**{}** record {}: {}", w.code, code(r), escape(&w.message)),
-            None => format!("**{}** {}", w.code, escape(&w.message)),
+            Some(r) => format!("**{}** record {}: {}", w.code, code(r), prose(&w.message)),
+            None => format!("**{}** {}", w.code, prose(&w.message)),
         })
         .collect();
     block(format!("Warnings ({})", plan.warnings.len()), warnings);
@@ -171,7 +171,8 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Text for a table cell: escaped, and never breaking the row.
-fn cell(text: &str) -> String {
-    escape(text).replace('\n', " ")
+/// Our own sentences: user input in them is already in backticks, which should render as
+/// code, so only what would break a table row or a list item is escaped.
+fn prose(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
 }

@@ -8,6 +8,8 @@ mod markdown;
 mod order;
 mod render;
 #[cfg(test)]
+pub(crate) mod schema_check;
+#[cfg(test)]
 mod tests;
 
 pub use apply_memory::apply_to_state;

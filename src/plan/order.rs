@@ -32,8 +32,8 @@ pub fn sort_actions(actions: &mut [PlannedAction]) {
     actions.sort_by_cached_key(|planned| sort_key(&planned.action, &parents, &role_changes));
 }
 
-/// (phase, depth, tie-break within a key, key parts).
-type SortKey = (u8, usize, u8, [String; 3]);
+/// (phase, rank within the phase, key parts, tie-break for equal keys).
+type SortKey = (u8, usize, [String; 3], u8);
 
 fn sort_key(
     action: &Action,
@@ -43,29 +43,29 @@ fn sort_key(
     let k = |a: &str, b: &str, c: &str| [a.to_string(), b.to_string(), c.to_string()];
     match action {
         Action::CreateTeam { external_id, .. } => {
-            (0, depth(external_id, parents), 0, k(external_id, "", ""))
+            (0, depth(external_id, parents), k(external_id, "", ""), 0)
         }
-        Action::RenameTeam { external_id, .. } => (1, 0, 0, k(external_id, "", "")),
+        Action::RenameTeam { external_id, .. } => (1, 0, k(external_id, "", ""), 0),
         Action::MoveTeam { external_id, .. } => {
-            (2, depth(external_id, parents), 0, k(external_id, "", ""))
+            (2, depth(external_id, parents), k(external_id, "", ""), 0)
         }
-        Action::CreateSegment { external_id, .. } => (3, 0, 0, k(external_id, "", "")),
-        Action::CreateUser { external_id, .. } => (4, 0, 0, k(external_id, "", "")),
+        Action::CreateSegment { external_id, .. } => (3, 0, k(external_id, "", ""), 0),
+        Action::CreateUser { external_id, .. } => (4, 0, k(external_id, "", ""), 0),
         Action::UpdateUser {
             external_id, link, ..
-        } => (5, 0, u8::from(!*link), k(external_id, "", "")),
-        Action::ReactivateUser { external_id, .. } => (6, 0, 0, k(external_id, "", "")),
-        Action::AddMembership { user, team, .. } => (7, 0, 1, k(user, team, "")),
+        } => (5, usize::from(!*link), k(external_id, "", ""), 0),
+        Action::ReactivateUser { external_id, .. } => (6, 0, k(external_id, "", ""), 0),
+        Action::AddMembership { user, team, .. } => (7, 0, k(user, team, ""), 1),
         Action::RemoveMembership { user, team, role } => {
             if role_changes.contains(&(user.clone(), team.clone())) {
-                (7, 0, 0, k(user, team, ""))
+                (7, 0, k(user, team, ""), 0)
             } else {
-                (9, 0, 0, k(user, team, role_name(*role)))
+                (9, 0, k(user, team, role_name(*role)), 0)
             }
         }
-        Action::AddSegmentConnection { user, segment } => (8, 0, 0, k(user, segment, "")),
-        Action::RemoveSegmentConnection { user, segment } => (10, 0, 0, k(user, segment, "")),
-        Action::PauseUser { username, .. } => (11, 0, 0, k(username, "", "")),
+        Action::AddSegmentConnection { user, segment } => (8, 0, k(user, segment, ""), 0),
+        Action::RemoveSegmentConnection { user, segment } => (10, 0, k(user, segment, ""), 0),
+        Action::PauseUser { username, .. } => (11, 0, k(username, "", ""), 0),
     }
 }
 

@@ -90,13 +90,10 @@ pub(super) fn headline(action: &Action) -> String {
             external_id,
             name,
             parent: p,
-        } => {
-            format!(
-                "create team {external_id} {} under {}",
-                quote(name),
-                parent(p)
-            )
-        }
+        } => match p {
+            Some(p) => format!("create team {external_id} {} under {p}", quote(name)),
+            None => format!("create team {external_id} {} at top level", quote(name)),
+        },
         Action::RenameTeam {
             external_id,
             from,
@@ -327,11 +324,8 @@ fn write_records(out: &mut String, plan: &Plan) {
         );
         for q in &plan.quarantined {
             let at = because_text(&q.because);
-            let _ = writeln!(
-                out,
-                "  record {}: {} {} ({at})",
-                q.record_id, q.code, q.reason
-            );
+            let (id, code, reason) = (&q.record_id, &q.code, &q.reason);
+            let _ = writeln!(out, "  record {id}: {code} {reason}\n      # at: {at}");
         }
     }
     if !plan.warnings.is_empty() {

@@ -1,1 +1,415 @@
+//! Renderer snapshots over a hand-built plan holding every action kind, the JSON schema
+//! checked against the Rust types (fails on drift), and the documented order.
 
+use super::schema_check::check;
+use super::*;
+use crate::diff::fixtures::{because, text};
+use crate::guard::GuardOutcome;
+use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
+use std::collections::BTreeSet;
+
+fn planned(action: Action, statement: &str, line: usize) -> PlannedAction {
+    PlannedAction {
+        action,
+        because: because(statement, line),
+    }
+}
+
+/// One action of every kind, in an order that is not the execution order.
+fn every_action() -> Vec<PlannedAction> {
+    let s = String::from;
+    vec![
+        planned(
+            Action::PauseUser {
+                external_id: Some(s("1050")),
+                username: s("erik@acme.example"),
+            },
+            "user_removal = only_external_id (not in source)",
+            55,
+        ),
+        planned(
+            Action::PauseUser {
+                external_id: None,
+                username: s("temp@acme.example"),
+            },
+            "user_removal = all (not in source)",
+            55,
+        ),
+        planned(
+            Action::RemoveSegmentConnection {
+                user: s("bo@acme.example"),
+                segment: s("country/dk"),
+            },
+            "segment_connection = overwrite (not in source)",
+            55,
+        ),
+        planned(
+            Action::RemoveMembership {
+                user: s("bo@acme.example"),
+                team: s("acme/hr"),
+                role: Role::Member,
+            },
+            "membership = overwrite (not in source)",
+            55,
+        ),
+        planned(
+            Action::AddSegmentConnection {
+                user: s("anna.andersson@acme.example"),
+                segment: s("country/se"),
+            },
+            "segment \"Country\" = Country",
+            48,
+        ),
+        planned(
+            Action::AddMembership {
+                user: s("bo@acme.example"),
+                team: s("acme/sales"),
+                role: Role::Manager,
+            },
+            "manager = ManagerId",
+            46,
+        ),
+        planned(
+            Action::RemoveMembership {
+                user: s("bo@acme.example"),
+                team: s("acme/sales"),
+                role: Role::Member,
+            },
+            "manager = ManagerId",
+            46,
+        ),
+        planned(
+            Action::AddMembership {
+                user: s("anna.andersson@acme.example"),
+                team: s("acme/sales"),
+                role: Role::Member,
+            },
+            "group path = [Office, Department]",
+            44,
+        ),
+        planned(
+            Action::ReactivateUser {
+                external_id: s("1045"),
+                username: s("dora@acme.example"),
+            },
+            "status = Status { \"active\" -> Active, _ -> Paused }",
+            42,
+        ),
+        planned(
+            Action::UpdateUser {
+                external_id: s("1043"),
+                username: s("ana@acme.example"),
+                changes: vec![
+                    Change {
+                        attribute: s("first_name"),
+                        from: Some(text("Ana")),
+                        to: Some(text("Anna")),
+                        because: Some(because("first_name = FirstName", 41)),
+                    },
+                    Change {
+                        attribute: s("gender"),
+                        from: Some(text("Female")),
+                        to: None,
+                        because: Some(because("gender 1->Male 2->Female _->None", 23)),
+                    },
+                ],
+                link: false,
+            },
+            "first_name = FirstName",
+            41,
+        ),
+        planned(
+            Action::UpdateUser {
+                external_id: s("1044"),
+                username: s("carl@acme.example"),
+                changes: vec![Change {
+                    attribute: s("exclude_from_surveys"),
+                    from: None,
+                    to: Some(crate::model::AttrValue::Bool(true)),
+                    because: None,
+                }],
+                link: true,
+            },
+            "match by external_id, email",
+            37,
+        ),
+        planned(
+            Action::CreateUser {
+                external_id: s("1042"),
+                username: s("anna.andersson@acme.example"),
+                attributes: [
+                    ("email", "anna.andersson@acme.example"),
+                    ("first_name", "Anna"),
+                    ("last_name", "Andersson"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (s(k), text(v)))
+                .collect(),
+                status: UserStatus::Active,
+            },
+            "external_id = Id",
+            40,
+        ),
+        planned(
+            Action::CreateSegment {
+                external_id: s("country/se"),
+                name: s("Sweden"),
+                category: s("Country"),
+            },
+            "segment \"Country\" = Country",
+            48,
+        ),
+        planned(
+            Action::MoveTeam {
+                external_id: s("acme/it"),
+                from: None,
+                to: Some(s("acme")),
+            },
+            "group path = [Office, Department]",
+            44,
+        ),
+        planned(
+            Action::RenameTeam {
+                external_id: s("acme/hr"),
+                from: s("HR"),
+                to: s("People | Culture"),
+            },
+            "group path = [Office, Department]",
+            44,
+        ),
+        planned(
+            Action::CreateTeam {
+                external_id: s("acme/sales"),
+                name: s("Sales"),
+                parent: Some(s("acme")),
+            },
+            "group path = [Office, Department]",
+            44,
+        ),
+        planned(
+            Action::CreateTeam {
+                external_id: s("acme"),
+                name: s("Acme"),
+                parent: None,
+            },
+            "group path = [Office, Department]",
+            44,
+        ),
+    ]
+}
+
+fn sample_plan() -> Plan {
+    let desired = crate::model::DesiredState {
+        source_records: 120,
+        skipped: vec![SkippedRecord {
+            record_id: s("1060"),
+            external_id: Some(s("1060")),
+            username: None,
+            because: because("skip when EmploymentType == \"External\"", 30),
+        }],
+        quarantined: vec![QuarantinedRecord {
+            record_id: s("1061"),
+            external_id: Some(s("1061")),
+            username: Some(s("fia@acme.example")),
+            code: s("E0401"),
+            reason: s("`31.02.1990` is not a date"),
+            because: because("birthday = date(DateOfBirth, \"%d.%m.%Y\")", 25),
+        }],
+        warnings: vec![RunWarning {
+            code: s("W0451"),
+            record_id: Some(s("1042")),
+            message: s("manager `999` is not in the export"),
+        }],
+        ..Default::default()
+    };
+    let diff_warnings = vec![RunWarning {
+        code: s("W0603"),
+        record_id: None,
+        message: s(
+            "username `x@acme.example` is taken by another Winningtemp user; user `1070` is not created",
+        ),
+    }];
+    let guards = vec![
+        GuardOutcome {
+            guard: s("source is not empty"),
+            because: because("built-in guard", 0),
+            limit: GuardLimit::Count(1),
+            actual: Some(120.0),
+            passed: true,
+            overridden: false,
+            override_flag: s("--allow-empty-source"),
+            message: s("built-in guard `source is not empty`: the source delivered 120 records"),
+        },
+        GuardOutcome {
+            guard: s("pauses <= 1%"),
+            because: because("guard pauses <= 1%", 62),
+            limit: GuardLimit::Percent(1.0),
+            actual: Some(1.7),
+            passed: false,
+            overridden: false,
+            override_flag: s("--allow-mass-pause"),
+            message: s(
+                "guard `pauses <= 1%` at line 62: this plan pauses 2 of 118 active users (1.7%); nothing was applied. If this is intended, re-run with --allow-mass-pause",
+            ),
+        },
+    ];
+    Plan::new(
+        "mappings/acme.wtmap",
+        &desired,
+        every_action(),
+        diff_warnings,
+        guards,
+    )
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}
+
+#[test]
+fn the_sample_holds_every_action_kind() {
+    let kinds: BTreeSet<ActionKind> = every_action().iter().map(|a| a.action.kind()).collect();
+    assert_eq!(kinds, ActionKind::ALL.into_iter().collect());
+}
+
+#[test]
+fn actions_are_in_the_documented_order() {
+    let order: Vec<String> = sample_plan()
+        .actions
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a.action.kind().as_str(),
+                render::headline(&a.action)
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(order.join("\n"));
+}
+
+#[test]
+fn summary_counts_every_kind() {
+    let s = sample_plan().summary;
+    assert_eq!(
+        (
+            s.total,
+            s.create_team,
+            s.update_user,
+            s.link_user,
+            s.pause_user
+        ),
+        (17, 2, 2, 1, 2)
+    );
+    assert_eq!((s.add_membership, s.remove_membership), (2, 2));
+}
+
+#[test]
+fn human_rendering() {
+    insta::assert_snapshot!(render_human(&sample_plan(), false));
+}
+
+#[test]
+fn human_rendering_in_colour_differs_only_by_ansi_codes() {
+    let plan = sample_plan();
+    let coloured = render_human(&plan, true);
+    assert!(
+        coloured.contains("\x1b[32m+ create team acme"),
+        "{coloured}"
+    );
+    assert!(coloured.contains("\x1b[31m- pause user 1050"), "{coloured}");
+    let mut plain = String::new();
+    let mut rest = coloured.as_str();
+    while let Some(start) = rest.find('\x1b') {
+        plain.push_str(&rest[..start]);
+        rest = rest[start..].split_once('m').map_or("", |(_, after)| after);
+    }
+    plain.push_str(rest);
+    assert_eq!(plain, render_human(&plan, false));
+}
+
+#[test]
+fn an_empty_plan_says_so() {
+    let plan = Plan::new("m.wtmap", &Default::default(), vec![], vec![], vec![]);
+    assert!(
+        render_human(&plan, false)
+            .ends_with("No changes. Winningtemp already matches the mapping.\n")
+    );
+}
+
+#[test]
+fn json_rendering() {
+    insta::assert_snapshot!(render_json(&sample_plan()));
+}
+
+#[test]
+fn markdown_rendering() {
+    insta::assert_snapshot!(render_markdown(&sample_plan()));
+}
+
+#[test]
+fn json_reads_back_into_the_same_plan() {
+    let plan = sample_plan();
+    let back: Plan = serde_json::from_str(&render_json(&plan)).unwrap();
+    assert_eq!(back, plan);
+}
+
+fn plan_schema() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../docs/plan.schema.json")).unwrap()
+}
+
+#[test]
+fn the_schema_lists_exactly_the_rust_action_tags() {
+    let schema = plan_schema();
+    let options = schema["$defs"]["action"]["oneOf"].as_array().unwrap();
+    let in_schema: BTreeSet<String> = options
+        .iter()
+        .map(|o| {
+            let name = o["$ref"].as_str().unwrap().trim_start_matches("#/$defs/");
+            schema["$defs"][name]["properties"]["action"]["const"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let in_rust: BTreeSet<String> = ActionKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    assert_eq!(in_schema, in_rust);
+    // And the tags serde writes are the ones `as_str` names.
+    for a in every_action() {
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["action"], a.action.kind().as_str());
+    }
+}
+
+#[test]
+fn a_rendered_plan_satisfies_the_schema() {
+    let json: serde_json::Value = serde_json::from_str(&render_json(&sample_plan())).unwrap();
+    assert_eq!(check(&plan_schema(), &json), Vec::<String>::new());
+    let mut broken = json.clone();
+    broken["actions"][0]["colour"] = "red".into();
+    broken["summary"]["total"] = "many".into();
+    assert_eq!(
+        check(&plan_schema(), &broken).len(),
+        2,
+        "the checker really checks"
+    );
+}
+
+#[test]
+fn a_written_state_satisfies_the_state_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/state.schema.json")).unwrap();
+    let before =
+        crate::diff::fixtures::current(vec![crate::diff::fixtures::current_user(None, "a@x")]);
+    let state = apply_to_state(&before, &sample_plan().actions);
+    let json: serde_json::Value =
+        serde_json::from_str(&crate::state::state_to_json(&state)).unwrap();
+    assert_eq!(check(&schema, &json), Vec::<String>::new());
+    assert!(
+        state.memberships.iter().all(|m| m.managed),
+        "created relations are managed"
+    );
+}

@@ -1,0 +1,199 @@
+//! Small builders for diff, plan and guard tests.
+
+use super::{Diff, DiffInput, diff};
+use crate::model::*;
+use std::collections::BTreeSet;
+
+pub(crate) fn because(statement: &str, line: usize) -> Because {
+    Because {
+        statement: statement.to_string(),
+        line,
+    }
+}
+
+pub(crate) fn text(s: &str) -> AttrValue {
+    AttrValue::Text(s.to_string())
+}
+
+/// A desired user with username, email and first name; `because` for each attribute.
+pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
+    let mut attributes = Attributes::new();
+    attributes.insert("username".into(), text(username));
+    attributes.insert("email".into(), text(username));
+    attributes.insert("first_name".into(), text("Anna"));
+    let because = attributes
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.clone(), because(&format!("{k} = …"), 10 + i)))
+        .collect();
+    DesiredUser {
+        external_id: id.to_string(),
+        attributes,
+        status: UserStatus::Active,
+        team: None,
+        manager: None,
+        segments: BTreeSet::new(),
+        because,
+        record_id: format!("r{id}"),
+    }
+}
+
+pub(crate) fn current_user(id: Option<&str>, username: &str) -> CurrentUser {
+    let mut attributes = Attributes::new();
+    attributes.insert("email".into(), text(username));
+    attributes.insert("first_name".into(), text("Anna"));
+    CurrentUser {
+        id: None,
+        external_id: id.map(str::to_string),
+        username: username.to_string(),
+        status: UserStatus::Active,
+        attributes,
+    }
+}
+
+pub(crate) fn team(id: &str, name: &str, parent: Option<&str>) -> DesiredTeam {
+    DesiredTeam {
+        external_id: id.to_string(),
+        name: name.to_string(),
+        parent: parent.map(str::to_string),
+        because: because("group path = [Office, Department]", 30),
+    }
+}
+
+pub(crate) fn current_team(id: &str, name: &str, parent: Option<&str>) -> CurrentTeam {
+    CurrentTeam {
+        id: None,
+        external_id: Some(id.to_string()),
+        name: name.to_string(),
+        parent: parent.map(str::to_string),
+    }
+}
+
+pub(crate) fn segment(id: &str) -> DesiredSegment {
+    DesiredSegment {
+        external_id: id.to_string(),
+        name: id.to_uppercase(),
+        category: "Country".to_string(),
+        because: because("segment \"Country\" = Country", 33),
+    }
+}
+
+pub(crate) fn current_segment(id: &str) -> CurrentSegment {
+    CurrentSegment {
+        id: None,
+        external_id: Some(id.to_string()),
+        name: id.to_uppercase(),
+        category: "Country".to_string(),
+    }
+}
+
+pub(crate) fn membership(
+    user: &str,
+    team: &str,
+    role: Role,
+) -> ((String, String), DesiredMembership) {
+    let m = DesiredMembership {
+        user: user.to_string(),
+        team: team.to_string(),
+        role,
+        because: because("manager = ManagerId", 35),
+    };
+    ((user.to_string(), team.to_string()), m)
+}
+
+pub(crate) fn current_membership(
+    user: &str,
+    team: &str,
+    role: Role,
+    managed: bool,
+) -> CurrentMembership {
+    CurrentMembership {
+        user: user.to_string(),
+        team: team.to_string(),
+        role,
+        managed,
+    }
+}
+
+pub(crate) fn desired(users: Vec<DesiredUser>) -> DesiredState {
+    DesiredState {
+        source_records: users.len(),
+        users: users
+            .into_iter()
+            .map(|u| (u.external_id.clone(), u))
+            .collect(),
+        ..DesiredState::default()
+    }
+}
+
+pub(crate) fn current(users: Vec<CurrentUser>) -> CurrentState {
+    CurrentState {
+        format: STATE_FORMAT.to_string(),
+        users,
+        ..CurrentState::default()
+    }
+}
+
+/// Options of one diff run, with the defaults of a fresh mapping.
+pub(crate) struct Setup {
+    pub rules: Rules,
+    pub keys: Vec<MatchKey>,
+    pub mapped: BTreeSet<String>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            rules: Rules::default(),
+            keys: vec![MatchKey::ExternalId, MatchKey::Email],
+            mapped: ["username", "email", "first_name", "gender"]
+                .map(String::from)
+                .into(),
+        }
+    }
+}
+
+impl Setup {
+    pub(crate) fn run(&self, desired: &DesiredState, current: &CurrentState) -> Diff {
+        diff(&DiffInput {
+            desired,
+            current,
+            rules: &self.rules,
+            match_keys: &self.keys,
+            mapped_attributes: &self.mapped,
+            rules_line: 55,
+            match_line: 37,
+        })
+    }
+}
+
+/// Actions as compact strings (`create_user 1`), for readable assertions.
+pub(crate) fn kinds(diff: &Diff) -> Vec<String> {
+    use crate::plan::Action::*;
+    diff.actions
+        .iter()
+        .map(|a| match &a.action {
+            CreateUser { external_id, .. } => format!("create_user {external_id}"),
+            UpdateUser {
+                external_id, link, ..
+            } => {
+                format!(
+                    "{} {external_id}",
+                    if *link { "link_user" } else { "update_user" }
+                )
+            }
+            PauseUser { username, .. } => format!("pause_user {username}"),
+            ReactivateUser { external_id, .. } => format!("reactivate_user {external_id}"),
+            CreateTeam { external_id, .. } => format!("create_team {external_id}"),
+            RenameTeam { external_id, .. } => format!("rename_team {external_id}"),
+            MoveTeam { external_id, .. } => format!("move_team {external_id}"),
+            AddMembership { user, team, role } => format!("add_membership {user} {team} {role:?}"),
+            RemoveMembership { user, team, role } => {
+                format!("remove_membership {user} {team} {role:?}")
+            }
+            CreateSegment { external_id, .. } => format!("create_segment {external_id}"),
+            AddSegmentConnection { user, segment } => format!("connect {user} {segment}"),
+            RemoveSegmentConnection { user, segment } => format!("disconnect {user} {segment}"),
+        })
+        .collect()
+}
