@@ -265,11 +265,11 @@ impl Doc<'_> {
     }
 
     /// A Worknice GraphQL response.
+    /// GraphQL can answer with both `data` and `errors`; then some of the data may be missing
+    /// (nulls where a resolver failed), so any error fails the whole read.
     fn worknice(&mut self) -> Result<(), RecordsError> {
         let mut errors = None;
-        if self.descend(&WORKNICE_PATH, &mut errors)? {
-            return Ok(());
-        }
+        let found = self.descend(&WORKNICE_PATH, &mut errors)?;
         if let Some(message) = errors.as_ref().and_then(graphql_message) {
             return Err(RecordsError::ErrorResponse {
                 name: self.name.to_owned(),
@@ -277,7 +277,11 @@ impl Doc<'_> {
                 message,
             });
         }
-        Err(self.layout_error())
+        if found {
+            Ok(())
+        } else {
+            Err(self.layout_error())
+        }
     }
 
     /// Follows `path` through nested objects to an array of records; true if it was found.

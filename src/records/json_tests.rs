@@ -436,6 +436,19 @@ fn worknice_graphql_errors() {
 }
 
 #[test]
+fn worknice_errors_beside_data_fail_the_read() {
+    let partial = r#"{"data": {"session": {"org": {"people": [{"id": "p1", "location": null}]}}},
+        "errors": [{"message": "location failed", "path": ["session", "org", "people", 0]}]}"#;
+    let err = read_err(partial, Shape::Worknice);
+    assert!(
+        matches!(err, RecordsError::ErrorResponse { ref message, .. } if message == "location failed"),
+        "{err:?}"
+    );
+    let no_errors = r#"{"data": {"session": {"org": {"people": []}}}, "errors": []}"#;
+    assert_eq!(read_ok(no_errors, Shape::Worknice), vec![]);
+}
+
+#[test]
 fn escaped_keys_in_envelopes_are_unescaped() {
     let records = read_ok(
         r#"{"d\u0061ta": [{"type": "Employee", "attributes": {}}]}"#,
