@@ -198,12 +198,26 @@ impl Doc<'_> {
                 },
             ));
         }
+        if self.shape == Shape::Flex {
+            // Flex keys are normalised while parsing; the big-file case, so no second map.
+            let record: shapes::FlexRecord = self.value()?;
+            if let Some(field) = record.clash {
+                return Err(self.invalid(line, shapes::clash(&field)));
+            }
+            return self.add(record.fields, line);
+        }
         let fields: Map<String, Value> = self.value()?;
         self.push(fields, line)
     }
 
+    /// Normalises a record for its shape and adds it.
     fn push(&mut self, fields: Map<String, Value>, line: usize) -> Result<(), RecordsError> {
         let fields = shapes::normalise(self.shape, fields).map_err(|p| self.invalid(line, p))?;
+        self.add(fields, line)
+    }
+
+    /// Adds a normalised record.
+    fn add(&mut self, fields: Map<String, Value>, line: usize) -> Result<(), RecordsError> {
         let origin = Origin {
             index: self.records.len(),
             line: Some(line),
@@ -251,11 +265,11 @@ impl Doc<'_> {
     }
 
     /// A Worknice GraphQL response.
+    /// GraphQL can answer with both `data` and `errors`; then some of the data may be missing
+    /// (nulls where a resolver failed), so any error fails the whole read.
     fn worknice(&mut self) -> Result<(), RecordsError> {
         let mut errors = None;
-        if self.descend(&WORKNICE_PATH, &mut errors)? {
-            return Ok(());
-        }
+        let found = self.descend(&WORKNICE_PATH, &mut errors)?;
         if let Some(message) = errors.as_ref().and_then(graphql_message) {
             return Err(RecordsError::ErrorResponse {
                 name: self.name.to_owned(),
@@ -263,7 +277,11 @@ impl Doc<'_> {
                 message,
             });
         }
-        Err(self.layout_error())
+        if found {
+            Ok(())
+        } else {
+            Err(self.layout_error())
+        }
     }
 
     /// Follows `path` through nested objects to an array of records; true if it was found.
@@ -402,7 +420,11 @@ pub(super) fn serde_offset(bytes: &[u8], e: &serde_json::Error) -> usize {
             .nth(n - 2)
             .map_or(bytes.len(), |(i, _)| i + 1),
     };
-    line_start + e.column().saturating_sub(1)
+    match e.column() {
+        // Column 0 means "just after a line break": the break itself is to blame.
+        0 => line_start.saturating_sub(1),
+        column => line_start + column - 1,
+    }
 }
 
 fn expected(shape: Shape) -> &'static str {
@@ -440,3 +462,7 @@ fn graphql_message(errors: &Value) -> Option<String> {
             .to_owned(),
     )
 }
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;

@@ -3,6 +3,9 @@
 //! this file only sees one record at a time, and never clones its values.
 
 use super::Shape;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 /// A record that does not fit its shape; the caller adds the file, record number and line.
@@ -47,14 +50,77 @@ pub(super) fn flex_keys(record: Map<String, Value>) -> Result<Map<String, Value>
     for (key, value) in record {
         let pascal = pascal_case(&key);
         if out.contains_key(&pascal) {
-            return Err(Problem::new(
-                format!("has both `{key}` and `{pascal}`, which are the same Flex field"),
-                Some("keep one spelling of the field"),
-            ));
+            return Err(clash(&pascal));
         }
         out.insert(pascal, value);
     }
     Ok(out)
+}
+
+/// A Flex record whose keys are made PascalCase while serde_json reads them, so that a
+/// camelCase file costs no more to read than a PascalCase one (no second map is built).
+pub(super) struct FlexRecord {
+    /// The record, keys PascalCase.
+    pub fields: Map<String, Value>,
+    /// The first field that two keys became (`emailWork` and `EmailWork` are `EmailWork`).
+    pub clash: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for FlexRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FlexVisitor)
+    }
+}
+
+struct FlexVisitor;
+
+impl<'de> Visitor<'de> for FlexVisitor {
+    type Value = FlexRecord;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<FlexRecord, A::Error> {
+        let mut fields = Map::new();
+        let mut clash = None;
+        while let Some(mut key) = access.next_key::<String>()? {
+            pascal_case_in_place(&mut key);
+            let value: Value = access.next_value()?;
+            match fields.entry(key) {
+                Entry::Vacant(entry) => {
+                    entry.insert(value);
+                }
+                Entry::Occupied(entry) => {
+                    clash.get_or_insert_with(|| entry.key().clone());
+                }
+            }
+        }
+        Ok(FlexRecord { fields, clash })
+    }
+}
+
+/// The problem of a record with two spellings of one Flex field (or one key twice).
+pub(super) fn clash(field: &str) -> Problem {
+    Problem::new(
+        format!(
+            "has field `{field}` twice (Flex keys are read as PascalCase, so `emailWork` is `EmailWork`)"
+        ),
+        Some("keep one spelling of the field"),
+    )
+}
+
+/// Upper-cases a key's first letter, without allocating when it is ASCII.
+fn pascal_case_in_place(key: &mut String) {
+    match key.chars().next() {
+        Some(first) if first.is_ascii_lowercase() => {
+            if let Some(head) = key.get_mut(..1) {
+                head.make_ascii_uppercase();
+            }
+        }
+        Some(first) if first.is_lowercase() => *key = pascal_case(key),
+        _ => {}
+    }
 }
 
 fn starts_lowercase(key: &str) -> bool {
@@ -263,6 +329,14 @@ pub(super) fn hint(shape: Shape, document: &Value) -> Option<String> {
         (Shape::Plain, [field]) => Some(format!(
             "the records seem to be in `{field}`; a `json` source must be a top-level array of records"
         )),
+        (Shape::Flex, [_, _, ..]) => Some(format!(
+            "a wrapper object must have exactly one field holding the records; this one has {}",
+            arrays
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
         (Shape::Flex, []) | (Shape::Plain, []) => {
             Some("write the records as `[{…}, {…}]`".to_owned())
         }
@@ -319,8 +393,27 @@ mod tests {
     fn flex_both_spellings_is_a_problem() {
         let problem = flex_keys(object(json!({"EmailWork": "a", "emailWork": "b"}))).unwrap_err();
         assert!(
-            problem.problem.contains("`emailWork` and `EmailWork`"),
+            problem.problem.contains("has field `EmailWork` twice"),
             "{problem:?}"
+        );
+    }
+
+    #[test]
+    fn flex_record_reads_keys_as_pascal_case() {
+        let record: FlexRecord =
+            serde_json::from_str(r#"{"emailWork": "a", "Id": "1", "ärende": 2, "_x": 3}"#).unwrap();
+        assert_eq!(
+            record.fields.keys().collect::<Vec<_>>(),
+            ["EmailWork", "Id", "Ärende", "_x"]
+        );
+        assert_eq!(record.clash, None);
+        let record: FlexRecord =
+            serde_json::from_str(r#"{"EmailWork": "a", "emailWork": "b"}"#).unwrap();
+        assert_eq!(record.clash.as_deref(), Some("EmailWork"));
+        assert_eq!(
+            record.fields["EmailWork"],
+            json!("a"),
+            "the first spelling is kept"
         );
     }
 

@@ -53,21 +53,21 @@ pub(super) fn read(name: &str, text: &str, shape: Shape) -> Result<Vec<Record>, 
 }
 
 fn syntax(name: &str, e: &serde_yaml_ng::Error) -> RecordsError {
-    let text = e.to_string();
-    let message = text
-        .rfind(" at line ")
-        .map_or(text.as_str(), |i| &text[..i])
-        .to_owned();
-    let at = e.location().map_or(
-        Position {
-            line: 1,
-            column: None,
-        },
-        |l| Position {
-            line: l.line(),
-            column: Some(l.column()),
-        },
-    );
+    let mut message = e.to_string();
+    let mut at = Position {
+        line: 1,
+        column: None,
+    };
+    if let Some(location) = e.location() {
+        at = Position {
+            line: location.line(),
+            column: Some(location.column()),
+        };
+        // The position is shown once, by us; other positions in the text (where an
+        // unclosed flow sequence began) stay.
+        let own = format!(" at line {} column {}", location.line(), location.column());
+        message = message.replacen(&own, "", 1);
+    }
     RecordsError::Syntax {
         name: name.to_owned(),
         format: "YAML",
@@ -148,10 +148,25 @@ mod tests {
     #[test]
     fn malformed_yaml_names_the_line() {
         let err = read("p.yaml", "- Id: 1\n- Id: [2\n", Shape::Plain).unwrap_err();
-        match err {
+        match &err {
             RecordsError::Syntax {
-                format: "YAML", at, ..
-            } => assert!(at.line >= 2, "{at:?}"),
+                format: "YAML",
+                at,
+                message,
+                ..
+            } => {
+                assert_eq!(
+                    *at,
+                    Position {
+                        line: 3,
+                        column: Some(1)
+                    }
+                );
+                assert_eq!(
+                    message,
+                    "did not find expected ',' or ']', while parsing a flow sequence at line 2 column 7"
+                );
+            }
             other => panic!("{other:?}"),
         }
     }
