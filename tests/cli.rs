@@ -1,5 +1,7 @@
 //! End-to-end runs of the `wtmap` binary: exit codes, output formats, files written.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

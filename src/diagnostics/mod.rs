@@ -126,8 +126,7 @@ impl Diagnostics {
 
     /// Sorts by position then code, so output is deterministic.
     pub fn sort(&mut self) {
-        self.0
-            .sort_by(|a, b| (a.span(), a.code).cmp(&(b.span(), b.code)));
+        self.0.sort_by_key(|d| (d.span(), d.code));
     }
 
     /// Iterates.
