@@ -127,7 +127,7 @@ pub(super) fn update_user(
             changes
                 .iter()
                 .find_map(|c| c.because.clone())
-                .unwrap_or_else(|| user_because(desired, ""))
+                .unwrap_or_else(|| user_because(desired, "external_id"))
         };
         actions.push(PlannedAction {
             action: Action::UpdateUser {
