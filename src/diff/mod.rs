@@ -6,6 +6,7 @@
 
 mod memberships;
 mod teams;
+mod user_changes;
 mod users;
 
 #[cfg(test)]

@@ -359,7 +359,7 @@ fn run(case: &Case, current: &CurrentState) -> super::Diff {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn planning_after_applying_gives_an_empty_plan(case in case()) {

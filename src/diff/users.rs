@@ -1,15 +1,15 @@
 //! Users: matching desired users to Winningtemp users, attribute updates, status, and pausing
 //! users the source no longer has.
 
+use super::user_changes::{create_user, final_usernames, update_user};
 use super::{
-    DiffInput, Protection, W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH,
-    W_USERNAME_TAKEN, rule_because, warning,
+    DiffInput, Protection, W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH, rule_because,
+    warning,
 };
 use crate::model::{
-    AttrValue, Attributes, Because, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus,
-    UserStatusRule,
+    AttrValue, Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus,
 };
-use crate::plan::{Action, Change, PlannedAction};
+use crate::plan::{Action, PlannedAction};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the relation diffs need to know about users after the user diff.
@@ -24,7 +24,7 @@ pub(crate) struct Users {
 
 /// How one desired user relates to Winningtemp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Match {
+pub(super) enum Match {
     /// The current user at this index; `link` when found by email/username.
     Existing { index: usize, link: bool },
     /// Not in Winningtemp: create.
@@ -41,7 +41,7 @@ pub(crate) fn email_of(attributes: &Attributes) -> Option<&str> {
     }
 }
 
-fn username_of(user: &DesiredUser) -> Option<&str> {
+pub(super) fn username_of(user: &DesiredUser) -> Option<&str> {
     match user.attributes.get("username") {
         Some(AttrValue::Text(name)) if !name.is_empty() => Some(name),
         _ => None,
@@ -289,213 +289,4 @@ fn usernames(current: &[CurrentUser], indices: &[usize]) -> String {
         .collect();
     names.sort();
     names.join(", ")
-}
-
-/// The username every current user has after the plan (index-aligned with the current users),
-/// and the usernames of users to create. A rename or create onto a username that another user
-/// keeps is dropped with a warning, repeated until no two users share a username.
-fn final_usernames(
-    input: &DiffInput<'_>,
-    matches: &BTreeMap<&str, Match>,
-    out: &mut super::Diff,
-) -> (Vec<String>, BTreeMap<String, String>) {
-    let current = &input.current.users;
-    let mut finals: Vec<String> = current.iter().map(|u| u.username.clone()).collect();
-    let mut created = BTreeMap::new();
-    for (external_id, m) in matches {
-        let Some(desired) = input.desired.users.get(*external_id) else {
-            continue;
-        };
-        let Some(name) = username_of(desired) else {
-            continue;
-        };
-        match *m {
-            Match::Existing { index, .. } => finals[index] = name.to_string(),
-            Match::New => {
-                created.insert(external_id.to_string(), name.to_string());
-            }
-            Match::Held => {}
-        }
-    }
-    loop {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for name in finals.iter().chain(created.values()) {
-            *counts.entry(name.to_lowercase()).or_default() += 1;
-        }
-        let taken = |name: &str| counts.get(&name.to_lowercase()).is_some_and(|&n| n > 1);
-        let mut changed = false;
-        for (index, user) in current.iter().enumerate() {
-            if finals[index] != user.username && taken(&finals[index]) {
-                out.warnings.push(warning(
-                    W_USERNAME_TAKEN,
-                    None,
-                    format!(
-                        "username `{}` is taken by another Winningtemp user; `{}` keeps its username",
-                        finals[index], user.username
-                    ),
-                ));
-                finals[index] = user.username.clone();
-                changed = true;
-            }
-        }
-        let clashing: Vec<String> = created
-            .iter()
-            .filter(|(_, name)| taken(name))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in clashing {
-            if let Some(name) = created.remove(&id) {
-                out.warnings.push(warning(
-                    W_USERNAME_TAKEN,
-                    None,
-                    format!(
-                        "username `{name}` is taken by another Winningtemp user; user `{id}` is not created"
-                    ),
-                ));
-                changed = true;
-            }
-        }
-        if !changed {
-            return (finals, created);
-        }
-    }
-}
-
-/// The statement behind a user's `key`, else behind its external ID, else any.
-fn user_because(desired: &DesiredUser, key: &str) -> Because {
-    desired
-        .because
-        .get(key)
-        .or_else(|| desired.because.get("external_id"))
-        .or_else(|| desired.because.values().next())
-        .cloned()
-        .unwrap_or_else(|| Because {
-            statement: "user".to_string(),
-            line: 0,
-        })
-}
-
-fn create_user(desired: &DesiredUser, username: &str) -> PlannedAction {
-    let mut attributes = desired.attributes.clone();
-    attributes.remove("username");
-    PlannedAction {
-        action: Action::CreateUser {
-            external_id: desired.external_id.clone(),
-            username: username.to_string(),
-            attributes,
-            status: desired.status,
-        },
-        because: user_because(desired, "external_id"),
-    }
-}
-
-fn update_user(
-    input: &DiffInput<'_>,
-    desired: &DesiredUser,
-    user: &CurrentUser,
-    final_username: &str,
-    link: bool,
-    actions: &mut Vec<PlannedAction>,
-) {
-    let changes = attribute_changes(input, desired, user, final_username);
-    if link || !changes.is_empty() {
-        let because = if link {
-            let keys: Vec<&str> = input.match_keys.iter().map(match_key_name).collect();
-            Because {
-                statement: format!("match by {}", keys.join(", ")),
-                line: input.match_line,
-            }
-        } else {
-            changes
-                .iter()
-                .find_map(|c| c.because.clone())
-                .unwrap_or_else(|| user_because(desired, ""))
-        };
-        actions.push(PlannedAction {
-            action: Action::UpdateUser {
-                external_id: desired.external_id.clone(),
-                username: user.username.clone(),
-                changes,
-                link,
-            },
-            because,
-        });
-    }
-    let status_change = match (desired.status, user.status) {
-        (UserStatus::Paused, UserStatus::Active) => Some(Action::PauseUser {
-            external_id: Some(desired.external_id.clone()),
-            username: final_username.to_string(),
-        }),
-        (UserStatus::Active, UserStatus::Paused)
-            if input.rules.user_status == UserStatusRule::Overwrite =>
-        {
-            Some(Action::ReactivateUser {
-                external_id: desired.external_id.clone(),
-                username: final_username.to_string(),
-            })
-        }
-        _ => None,
-    };
-    if let Some(action) = status_change {
-        let because = desired
-            .because
-            .get("status")
-            .cloned()
-            .unwrap_or_else(|| Because {
-                statement: "user_status = overwrite (active in source)".to_string(),
-                line: input.rules_line,
-            });
-        actions.push(PlannedAction { action, because });
-    }
-}
-
-fn match_key_name(key: &MatchKey) -> &'static str {
-    match key {
-        MatchKey::ExternalId => "external_id",
-        MatchKey::Email => "email",
-        MatchKey::Username => "username",
-    }
-}
-
-/// Only what changes: produced attributes that differ, and mapped attributes that evaluated
-/// empty but are set in Winningtemp (cleared). Anything else the user has is left alone.
-fn attribute_changes(
-    input: &DiffInput<'_>,
-    desired: &DesiredUser,
-    user: &CurrentUser,
-    final_username: &str,
-) -> Vec<Change> {
-    let mut changes = Vec::new();
-    if final_username != user.username {
-        changes.push(Change {
-            attribute: "username".to_string(),
-            from: Some(AttrValue::Text(user.username.clone())),
-            to: Some(AttrValue::Text(final_username.to_string())),
-            because: desired.because.get("username").cloned(),
-        });
-    }
-    for (name, value) in &desired.attributes {
-        let from = user.attributes.get(name);
-        if name != "username" && from != Some(value) {
-            changes.push(Change {
-                attribute: name.clone(),
-                from: from.cloned(),
-                to: Some(value.clone()),
-                because: desired.because.get(name).cloned(),
-            });
-        }
-    }
-    for name in input.mapped_attributes {
-        let produced = name == "username" || desired.attributes.contains_key(name);
-        if let (false, Some(from)) = (produced, user.attributes.get(name)) {
-            changes.push(Change {
-                attribute: name.clone(),
-                from: Some(from.clone()),
-                to: None,
-                because: desired.because.get(name).cloned(),
-            });
-        }
-    }
-    changes.sort_by(|a, b| a.attribute.cmp(&b.attribute));
-    changes
 }

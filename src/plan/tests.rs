@@ -413,3 +413,21 @@ fn a_written_state_satisfies_the_state_schema() {
         "created relations are managed"
     );
 }
+
+/// The ```json blocks of a Markdown document.
+fn json_blocks(markdown: &str) -> Vec<String> {
+    markdown
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|block| block.split("\n```").next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_documented_examples_are_valid() {
+    let plan_doc = json_blocks(include_str!("../../docs/plan.md"));
+    let example: serde_json::Value = serde_json::from_str(&plan_doc[0]).unwrap();
+    assert_eq!(check(&plan_schema(), &example), Vec::<String>::new());
+    let state_doc = json_blocks(include_str!("../../docs/state.md"));
+    crate::state::parse_state(&state_doc[0], "docs/state.md").unwrap();
+}

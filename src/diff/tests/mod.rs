@@ -1,0 +1,9 @@
+//! One test per matching rule, configuration rule option and protection. Each fails if the
+//! behaviour documented in docs/plan.md changes.
+
+mod relations;
+mod users;
+
+fn codes(diff: &crate::diff::Diff) -> Vec<&str> {
+    diff.warnings.iter().map(|w| w.code.as_str()).collect()
+}
