@@ -1,7 +1,11 @@
 //! Every builtin's documented examples run through parse → check → eval, and the builtins table
 //! in docs/language.md is generated from the registry (refresh with `UPDATE_DOCS=1 cargo test`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
 
 use wtmap::builtins::{BUILTINS, Context};
 use wtmap::check::eval_expression;

@@ -1,6 +1,10 @@
 //! End-to-end runs of the `wtmap` binary: exit codes, output formats, files written.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -139,7 +143,7 @@ fn test_command_passes_and_fails_like_cargo_test() {
     ]);
     assert_eq!(code(&ok), 0, "{}", stdout(&ok));
     assert!(
-        stdout(&ok).contains("test result: ok. 5 passed; 0 failed"),
+        stdout(&ok).contains("test result: ok. 6 passed; 0 failed"),
         "{}",
         stdout(&ok)
     );

@@ -2,7 +2,11 @@
 //! checks cleanly, its tests pass and its plan is snapshotted; every file in `mappings/errors/`
 //! produces exactly the codes its header names, with its rendering snapshotted.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
 
 mod common;
 

@@ -1,7 +1,11 @@
 //! The parser, checker and evaluator never panic and never lose a record: every prefix of
 //! every example, shuffled and random inputs, and records with arbitrary field values.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
 
 mod common;
 

@@ -584,7 +584,12 @@ fn plural(n: usize) -> &'static str {
 
 /// A conversion suggestion from one type to another, as users would write it.
 pub(crate) fn conversion_hint(got: &Type, expected: &str) -> String {
+    // Builtin signatures say "a date"; types say "date": compare and print the bare type.
     let expected = expected.trim_end_matches('?');
+    let expected = expected
+        .strip_prefix("an ")
+        .or_else(|| expected.strip_prefix("a "))
+        .unwrap_or(expected);
     match (got.base(), expected) {
         (Type::Text, "date") => "parse it with `date(X, \"%d.%m.%Y\")`, or declare the field as `date(\"%d.%m.%Y\")` in `fields`".into(),
         (Type::Text, "int") => "convert it with `int(X)`".into(),

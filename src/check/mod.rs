@@ -95,14 +95,12 @@ impl Checker<'_> {
     /// The `because` of a statement: its first line, shortened, and its line number.
     pub(crate) fn because(&self, span: Span) -> Because {
         let text = self.file.slice(span);
-        // Alignment padding is layout, not meaning: `manager     = Boss` reads `manager = Boss`.
-        let collapsed = text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        // Alignment padding and trailing comments are layout, not meaning:
+        // `manager     = Boss   # HR` reads `manager = Boss`.
+        let first_line = text.lines().next().unwrap_or("");
+        let code = crate::syntax::errors::comment_start(first_line)
+            .map_or(first_line, |i| &first_line[..i]);
+        let collapsed = code.split_whitespace().collect::<Vec<_>>().join(" ");
         let first = collapsed.as_str();
         let statement = if first.chars().count() > 80 {
             let cut: String = first.chars().take(77).collect();

@@ -6,7 +6,7 @@ use super::{ColorChoice, exit};
 use crate::builtins::Context;
 use crate::eval::{Outcome, trace_record};
 use crate::model::CurrentUser;
-use crate::plan::{Action, Plan, render_human};
+use crate::plan::{Action, render_actions};
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -84,6 +84,20 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     }
     out.push('\n');
     match &outcome {
+        // Cross-record checks (duplicate keys) can still quarantine a record that mapped.
+        Outcome::User(u) if !c.desired.users.contains_key(&u.external_id) => {
+            let position = format!("#{}", record.origin.index + 1);
+            for q in c.desired.quarantined.iter().filter(|q| {
+                q.external_id.as_deref() == Some(u.external_id.as_str())
+                    && (q.record_id == u.external_id || q.record_id.contains(&position))
+            }) {
+                let _ = writeln!(
+                    out,
+                    "Outcome: quarantined ({}) across records: {}\nIts Winningtemp user (if any) is left exactly as it is.",
+                    q.code, q.reason
+                );
+            }
+        }
         Outcome::User(u) => {
             let _ = writeln!(out, "Outcome: mapped to user {}", u.external_id);
         }
@@ -132,6 +146,14 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         }
         None => out.push_str("Winningtemp user: none yet\n"),
     }
+    for w in c
+        .plan
+        .warnings
+        .iter()
+        .filter(|w| w.record_id.is_some() && w.record_id == id)
+    {
+        let _ = writeln!(out, "Warning {}: {}", w.code, w.message);
+    }
     let names: Vec<String> = [
         id.clone(),
         username.clone(),
@@ -150,15 +172,11 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     if actions.is_empty() {
         out.push_str("\nActions: none\n");
     } else {
-        let sub = Plan {
-            actions,
-            skipped: vec![],
-            quarantined: vec![],
-            warnings: vec![],
-            guards: vec![],
-            ..c.plan.clone()
-        };
-        let _ = write!(out, "\n{}", render_human(&sub, color.stdout()));
+        let _ = write!(
+            out,
+            "\nActions:{}",
+            render_actions(&actions, color.stdout())
+        );
     }
     print!("{out}");
     exit::OK

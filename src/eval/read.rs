@@ -53,7 +53,7 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
     };
     match ty {
         Type::Text => match text(json) {
-            Some(s) => Ok(if s.is_empty() {
+            Some(s) => Ok(if s.trim().is_empty() {
                 Value::Empty
             } else {
                 Value::Text(s)

@@ -142,12 +142,13 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
                 user.because
                     .insert("exclude_from_surveys".into(), cond.because.clone());
             }
-            _ => {
-                if holds {
-                    user.status = UserStatus::Paused;
-                }
+            // Only a pause that holds explains the status; otherwise the user is active
+            // because the source has them, which the diff says itself.
+            _ if holds => {
+                user.status = UserStatus::Paused;
                 user.because.insert("status".into(), cond.because.clone());
             }
+            _ => {}
         }
     }
 

@@ -240,7 +240,6 @@ fn symbol_color(symbol: char) -> &'static str {
 
 /// The plan for a terminal, grouped by section. ANSI colours only when `color` is true.
 pub fn render_human(plan: &Plan, color: bool) -> String {
-    let dim = "\x1b[2m";
     let bold = "\x1b[1m";
     let mut out = String::new();
     let _ = writeln!(
@@ -248,9 +247,34 @@ pub fn render_human(plan: &Plan, color: bool) -> String {
         "wtmap plan for {} ({} source records)",
         plan.mapping, plan.source_records
     );
+    out.push_str(&render_actions(&plan.actions, color));
+    write_records(&mut out, plan);
+    if !plan.guards.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("Guards:", bold, color));
+        for guard in &plan.guards {
+            let (mark, code) = match (guard.passed, guard.overridden) {
+                (true, _) => ("✓", "\x1b[32m"),
+                (false, true) => ("!", "\x1b[33m"),
+                (false, false) => ("✗", "\x1b[31m"),
+            };
+            let _ = writeln!(out, "  {} {}", paint(mark, code, color), guard.message);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(&summary_line(&plan.summary), bold, color)
+    );
+    out
+}
+
+/// The actions alone, grouped in sections, each with its `because` (also used by `explain`).
+pub fn render_actions(actions: &[PlannedAction], color: bool) -> String {
+    let dim = "\x1b[2m";
+    let bold = "\x1b[1m";
+    let mut out = String::new();
     for (index, title) in SECTIONS.iter().enumerate() {
-        let actions: Vec<&PlannedAction> = plan
-            .actions
+        let actions: Vec<&PlannedAction> = actions
             .iter()
             .filter(|a| section_of(&a.action) == index)
             .collect();
@@ -279,23 +303,6 @@ pub fn render_human(plan: &Plan, color: bool) -> String {
             }
         }
     }
-    write_records(&mut out, plan);
-    if !plan.guards.is_empty() {
-        let _ = writeln!(out, "\n{}", paint("Guards:", bold, color));
-        for guard in &plan.guards {
-            let (mark, code) = match (guard.passed, guard.overridden) {
-                (true, _) => ("✓", "\x1b[32m"),
-                (false, true) => ("!", "\x1b[33m"),
-                (false, false) => ("✗", "\x1b[31m"),
-            };
-            let _ = writeln!(out, "  {} {}", paint(mark, code, color), guard.message);
-        }
-    }
-    let _ = writeln!(
-        out,
-        "\n{}",
-        paint(&summary_line(&plan.summary), bold, color)
-    );
     out
 }
 

@@ -195,7 +195,7 @@ fn previous_token(text: &str, pos: usize) -> Option<String> {
 }
 
 /// Byte index of a `#` that starts a comment on this line (outside quotes), if any.
-fn comment_start(line: &str) -> Option<usize> {
+pub(crate) fn comment_start(line: &str) -> Option<usize> {
     let mut in_string = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {

@@ -3,7 +3,7 @@
 //! diagnostic that says what was expected, in words.
 
 pub mod ast;
-mod errors;
+pub(crate) mod errors;
 mod parser;
 
 use crate::diagnostics::Diagnostics;
