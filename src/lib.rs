@@ -17,6 +17,7 @@
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
 pub mod diagnostics;
+pub mod format;
 pub mod model;
 pub mod source;
 pub mod syntax;
