@@ -229,9 +229,8 @@ impl Printer<'_> {
             }
             lines.extend(code);
         }
-        let after_children = !children.is_empty();
         for p in part.dangling {
-            if p.blank_before && (after_children || !lines.is_empty()) {
+            if p.blank_before && !lines.is_empty() {
                 lines.push(Line::blank());
             }
             lines.push(Line::code(indent, p.text));
