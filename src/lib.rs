@@ -22,6 +22,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod diff;
 pub mod eval;
+pub mod format;
 pub mod guard;
 pub mod model;
 pub mod pipeline;
