@@ -106,7 +106,7 @@ fn check_github_annotations() {
     let line = out.lines().next().unwrap();
     assert!(
         line.starts_with(
-            "::error file=mappings/errors/E0106_mandatory_may_be_empty.wtmap,line=25,col=17,"
+            "::error file=mappings/errors/E0106_mandatory_may_be_empty.wtmap,line=29,col=17,"
         ),
         "{line}"
     );

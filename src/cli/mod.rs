@@ -4,6 +4,7 @@
 pub mod check;
 pub mod explain;
 pub mod files;
+pub mod fmt;
 pub mod load;
 pub mod plan;
 pub mod schema;
@@ -61,6 +62,8 @@ impl ColorChoice {
 pub enum Command {
     /// Parse, type-check and lint mappings (files or folders of *.wtmap).
     Check(check::CheckArgs),
+    /// Format mappings in one canonical layout, keeping every comment.
+    Fmt(fmt::FmtArgs),
     /// Show what a sync would do: create, update, pause users, teams, memberships, segments.
     Plan(plan::PlanArgs),
     /// Trace one record through the mapping: every statement, the matched user, the actions.
@@ -85,6 +88,7 @@ pub mod exit {
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args, cli.color),
+        Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Plan(args) => plan::run(args, cli.color),
         Command::Explain(args) => explain::run(args, cli.color),
         Command::Test(args) => test::run(args, cli.color),

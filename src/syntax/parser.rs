@@ -77,9 +77,24 @@ pub fn parse_expression(text: &str) -> Result<(Expr, Diagnostics), Diagnostics> 
     Ok((expr, Diagnostics(builder.diags.into_inner())))
 }
 
+/// A pair's span without the whitespace and comments pest lets a rule swallow after its last
+/// token (a rule ending in an optional or repeated part does), so labels underline the code
+/// only. Only the rightmost path is walked, so this is O(depth).
 fn span(pair: &Pair<Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    Span::new(s.start(), trimmed_end(pair).max(s.start()))
+}
+
+fn trimmed_end(pair: &Pair<Rule>) -> usize {
+    match pair
+        .clone()
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::COMMENT)
+        .last()
+    {
+        Some(last) => trimmed_end(&last),
+        None => pair.as_span().end(),
+    }
 }
 
 /// Children that carry meaning: no comments and no punctuation.

@@ -1,0 +1,96 @@
+//! `wtmap fmt [--check] PATH…`: one canonical layout for mappings.
+
+use super::files::{FileError, discover, read_source, write_atomic};
+use super::{ColorChoice, exit};
+use crate::diagnostics::render::{self, HumanStyle};
+use crate::format::{FormatError, format_source, unified_diff};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Mapping files or folders (searched recursively for *.wtmap).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: print a diff of what would change and exit 1 if anything would.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Runs `fmt`. Files with syntax errors are reported and left untouched; a file is only
+/// written when its formatted text re-parses to the same mapping with the same comments.
+pub fn run(args: FmtArgs, color: ColorChoice) -> u8 {
+    let paths = match discover(&args.paths) {
+        Ok(p) => p,
+        Err(FileError(message)) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let (mut changed, mut failed) = (0usize, 0usize);
+    for path in &paths {
+        let file = match read_source(path) {
+            Ok(f) => f,
+            Err(FileError(message)) => {
+                eprintln!("error: {message}");
+                return exit::USAGE;
+            }
+        };
+        let formatted = match format_source(&file) {
+            Ok(text) => text,
+            Err(FormatError::Syntax(diags)) => {
+                for d in diags.iter() {
+                    eprint!(
+                        "{}",
+                        render::human(
+                            d,
+                            &file,
+                            HumanStyle {
+                                color: color.stderr(),
+                                width: 100
+                            }
+                        )
+                    );
+                }
+                eprintln!(
+                    "error: `{}` was not formatted because it does not parse",
+                    file.name
+                );
+                failed += 1;
+                continue;
+            }
+            Err(FormatError::Unsound { detail }) => {
+                eprintln!(
+                    "error: `{}` was not formatted: the formatter would change its meaning ({detail}); please report this",
+                    file.name
+                );
+                failed += 1;
+                continue;
+            }
+        };
+        if formatted == *file.text {
+            continue;
+        }
+        changed += 1;
+        if args.check {
+            print!("{}", unified_diff(&file.name, &file.text, &formatted));
+        } else if let Err(FileError(message)) = write_atomic(path, formatted.as_bytes()) {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        } else {
+            eprintln!("formatted {}", file.name);
+        }
+    }
+    if failed > 0 || (args.check && changed > 0) {
+        if args.check && changed > 0 {
+            eprintln!(
+                "{changed} file{} would be reformatted",
+                if changed == 1 { "" } else { "s" }
+            );
+        }
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
