@@ -370,3 +370,56 @@ fn schema_lists_fields_and_rejects_unknown_kinds() {
     );
     assert_eq!(code(&wtmap(&["schema", "sap"])), 2);
 }
+
+#[test]
+fn fmt_check_reports_a_diff_and_fmt_rewrites_keeping_comments() {
+    let dir = tmp();
+    let messy = "source csv{path=\"p.csv\"}   # the export\nfields{Id:text Email:text First:text Last:text}\ntarget winningtemp.files{dir=\"out\"}\nuser{external_id=Id\nusername=Email # login\nfirst_name=First\nlast_name=Last}\n";
+    let path = write(dir.path(), "m.wtmap", messy);
+    let p = path.to_str().unwrap();
+
+    let check = wtmap(&["fmt", "--check", p]);
+    assert_eq!(code(&check), 1);
+    assert!(
+        stdout(&check).contains("+  username    = Email  # login"),
+        "{}",
+        stdout(&check)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        messy,
+        "--check changes nothing"
+    );
+
+    assert_eq!(code(&wtmap(&["fmt", p])), 0);
+    let formatted = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        formatted.contains("# the export") && formatted.contains("# login"),
+        "{formatted}"
+    );
+    assert_eq!(
+        code(&wtmap(&["fmt", "--check", p])),
+        0,
+        "formatting is idempotent"
+    );
+    assert_eq!(
+        code(&wtmap(&["check", p])),
+        0,
+        "still the same valid mapping"
+    );
+}
+
+#[test]
+fn fmt_leaves_a_file_with_syntax_errors_alone() {
+    let dir = tmp();
+    let broken = "user {\n  external_id Id\n}\n";
+    let path = write(dir.path(), "broken.wtmap", broken);
+    let o = wtmap(&["fmt", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("expected `=` after `external_id`"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+}
