@@ -80,7 +80,7 @@ pub fn effective_guards(guards: &[Guard]) -> Vec<Guard> {
         upper_bound,
         limit,
         because: Because {
-            statement: statement.to_string(),
+            statement: statement.into(),
             line: 0,
         },
     };
@@ -113,7 +113,7 @@ pub fn check_guards(input: &GuardInput<'_>) -> Vec<GuardOutcome> {
     let mut outcomes = vec![outcome(
         "source is not empty".to_string(),
         Because {
-            statement: "built-in guard".to_string(),
+            statement: "built-in guard".into(),
             line: 0,
         },
         GuardLimit::Count(1),

@@ -3,6 +3,7 @@
 //! that turn one into the other (built by `diff`).
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A user attribute value as Winningtemp stores it: dates as `YYYY-MM-DD`, enums by name
@@ -29,7 +30,9 @@ impl std::fmt::Display for AttrValue {
 /// `last_name`, `gender`, `birthday`, `employed_since`, `employed_until`,
 /// `exclude_from_surveys`, `role`). Status, external ID, manager, team and segments are
 /// modelled separately because they are lifecycle or relations, not attributes.
-pub type Attributes = BTreeMap<String, AttrValue>;
+/// Keys are `Cow` so the evaluator can use the schema's static names without allocating per
+/// user, while states read from files own theirs.
+pub type Attributes = BTreeMap<Cow<'static, str>, AttrValue>;
 
 /// A user's lifecycle state in Winningtemp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -45,7 +48,8 @@ pub enum UserStatus {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Because {
     /// The statement as written, shortened to one line (`gender 1->Male 2->Female _->None`).
-    pub statement: String,
+    /// Shared: every user a statement applies to points at the same text.
+    pub statement: std::sync::Arc<str>,
     /// 1-based line of the statement in the mapping.
     pub line: usize,
 }
@@ -77,7 +81,7 @@ pub struct DesiredUser {
     pub segments: BTreeSet<String>,
     /// Why each attribute / relation has its value: attribute name (or `status`, `team`,
     /// `manager`, `segment:<id>`) → statement.
-    pub because: BTreeMap<String, Because>,
+    pub because: BTreeMap<Cow<'static, str>, Because>,
     /// The source record's ID (for reports and `explain`).
     pub record_id: String,
 }

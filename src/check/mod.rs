@@ -111,7 +111,7 @@ impl Checker<'_> {
             first.to_string()
         };
         Because {
-            statement,
+            statement: statement.into(),
             line: self.file.line_col(span.start).0,
         }
     }

@@ -106,8 +106,8 @@ pub struct CArm {
 /// An attribute and the expression that computes it.
 #[derive(Debug, Clone)]
 pub struct AttributeRule {
-    /// Target attribute (`first_name`, `status`, `manager`, …).
-    pub attribute: String,
+    /// Target attribute (`first_name`, `status`, `manager`, …), as the schema names it.
+    pub attribute: &'static str,
     /// Value.
     pub expr: CExpr,
     /// The statement, for plans and quarantine reports.

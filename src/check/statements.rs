@@ -203,7 +203,7 @@ impl Checker<'_> {
         self.check_assignable(attribute, def.mandatory, &def.ty, &ty, value);
         program.mapped_attributes.insert(attribute.to_string());
         program.attributes.push(AttributeRule {
-            attribute: attribute.to_string(),
+            attribute: def.name,
             expr,
             because: self.because(span),
             span,
@@ -327,7 +327,7 @@ impl Checker<'_> {
         self.check_assignable(attribute, def.mandatory, &def.ty, &ty, &whole);
         program.mapped_attributes.insert(attribute.clone());
         program.attributes.push(AttributeRule {
-            attribute: attribute.clone(),
+            attribute: def.name,
             expr: CExpr::Map {
                 scrutinee: Box::new(scrutinee),
                 arms,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 pub(crate) fn because(statement: &str, line: usize) -> Because {
     Because {
-        statement: statement.to_string(),
+        statement: statement.into(),
         line,
     }
 }

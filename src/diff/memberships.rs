@@ -138,11 +138,11 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
             }
             let because = user
                 .because
-                .get(&format!("segment:{segment}"))
+                .get(format!("segment:{segment}").as_str())
                 .or_else(|| input.desired.segments.get(segment).map(|s| &s.because))
                 .cloned()
                 .unwrap_or_else(|| Because {
-                    statement: format!("segment {segment}"),
+                    statement: format!("segment {segment}").into(),
                     line: 0,
                 });
             wanted.insert((username.clone(), segment.clone()), because);

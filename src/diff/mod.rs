@@ -132,7 +132,7 @@ impl Protection {
 /// `because` for things done because the source no longer has them (pauses, removals).
 pub(crate) fn rule_because(rule: &str, input: &DiffInput<'_>) -> Because {
     Because {
-        statement: format!("{rule} (not in source)"),
+        statement: format!("{rule} (not in source)").into(),
         line: input.rules_line,
     }
 }

@@ -88,7 +88,7 @@ fn user_because(desired: &DesiredUser, key: &str) -> Because {
         .or_else(|| desired.because.values().next())
         .cloned()
         .unwrap_or_else(|| Because {
-            statement: "user".to_string(),
+            statement: "user".into(),
             line: 0,
         })
 }
@@ -120,7 +120,7 @@ pub(super) fn update_user(
         let because = if link {
             let keys: Vec<&str> = input.match_keys.iter().map(match_key_name).collect();
             Because {
-                statement: format!("match by {}", keys.join(", ")),
+                statement: format!("match by {}", keys.join(", ")).into(),
                 line: input.match_line,
             }
         } else {
@@ -160,7 +160,7 @@ pub(super) fn update_user(
             .get("status")
             .cloned()
             .unwrap_or_else(|| Because {
-                statement: "user_status = overwrite (active in source)".to_string(),
+                statement: "user_status = overwrite (active in source)".into(),
                 line: input.rules_line,
             });
         actions.push(PlannedAction { action, because });
@@ -196,7 +196,7 @@ fn attribute_changes(
         let from = user.attributes.get(name);
         if name != "username" && from != Some(value) {
             changes.push(Change {
-                attribute: name.clone(),
+                attribute: name.to_string(),
                 from: from.cloned(),
                 to: Some(value.clone()),
                 because: desired.because.get(name).cloned(),
@@ -204,13 +204,13 @@ fn attribute_changes(
         }
     }
     for name in input.mapped_attributes {
-        let produced = name == "username" || desired.attributes.contains_key(name);
-        if let (false, Some(from)) = (produced, user.attributes.get(name)) {
+        let produced = name == "username" || desired.attributes.contains_key(name.as_str());
+        if let (false, Some(from)) = (produced, user.attributes.get(name.as_str())) {
             changes.push(Change {
                 attribute: name.clone(),
                 from: Some(from.clone()),
                 to: None,
-                because: desired.because.get(name).cloned(),
+                because: desired.because.get(name.as_str()).cloned(),
             });
         }
     }

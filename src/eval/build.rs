@@ -4,6 +4,7 @@
 use super::record::{MappedUser, Outcome};
 use crate::diagnostics::Code;
 use crate::model::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An outcome with the record it came from.
@@ -28,14 +29,35 @@ pub fn record_label(index: usize, line: Option<usize>, external_id: Option<&str>
 /// Team external ID derived from the path: names joined by `/` (a `/` or `\` inside a name is
 /// escaped), so two "Finance" departments under different offices are different teams.
 pub fn team_id(path: &[(String, Option<String>)], depth: usize) -> String {
-    if let Some(Some(id)) = path.get(depth).map(|(_, id)| id.clone()) {
-        return id;
+    team_ids(path).into_iter().nth(depth).unwrap_or_default()
+}
+
+/// The team ID of every level of a path, top first, built in one pass.
+pub fn team_ids(path: &[(String, Option<String>)]) -> Vec<String> {
+    let mut derived = String::new();
+    path.iter()
+        .enumerate()
+        .map(|(depth, (name, id))| {
+            if depth > 0 {
+                derived.push('/');
+            }
+            push_escaped(&mut derived, name);
+            id.clone().unwrap_or_else(|| derived.clone())
+        })
+        .collect()
+}
+
+fn push_escaped(out: &mut String, name: &str) {
+    if !name.contains(['/', '\\']) {
+        out.push_str(name);
+        return;
     }
-    path[..=depth.min(path.len().saturating_sub(1))]
-        .iter()
-        .map(|(name, _)| name.replace('\\', "\\\\").replace('/', "\\/"))
-        .collect::<Vec<_>>()
-        .join("/")
+    for c in name.chars() {
+        if c == '/' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
 }
 
 /// Segment external ID: `Category:Name`.
@@ -103,44 +125,65 @@ fn quarantine_duplicates(
     users: Vec<(usize, Option<usize>, MappedUser)>,
     state: &mut DesiredState,
 ) -> Vec<(usize, Option<usize>, MappedUser)> {
-    // (what, attribute whose statement is blamed, code, key)
-    type Key = fn(&MappedUser) -> Option<String>;
+    // (what, attribute whose statement is blamed, code, key). Keys borrow where they can:
+    // this runs over every record.
+    type Key = for<'a> fn(&'a MappedUser) -> Option<Cow<'a, str>>;
     let keys: [(&str, &str, Code, Key); 3] = [
         (
             "external ID",
             "external_id",
             Code::DuplicateExternalId,
-            |u| Some(u.external_id.clone()),
+            |u| Some(Cow::Borrowed(u.external_id.as_str())),
         ),
         ("username", "username", Code::DuplicateUsername, |u| {
-            text_attr(u, "username").map(|s| s.to_lowercase())
+            text_attr_ref(u, "username").map(lowercase)
         }),
         ("email", "email", Code::DuplicateEmail, |u| {
-            text_attr(u, "email").map(|s| s.to_lowercase())
+            text_attr_ref(u, "email").map(lowercase)
         }),
     ];
     let mut remaining = users;
     for (what, attribute, code, key) in keys {
-        // Records sharing a key are named by position: the key itself does not tell them apart.
-        let mut counts: HashMap<String, Vec<String>> = HashMap::new();
-        for (i, line, u) in &remaining {
+        let mut positions: HashMap<Cow<str>, Vec<usize>> = HashMap::with_capacity(remaining.len());
+        for (n, (_, _, u)) in remaining.iter().enumerate() {
             if let Some(k) = key(u) {
-                counts
-                    .entry(k)
-                    .or_default()
-                    .push(record_label(*i, *line, None));
+                positions.entry(k).or_default().push(n);
             }
         }
-        let (dupes, keep): (Vec<_>, Vec<_>) = remaining.into_iter().partition(|(_, _, u)| {
-            key(u).is_some_and(|k| counts.get(&k).is_some_and(|v| v.len() > 1))
-        });
-        for (i, line, u) in dupes {
-            let k = key(&u).unwrap_or_default();
-            let me = record_label(i, line, None);
-            let others: Vec<String> = counts
-                .get(&k)
-                .map(|v| v.iter().filter(|r| **r != me).cloned().collect())
-                .unwrap_or_default();
+        let mut shared: Vec<(String, Vec<usize>)> = positions
+            .into_iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(k, v)| (k.into_owned(), v))
+            .collect();
+        if shared.is_empty() {
+            continue;
+        }
+        shared.sort();
+        let mut dupe = vec![false; remaining.len()];
+        let mut reports = Vec::new();
+        for (k, members) in &shared {
+            // Records sharing a key are named by position: the key itself does not tell them apart.
+            let labels: Vec<String> = members
+                .iter()
+                .map(|n| record_label(remaining[*n].0, remaining[*n].1, None))
+                .collect();
+            for (m, n) in members.iter().enumerate() {
+                dupe[*n] = true;
+                let others: Vec<&str> = labels
+                    .iter()
+                    .enumerate()
+                    .filter(|(o, _)| *o != m)
+                    .map(|(_, l)| l.as_str())
+                    .collect();
+                reports.push((
+                    *n,
+                    format!("{what} `{k}` is shared with {}", others.join(", ")),
+                    labels[m].clone(),
+                ));
+            }
+        }
+        for (n, reason, me) in reports {
+            let (_, _, u) = &remaining[n];
             let because = u.because.get(attribute).cloned().unwrap_or(Because {
                 statement: what.into(),
                 line: 0,
@@ -148,15 +191,35 @@ fn quarantine_duplicates(
             state.quarantined.push(QuarantinedRecord {
                 record_id: format!("{} {me}", u.external_id),
                 external_id: Some(u.external_id.clone()),
-                username: text_attr(&u, "username"),
+                username: text_attr(u, "username"),
                 code: code.as_str().to_string(),
-                reason: format!("{what} `{k}` is shared with {}", others.join(", ")),
+                reason,
                 because,
             });
         }
-        remaining = keep;
+        remaining = remaining
+            .into_iter()
+            .zip(dupe)
+            .filter(|(_, d)| !d)
+            .map(|(r, _)| r)
+            .collect();
     }
     remaining
+}
+
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn text_attr_ref<'a>(u: &'a MappedUser, name: &str) -> Option<&'a str> {
+    match u.attributes.get(name) {
+        Some(AttrValue::Text(t)) => Some(t.as_str()),
+        _ => None,
+    }
 }
 
 fn text_attr(u: &MappedUser, name: &str) -> Option<String> {
@@ -168,21 +231,20 @@ fn text_attr(u: &MappedUser, name: &str) -> Option<String> {
 
 fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Because>) {
     let mut parent: Option<String> = None;
-    for depth in 0..u.team_path.len() {
-        let id = team_id(&u.team_path, depth);
-        let because = group_because.cloned().unwrap_or(Because {
-            statement: "group path".into(),
-            line: 0,
-        });
-        state
-            .teams
-            .entry(id.clone())
-            .or_insert_with(|| DesiredTeam {
+    for (depth, id) in team_ids(&u.team_path).into_iter().enumerate() {
+        if !state.teams.contains_key(&id) {
+            let because = group_because.cloned().unwrap_or(Because {
+                statement: "group path".into(),
+                line: 0,
+            });
+            let team = DesiredTeam {
                 external_id: id.clone(),
                 name: u.team_path[depth].0.clone(),
                 parent: parent.clone(),
                 because,
-            });
+            };
+            state.teams.insert(id.clone(), team);
+        }
         parent = Some(id);
     }
     let team = parent;
@@ -191,12 +253,12 @@ fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Beca
     for (category, name) in &u.segments {
         let id = segment_id(category, name);
         let seg_because = because
-            .remove(&format!("segment:{category}"))
+            .remove(format!("segment:{category}").as_str())
             .unwrap_or(Because {
-                statement: format!("segment \"{category}\""),
+                statement: format!("segment \"{category}\"").into(),
                 line: 0,
             });
-        because.insert(format!("segment:{id}"), seg_because.clone());
+        because.insert(format!("segment:{id}").into(), seg_because.clone());
         state
             .segments
             .entry(id.clone())

@@ -16,21 +16,7 @@ use expr::Scope;
 
 /// Evaluates every record and assembles the desired state.
 pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> DesiredState {
-    let outcomes = records
-        .iter()
-        .map(|r| {
-            let scope = Scope {
-                program,
-                record: &r.fields,
-                ctx,
-            };
-            Evaluated {
-                index: r.origin.index,
-                line: r.origin.line,
-                outcome: record::evaluate_record(&scope, None),
-            }
-        })
-        .collect();
+    let outcomes = evaluate_all(program, records, ctx);
     let group_because = program.group_path.as_ref().map(|g| &g.because);
     let manager_because = program
         .attributes
@@ -38,6 +24,46 @@ pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> Desired
         .find(|a| a.attribute == "manager")
         .map(|a| &a.because);
     build::build(outcomes, records.len(), group_because, manager_because)
+}
+
+/// Records are independent until `build`, so they are evaluated on every core in contiguous
+/// chunks and reassembled in record order: the result is the same as one thread's.
+fn evaluate_all(program: &Program, records: &[Record], ctx: &Context) -> Vec<Evaluated> {
+    let one = |r: &Record| {
+        let scope = Scope {
+            program,
+            record: &r.fields,
+            ctx,
+        };
+        Evaluated {
+            index: r.origin.index,
+            line: r.origin.line,
+            outcome: record::evaluate_record(&scope, None),
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || records.len() < 4096 {
+        return records.iter().map(one).collect();
+    }
+    let chunk = records.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::with_capacity(records.len());
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                // Evaluation does not panic (see tests/robustness.rs); if it ever did, the
+                // panic is re-raised rather than a partial source being planned.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 /// Evaluates one record with a trace of every statement, for `explain` and `test`.

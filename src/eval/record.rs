@@ -8,6 +8,7 @@ use crate::model::{AttrValue, Attributes, Because, UserStatus};
 use crate::schema::target;
 use crate::syntax::ast::ConditionKind;
 use crate::value::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A user computed from one record, before cross-record checks.
@@ -26,7 +27,7 @@ pub struct MappedUser {
     /// Segments: (category, name).
     pub segments: Vec<(String, String)>,
     /// Statement behind each attribute.
-    pub because: BTreeMap<String, Because>,
+    pub because: BTreeMap<Cow<'static, str>, Because>,
 }
 
 /// What became of one record.
@@ -70,11 +71,13 @@ pub struct TraceStep {
 /// Evaluates one record. With `trace`, every statement's result is recorded.
 pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) -> Outcome {
     let program = scope.program;
-    let mut note = |because: &Because, result: String| {
+    // The result text is built only when tracing: a plan over 100,000 records must not
+    // format values nobody reads.
+    let mut note = |because: &Because, result: &dyn Fn() -> String| {
         if let Some(t) = trace.as_deref_mut() {
             t.push(TraceStep {
                 because: because.clone(),
-                result,
+                result: result(),
             });
         }
     };
@@ -93,14 +96,14 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
     {
         match scope.eval(&cond.expr) {
             Ok(Value::Bool(true)) => {
-                note(&cond.because, "true: record skipped".into());
+                note(&cond.because, &|| "true: record skipped".into());
                 return Outcome::Skipped {
                     because: cond.because.clone(),
                     external_id: key_attribute(scope, "external_id"),
                     username: key_attribute(scope, "username"),
                 };
             }
-            Ok(_) => note(&cond.because, "false".into()),
+            Ok(_) => note(&cond.because, &|| "false".into()),
             Err(e) => return quarantine(e, &cond.because),
         }
     }
@@ -119,7 +122,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Ok(v) => v,
             Err(e) => return quarantine(e, &rule.because),
         };
-        note(&rule.because, show(&value));
+        note(&rule.because, &|| show(&value));
         if let Err(e) = store(&mut user, rule, value) {
             return quarantine(e, &rule.because);
         }
@@ -134,19 +137,22 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Ok(v) => v == Value::Bool(true),
             Err(e) => return quarantine(e, &cond.because),
         };
-        note(&cond.because, holds.to_string());
+        note(&cond.because, &|| holds.to_string());
         match cond.kind {
             ConditionKind::Exclude => {
-                user.attributes
-                    .insert("exclude_from_surveys".into(), AttrValue::Bool(holds));
+                user.attributes.insert(
+                    Cow::Borrowed("exclude_from_surveys"),
+                    AttrValue::Bool(holds),
+                );
                 user.because
-                    .insert("exclude_from_surveys".into(), cond.because.clone());
+                    .insert(Cow::Borrowed("exclude_from_surveys"), cond.because.clone());
             }
             // Only a pause that holds explains the status; otherwise the user is active
             // because the source has them, which the diff says itself.
             _ if holds => {
                 user.status = UserStatus::Paused;
-                user.because.insert("status".into(), cond.because.clone());
+                user.because
+                    .insert(Cow::Borrowed("status"), cond.because.clone());
             }
             _ => {}
         }
@@ -172,25 +178,27 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             };
             user.team_path.push((name.to_text(), id));
         }
-        let path: Vec<&str> = user.team_path.iter().map(|(n, _)| n.as_str()).collect();
-        note(
-            &group.because,
+        note(&group.because, &|| {
+            let path: Vec<&str> = user.team_path.iter().map(|(n, _)| n.as_str()).collect();
             if path.is_empty() {
                 "no team".into()
             } else {
                 path.join(" / ")
-            },
-        );
-        user.because.insert("team".into(), group.because.clone());
+            }
+        });
+        user.because
+            .insert(Cow::Borrowed("team"), group.because.clone());
     }
 
     for seg in &program.segments {
         match scope.eval(&seg.expr) {
-            Ok(v) if v.is_empty() => note(&seg.because, "empty: no segment".into()),
+            Ok(v) if v.is_empty() => note(&seg.because, &|| "empty: no segment".into()),
             Ok(v) => {
-                note(&seg.because, show(&v));
-                user.because
-                    .insert(format!("segment:{}", seg.category), seg.because.clone());
+                note(&seg.because, &|| show(&v));
+                user.because.insert(
+                    Cow::Owned(format!("segment:{}", seg.category)),
+                    seg.because.clone(),
+                );
                 user.segments.push((seg.category.clone(), v.to_text()));
             }
             Err(e) => return quarantine(e, &seg.because),
@@ -201,7 +209,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
 
 /// Stores an attribute value, enforcing non-empty mandatory attributes.
 fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<(), EvalError> {
-    let attr = rule.attribute.as_str();
+    let attr = rule.attribute;
     let mandatory = target::attribute(attr).is_some_and(|d| d.mandatory);
     if value.is_empty() {
         if mandatory {
@@ -212,7 +220,8 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
         }
         return Ok(());
     }
-    user.because.insert(attr.to_string(), rule.because.clone());
+    user.because
+        .insert(Cow::Borrowed(attr), rule.because.clone());
     match attr {
         "external_id" => user.external_id = value.to_text(),
         "manager" => user.manager = Some(value.to_text()),
@@ -228,7 +237,7 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
                 Value::Bool(b) => AttrValue::Bool(b),
                 other => AttrValue::Text(other.to_text()),
             };
-            user.attributes.insert(attr.to_string(), v);
+            user.attributes.insert(Cow::Borrowed(attr), v);
         }
     }
     Ok(())

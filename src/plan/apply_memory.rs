@@ -165,7 +165,7 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
                     (name, Some(value)) => {
                         work.users[i]
                             .attributes
-                            .insert(name.to_string(), value.clone());
+                            .insert(name.to_string().into(), value.clone());
                     }
                     (name, None) => {
                         work.users[i].attributes.remove(name);

@@ -20,27 +20,39 @@ use super::{Action, PlannedAction};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts actions into execution order (stable; equal keys keep their order).
-pub fn sort_actions(actions: &mut [PlannedAction]) {
-    let parents = final_parents(actions);
-    let role_changes: BTreeSet<(String, String)> = actions
-        .iter()
-        .filter_map(|planned| match &planned.action {
-            Action::AddMembership { user, team, .. } => Some((user.clone(), team.clone())),
-            _ => None,
-        })
-        .collect();
-    actions.sort_by_cached_key(|planned| sort_key(&planned.action, &parents, &role_changes));
+pub fn sort_actions(actions: &mut Vec<PlannedAction>) {
+    // Keys borrow from the actions, so sort positions first and move the actions once:
+    // allocating key strings per action cost as much as reading the records.
+    let order: Vec<usize> = {
+        let parents = final_parents(actions);
+        let role_changes: BTreeSet<(&str, &str)> = actions
+            .iter()
+            .filter_map(|planned| match &planned.action {
+                Action::AddMembership { user, team, .. } => Some((user.as_str(), team.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut keyed: Vec<(SortKey<'_>, usize)> = actions
+            .iter()
+            .enumerate()
+            .map(|(i, planned)| (sort_key(&planned.action, &parents, &role_changes), i))
+            .collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, i)| i).collect()
+    };
+    let mut slots: Vec<Option<PlannedAction>> = actions.drain(..).map(Some).collect();
+    actions.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
 /// (phase, rank within the phase, key parts, tie-break for equal keys).
-type SortKey = (u8, usize, [String; 3], u8);
+type SortKey<'a> = (u8, usize, [&'a str; 3], u8);
 
-fn sort_key(
-    action: &Action,
+fn sort_key<'a>(
+    action: &'a Action,
     parents: &BTreeMap<String, Option<String>>,
-    role_changes: &BTreeSet<(String, String)>,
-) -> SortKey {
-    let k = |a: &str, b: &str, c: &str| [a.to_string(), b.to_string(), c.to_string()];
+    role_changes: &BTreeSet<(&str, &str)>,
+) -> SortKey<'a> {
+    let k = |a: &'a str, b: &'a str, c: &'a str| [a, b, c];
     match action {
         Action::CreateTeam { external_id, .. } => {
             (0, depth(external_id, parents), k(external_id, "", ""), 0)
@@ -57,7 +69,7 @@ fn sort_key(
         Action::ReactivateUser { external_id, .. } => (6, 0, k(external_id, "", ""), 0),
         Action::AddMembership { user, team, .. } => (7, 0, k(user, team, ""), 1),
         Action::RemoveMembership { user, team, role } => {
-            if role_changes.contains(&(user.clone(), team.clone())) {
+            if role_changes.contains(&(user.as_str(), team.as_str())) {
                 (7, 0, k(user, team, ""), 0)
             } else {
                 (9, 0, k(user, team, role_name(*role)), 0)

@@ -196,7 +196,7 @@ fn role_name(role: Role) -> &'static str {
 /// `statement (line 23)`, or just the statement when it has no line.
 pub(super) fn because_text(because: &Because) -> String {
     match because.line {
-        0 => because.statement.clone(),
+        0 => because.statement.to_string(),
         line => format!("{} (line {line})", because.statement),
     }
 }

@@ -143,7 +143,7 @@ fn every_action() -> Vec<PlannedAction> {
                     ("last_name", "Andersson"),
                 ]
                 .into_iter()
-                .map(|(k, v)| (s(k), text(v)))
+                .map(|(k, v)| (s(k).into(), text(v)))
                 .collect(),
                 status: UserStatus::Active,
             },

@@ -251,7 +251,7 @@ fn segment_connection_overwrite_removes_hand_made_connections() {
     setup.rules.segment_connection = SegmentRule::Overwrite;
     let out = setup.run(&d, &c);
     assert_eq!(
-        out.actions.last().map(|a| a.because.statement.as_str()),
+        out.actions.last().map(|a| &*a.because.statement),
         Some("segment_connection = overwrite (not in source)")
     );
     assert!(kinds(&out).contains(&"disconnect bo@x dk".to_string()));
