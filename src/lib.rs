@@ -18,6 +18,7 @@
 
 pub mod builtins;
 pub mod check;
+pub mod connectors;
 pub mod cli;
 pub mod diagnostics;
 pub mod diff;
