@@ -18,8 +18,8 @@
 
 pub mod builtins;
 pub mod check;
-pub mod connectors;
 pub mod cli;
+pub mod connectors;
 pub mod diagnostics;
 pub mod diff;
 pub mod eval;

@@ -18,7 +18,8 @@ pub struct Snapshot {
     /// A JSON array of the system's records as they came over the wire (de-duplicated):
     /// exactly what `--records FILE` accepts for the source kind.
     pub text: String,
-    /// The records read from `text`; origins are positions in it.
+    /// The records read from `text`, in its order (origins have no lines: the text is not
+    /// a file anyone sees unless `wtmap fetch` saves it).
     pub records: Vec<Record>,
     /// HTTP requests made, retries and authentication included.
     pub requests: usize,
@@ -117,10 +118,15 @@ impl Collector {
             })? + "\n";
         let name = format!("{} API", self.system);
         // Every page was read already, so this cannot fail on the records' account.
-        let records =
+        let mut records =
             read(&name, text.as_bytes(), self.shape).map_err(|e| ConnectorError::Client {
                 reason: e.to_string(),
             })?;
+        // Lines of a text nobody sees would only confuse reports; `fetch --out` saves the
+        // text, and reading that file gives the lines.
+        for record in &mut records {
+            record.origin.line = None;
+        }
         Ok(Snapshot {
             system: self.system,
             text,

@@ -278,7 +278,12 @@ pub fn server_message(status: u16, body: &[u8]) -> String {
         }
         return text.chars().take(200).collect();
     };
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::trim).map(str::to_owned);
+    let text = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
     let found = text(json.pointer("/error/message"))
         .or_else(|| text(json.pointer("/errors/0/message")))
         .or_else(|| {
@@ -334,6 +339,10 @@ mod tests {
             "Forbidden: no access to company 2020"
         );
         assert_eq!(m(500, ""), "Internal Server Error");
+        assert_eq!(
+            m(500, r#"{"title":"An error occurred.","detail":""}"#),
+            "An error occurred."
+        );
         assert_eq!(m(502, "<html>bad gateway</html>"), "Bad Gateway");
         assert_eq!(m(400, "plain words"), "plain words");
         assert_eq!(m(401, r#"{"success":false}"#), "Unauthorized");
