@@ -35,6 +35,11 @@ impl BarProgress {
             return None;
         }
         let bar = ProgressBar::with_draw_target(None, target);
+        // A spinner until the first page says how many records there are.
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+            bar.set_style(style);
+        }
+        bar.set_message("connecting");
         bar.enable_steady_tick(Duration::from_millis(120));
         Some(BarProgress { bar })
     }

@@ -75,7 +75,7 @@ pub(super) async fn fetch(ctx: &Ctx<'_>) -> Result<Collector, ConnectorError> {
     if let Some(messages) = errors(&response) {
         let lower = messages.to_lowercase();
         let help = if lower.contains("cannot query field") {
-            Some("Worknice does not know a field wtmap asked for; remove it from the mapping (`wtmap schema worknice` marks unconfirmed fields)".into())
+            Some("Worknice does not know a field wtmap asked for; remove it from the mapping (only the fields of Worknice's own integration are confirmed, see docs/connectors.md)".into())
         } else if ["unauthor", "forbidden", "token", "authenticat"]
             .iter()
             .any(|w| lower.contains(w))
