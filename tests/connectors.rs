@@ -18,6 +18,8 @@ mod flex;
 mod live;
 #[path = "connectors/personio.rs"]
 mod personio;
+#[path = "connectors/personio_failures.rs"]
+mod personio_failures;
 #[path = "connectors/worknice.rs"]
 mod worknice;
 
