@@ -104,8 +104,8 @@ impl<'a> Http<'a> {
         self.redact(&server_message(reply.status, &reply.body))
     }
 
-    /// Sends a request built by `prepare`, retrying 429, 503 and network failures by the
-    /// policy. Every other status is returned for the caller to judge.
+    /// Sends a request built by `prepare`, retrying 429 and 503 by the policy and a network
+    /// failure once. Every other status is returned for the caller to judge.
     pub async fn send(
         &self,
         method: Method,
@@ -123,7 +123,8 @@ impl<'a> Http<'a> {
                 .timeout(self.policy.request_timeout);
             let response = match request.send().await {
                 Ok(r) => r,
-                Err(e) if attempt < max && (e.is_timeout() || e.is_connect()) => {
+                // One more try for a network blip; a wrong host should not cost minutes.
+                Err(e) if attempt < max.min(2) && (e.is_timeout() || e.is_connect()) => {
                     tokio::time::sleep(self.policy.backoff(attempt)).await;
                     continue;
                 }

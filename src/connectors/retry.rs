@@ -11,7 +11,8 @@ pub struct HttpPolicy {
     pub connect_timeout: Duration,
     /// Time for a whole request, body included.
     pub request_timeout: Duration,
-    /// Requests per call at most (first try included), for 429, 503 and network errors.
+    /// Requests per call at most (first try included) while the server answers 429 or 503;
+    /// connection failures and timeouts are tried twice at most.
     pub max_attempts: u32,
     /// First backoff delay when the server gives no `Retry-After`; doubles per retry.
     pub base_delay: Duration,

@@ -195,3 +195,28 @@ fn an_unset_secret_is_named_and_nothing_is_sent() {
     );
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn nothing_listening_is_a_network_error_after_one_retry() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = source(
+        "personio",
+        vec![
+            ("client_id", text("wtmap-client")),
+            ("client_secret", env("PERSONIO_CLIENT_SECRET")),
+            ("base_url", text(&format!("http://127.0.0.1:{port}"))),
+        ],
+    );
+    let err = fetch(&endpoint, &super::personio::vars()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Personio: POST http://127.0.0.1:{port}/v1/auth failed: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)"
+        )
+    );
+    assert!(matches!(err, ConnectorError::Network { .. }));
+}
