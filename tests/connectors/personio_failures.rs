@@ -212,11 +212,11 @@ fn nothing_listening_is_a_network_error_after_one_retry() {
         ],
     );
     let err = fetch(&endpoint, &super::personio::vars()).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "Personio: POST http://127.0.0.1:{port}/v1/auth failed: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)"
-        )
+    // The OS's wording of "connection refused" varies; the rest is wtmap's.
+    let message = err.to_string();
+    let prefix = format!(
+        "Personio: POST http://127.0.0.1:{port}/v1/auth failed: error sending request: client error (Connect): tcp connect error: "
     );
+    assert!(message.starts_with(&prefix), "{message}");
     assert!(matches!(err, ConnectorError::Network { .. }));
 }
