@@ -19,6 +19,7 @@
 pub mod builtins;
 pub mod check;
 pub mod cli;
+pub mod connectors;
 pub mod diagnostics;
 pub mod diff;
 pub mod eval;

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod fetch;
 pub mod files;
 pub mod fmt;
 pub mod load;
@@ -66,6 +67,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Show what a sync would do: create, update, pause users, teams, memberships, segments.
     Plan(plan::PlanArgs),
+    /// Read the mapping's live HR source and save it as a records file (`--records` shape).
+    Fetch(fetch::FetchArgs),
     /// Trace one record through the mapping: every statement, the matched user, the actions.
     Explain(explain::ExplainArgs),
     /// Run the `test` blocks of mappings.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Plan(args) => plan::run(args, cli.color),
         Command::Explain(args) => explain::run(args, cli.color),
+        Command::Fetch(args) => fetch::run(args, cli.color),
         Command::Test(args) => test::run(args, cli.color),
         Command::Schema(args) => schema::run(args),
     }

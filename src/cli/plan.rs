@@ -37,6 +37,10 @@ pub struct InputArgs {
     /// Records file replacing the mapping's live source (same shape as the source kind).
     #[arg(long, value_name = "FILE")]
     pub records: Option<PathBuf>,
+    /// Fetch the live source from this base URL instead of the mapping's (a local emulator,
+    /// a proxy).
+    #[arg(long, value_name = "URL", conflicts_with = "records")]
+    pub source_url: Option<String>,
     /// Current Winningtemp state (`wtmap.state/v1` JSON); without it the directory is empty.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
@@ -92,35 +96,15 @@ pub struct Computed {
     pub desired: crate::model::DesiredState,
 }
 
-/// Loads the mapping, records and state and computes the plan.
+/// Loads the mapping, state and records (from a file, or fetched live when the source is an
+/// HR system and no `--records` is given) and computes the plan.
 pub fn compute(
     mapping: &std::path::Path,
     input: &InputArgs,
     color: ColorChoice,
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
-    let records_path = match (
-        &input.records,
-        crate::pipeline::source_file(&program, mapping),
-    ) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => p,
-        (None, None) => {
-            eprintln!(
-                "error: `source {}` reads a live HR system, which this version cannot fetch yet; pass `--records FILE` with an export",
-                program.source.kind
-            );
-            return Err(exit::USAGE);
-        }
-    };
-    let records = read_records(&program, &records_path).map_err(|e| {
-        eprintln!("error: {e}");
-        if let Some(help) = miette::Diagnostic::help(&e) {
-            eprintln!("help: {help}");
-        }
-        eprintln!("nothing was planned");
-        exit::USAGE
-    })?;
+    // The state first: a bad state file should not cost a whole live fetch.
     let current = match &input.state {
         Some(p) => read_state(p).map_err(|e| {
             eprintln!("error: {e}");
@@ -130,6 +114,26 @@ pub fn compute(
             exit::USAGE
         })?,
         None => empty_state(),
+    };
+    let file_path = input
+        .records
+        .clone()
+        .or_else(|| crate::pipeline::source_file(&program, mapping));
+    let records = match file_path {
+        Some(path) => read_records(&program, &path).map_err(|e| {
+            eprintln!("error: {e}");
+            if let Some(help) = miette::Diagnostic::help(&e) {
+                eprintln!("help: {help}");
+            }
+            eprintln!("nothing was planned");
+            exit::USAGE
+        })?,
+        // A live source: fetched whole, or not at all.
+        None => {
+            super::fetch::live(&program, input.source_url.as_deref())
+                .inspect_err(|_| eprintln!("nothing was planned"))?
+                .records
+        }
     };
     let today = input.today.unwrap_or_else(|| today_in(&program));
     let (plan, desired) = plan(&PlanInput {

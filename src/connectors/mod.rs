@@ -1,0 +1,245 @@
+//! Live HR sources: Personio, Flex HRM and Worknice over HTTP.
+//!
+//! A connector yields exactly the record shape that `--records FILE` accepts for its source
+//! kind ([`Snapshot::text`]), and its records are read from that text by the same reader, so
+//! everything downstream (evaluation, diff, plan) is shared with file sources.
+//!
+//! A connector is one module: its settings and field schema are data in `crate::schema`
+//! (checked by `wtmap check`: unknown keys, missing keys, literal secrets), and its fetch is
+//! here. Fetches are all or nothing: a failed page, a refused credential or a malformed answer
+//! ends the fetch with a [`ConnectorError`] naming the system, endpoint and status, and no
+//! records are returned, so nothing is ever planned from part of a source.
+//!
+//! The outside world is injected: the environment ([`Env`]), progress ([`Progress`]), base
+//! URLs ([`ConnectorConfig::base_url`]) and retry timing ([`HttpPolicy`]).
+
+mod collect;
+mod env;
+mod error;
+mod flex;
+mod http;
+mod personio;
+mod progress;
+mod retry;
+mod settings;
+mod worknice;
+
+pub use collect::Snapshot;
+pub use env::{Env, MapEnv, ProcessEnv};
+pub use error::ConnectorError;
+pub use http::{endpoint_label, server_message};
+pub use progress::{BarProgress, NoProgress, Progress};
+pub use retry::{HttpPolicy, TokenBucket, parse_retry_after};
+
+use crate::check::Program;
+use crate::check::program::Endpoint;
+use crate::records::Shape;
+use crate::schema::sources::{SourceKind, source_kind};
+use settings::Settings;
+
+/// A live source kind: what the registry knows about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectorInfo {
+    /// The source kind (`personio`).
+    pub kind: &'static str,
+    /// The system's name in messages (`Personio`).
+    pub system: &'static str,
+    /// The record shape it yields.
+    pub shape: Shape,
+    /// The setting holding its base URL, which `--source-url` replaces.
+    pub url_setting: &'static str,
+}
+
+impl ConnectorInfo {
+    /// Its settings and fields.
+    pub fn schema(&self) -> Option<&'static SourceKind> {
+        source_kind(self.kind)
+    }
+}
+
+/// The registry: every live source kind. [`Connectors::fetch`] dispatches on the same names.
+pub const CONNECTORS: &[ConnectorInfo] = &[
+    ConnectorInfo {
+        kind: "flex",
+        system: flex::SYSTEM,
+        shape: Shape::Flex,
+        url_setting: "url",
+    },
+    ConnectorInfo {
+        kind: "personio",
+        system: personio::SYSTEM,
+        shape: Shape::Personio,
+        url_setting: "base_url",
+    },
+    ConnectorInfo {
+        kind: "worknice",
+        system: worknice::SYSTEM,
+        shape: Shape::Worknice,
+        url_setting: "url",
+    },
+];
+
+/// The connector for a source kind, if it is a live one.
+pub fn connector(kind: &str) -> Option<&'static ConnectorInfo> {
+    CONNECTORS.iter().find(|c| c.kind == kind)
+}
+
+/// What to fetch.
+#[derive(Debug, Clone)]
+pub struct ConnectorConfig<'a> {
+    /// The mapping's `source` block.
+    pub source: &'a Endpoint,
+    /// Dotted paths of the fields the mapping reads. Sources that select fields (Worknice's
+    /// GraphQL) ask for these on top of their built-in selection.
+    pub fields: Vec<String>,
+    /// Replaces the base URL setting (`--source-url`): a local emulator, a proxy.
+    pub base_url: Option<String>,
+}
+
+impl<'a> ConnectorConfig<'a> {
+    /// The source of a checked mapping.
+    pub fn of(program: &'a Program) -> Self {
+        ConnectorConfig {
+            source: &program.source,
+            fields: program.fields.iter().map(|f| f.dotted()).collect(),
+            base_url: None,
+        }
+    }
+}
+
+/// What a connector module gets.
+pub(crate) struct Ctx<'a> {
+    pub settings: Settings<'a>,
+    pub client: &'a reqwest::Client,
+    pub policy: HttpPolicy,
+    pub progress: &'a dyn Progress,
+    pub base_url: Option<&'a str>,
+    pub fields: &'a [String],
+    pub tokens: &'a personio::TokenCache,
+}
+
+/// The shared HTTP client and caches; build one per process (or per runtime) and fetch
+/// through it, so connections and Personio tokens are reused.
+#[derive(Debug)]
+pub struct Connectors {
+    client: reqwest::Client,
+    policy: HttpPolicy,
+    tokens: personio::TokenCache,
+}
+
+impl Connectors {
+    /// A client with `policy`'s timeouts and retries.
+    pub fn new(policy: HttpPolicy) -> Result<Self, ConnectorError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.request_timeout)
+            .user_agent(concat!("wtmap/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConnectorError::Client {
+                reason: e.to_string(),
+            })?;
+        Ok(Connectors {
+            client,
+            policy,
+            tokens: personio::TokenCache::default(),
+        })
+    }
+
+    /// Fetches every record of the source. All or nothing.
+    pub async fn fetch(
+        &self,
+        cfg: &ConnectorConfig<'_>,
+        env: &dyn Env,
+        progress: &dyn Progress,
+    ) -> Result<Snapshot, ConnectorError> {
+        let kind = cfg.source.kind.as_str();
+        let (Some(info), Some(schema)) = (connector(kind), source_kind(kind)) else {
+            return Err(ConnectorError::Unsupported {
+                kind: kind.to_owned(),
+            });
+        };
+        let ctx = Ctx {
+            settings: Settings::new(info.system, cfg.source, schema.settings, env),
+            client: &self.client,
+            policy: self.policy,
+            progress,
+            base_url: cfg.base_url.as_deref(),
+            fields: &cfg.fields,
+            tokens: &self.tokens,
+        };
+        let result = match info.kind {
+            "flex" => flex::fetch(&ctx).await,
+            "personio" => personio::fetch(&ctx).await,
+            "worknice" => worknice::fetch(&ctx).await,
+            other => Err(ConnectorError::Unsupported {
+                kind: other.to_owned(),
+            }),
+        };
+        progress.finish();
+        result?.finish()
+    }
+}
+
+/// Fetches from synchronous code: a one-off runtime and client.
+pub fn fetch_blocking(
+    cfg: &ConnectorConfig<'_>,
+    env: &dyn Env,
+    progress: &dyn Progress,
+    policy: HttpPolicy,
+) -> Result<Snapshot, ConnectorError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ConnectorError::Client {
+            reason: e.to_string(),
+        })?;
+    let connectors = Connectors::new(policy)?;
+    runtime.block_on(connectors.fetch(cfg, env, progress))
+}
+
+/// `base` + `path` (`path` starts with `/`), keeping a path prefix in `base`
+/// (`…/webapi/api` + `/employees`).
+pub(crate) fn join(base: &reqwest::Url, path: &str) -> Result<reqwest::Url, ConnectorError> {
+    let text = format!("{}{path}", base.as_str().trim_end_matches('/'));
+    reqwest::Url::parse(&text).map_err(|e| ConnectorError::Client {
+        reason: format!("cannot build the URL `{text}`: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::sources::source_kinds;
+
+    #[test]
+    fn every_api_source_kind_has_a_connector_and_back() {
+        for kind in source_kinds() {
+            let has_path = kind.settings.iter().any(|s| s.key == "path");
+            assert_eq!(connector(kind.name).is_some(), !has_path, "`{}`", kind.name);
+        }
+        for c in CONNECTORS {
+            let schema = c.schema().unwrap();
+            assert!(
+                schema.settings.iter().any(|s| s.key == c.url_setting),
+                "`{}` has no `{}` setting",
+                c.kind,
+                c.url_setting
+            );
+            assert_eq!(Shape::from_source_kind(c.kind), Some(c.shape));
+        }
+    }
+
+    #[test]
+    fn join_keeps_prefixes() {
+        let base = reqwest::Url::parse("https://acme.flexhosting.se/webapi/api/").unwrap();
+        assert_eq!(
+            join(&base, "/employees").unwrap().as_str(),
+            "https://acme.flexhosting.se/webapi/api/employees"
+        );
+        let base = reqwest::Url::parse("https://api.personio.de").unwrap();
+        assert_eq!(
+            join(&base, "/v1/auth").unwrap().as_str(),
+            "https://api.personio.de/v1/auth"
+        );
+    }
+}
