@@ -88,10 +88,6 @@ fn no_env() -> HashMap<String, String> {
     HashMap::new()
 }
 
-fn file(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join(name)).unwrap()
-}
-
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -241,7 +237,7 @@ fn a_failed_upload_leaves_the_previous_files_and_state_untouched() {
         ("user".into(), text("wt")),
         ("key".into(), ConfigValue::Env("WT_KEY".into())),
         (
-            "host_key".into(),
+            "fingerprint".into(),
             text("SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"),
         ),
     ]);

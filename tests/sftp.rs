@@ -66,7 +66,7 @@ fn env(key: &str, home: &Path) -> HashMap<String, String> {
 }
 
 fn pinned(sshd: &Sshd) -> Vec<(&'static str, ConfigValue)> {
-    vec![("host_key", text(&sshd.host_fingerprint))]
+    vec![("fingerprint", text(&sshd.host_fingerprint))]
 }
 
 /// Every file in `dir`, by name.
@@ -149,7 +149,7 @@ fn a_known_hosts_file_is_accepted_and_a_public_key_pin_too() {
     let cfg = config(
         &sshd,
         &out.path().join("b"),
-        vec![("host_key", text(&sshd.host_public))],
+        vec![("fingerprint", text(&sshd.host_public))],
     );
     export(&cfg, &state("Åsa"), &env).unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
 }
@@ -201,7 +201,7 @@ fn an_unknown_or_different_server_is_refused_showing_its_fingerprint() {
     );
     assert!(reason.contains("is not in"), "{reason}");
     assert!(
-        help.contains(&format!("host_key = \"{}\"", sshd.host_fingerprint)),
+        help.contains(&format!("fingerprint = \"{}\"", sshd.host_fingerprint)),
         "{help}"
     );
 
@@ -210,12 +210,12 @@ fn an_unknown_or_different_server_is_refused_showing_its_fingerprint() {
     let cfg = config(
         &sshd,
         &out.path().join("b"),
-        vec![("host_key", text(other))],
+        vec![("fingerprint", text(other))],
     );
     let e = export(&cfg, &state("Åsa"), &env).unwrap_err();
     assert!(
         e.to_string().starts_with(&format!(
-            "SFTP server 127.0.0.1:{} is not trusted: its key does not match `host_key`",
+            "SFTP server 127.0.0.1:{} is not trusted: its key does not match `fingerprint`",
             sshd.port
         )),
         "{e}"

@@ -203,7 +203,7 @@ static TARGET_KINDS: &[TargetKind] = &[
                     )
                     .default("\".\""),
                     SettingDef::text(
-                        "host_key",
+                        "fingerprint",
                         "The server's host key: its fingerprint (`SHA256:…`) or public key line \
                          (`ssh-ed25519 AAAA…`). Without it, `known_hosts` is consulted.",
                     ),

@@ -56,7 +56,7 @@ impl TextSetting {
 /// server is refused, and the error shows its fingerprint so it can be checked and pinned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKeyCheck {
-    /// `host_key = "SHA256:…"` or `"ssh-ed25519 AAAA…"`.
+    /// `fingerprint = "SHA256:…"` or `"ssh-ed25519 AAAA…"`.
     Pinned(String),
     /// `known_hosts = "…"` (resolved against the mapping's folder).
     KnownHosts(PathBuf),
@@ -208,12 +208,12 @@ fn sftp_config(s: &[(String, ConfigValue)], mapping_dir: &Path) -> Result<SftpCo
     };
     let path = literal(get(s, "path"), "sftp.path")?.unwrap_or_else(|| ".".into());
     let host_key = match (
-        literal(get(s, "host_key"), "sftp.host_key")?,
+        literal(get(s, "fingerprint"), "sftp.fingerprint")?,
         literal(get(s, "known_hosts"), "sftp.known_hosts")?,
     ) {
         (Some(_), Some(_)) => {
             return Err(bad(
-                "give either `sftp.host_key` or `sftp.known_hosts`, not both".into(),
+                "give either `sftp.fingerprint` or `sftp.known_hosts`, not both".into(),
             ));
         }
         (Some(pin), None) => HostKeyCheck::Pinned(pin),

@@ -1,5 +1,5 @@
 //! Verifying the SFTP server before the key is offered to it. There is no trust on first use:
-//! a server whose key is neither pinned (`host_key`) nor in a known_hosts file is refused, and
+//! a server whose key is neither pinned (`fingerprint`) nor in a known_hosts file is refused, and
 //! the error shows its fingerprint so an operator can confirm it with Winningtemp and pin it.
 
 use super::config::{Env, HostKeyCheck};
@@ -60,7 +60,7 @@ impl Expected {
                     .map(|k| Expected::Key(Box::new(k)))
                     .map_err(|_| FilesError::Setting {
                         message: format!(
-                            "`sftp.host_key` is neither a fingerprint (`SHA256:…`) nor a public \
+                            "`sftp.fingerprint` is neither a fingerprint (`SHA256:…`) nor a public \
                              key (`ssh-ed25519 AAAA…`): `{pin}`"
                         ),
                     })
@@ -89,7 +89,7 @@ impl Expected {
     pub(crate) fn verify(&self, host: &str, port: u16, key: &PublicKey) -> Result<(), Refusal> {
         let pin_help = format!(
             "if this is the right server (confirm the fingerprint with Winningtemp), add \
-             `host_key = \"{}\"` to the `sftp` block",
+             `fingerprint = \"{}\"` to the `sftp` block",
             key.fingerprint(HashAlg::Sha256)
         );
         match self {
@@ -98,9 +98,9 @@ impl Expected {
                     Ok(())
                 } else {
                     refuse(
-                        format!("its key does not match `host_key` ({f})"),
+                        format!("its key does not match `fingerprint` ({f})"),
                         "the server's key changed, or this is not the server you configured; \
-                         do not change `host_key` until Winningtemp confirms the new key"
+                         do not change `fingerprint` until Winningtemp confirms the new key"
                             .to_string(),
                     )
                 }
@@ -110,9 +110,9 @@ impl Expected {
                     Ok(())
                 } else {
                     refuse(
-                        "its key does not match `host_key`".to_string(),
+                        "its key does not match `fingerprint`".to_string(),
                         "the server's key changed, or this is not the server you configured; \
-                         do not change `host_key` until Winningtemp confirms the new key"
+                         do not change `fingerprint` until Winningtemp confirms the new key"
                             .to_string(),
                     )
                 }
