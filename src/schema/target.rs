@@ -178,8 +178,10 @@ static TARGET_KINDS: &[TargetKind] = &[
             SettingDef::of(
                 "columns",
                 SettingType::Map,
-                "Column name overrides: `attribute_or_column = \"Header\"`.",
+                "Column name overrides: `column_key = \"Header\"` (keys in docs/files-target.md).",
             ),
+            SettingDef::bool("bom", "Start each file with a UTF-8 byte order mark.")
+                .default("false"),
             SettingDef::of(
                 "sftp",
                 SettingType::Block(&[
@@ -188,10 +190,28 @@ static TARGET_KINDS: &[TargetKind] = &[
                         .default("22")
                         .range(1, 65535),
                     SettingDef::text("user", "SFTP user name.").required(),
-                    SettingDef::text("key", "Private key (PEM text) for the SFTP user.")
-                        .required()
-                        .secret(),
-                    SettingDef::text("path", "Remote directory for the files.").default("\"/\""),
+                    SettingDef::text(
+                        "key",
+                        "Private key text (OpenSSH or PEM, not passphrase-protected) for the \
+                         SFTP user.",
+                    )
+                    .required()
+                    .secret(),
+                    SettingDef::text(
+                        "path",
+                        "Remote directory for the files (relative to the SFTP user's home).",
+                    )
+                    .default("\".\""),
+                    SettingDef::text(
+                        "fingerprint",
+                        "The server's host key: its fingerprint (`SHA256:…`) or public key line \
+                         (`ssh-ed25519 AAAA…`). Without it, `known_hosts` is consulted.",
+                    ),
+                    SettingDef::text(
+                        "known_hosts",
+                        "OpenSSH known_hosts file to verify the server against, relative to the \
+                         mapping; default `~/.ssh/known_hosts`. An unknown server is refused.",
+                    ),
                 ]),
                 "Upload the files to Winningtemp's SFTP server after writing them.",
             ),
