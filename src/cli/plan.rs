@@ -105,16 +105,7 @@ pub fn compute(
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
     // The state first: a bad state file should not cost a whole live fetch.
-    let current = match &input.state {
-        Some(p) => read_state(p).map_err(|e| {
-            eprintln!("error: {e}");
-            if let Some(help) = miette::Diagnostic::help(&e) {
-                eprintln!("help: {help}");
-            }
-            exit::USAGE
-        })?,
-        None => empty_state(),
-    };
+    let current = current_state(&program, mapping, input)?;
     let file_path = input
         .records
         .clone()
@@ -198,4 +189,44 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     std::mem::forget(c);
     std::mem::forget(text);
     code
+}
+
+/// What Winningtemp holds: `--state FILE`; else, for the files target, the state of the last
+/// successful export (the file integration has nothing to read back); else an empty directory.
+fn current_state(
+    program: &crate::check::Program,
+    mapping: &std::path::Path,
+    input: &InputArgs,
+) -> Result<crate::model::CurrentState, u8> {
+    let report = |message: String, help: Option<String>| {
+        eprintln!("error: {message}");
+        if let Some(help) = help {
+            eprintln!("help: {help}");
+        }
+        exit::USAGE
+    };
+    if let Some(p) = &input.state {
+        return read_state(p).map_err(|e| {
+            report(
+                e.to_string(),
+                miette::Diagnostic::help(&e).map(|h| h.to_string()),
+            )
+        });
+    }
+    if program.target.kind == "winningtemp.files" {
+        let dir = mapping.parent().unwrap_or(std::path::Path::new("."));
+        let files = crate::target::files::FilesConfig::from_program(program, dir).map_err(|e| {
+            report(
+                e.to_string(),
+                miette::Diagnostic::help(&e).map(|h| h.to_string()),
+            )
+        })?;
+        return crate::target::files::read_state(&files).map_err(|e| {
+            report(
+                e.to_string(),
+                miette::Diagnostic::help(&e).map(|h| h.to_string()),
+            )
+        });
+    }
+    Ok(empty_state())
 }
