@@ -3,7 +3,7 @@
 use super::{Builtin, BuiltinError, Context, Example, Param, ParamType, Ret, args};
 use crate::value::Value;
 use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use std::fmt::Write as _;
 
 /// `date(text, format literal = ISO) -> date`
@@ -58,15 +58,7 @@ fn date(args: &[Value], _: &Context) -> Result<Value, BuiltinError> {
 /// `YYYY-MM-DD`, or an ISO date-time (with or without offset) whose local date is taken:
 /// Personio sends built-in dates as `2014-11-09T00:00:00+01:00`, Flex as `1988-04-21T00:00:00`.
 pub(crate) fn parse_iso_date(s: &str) -> Option<NaiveDate> {
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(d);
-    }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Some(dt.date_naive());
-    }
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|dt| dt.date())
+    crate::eval::read::iso_date(s)
 }
 
 /// Check-time validation of a date format (for `date(…, format)` and for date formats declared
