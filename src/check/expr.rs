@@ -174,29 +174,39 @@ impl Checker<'_> {
         match env.resolve(&dotted) {
             Some(r) => (CExpr::Field(r.id), r.ty),
             None => {
-                let known = env.known_paths();
-                let mut d = Diagnostic::new(
-                    Code::UnknownField,
-                    path.span,
-                    format!("unknown field `{dotted}`"),
-                    "not a field of this source",
-                );
-                let suggestion =
-                    did_you_mean(&dotted, known.iter().map(String::as_str)).map(str::to_string);
-                if let Some(s) = &suggestion {
-                    env.mark_used(s);
-                }
-                d = match suggestion {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None if env.declared_only() => d.with_help(format!("declare it: `fields {{ {dotted}: text }}`")),
-                    None => d.with_help(format!(
-                        "declare it in `fields` if the source has it (`{dotted}: text`); `wtmap schema` lists built-in fields"
-                    )),
-                };
-                self.report(d);
+                self.unknown_field(env, &dotted, path.span);
                 (CExpr::Literal(Value::Empty), Type::Error)
             }
         }
+    }
+
+    /// Reports an unknown field with a suggestion (which then counts as used, so its unused
+    /// warning does not repeat the typo) or a hint on declaring it.
+    pub(crate) fn unknown_field(
+        &mut self,
+        env: &mut FieldEnv,
+        dotted: &str,
+        span: crate::source::Span,
+    ) {
+        let known = env.known_paths();
+        let d = Diagnostic::new(
+            Code::UnknownField,
+            span,
+            format!("unknown field `{dotted}`"),
+            "not a field of this source",
+        );
+        let suggestion = did_you_mean(dotted, known.iter().map(String::as_str)).map(str::to_string);
+        if let Some(s) = &suggestion {
+            env.mark_used(s);
+        }
+        let d = match suggestion {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None if env.declared_only() => d.with_help(format!("declare it: `fields {{ {dotted}: text }}`")),
+            None => d.with_help(format!(
+                "declare it in `fields` if the source has it (`{dotted}: text`); `wtmap schema` lists built-in fields"
+            )),
+        };
+        self.report(d);
     }
 
     pub(crate) fn unknown_enum_value(

@@ -300,17 +300,7 @@ impl Checker<'_> {
         let (scrutinee, sty, known) = match env.resolve(&field) {
             Some(r) => (CExpr::Field(r.id), r.ty, r.values),
             None => {
-                let known = env.known_paths();
-                let mut d = Diagnostic::new(
-                    Code::UnknownField,
-                    field_span,
-                    format!("unknown field `{field}`"),
-                    "not a field of this source",
-                );
-                if let Some(s) = did_you_mean(&field, known.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.report(d);
+                self.unknown_field(env, &field, field_span);
                 (CExpr::Literal(Value::Empty), Type::Error, &[][..])
             }
         };

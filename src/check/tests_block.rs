@@ -39,17 +39,7 @@ impl Checker<'_> {
             let dotted = path.dotted();
             // Given values are raw record data: the field's declared type is applied when read.
             if env.resolve(&dotted).is_none() {
-                let known = env.known_paths();
-                let mut d = Diagnostic::new(
-                    Code::UnknownField,
-                    path.span,
-                    format!("unknown field `{dotted}`"),
-                    "not a field of this source",
-                );
-                if let Some(s) = did_you_mean(&dotted, known.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.report(d);
+                self.unknown_field(env, &dotted, path.span);
                 continue;
             }
             match self.literal_value(env, &entry.value, None) {

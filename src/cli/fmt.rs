@@ -2,7 +2,6 @@
 
 use super::files::{FileError, discover, read_source, write_atomic};
 use super::{ColorChoice, exit};
-use crate::diagnostics::render::{self, HumanStyle};
 use crate::format::{FormatError, format_source, unified_diff};
 use clap::Args;
 use std::path::PathBuf;
@@ -40,19 +39,7 @@ pub fn run(args: FmtArgs, color: ColorChoice) -> u8 {
         let formatted = match format_source(&file) {
             Ok(text) => text,
             Err(FormatError::Syntax(diags)) => {
-                for d in diags.iter() {
-                    eprint!(
-                        "{}",
-                        render::human(
-                            d,
-                            &file,
-                            HumanStyle {
-                                color: color.stderr(),
-                                width: 100
-                            }
-                        )
-                    );
-                }
+                super::load::print_diagnostics(&diags, &file, color.stderr());
                 eprintln!(
                     "error: `{}` was not formatted because it does not parse",
                     file.name

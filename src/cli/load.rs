@@ -15,10 +15,7 @@ pub fn load_program(path: &Path, color: bool) -> Result<(SourceFile, Program), u
         exit::USAGE
     })?;
     let (program, diags) = check_source(&file);
-    let style = HumanStyle { color, width: 100 };
-    for d in diags.iter() {
-        eprint!("{}", render::human(d, &file, style));
-    }
+    print_diagnostics(&diags, &file, color);
     match program {
         Some(p) => Ok((file, p)),
         None => {
@@ -36,4 +33,12 @@ pub fn load_program(path: &Path, color: bool) -> Result<(SourceFile, Program), u
 pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("`{s}` is not a date in the form YYYY-MM-DD"))
+}
+
+/// Prints diagnostics for people on stderr, 100 columns wide.
+pub fn print_diagnostics(diags: &crate::diagnostics::Diagnostics, file: &SourceFile, color: bool) {
+    let style = HumanStyle { color, width: 100 };
+    for d in diags.iter() {
+        eprint!("{}", render::human(d, file, style));
+    }
 }

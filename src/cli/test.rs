@@ -5,7 +5,6 @@ use super::load::parse_date;
 use super::{ColorChoice, exit};
 use crate::builtins::Context;
 use crate::check::check_source;
-use crate::diagnostics::render::{self, HumanStyle};
 use crate::testing::run_tests;
 use clap::Args;
 use std::path::PathBuf;
@@ -42,19 +41,7 @@ pub fn run(args: TestArgs, color: ColorChoice) -> u8 {
         };
         let (program, diags) = check_source(&file);
         let Some(program) = program else {
-            for d in diags.iter() {
-                eprint!(
-                    "{}",
-                    render::human(
-                        d,
-                        &file,
-                        HumanStyle {
-                            color: color.stderr(),
-                            width: 100
-                        }
-                    )
-                );
-            }
+            super::load::print_diagnostics(&diags, &file, color.stderr());
             broken += 1;
             continue;
         };
