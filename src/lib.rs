@@ -32,6 +32,7 @@ pub mod source;
 pub mod state;
 pub mod suggest;
 pub mod syntax;
+pub mod target;
 pub mod testing;
 pub mod types;
 pub mod value;
