@@ -1,7 +1,11 @@
 //! Plans of every example mapping over its example data and state: snapshotted (human and
 //! JSON), deterministic whatever the record order, and idempotent (apply, plan again: empty).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on a broken fixture")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
 
 mod common;
 
@@ -13,7 +17,12 @@ use wtmap::pipeline::{PlanInput, plan, read_records};
 use wtmap::plan::{apply_to_state, render_human, render_json};
 use wtmap::records::Record;
 
-const EXAMPLES: &[(&str, &str)] = &[("flex", "json"), ("personio", "json"), ("worknice", "json"), ("csv", "csv")];
+const EXAMPLES: &[(&str, &str)] = &[
+    ("flex", "json"),
+    ("personio", "json"),
+    ("worknice", "json"),
+    ("csv", "csv"),
+];
 
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
@@ -30,9 +39,16 @@ fn load(name: &str, ext: &str) -> Example {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = common::read_mapping(&root.join(format!("mappings/{name}.wtmap")));
     let program = check_source(&file).0.expect("example checks");
-    let records = read_records(&program, &root.join(format!("mappings/data/{name}.{ext}"))).unwrap();
-    let state = wtmap::state::read_state(&root.join(format!("mappings/data/{name}.state.json"))).unwrap();
-    Example { name: file.name, program, records, state }
+    let records =
+        read_records(&program, &root.join(format!("mappings/data/{name}.{ext}"))).unwrap();
+    let state =
+        wtmap::state::read_state(&root.join(format!("mappings/data/{name}.state.json"))).unwrap();
+    Example {
+        name: file.name,
+        program,
+        records,
+        state,
+    }
 }
 
 fn plan_of(e: &Example, records: &[Record], state: &CurrentState) -> wtmap::plan::Plan {
@@ -52,8 +68,14 @@ fn example_plans_are_snapshotted_and_pass_their_guards() {
     for (name, ext) in EXAMPLES {
         let e = load(name, ext);
         let p = plan_of(&e, &e.records, &e.state);
-        assert!(wtmap::guard::guards_passed(&p.guards), "{name}: a guard stopped the example plan");
-        assert!(!p.actions.is_empty(), "{name}: the example should show changes");
+        assert!(
+            wtmap::guard::guards_passed(&p.guards),
+            "{name}: a guard stopped the example plan"
+        );
+        assert!(
+            !p.actions.is_empty(),
+            "{name}: the example should show changes"
+        );
         insta::assert_snapshot!(format!("plan_{name}_human"), render_human(&p, false));
         insta::assert_snapshot!(format!("plan_{name}_json"), render_json(&p));
     }
@@ -66,10 +88,18 @@ fn plans_do_not_depend_on_record_order() {
         let reference = render_json(&plan_of(&e, &e.records, &e.state));
         let mut reversed = e.records.clone();
         reversed.reverse();
-        assert_eq!(render_json(&plan_of(&e, &reversed, &e.state)), reference, "{name}: reversed");
+        assert_eq!(
+            render_json(&plan_of(&e, &reversed, &e.state)),
+            reference,
+            "{name}: reversed"
+        );
         let mut rotated = e.records.clone();
         rotated.rotate_left(e.records.len() / 3);
-        assert_eq!(render_json(&plan_of(&e, &rotated, &e.state)), reference, "{name}: rotated");
+        assert_eq!(
+            render_json(&plan_of(&e, &rotated, &e.state)),
+            reference,
+            "{name}: rotated"
+        );
     }
 }
 
@@ -80,42 +110,115 @@ fn applying_an_example_plan_then_planning_again_changes_nothing() {
         let first = plan_of(&e, &e.records, &e.state);
         let after = apply_to_state(&e.state, &first.actions);
         let second = plan_of(&e, &e.records, &after);
-        assert!(second.actions.is_empty(), "{name}: second plan is not empty:\n{}", render_human(&second, false));
+        assert!(
+            second.actions.is_empty(),
+            "{name}: second plan is not empty:\n{}",
+            render_human(&second, false)
+        );
     }
 }
 
 fn explain(mapping: &str, records: &str, record: &str) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_wtmap"))
-        .args(["explain", mapping, record, "--records", records, "--today", "2026-11-21", "--color", "never"])
+        .args([
+            "explain",
+            mapping,
+            record,
+            "--records",
+            records,
+            "--today",
+            "2026-11-21",
+            "--color",
+            "never",
+        ])
         .arg("--state")
-        .arg(records.replace(".json", ".state.json").replace(".csv", ".state.json"))
+        .arg(
+            records
+                .replace(".json", ".state.json")
+                .replace(".csv", ".state.json"),
+        )
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert!(o.status.success(), "explain {mapping} {record}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "explain {mapping} {record}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).unwrap()
 }
 
 #[test]
 fn explain_of_representative_records() {
     let cases = [
-        ("flex", "mappings/data/flex.json", "c646259b", "a team lead in their own team"),
-        ("flex", "mappings/data/flex.json", "4975035c", "a duplicate username"),
-        ("flex", "mappings/data/flex.json", "354d6c0d", "external personnel"),
-        ("personio", "mappings/data/personio.json", "4729", "linked by email"),
-        ("personio", "mappings/data/personio.json", "4723", "a birthday in the wrong format"),
-        ("worknice", "mappings/data/worknice.json", "prs_01NBN2ZFB8NS", "a leaver"),
-        ("csv", "mappings/data/csv.csv", "1029", "a manager outside the export"),
+        (
+            "flex",
+            "mappings/data/flex.json",
+            "c646259b",
+            "a team lead in their own team",
+        ),
+        (
+            "flex",
+            "mappings/data/flex.json",
+            "4975035c",
+            "a duplicate username",
+        ),
+        (
+            "flex",
+            "mappings/data/flex.json",
+            "354d6c0d",
+            "external personnel",
+        ),
+        (
+            "personio",
+            "mappings/data/personio.json",
+            "4729",
+            "linked by email",
+        ),
+        (
+            "personio",
+            "mappings/data/personio.json",
+            "4723",
+            "a birthday in the wrong format",
+        ),
+        (
+            "worknice",
+            "mappings/data/worknice.json",
+            "prs_01NBN2ZFB8NS",
+            "a leaver",
+        ),
+        (
+            "csv",
+            "mappings/data/csv.csv",
+            "1029",
+            "a manager outside the export",
+        ),
     ];
     for (name, records, prefix, what) in cases {
-        let e = load(name, if records.ends_with(".csv") { "csv" } else { "json" });
+        let e = load(
+            name,
+            if records.ends_with(".csv") {
+                "csv"
+            } else {
+                "json"
+            },
+        );
         // Record IDs may be long UUIDs: find the full one by its prefix.
         let id = e
             .records
             .iter()
             .find_map(|r| {
-                let v = r.fields.get(if name == "csv" { "Anställningsnummer" } else if name == "flex" { "Id" } else { "id" })?;
-                let s = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                let v = r.fields.get(if name == "csv" {
+                    "Anställningsnummer"
+                } else if name == "flex" {
+                    "Id"
+                } else {
+                    "id"
+                })?;
+                let s = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
                 s.starts_with(prefix).then_some(s)
             })
             .unwrap_or_else(|| panic!("{name}: no record {prefix} ({what})"));

@@ -104,7 +104,9 @@ struct Failure {
     retry_after: Option<Duration>,
 }
 
-/// A SCIM service provider at a base URL.
+/// A SCIM service provider at a base URL. Clones share the connection pool, the concurrency
+/// limit and the counters.
+#[derive(Clone)]
 pub struct ScimClient {
     http: reqwest::Client,
     base: String,
@@ -245,7 +247,10 @@ impl ScimClient {
         Ok(list
             .get("Resources")
             .and_then(Value::as_array)
-            .and_then(|r| r.iter().find(|r| r.get("externalId").and_then(Value::as_str) == Some(external_id)))
+            .and_then(|r| {
+                r.iter()
+                    .find(|r| r.get("externalId").and_then(Value::as_str) == Some(external_id))
+            })
             .cloned())
     }
 
@@ -295,15 +300,17 @@ impl ScimClient {
         body: Option<&Value>,
     ) -> Result<Reply, Failure> {
         let what = format!("{method} {path}");
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
-            .map_err(|_| Failure {
-                error: ScimError {
-                    status: None,
-                    message: "the SCIM token contains characters not allowed in a header"
-                        .to_string(),
-                },
-                retryable: false,
-                retry_after: None,
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", self.token.expose())).map_err(|_| {
+                Failure {
+                    error: ScimError {
+                        status: None,
+                        message: "the SCIM token contains characters not allowed in a header"
+                            .to_string(),
+                    },
+                    retryable: false,
+                    retry_after: None,
+                }
             })?;
         auth.set_sensitive(true);
         let mut request = self
@@ -459,7 +466,8 @@ mod tests {
         .unwrap();
         for attempt in 1..10 {
             let d = c.delay(attempt, None);
-            let exp = (Duration::from_millis(500) * (1 << (attempt - 1))).min(Duration::from_secs(30));
+            let exp =
+                (Duration::from_millis(500) * (1 << (attempt - 1))).min(Duration::from_secs(30));
             assert!(d >= exp / 2 && d <= exp, "{attempt}: {d:?}");
         }
         let d = c.delay(1, Some(Duration::from_secs(2)));

@@ -179,15 +179,20 @@ impl ScimPath {
             Some(urn) => format!("{urn}:{}", self.attribute),
             None => self.attribute.clone(),
         };
-        Some((path, Value::Array(vec![f.element(self.sub.as_deref(), value)])))
+        Some((
+            path,
+            Value::Array(vec![f.element(self.sub.as_deref(), value)]),
+        ))
     }
 
     /// The path that removes this value: the whole element for a filtered path.
     pub fn remove_path(&self) -> String {
         match self.filter {
-            Some(_) => self.text.split(']').next().map_or(self.text.clone(), |head| {
-                format!("{head}]")
-            }),
+            Some(_) => self
+                .text
+                .split(']')
+                .next()
+                .map_or(self.text.clone(), |head| format!("{head}]")),
             None => self.text.clone(),
         }
     }
@@ -319,7 +324,11 @@ impl AttributeMap {
 
     /// Extension schemas the paths use (they go into a created resource's `schemas`).
     pub fn extension_schemas(&self) -> Vec<String> {
-        let mut urns: Vec<String> = self.paths.values().filter_map(|p| p.schema.clone()).collect();
+        let mut urns: Vec<String> = self
+            .paths
+            .values()
+            .filter_map(|p| p.schema.clone())
+            .collect();
         urns.sort();
         urns.dedup();
         urns

@@ -4,7 +4,10 @@ use serde_json::json;
 #[test]
 fn parses_the_forms_identity_providers_use() {
     let p = ScimPath::parse("name.givenName").unwrap();
-    assert_eq!((p.attribute.as_str(), p.sub.as_deref()), ("name", Some("givenName")));
+    assert_eq!(
+        (p.attribute.as_str(), p.sub.as_deref()),
+        ("name", Some("givenName"))
+    );
     let p = ScimPath::parse("emails[primary eq true].value").unwrap();
     assert_eq!(p.filter.as_ref().unwrap().value, json!(true));
     assert_eq!(p.sub.as_deref(), Some("value"));
@@ -14,7 +17,10 @@ fn parses_the_forms_identity_providers_use() {
     assert_eq!(p.schema.as_deref(), Some(ENTERPRISE));
     assert_eq!(p.attribute, "employeeNumber");
     let p = ScimPath::parse(&format!("{ENTERPRISE}:manager.value")).unwrap();
-    assert_eq!((p.attribute.as_str(), p.sub.as_deref()), ("manager", Some("value")));
+    assert_eq!(
+        (p.attribute.as_str(), p.sub.as_deref()),
+        ("manager", Some("value"))
+    );
     for bad in [
         "",
         "emails[primary eq true",
@@ -40,8 +46,14 @@ fn get_reads_case_insensitively_and_through_filters() {
     let get = |p: &str| ScimPath::parse(p).unwrap().get(&user).cloned();
     assert_eq!(get("Name.GivenName"), Some(json!("Ann")));
     assert_eq!(get("emails[primary eq true].value"), Some(json!("a@x.se")));
-    assert_eq!(get("phoneNumbers[type eq \"work\"].value"), Some(json!("+46")));
-    assert_eq!(get(&format!("{ENTERPRISE}:employeeNumber")), Some(json!("42")));
+    assert_eq!(
+        get("phoneNumbers[type eq \"work\"].value"),
+        Some(json!("+46"))
+    );
+    assert_eq!(
+        get(&format!("{ENTERPRISE}:employeeNumber")),
+        Some(json!("42"))
+    );
     assert_eq!(get("name.familyName"), None);
     assert_eq!(get("title"), None);
 }
@@ -103,14 +115,20 @@ fn attribute_map_defaults_and_overrides() {
             "gender".to_string(),
             ConfigValue::Text("urn:example:wt:2.0:User:gender".to_string()),
         ),
-        ("title".to_string(), ConfigValue::Text("nickName".to_string())),
+        (
+            "title".to_string(),
+            ConfigValue::Text("nickName".to_string()),
+        ),
     ]);
     let map = AttributeMap::new(Some(&block)).unwrap();
     assert_eq!(map.path("gender").unwrap().attribute, "gender");
     assert_eq!(map.path("title").unwrap().text, "nickName");
     assert_eq!(
         map.extension_schemas(),
-        vec!["urn:example:wt:2.0:User".to_string(), ENTERPRISE.to_string()]
+        vec![
+            "urn:example:wt:2.0:User".to_string(),
+            ENTERPRISE.to_string()
+        ]
     );
     let moved = ConfigValue::Block(vec![(
         "username".to_string(),

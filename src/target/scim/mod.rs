@@ -22,7 +22,7 @@ pub const DEFAULT_URL: &str = "https://scim.prod.winningtemp.com/api/scim";
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// A configured SCIM target.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ScimTarget {
     /// The HTTP client (base URL, token, concurrency, retries).
     pub client: ScimClient,
@@ -51,7 +51,9 @@ impl ScimTarget {
                         "the environment variable `{name}` (target `{key}`) is not set"
                     ))
                 }),
-                Some(_) => Err(TargetError::Config(format!("target `{key}` must be a text"))),
+                Some(_) => Err(TargetError::Config(format!(
+                    "target `{key}` must be a text"
+                ))),
             }
         };
         let url = text("url")?.unwrap_or_else(|| DEFAULT_URL.to_string());
@@ -108,15 +110,16 @@ mod tests {
             "target winningtemp.scim {\n url = \"http://127.0.0.1:9/v2\"\n token = env(\"T\")\n \
              concurrency = 7\n attributes { title = \"nickName\" }\n}",
         );
-        let t = ScimTarget::from_program(&p, &MapEnv::with("T", "secret-1"), ClientOptions::default())
-            .unwrap();
+        let t =
+            ScimTarget::from_program(&p, &MapEnv::with("T", "secret-1"), ClientOptions::default())
+                .unwrap();
         assert_eq!(t.client.concurrency(), 7);
         assert_eq!(t.map.path("title").unwrap().text, "nickName");
         assert!(t.email_follows_username);
         assert!(!format!("{t:?}").contains("secret-1"));
 
-        let err = ScimTarget::from_program(&p, &MapEnv::default(), ClientOptions::default())
-            .unwrap_err();
+        let err =
+            ScimTarget::from_program(&p, &MapEnv::default(), ClientOptions::default()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the environment variable `T` (target `token`) is not set"

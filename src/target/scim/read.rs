@@ -299,7 +299,10 @@ async fn list_all(client: &ScimClient, endpoint: &str) -> Result<Vec<Value>, Sci
         let list = client
             .get(
                 endpoint,
-                &[("startIndex", start.to_string()), ("count", page.to_string())],
+                &[
+                    ("startIndex", start.to_string()),
+                    ("count", page.to_string()),
+                ],
             )
             .await?;
         let total = list

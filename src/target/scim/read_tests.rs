@@ -32,7 +32,12 @@ fn users_groups_and_managers_become_state() {
     dir.put_user(user("u2", Some("E2"), "bo@x.se", json!({"active": false})));
     dir.put_user(user("u3", None, "hand@x.se", json!({})));
     dir.put_group(group("g1", Some("sales"), "Sales", &["u1", "u2", "ghost"]));
-    dir.put_group(group("g2", Some("sales:managers"), "Sales (managers)", &["u1"]));
+    dir.put_group(group(
+        "g2",
+        Some("sales:managers"),
+        "Sales (managers)",
+        &["u1"],
+    ));
     dir.put_group(group("g3", None, "Made by hand", &["u3"]));
     dir.put_group(group("g4", Some("gone:managers"), "Orphan", &["u3"]));
     let state = dir.to_state(&AttributeMap::new(None).unwrap());
@@ -81,9 +86,18 @@ fn attribute_types_follow_the_schema() {
         "urn:x:User": {"birthday": "1990-06-14T00:00:00Z", "excluded": "true", "n": 7}
     });
     let block = crate::check::program::ConfigValue::Block(vec![
-        ("birthday".into(), crate::check::program::ConfigValue::Text("urn:x:User:birthday".into())),
-        ("exclude_from_surveys".into(), crate::check::program::ConfigValue::Text("urn:x:User:excluded".into())),
-        ("employee_number".into(), crate::check::program::ConfigValue::Text("urn:x:User:n".into())),
+        (
+            "birthday".into(),
+            crate::check::program::ConfigValue::Text("urn:x:User:birthday".into()),
+        ),
+        (
+            "exclude_from_surveys".into(),
+            crate::check::program::ConfigValue::Text("urn:x:User:excluded".into()),
+        ),
+        (
+            "employee_number".into(),
+            crate::check::program::ConfigValue::Text("urn:x:User:n".into()),
+        ),
     ]);
     let attrs = read_attributes(&raw, &AttributeMap::new(Some(&block)).unwrap());
     assert_eq!(attrs["birthday"], AttrValue::Text("1990-06-14".into()));

@@ -44,12 +44,26 @@ fn a_new_user_carries_mapped_attributes_only() {
 #[test]
 fn without_an_email_the_username_is_the_primary_email() {
     let map = AttributeMap::new(None).unwrap();
-    let built = new_user("E1", "a@x.se", &Attributes::new(), UserStatus::Active, &map, true);
+    let built = new_user(
+        "E1",
+        "a@x.se",
+        &Attributes::new(),
+        UserStatus::Active,
+        &map,
+        true,
+    );
     assert_eq!(
         built.request["emails"],
         json!([{"primary": true, "value": "a@x.se"}])
     );
-    let built = new_user("E1", "a@x.se", &Attributes::new(), UserStatus::Active, &map, false);
+    let built = new_user(
+        "E1",
+        "a@x.se",
+        &Attributes::new(),
+        UserStatus::Active,
+        &map,
+        false,
+    );
     assert!(built.request.get("emails").is_none());
 }
 
