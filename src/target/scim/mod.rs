@@ -46,11 +46,15 @@ impl ScimTarget {
             match target.get(key) {
                 None => Ok(None),
                 Some(ConfigValue::Text(t)) => Ok(Some(t.clone())),
-                Some(ConfigValue::Env(name)) => env.var(name).map(Some).ok_or_else(|| {
-                    TargetError::Config(format!(
-                        "the environment variable `{name}` (target `{key}`) is not set"
-                    ))
-                }),
+                Some(ConfigValue::Env(name)) => env
+                    .var(name)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        TargetError::Config(format!(
+                            "the environment variable `{name}` (target `{key}`) is not set or empty"
+                        ))
+                    }),
                 Some(_) => Err(TargetError::Config(format!(
                     "target `{key}` must be a text"
                 ))),
@@ -122,7 +126,7 @@ mod tests {
             ScimTarget::from_program(&p, &MapEnv::default(), ClientOptions::default()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "the environment variable `T` (target `token`) is not set"
+            "the environment variable `T` (target `token`) is not set or empty"
         );
         let options = ClientOptions {
             concurrency: Some(1),
