@@ -14,6 +14,7 @@
 
 pub mod journal;
 pub mod report;
+mod run_unit;
 mod units;
 
 use crate::plan::Plan;
