@@ -73,9 +73,7 @@ pub async fn execute(
             }),
         }
     }
-    for d in unsupported {
-        record(journal, &mut outcomes, &mut dir, d)?;
-    }
+    record(journal, &mut outcomes, &mut dir, unsupported)?;
 
     let target = Arc::new(run.target.clone());
     for (phase, indices) in phases {
@@ -85,11 +83,18 @@ pub async fn execute(
             tasks.spawn(async move { Unit::run(unit, &target).await });
         }
         while let Some(joined) = tasks.join_next().await {
-            // A unit cannot panic by design; if one did, its actions get "not run" below.
-            let Ok(dones) = joined else { continue };
-            for d in dones {
-                record(journal, &mut outcomes, &mut dir, d)?;
+            // Everything else finished meanwhile is journaled with it, under one fsync.
+            let mut finished = vec![joined];
+            while let Some(more) = tasks.try_join_next() {
+                finished.push(more);
             }
+            // A unit cannot panic by design; if one did, its actions get "not run" below.
+            let dones: Vec<Done> = finished
+                .into_iter()
+                .filter_map(Result::ok)
+                .flatten()
+                .collect();
+            record(journal, &mut outcomes, &mut dir, dones)?;
         }
         for &i in &indices {
             if outcomes[i].is_none() {
@@ -98,7 +103,7 @@ pub async fn execute(
                     outcome: Outcome::failed("not run: internal error in its request"),
                     effect: Effect::None,
                 };
-                record(journal, &mut outcomes, &mut dir, d)?;
+                record(journal, &mut outcomes, &mut dir, vec![d])?;
             }
         }
     }
@@ -145,26 +150,38 @@ pub async fn execute(
     })
 }
 
-/// Journals an outcome, then records it and its effect on the directory.
+/// Journals outcomes (one write, one fsync), then records them and their effects on the
+/// directory.
 fn record(
     journal: &mut Journal,
     outcomes: &mut [Option<Outcome>],
     dir: &mut Directory,
-    d: Done,
+    dones: Vec<Done>,
 ) -> std::io::Result<()> {
-    if !d.indices.is_empty() {
-        journal.append(&Entry::Outcome {
+    let entries: Vec<Entry> = dones
+        .iter()
+        .filter(|d| !d.indices.is_empty())
+        .map(|d| Entry::Outcome {
             at: now(),
             actions: d.indices.clone(),
             result: d.outcome.clone(),
-        })?;
-    }
-    for i in &d.indices {
-        if let Some(slot) = outcomes.get_mut(*i) {
-            *slot = Some(d.outcome.clone());
+        })
+        .collect();
+    journal.append_all(&entries)?;
+    for d in dones {
+        for i in &d.indices {
+            if let Some(slot) = outcomes.get_mut(*i) {
+                *slot = Some(d.outcome.clone());
+            }
         }
+        apply_effect(dir, d.effect);
     }
-    match d.effect {
+    Ok(())
+}
+
+/// Keeps the directory in step with what the server now holds.
+fn apply_effect(dir: &mut Directory, effect: Effect) {
+    match effect {
         Effect::None => {}
         Effect::User(user) => dir.put_user(user),
         Effect::Group(group) => dir.put_group(group),
@@ -188,5 +205,4 @@ fn record(
             }
         }
     }
-    Ok(())
 }
