@@ -300,3 +300,36 @@ fn reading_pages_through_the_whole_directory() {
     // 23 users in pages of 5 and 8 groups in pages of 5.
     assert_eq!(requests, 5 + 2);
 }
+
+#[test]
+fn users_made_by_hand_are_linked_by_email_not_duplicated() {
+    let Some(server) = ScimServer::start(TOKEN) else {
+        return;
+    };
+    let hand = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "p2@x.example",
+        "emails": [{"value": "p2@x.example", "primary": true}],
+        "name": {"givenName": "Old", "familyName": "Name"}
+    });
+    let (status, body) = support::raw_request(
+        server.port,
+        "POST",
+        "/v2/Users",
+        TOKEN,
+        Some(&hand.to_string()),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let body_with_match = format!("match by external_id, email\n{BODY}");
+    let dir = mapping_dir(&server.url(), "", &body_with_match, &people(3));
+    let (code, report, err) = apply(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(report["summary"]["failed"], 0, "{report}");
+    assert_eq!(server.users().len(), 3);
+    let linked = server.user("E2");
+    assert_eq!(linked["userName"], "p2@x.example");
+    assert_eq!(linked["name"]["givenName"], "First2");
+    let state = save_state(dir.path());
+    assert_eq!(plan_json(dir.path(), &state)["summary"]["total"], 0);
+}

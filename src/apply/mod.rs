@@ -185,10 +185,18 @@ fn apply_effect(dir: &mut Directory, effect: Effect) {
         Effect::None => {}
         Effect::User(user) => dir.put_user(user),
         Effect::Group(group) => dir.put_group(group),
-        Effect::Renamed { id, name } => dir.rename_user(&id, &name),
-        Effect::Linked { id, external_id } => {
-            if let Some(mut user) = dir.users.get(&id).cloned() {
-                user.external_id = Some(external_id);
+        Effect::Updated {
+            id,
+            username,
+            external_id,
+        } => {
+            if let Some(name) = username {
+                dir.rename_user(&id, &name);
+            }
+            if let Some(ext) = external_id
+                && let Some(mut user) = dir.users.get(&id).cloned()
+            {
+                user.external_id = Some(ext);
                 dir.put_user(user);
             }
         }

@@ -127,19 +127,14 @@ impl Unit {
                 if let Err(e) = client.patch(&format!("/Users/{id}"), built.request).await {
                     return vec![done(index, Outcome::failed(e.message))];
                 }
-                let effect = match (changes.iter().find(|c| c.attribute == "username"), link) {
-                    (_, Some(external_id)) => Effect::Linked {
-                        id: id.clone(),
-                        external_id,
-                    },
-                    (Some(c), None) => match &c.to {
-                        Some(crate::model::AttrValue::Text(name)) => Effect::Renamed {
-                            id: id.clone(),
-                            name: name.clone(),
-                        },
-                        _ => Effect::None,
-                    },
-                    (None, None) => Effect::None,
+                let username = changes.iter().find_map(|c| match (&*c.attribute, &c.to) {
+                    ("username", Some(crate::model::AttrValue::Text(name))) => Some(name.clone()),
+                    _ => None,
+                });
+                let effect = Effect::Updated {
+                    id: id.clone(),
+                    username,
+                    external_id: link,
                 };
                 let detail = with_note("updated".into(), &built.not_carried);
                 vec![Done {

@@ -18,13 +18,11 @@ pub(super) enum Effect {
     None,
     User(ScimUser),
     Group(ScimGroup),
-    Renamed {
+    /// A user's new username and/or newly set external ID.
+    Updated {
         id: String,
-        name: String,
-    },
-    Linked {
-        id: String,
-        external_id: String,
+        username: Option<String>,
+        external_id: Option<String>,
     },
     Members {
         group: String,
@@ -200,12 +198,15 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
                 changes,
                 link,
             } if phase == Phase::Users => {
-                let by_id = if *link {
-                    None
+                // A user being linked is found by username; if an interrupted run already
+                // linked (and maybe renamed) it, by the external ID it got then.
+                let user = if *link {
+                    dir.user_by_username(username)
+                        .or_else(|| dir.user_by_external_id(external_id))
                 } else {
-                    Some(external_id.as_str())
+                    find_user(dir, Some(external_id), username)
                 };
-                match find_user(dir, by_id, username) {
+                match user {
                     Some(u) => units.push(Unit::UpdateUser {
                         index,
                         id: u.id.clone(),
