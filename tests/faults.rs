@@ -76,7 +76,8 @@ fn apply_through_faults_loses_and_duplicates_nothing() {
         6 => Fault::ErrorAfter,
         9 => Fault::DropAfter,
         12 => Fault::DropBefore,
-        15 => Fault::Slow(Duration::from_millis(1200)),
+        14 => Fault::Slow(Duration::from_millis(300)),
+        15 => Fault::SlowAnswer(Duration::from_millis(1500)),
         17 => Fault::Unavailable(1),
         _ => Fault::Pass,
     });

@@ -67,6 +67,7 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    // EXTENSION POINT (files): `Target::Files(f) => files::read_state(…)`.
     let Target::Scim(scim) = &target;
     let mut state = match rt.block_on(scim.read()) {
         Ok((state, _)) => state,

@@ -1,7 +1,7 @@
 //! A fault-injecting HTTP proxy on loopback, in front of the SCIM server. Each request gets a
 //! number (from 1) and a [`Fault`] chosen by the test's schedule: pass through, answer 429 with
 //! `Retry-After`, answer 500 without forwarding, forward and then answer 500 (the server did the
-//! work), drop the connection before or after forwarding, or forward late. One request per
+//! work), drop the connection before or after forwarding, forward late, or answer late. One request per
 //! connection (`Connection: close`), which the HTTP/1.0 server does anyway.
 
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,8 @@ pub enum Fault {
     DropAfter,
     /// Wait this long, then forward and answer.
     Slow(Duration),
+    /// Forward at once (the server does the work), then wait this long before answering.
+    SlowAnswer(Duration),
 }
 
 /// One request as the proxy saw it.
@@ -214,6 +216,11 @@ async fn serve(
         Fault::Slow(d) => {
             tokio::time::sleep(d).await;
             forward(upstream, &head, &body).await?
+        }
+        Fault::SlowAnswer(d) => {
+            let answer = forward(upstream, &head, &body).await?;
+            tokio::time::sleep(d).await;
+            answer
         }
         Fault::Pass => forward(upstream, &head, &body).await?,
     };
