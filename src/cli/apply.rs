@@ -106,6 +106,7 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         max_attempts: args.attempts,
         ..ClientOptions::default()
     };
+    // EXTENSION POINT (files): match `Target::Files` here (export instead of SCIM requests).
     let Target::Scim(target) =
         Target::from_program(&program, &ProcessEnv, options).map_err(|e| fail(e, exit::USAGE))?;
     let journal_dir = args
