@@ -2,6 +2,7 @@
 
 use super::report::Outcome;
 use super::units::{Done, Effect, GroupRef, Members, Unit, done};
+use crate::target::scim::client::resource_path;
 use crate::target::scim::read::{ScimUser, group_of};
 use crate::target::scim::{ScimTarget, write};
 use serde_json::Value;
@@ -35,7 +36,7 @@ impl Unit {
             Unit::RenameTeam { index, ids } => {
                 for (id, name) in &ids {
                     if let Err(e) = client
-                        .patch(&format!("/Groups/{id}"), write::rename_group(name))
+                        .patch(&resource_path("/Groups", id), write::rename_group(name))
                         .await
                     {
                         return vec![done(index, Outcome::failed(e.message))];
@@ -124,7 +125,10 @@ impl Unit {
                     };
                     return vec![done(index, outcome)];
                 }
-                if let Err(e) = client.patch(&format!("/Users/{id}"), built.request).await {
+                if let Err(e) = client
+                    .patch(&resource_path("/Users", &id), built.request)
+                    .await
+                {
                     return vec![done(index, Outcome::failed(e.message))];
                 }
                 let username = changes.iter().find_map(|c| match (&*c.attribute, &c.to) {
@@ -145,7 +149,7 @@ impl Unit {
             }
             Unit::SetActive { index, id, active } => {
                 match client
-                    .patch(&format!("/Users/{id}"), write::set_active(active))
+                    .patch(&resource_path("/Users", &id), write::set_active(active))
                     .await
                 {
                     Ok(_) => vec![done(index, Outcome::Ok { detail: None })],
@@ -232,7 +236,7 @@ async fn members(
                 target
                     .client
                     .patch(
-                        &format!("/Groups/{id}"),
+                        &resource_path("/Groups", &id),
                         write::member_operations(&first, &[]),
                     )
                     .await
@@ -265,7 +269,7 @@ async fn members(
         let result = target
             .client
             .patch(
-                &format!("/Groups/{group_id}"),
+                &resource_path("/Groups", &group_id),
                 write::member_operations(&a, &r),
             )
             .await;

@@ -430,6 +430,19 @@ fn server_detail(parsed: Option<&Value>, bytes: &[u8]) -> String {
     }
 }
 
+/// The path of one resource, its ID percent-encoded as a URL path segment (`/Users/a%2Fb`).
+pub fn resource_path(endpoint: &str, id: &str) -> String {
+    let mut out = format!("{endpoint}/");
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
@@ -444,6 +457,15 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_paths_are_encoded() {
+        assert_eq!(
+            resource_path("/Users", "2819c223-7f76"),
+            "/Users/2819c223-7f76"
+        );
+        assert_eq!(resource_path("/Groups", "a/b c"), "/Groups/a%2Fb%20c");
+    }
 
     #[test]
     fn retry_after_forms() {
