@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand, each with its `Args` and a `run` returning the
 //! process exit code. `main.rs` only parses and dispatches.
 
+pub mod apply;
 pub mod check;
 pub mod explain;
 pub mod fetch;
@@ -9,6 +10,7 @@ pub mod fmt;
 pub mod load;
 pub mod plan;
 pub mod schema;
+pub mod state_cmd;
 pub mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -75,6 +77,10 @@ pub enum Command {
     Test(test::TestArgs),
     /// Print the fields and settings a source kind offers, with their types.
     Schema(schema::SchemaArgs),
+    /// Apply a plan to the mapping's target (behind the guards, journaled, resumable).
+    Apply(apply::ApplyArgs),
+    /// Read what the mapping's target holds now, as `wtmap.state/v1`.
+    State(state_cmd::StateArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -97,5 +103,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Fetch(args) => fetch::run(args, cli.color),
         Command::Test(args) => test::run(args, cli.color),
         Command::Schema(args) => schema::run(args),
+        Command::Apply(args) => apply::run(args, cli.color),
+        Command::State(args) => state_cmd::run(args, cli.color),
     }
 }

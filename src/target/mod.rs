@@ -1,3 +1,146 @@
-//! Where plans go. (Placeholder in the `files` branch: the SCIM branch owns this file.)
+//! Where plans go, and where the current state comes from: Winningtemp over SCIM 2.0
+//! (`target winningtemp.scim`), or Winningtemp's file integration (`target winningtemp.files`).
+//!
+//! Secrets (the SCIM token, SFTP keys) are read through [`Env`], so tests never touch the
+//! process environment, and are held in [`Secret`], which never prints its value.
 
 pub mod files;
+pub mod scim;
+// EXTENSION POINT (files): the file-integration target lives in `target::files` and offers
+// `read_state` (the last exported snapshot) and `export` (write `wt_*.csv`, upload over SFTP).
+// Add `pub mod files;` here and a `Target::Files` variant below when it lands.
+
+use crate::check::Program;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Environment variables, injected so tests do not mutate the process environment.
+pub trait Env: Send + Sync {
+    /// The variable's value, `None` when unset or not valid Unicode.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+/// A fixed set of variables (tests, benchmarks).
+#[derive(Debug, Clone, Default)]
+pub struct MapEnv(pub BTreeMap<String, String>);
+
+impl MapEnv {
+    /// One variable.
+    pub fn with(name: &str, value: &str) -> MapEnv {
+        MapEnv(BTreeMap::from([(name.to_string(), value.to_string())]))
+    }
+}
+
+impl Env for MapEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+}
+
+/// A credential. It has no `Display`, and its `Debug` hides the value, so it cannot end up in
+/// output, logs, journals or errors by formatting; only [`Secret::expose`] reads it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that sends it (an HTTP header).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `text` with every occurrence of the secret replaced by `***`: applied to every message
+    /// that comes from outside (server error bodies, transport errors) before it is shown.
+    pub fn redact(&self, text: &str) -> String {
+        // A very short secret would redact ordinary words; such tokens are refused anyway
+        // by any real server, so only redact from 4 characters on.
+        if self.0.chars().count() < 4 {
+            return text.to_string();
+        }
+        text.replace(&self.0, "***")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A target could not be set up or reached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// The mapping's `target` block cannot be used (missing environment variable, bad path).
+    #[error("{0}")]
+    Config(String),
+    /// The target kind cannot do this (yet).
+    #[error("{0}")]
+    Unsupported(String),
+    /// Talking to the target failed.
+    #[error("{0}")]
+    Remote(String),
+}
+
+/// A configured target.
+#[derive(Debug)]
+pub enum Target {
+    /// Winningtemp's SCIM endpoint.
+    Scim(scim::ScimTarget),
+    // EXTENSION POINT (files): `Files(files::FilesTarget)`.
+}
+
+impl Target {
+    /// The target of a checked mapping, with secrets read from `env`.
+    pub fn from_program(
+        program: &Program,
+        env: &dyn Env,
+        options: scim::ClientOptions,
+    ) -> Result<Target, TargetError> {
+        match program.target.kind.as_str() {
+            "winningtemp.scim" => Ok(Target::Scim(scim::ScimTarget::from_program(
+                program, env, options,
+            )?)),
+            // EXTENSION POINT (files): build `files::FilesTarget` here.
+            other => Err(TargetError::Unsupported(format!(
+                "`target {other}` is not supported by this command yet"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_format() {
+        let s = Secret::new("tok-123456");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert_eq!(
+            s.redact("Bearer tok-123456 was refused"),
+            "Bearer *** was refused"
+        );
+        assert_eq!(Secret::new("ab").redact("ab cd"), "ab cd");
+    }
+
+    #[test]
+    fn map_env() {
+        let env = MapEnv::with("A", "1");
+        assert_eq!(env.var("A").as_deref(), Some("1"));
+        assert_eq!(env.var("B"), None);
+    }
+}

@@ -1,0 +1,346 @@
+//! `wtmap apply MAPPING [--plan FILE] [--yes]`: executes a plan against the mapping's target,
+//! behind the guards, journaled, resumable.
+
+use super::files::write_atomic;
+use super::load::{load_program, parse_date};
+use super::plan::GUARD_ABORT;
+use super::state_cmd::{default_journal_dir, runtime};
+use super::{ColorChoice, exit};
+use crate::apply::journal::{self, Entry, Journal, Unfinished};
+use crate::apply::report::{ApplyReport, render_human, render_json};
+use crate::apply::{Run, execute};
+use crate::check::Program;
+use crate::guard::{Allow, guards_passed};
+use crate::model::CurrentState;
+use crate::pipeline::{PlanInput, read_records, today_in};
+use crate::plan::{PLAN_FORMAT, Plan};
+use crate::source::SourceFile;
+use crate::target::scim::{ClientOptions, Directory, ScimTarget};
+use crate::target::{ProcessEnv, Target};
+use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Arguments of `apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The mapping.
+    pub mapping: PathBuf,
+    /// Apply this plan (`wtmap plan --format json --out FILE`) instead of planning afresh.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Apply without asking; required when not run from a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    /// Records file replacing the mapping's live source (same shape as the source kind).
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<PathBuf>,
+    /// Evaluate as of this date (YYYY-MM-DD) instead of today in the mapping's time zone.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Let the plan pause more users than the pause guards allow.
+    #[arg(long)]
+    pub allow_mass_pause: bool,
+    /// Let an empty source through (every managed user would be paused).
+    #[arg(long)]
+    pub allow_empty_source: bool,
+    /// Let a source much smaller than last run through.
+    #[arg(long)]
+    pub allow_source_drop: bool,
+    /// Requests in flight at once (default: the mapping's `concurrency`, else 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
+    /// Seconds before one request is given up (it is retried).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Attempts per request, the first included.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub attempts: u32,
+    /// Where journals are kept (default: `.wtmap/journal` beside the mapping).
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Give up an interrupted run instead of finishing it, and plan afresh.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Report format on standard output.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One line per action.
+    Human,
+    /// `wtmap.apply/v1`.
+    Json,
+}
+
+/// A duration from seconds given on the command line (negative or absurd values are clamped).
+pub fn seconds(secs: f64) -> Duration {
+    Duration::from_secs_f64(secs.clamp(0.001, 86_400.0))
+}
+
+fn fail(message: impl std::fmt::Display, code: u8) -> u8 {
+    eprintln!("error: {message}");
+    code
+}
+
+/// Runs `apply`.
+pub fn run(args: ApplyArgs, color: ColorChoice) -> u8 {
+    match run_inner(&args, color) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
+    let (file, program) = load_program(&args.mapping, color.stderr())?;
+    let options = ClientOptions {
+        concurrency: args.concurrency.map(usize::from),
+        timeout: seconds(args.timeout),
+        max_attempts: args.attempts,
+        ..ClientOptions::default()
+    };
+    // EXTENSION POINT (files): match `Target::Files` here (export instead of SCIM requests).
+    let Target::Scim(target) =
+        Target::from_program(&program, &ProcessEnv, options).map_err(|e| fail(e, exit::USAGE))?;
+    let journal_dir = args
+        .journal_dir
+        .clone()
+        .unwrap_or_else(|| default_journal_dir(&args.mapping));
+    let rt = runtime()?;
+    let unfinished = journal::find_unfinished(&journal_dir, &file.name).map_err(|e| {
+        fail(
+            format!(
+                "cannot read the journals in `{}`: {e}",
+                journal_dir.display()
+            ),
+            exit::USAGE,
+        )
+    })?;
+
+    if let Some(u) = unfinished {
+        if !args.fresh {
+            if args.plan.is_some() {
+                return Err(fail(
+                    format!(
+                        "run {} of this mapping did not finish; apply without --plan finishes it first, or --fresh gives it up",
+                        u.run
+                    ),
+                    exit::USAGE,
+                ));
+            }
+            return resume(args, &rt, &target, &file, u);
+        }
+        abandon(&u).map_err(|e| fail(format!("cannot write the journal: {e}"), exit::USAGE))?;
+        eprintln!("gave up the interrupted run {}", u.run);
+    }
+
+    let (mut current, directory) = rt.block_on(target.read()).map_err(|e| {
+        fail(
+            format!("reading the SCIM directory failed: {e}"),
+            exit::FAILED,
+        )
+    })?;
+    current.last_run_source_records = journal::last_run_source_records(&journal_dir, &file.name);
+    let plan = match &args.plan {
+        Some(path) => read_plan(path, &file)?,
+        None => fresh_plan(args, &file, &program, &current)?,
+    };
+    if !guards_passed(&plan.guards) {
+        for g in plan.guards.iter().filter(|g| !g.passed && !g.overridden) {
+            eprintln!("guard failed: {}", g.message);
+        }
+        return Err(GUARD_ABORT);
+    }
+    eprintln!("plan: {} action(s)", plan.actions.len());
+    if !plan.is_empty() {
+        confirm(args, &plan, color)?;
+    }
+    let mut journal = Journal::create(&journal_dir, &file.name, &plan).map_err(|e| {
+        fail(
+            format!(
+                "cannot start the journal in `{}`: {e}",
+                journal_dir.display()
+            ),
+            exit::USAGE,
+        )
+    })?;
+    let run = Run {
+        mapping: &file.name,
+        target: &target,
+        directory,
+        previous: BTreeMap::new(),
+        resumed: false,
+    };
+    finish(args, rt.block_on(execute(&plan, run, &mut journal)))
+}
+
+fn resume(
+    args: &ApplyArgs,
+    rt: &tokio::runtime::Runtime,
+    target: &ScimTarget,
+    file: &SourceFile,
+    u: Unfinished,
+) -> Result<u8, u8> {
+    let done = u.outcomes.values().filter(|o| o.is_ok()).count();
+    eprintln!(
+        "resuming the interrupted run {}: {done} of {} action(s) were done",
+        u.run,
+        u.plan.actions.len()
+    );
+    confirm(args, &u.plan, ColorChoice::Never)?;
+    let directory: Directory = rt
+        .block_on(target.read())
+        .map_err(|e| {
+            fail(
+                format!("reading the SCIM directory failed: {e}"),
+                exit::FAILED,
+            )
+        })?
+        .1;
+    let mut journal = Journal::reopen(&u)
+        .map_err(|e| fail(format!("cannot reopen the journal: {e}"), exit::USAGE))?;
+    let run = Run {
+        mapping: &file.name,
+        target,
+        directory,
+        previous: u.outcomes,
+        resumed: true,
+    };
+    finish(args, rt.block_on(execute(&u.plan, run, &mut journal)))
+}
+
+fn abandon(u: &Unfinished) -> std::io::Result<()> {
+    let mut j = Journal::reopen(u)?;
+    j.append(&Entry::End {
+        at: journal::now(),
+        ok: u.outcomes.values().filter(|o| o.is_ok()).count(),
+        failed: 0,
+        skipped: 0,
+        abandoned: true,
+    })
+}
+
+fn finish(args: &ApplyArgs, result: std::io::Result<ApplyReport>) -> Result<u8, u8> {
+    let report = result.map_err(|e| {
+        fail(
+            format!("the journal cannot be written ({e}); the run stopped, and the next apply resumes it"),
+            exit::FAILED,
+        )
+    })?;
+    match args.format {
+        ReportFormat::Human => print!("{}", render_human(&report)),
+        ReportFormat::Json => print!("{}", render_json(&report)),
+    }
+    if let Some(path) = &args.report {
+        write_atomic(path, render_json(&report).as_bytes()).map_err(|e| fail(e, exit::USAGE))?;
+    }
+    Ok(if report.succeeded() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+fn read_plan(path: &std::path::Path, file: &SourceFile) -> Result<Plan, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(
+            format!("cannot read `{}`: {e}", path.display()),
+            exit::USAGE,
+        )
+    })?;
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+        fail(
+            format!("`{}` is not a {PLAN_FORMAT} plan: {e}", path.display()),
+            exit::USAGE,
+        )
+    })?;
+    if plan.format != PLAN_FORMAT {
+        return Err(fail(
+            format!(
+                "`{}` is `{}`, not {PLAN_FORMAT}",
+                path.display(),
+                plan.format
+            ),
+            exit::USAGE,
+        ));
+    }
+    if plan.mapping != file.name {
+        eprintln!(
+            "warning: the plan was made for `{}`, not `{}`",
+            plan.mapping, file.name
+        );
+    }
+    Ok(plan)
+}
+
+fn fresh_plan(
+    args: &ApplyArgs,
+    file: &SourceFile,
+    program: &Program,
+    current: &CurrentState,
+) -> Result<Plan, u8> {
+    let path = match (
+        &args.records,
+        crate::pipeline::source_file(program, &args.mapping),
+    ) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p,
+        (None, None) => {
+            return Err(fail(
+                format!(
+                    "`source {}` reads a live HR system, which this version cannot fetch yet; pass `--records FILE` with an export",
+                    program.source.kind
+                ),
+                exit::USAGE,
+            ));
+        }
+    };
+    let records = read_records(program, &path)
+        .map_err(|e| fail(format!("{e}\nnothing was applied"), exit::USAGE))?;
+    let (plan, _) = crate::pipeline::plan(&PlanInput {
+        mapping: &file.name,
+        program,
+        records: &records,
+        current,
+        today: args.today.unwrap_or_else(|| today_in(program)),
+        allow: Allow {
+            pauses: args.allow_mass_pause,
+            empty_source: args.allow_empty_source,
+            source_drop: args.allow_source_drop,
+        },
+    });
+    Ok(plan)
+}
+
+/// `--yes`, or a person at a terminal who types `yes` after seeing the plan.
+fn confirm(args: &ApplyArgs, plan: &Plan, color: ColorChoice) -> Result<(), u8> {
+    if args.yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(fail(
+            "not a terminal: pass --yes to apply without asking; nothing was applied",
+            exit::USAGE,
+        ));
+    }
+    eprint!("{}", crate::plan::render_human(plan, color.stderr()));
+    eprint!(
+        "Apply these {} action(s)? Type `yes` to go on: ",
+        plan.actions.len()
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(fail("not confirmed; nothing was applied", exit::USAGE))
+    }
+}

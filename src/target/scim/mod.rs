@@ -1,0 +1,138 @@
+//! `target winningtemp.scim { url = …, token = env(…), concurrency = 4, attributes { … } }`:
+//! Winningtemp's SCIM 2.0 endpoint (RFC 7643/7644), as identity providers use it.
+//! docs/scim.md describes the attribute paths, teams and managers, and the apply semantics.
+
+pub mod client;
+pub mod mapping;
+pub mod read;
+pub mod write;
+
+pub use client::{ClientOptions, ScimClient, ScimError};
+pub use mapping::AttributeMap;
+pub use read::{Directory, read_directory};
+
+use super::{Env, Secret, TargetError};
+use crate::check::Program;
+use crate::check::program::ConfigValue;
+use crate::model::CurrentState;
+
+/// Winningtemp's production SCIM endpoint, the `url` default.
+pub const DEFAULT_URL: &str = "https://scim.prod.winningtemp.com/api/scim";
+/// Requests in flight when the mapping does not say.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// A configured SCIM target.
+#[derive(Debug, Clone)]
+pub struct ScimTarget {
+    /// The HTTP client (base URL, token, concurrency, retries).
+    pub client: ScimClient,
+    /// Attribute → SCIM path.
+    pub map: AttributeMap,
+    /// The mapping maps no `email`, so the primary email follows the username.
+    pub email_follows_username: bool,
+}
+
+impl ScimTarget {
+    /// Builds the target from a mapping's `target winningtemp.scim { … }` block. The token is
+    /// read from the environment variable the mapping names; `options.concurrency` overrides
+    /// the mapping's `concurrency`.
+    pub fn from_program(
+        program: &Program,
+        env: &dyn Env,
+        options: ClientOptions,
+    ) -> Result<ScimTarget, TargetError> {
+        let target = &program.target;
+        let text = |key: &str| -> Result<Option<String>, TargetError> {
+            match target.get(key) {
+                None => Ok(None),
+                Some(ConfigValue::Text(t)) => Ok(Some(t.clone())),
+                Some(ConfigValue::Env(name)) => env
+                    .var(name)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        TargetError::Config(format!(
+                            "the environment variable `{name}` (target `{key}`) is not set or empty"
+                        ))
+                    }),
+                Some(_) => Err(TargetError::Config(format!(
+                    "target `{key}` must be a text"
+                ))),
+            }
+        };
+        let url = text("url")?.unwrap_or_else(|| DEFAULT_URL.to_string());
+        let token = text("token")?.ok_or_else(|| {
+            TargetError::Config("`target winningtemp.scim` needs `token = env(\"…\")`".into())
+        })?;
+        if token.trim().is_empty() {
+            return Err(TargetError::Config("the SCIM token is empty".into()));
+        }
+        let concurrency = match (options.concurrency, target.get("concurrency")) {
+            (Some(n), _) => n,
+            (None, Some(ConfigValue::Int(n))) => usize::try_from(*n).unwrap_or(1),
+            (None, _) => DEFAULT_CONCURRENCY,
+        };
+        let map = AttributeMap::new(target.get("attributes")).map_err(TargetError::Config)?;
+        let email_follows_username = !program.mapped_attributes.contains("email");
+        let client = ScimClient::new(&url, Secret::new(token), concurrency, options)?;
+        Ok(ScimTarget {
+            client,
+            map,
+            email_follows_username,
+        })
+    }
+
+    /// Reads the directory and its `wtmap.state/v1` form. A directory the diff cannot work
+    /// from (two users with one `externalId`) is an error naming the users.
+    pub async fn read(&self) -> Result<(CurrentState, Directory), TargetError> {
+        let dir = read_directory(&self.client).await?;
+        let state = dir.to_state(&self.map);
+        crate::state::validate_state(&state, "the SCIM directory")
+            .map_err(|e| TargetError::Remote(e.to_string()))?;
+        Ok((state, dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::MapEnv;
+
+    fn program(target: &str) -> Program {
+        let text = format!(
+            "source csv {{ path = \"x.csv\" }}\nfields {{ id: text, mail: text }}\n{target}\n\
+             user {{\n external_id = id\n username = mail\n first_name = id\n last_name = id\n}}\n"
+        );
+        let file = crate::source::SourceFile::new("t.wtmap", text);
+        let (program, diags) = crate::check::check_source(&file);
+        program.unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    #[test]
+    fn settings_come_from_the_mapping_and_the_environment() {
+        let p = program(
+            "target winningtemp.scim {\n url = \"http://127.0.0.1:9/v2\"\n token = env(\"T\")\n \
+             concurrency = 7\n attributes { title = \"nickName\" }\n}",
+        );
+        let t =
+            ScimTarget::from_program(&p, &MapEnv::with("T", "secret-1"), ClientOptions::default())
+                .unwrap();
+        assert_eq!(t.client.concurrency(), 7);
+        assert_eq!(t.map.path("title").unwrap().text, "nickName");
+        assert!(t.email_follows_username);
+        assert!(!format!("{t:?}").contains("secret-1"));
+
+        let err =
+            ScimTarget::from_program(&p, &MapEnv::default(), ClientOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the environment variable `T` (target `token`) is not set or empty"
+        );
+        let options = ClientOptions {
+            concurrency: Some(1),
+            ..ClientOptions::default()
+        };
+        let t = ScimTarget::from_program(&p, &MapEnv::with("T", "x"), options).unwrap();
+        assert_eq!(t.client.concurrency(), 1);
+    }
+}

@@ -1,0 +1,204 @@
+//! Actions as SCIM requests. Pure: these build bodies and PATCH operations; the executor
+//! (`crate::apply`) sends them.
+//!
+//! - create user / team: POST of the whole new resource;
+//! - update user: one PATCH with only the changed attributes (`replace`, `add` for a
+//!   multi-valued element that does not exist yet, `remove` for a cleared value);
+//! - pause / reactivate: PATCH `replace active`;
+//! - memberships: PATCH on the group with one `add members` of many values and one `remove`
+//!   whose filter names many members — never the full member list, which could drop people
+//!   added meanwhile, and never one request per member.
+
+use super::mapping::{AttributeMap, GROUP_SCHEMA, ScimPath, USER_SCHEMA};
+use crate::model::{AttrValue, Attributes, UserStatus};
+use crate::plan::Change;
+use serde_json::{Map, Value, json};
+
+/// Members added or removed by one PATCH request at most. Large enough that a team of any
+/// usual size is one request, small enough that the remove filter stays a few kilobytes.
+pub const MEMBER_BATCH: usize = 100;
+
+/// A request body plus the attributes that could not be carried (no SCIM path).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built<T> {
+    /// The body or operations.
+    pub request: T,
+    /// Attributes the plan sets that SCIM does not carry with this mapping.
+    pub not_carried: Vec<String>,
+}
+
+fn json_of(value: &AttrValue) -> Value {
+    match value {
+        AttrValue::Text(s) => Value::String(s.clone()),
+        AttrValue::Bool(b) => Value::Bool(*b),
+    }
+}
+
+/// The POST body of a new user. When the mapping does not map `email`, the username is also
+/// sent as the email (`email_follows_username`), because Winningtemp reads username and email
+/// from the primary email.
+pub fn new_user(
+    external_id: &str,
+    username: &str,
+    attributes: &Attributes,
+    status: UserStatus,
+    map: &AttributeMap,
+    email_follows_username: bool,
+) -> Built<Value> {
+    let mut schemas = vec![USER_SCHEMA.to_string()];
+    let mut body = json!({
+        "externalId": external_id,
+        "userName": username,
+        "active": status == UserStatus::Active,
+    });
+    let mut not_carried = Vec::new();
+    let mut set = |path: &ScimPath, value: Value, body: &mut Value| {
+        if let Some(urn) = &path.schema
+            && !schemas.contains(urn)
+        {
+            schemas.push(urn.clone());
+        }
+        path.set(body, value);
+    };
+    for (name, value) in attributes {
+        match map.path(name) {
+            Some(path) => set(path, json_of(value), &mut body),
+            None => not_carried.push(name.to_string()),
+        }
+    }
+    if email_follows_username
+        && !attributes.contains_key("email")
+        && let Some(path) = map.path("email")
+    {
+        set(path, Value::String(username.to_string()), &mut body);
+    }
+    body["schemas"] = json!(schemas);
+    Built {
+        request: body,
+        not_carried,
+    }
+}
+
+/// The operation that sets `path` to `value` on a user that currently looks like `current`.
+fn set_operation(path: &ScimPath, value: Value, current: &Value) -> Value {
+    // `replace` on a filter that matches nothing is an error (RFC 7644 §3.5.2.3, noTarget),
+    // so a missing element is added whole.
+    if !path.is_set(current)
+        && let Some((base, element)) = path.add_element(value.clone())
+    {
+        return json!({"op": "add", "path": base, "value": element});
+    }
+    json!({"op": "replace", "path": path.text, "value": value})
+}
+
+/// The PATCH operations of an `update_user`: only the changed attributes, plus `externalId`
+/// when the user is being linked. `current` is the user as the server holds it now (a filtered
+/// value is replaced when it exists and added when it does not; a cleared value is removed only
+/// when set).
+pub fn user_changes(
+    changes: &[Change],
+    link: Option<&str>,
+    current: &Value,
+    map: &AttributeMap,
+    email_follows_username: bool,
+) -> Built<Vec<Value>> {
+    let mut ops = Vec::new();
+    let mut not_carried = Vec::new();
+    if let Some(external_id) = link {
+        ops.push(json!({"op": "replace", "path": "externalId", "value": external_id}));
+    }
+    for change in changes {
+        if change.attribute == "username" {
+            if let Some(AttrValue::Text(name)) = &change.to {
+                ops.push(json!({"op": "replace", "path": "userName", "value": name}));
+                let email_changes = changes.iter().any(|c| c.attribute == "email");
+                if email_follows_username
+                    && !email_changes
+                    && let Some(path) = map.path("email")
+                {
+                    ops.push(set_operation(path, Value::String(name.clone()), current));
+                }
+            }
+            continue;
+        }
+        let Some(path) = map.path(&change.attribute) else {
+            not_carried.push(change.attribute.clone());
+            continue;
+        };
+        match &change.to {
+            Some(value) => ops.push(set_operation(path, json_of(value), current)),
+            None if path.is_set(current) => {
+                ops.push(json!({"op": "remove", "path": path.remove_path()}));
+            }
+            None => {}
+        }
+    }
+    Built {
+        request: ops,
+        not_carried,
+    }
+}
+
+/// Pause (`false`) or reactivate (`true`).
+pub fn set_active(active: bool) -> Vec<Value> {
+    vec![json!({"op": "replace", "path": "active", "value": active})]
+}
+
+/// The POST body of a new group, with its first members.
+pub fn new_group(external_id: &str, name: &str, members: &[String]) -> Value {
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([GROUP_SCHEMA]));
+    body.insert("externalId".into(), json!(external_id));
+    body.insert("displayName".into(), json!(name));
+    if !members.is_empty() {
+        body.insert("members".into(), member_values(members));
+    }
+    Value::Object(body)
+}
+
+/// A group's new display name.
+pub fn rename_group(name: &str) -> Vec<Value> {
+    vec![json!({"op": "replace", "path": "displayName", "value": name})]
+}
+
+fn member_values(ids: &[String]) -> Value {
+    Value::Array(ids.iter().map(|id| json!({"value": id})).collect())
+}
+
+/// The operations of one membership PATCH: one `add` carrying every added member, one `remove`
+/// whose filter names every removed member (RFC 7644 §3.5.2.2).
+pub fn member_operations(adds: &[String], removes: &[String]) -> Vec<Value> {
+    let mut ops = Vec::new();
+    if !adds.is_empty() {
+        ops.push(json!({"op": "add", "path": "members", "value": member_values(adds)}));
+    }
+    if !removes.is_empty() {
+        let filter = removes
+            .iter()
+            .map(|id| format!("value eq {}", Value::String(id.clone())))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        ops.push(json!({"op": "remove", "path": format!("members[{filter}]")}));
+    }
+    ops
+}
+
+/// Splits member changes into requests of at most [`MEMBER_BATCH`] members each.
+pub fn member_batches(adds: &[String], removes: &[String]) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut adds = adds.iter();
+    let mut removes = removes.iter();
+    loop {
+        let a: Vec<String> = adds.by_ref().take(MEMBER_BATCH).cloned().collect();
+        let room = MEMBER_BATCH - a.len();
+        let r: Vec<String> = removes.by_ref().take(room).cloned().collect();
+        if a.is_empty() && r.is_empty() {
+            return out;
+        }
+        out.push((a, r));
+    }
+}
+
+#[cfg(test)]
+#[path = "write_tests.rs"]
+mod tests;
