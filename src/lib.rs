@@ -23,6 +23,7 @@ pub mod cli;
 pub mod connectors;
 pub mod diagnostics;
 pub mod diff;
+pub mod env;
 pub mod eval;
 pub mod format;
 pub mod guard;

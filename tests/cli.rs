@@ -423,3 +423,72 @@ fn fmt_leaves_a_file_with_syntax_errors_alone() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
+
+#[test]
+fn apply_to_the_files_target_exports_and_the_next_plan_starts_from_the_export() {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    let m = mapping.to_str().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo;Ek\n",
+    );
+
+    let no_yes = wtmap(&["apply", m]);
+    assert_eq!(
+        code(&no_yes),
+        2,
+        "off a terminal --yes is required: {}",
+        stderr(&no_yes)
+    );
+    assert!(
+        !dir.path().join("out/wt_users.csv").exists(),
+        "nothing written without --yes"
+    );
+
+    let first = wtmap(&["apply", m, "--yes"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let users = std::fs::read_to_string(dir.path().join("out/wt_users.csv")).unwrap();
+    assert!(users.starts_with("external_id;username;"), "{users}");
+    assert!(
+        users.contains("1;a@x.example;") && users.contains("2;b@x.example;"),
+        "{users}"
+    );
+    assert_eq!(
+        code(&wtmap(&["plan", m, "--detailed-exitcode"])),
+        0,
+        "the export is the new current state"
+    );
+
+    // Bo leaves: he is paused (not removed) in the next export.
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n",
+    );
+    let plan = wtmap(&["plan", m, "--allow-mass-pause", "--allow-source-drop"]);
+    assert!(
+        stdout(&plan).contains("pause user 2 b@x.example"),
+        "{}",
+        stdout(&plan)
+    );
+    assert_eq!(
+        code(&wtmap(&["apply", m, "--yes"])),
+        3,
+        "the guards stop a run that halves the source"
+    );
+    assert_eq!(
+        code(&wtmap(&[
+            "apply",
+            m,
+            "--yes",
+            "--allow-mass-pause",
+            "--allow-source-drop"
+        ])),
+        0
+    );
+    let users = std::fs::read_to_string(dir.path().join("out/wt_users.csv")).unwrap();
+    let bo = users.lines().find(|l| l.starts_with("2;")).unwrap();
+    assert!(bo.contains(";Paused"), "{users}");
+}

@@ -12,7 +12,7 @@ use crate::apply::{Run, execute};
 use crate::check::Program;
 use crate::guard::{Allow, guards_passed};
 use crate::model::CurrentState;
-use crate::pipeline::{PlanInput, read_records, today_in};
+use crate::pipeline::{PlanInput, today_in};
 use crate::plan::{PLAN_FORMAT, Plan};
 use crate::source::SourceFile;
 use crate::target::scim::{ClientOptions, Directory, ScimTarget};
@@ -58,6 +58,9 @@ pub struct ApplyArgs {
     /// Attempts per request, the first included.
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub attempts: u32,
+    /// Replace the HR source's base URL (an emulator or a proxy) for a live fetch.
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
     /// Where journals are kept (default: `.wtmap/journal` beside the mapping).
     #[arg(long, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
@@ -86,7 +89,7 @@ pub fn seconds(secs: f64) -> Duration {
     Duration::from_secs_f64(secs.clamp(0.001, 86_400.0))
 }
 
-fn fail(message: impl std::fmt::Display, code: u8) -> u8 {
+pub(super) fn fail(message: impl std::fmt::Display, code: u8) -> u8 {
     eprintln!("error: {message}");
     code
 }
@@ -106,7 +109,9 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         max_attempts: args.attempts,
         ..ClientOptions::default()
     };
-    // EXTENSION POINT (files): match `Target::Files` here (export instead of SCIM requests).
+    if program.target.kind == "winningtemp.files" {
+        return super::apply_files::run(args, &file, &program, color);
+    }
     let Target::Scim(target) =
         Target::from_program(&program, &ProcessEnv, options).map_err(|e| fail(e, exit::USAGE))?;
     let journal_dir = args
@@ -227,7 +232,7 @@ fn abandon(u: &Unfinished) -> std::io::Result<()> {
     })
 }
 
-fn finish(args: &ApplyArgs, result: std::io::Result<ApplyReport>) -> Result<u8, u8> {
+pub(super) fn finish(args: &ApplyArgs, result: std::io::Result<ApplyReport>) -> Result<u8, u8> {
     let report = result.map_err(|e| {
         fail(
             format!("the journal cannot be written ({e}); the run stopped, and the next apply resumes it"),
@@ -248,7 +253,7 @@ fn finish(args: &ApplyArgs, result: std::io::Result<ApplyReport>) -> Result<u8, 
     })
 }
 
-fn read_plan(path: &std::path::Path, file: &SourceFile) -> Result<Plan, u8> {
+pub(super) fn read_plan(path: &std::path::Path, file: &SourceFile) -> Result<Plan, u8> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         fail(
             format!("cannot read `{}`: {e}", path.display()),
@@ -280,30 +285,19 @@ fn read_plan(path: &std::path::Path, file: &SourceFile) -> Result<Plan, u8> {
     Ok(plan)
 }
 
-fn fresh_plan(
+pub(super) fn fresh_plan(
     args: &ApplyArgs,
     file: &SourceFile,
     program: &Program,
     current: &CurrentState,
 ) -> Result<Plan, u8> {
-    let path = match (
-        &args.records,
-        crate::pipeline::source_file(program, &args.mapping),
-    ) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => p,
-        (None, None) => {
-            return Err(fail(
-                format!(
-                    "`source {}` reads a live HR system, which this version cannot fetch yet; pass `--records FILE` with an export",
-                    program.source.kind
-                ),
-                exit::USAGE,
-            ));
-        }
-    };
-    let records = read_records(program, &path)
-        .map_err(|e| fail(format!("{e}\nnothing was applied"), exit::USAGE))?;
+    let records = super::plan::load_records(
+        program,
+        &args.mapping,
+        args.records.as_deref(),
+        args.source_url.as_deref(),
+        "applied",
+    )?;
     let (plan, _) = crate::pipeline::plan(&PlanInput {
         mapping: &file.name,
         program,
@@ -320,7 +314,7 @@ fn fresh_plan(
 }
 
 /// `--yes`, or a person at a terminal who types `yes` after seeing the plan.
-fn confirm(args: &ApplyArgs, plan: &Plan, color: ColorChoice) -> Result<(), u8> {
+pub(super) fn confirm(args: &ApplyArgs, plan: &Plan, color: ColorChoice) -> Result<(), u8> {
     if args.yes {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! process exit code. `main.rs` only parses and dispatches.
 
 pub mod apply;
+pub mod apply_files;
 pub mod check;
 pub mod explain;
 pub mod fetch;

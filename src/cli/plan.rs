@@ -106,26 +106,13 @@ pub fn compute(
     let (file, program) = load_program(mapping, color.stderr())?;
     // The state first: a bad state file should not cost a whole live fetch.
     let current = current_state(&program, mapping, input)?;
-    let file_path = input
-        .records
-        .clone()
-        .or_else(|| crate::pipeline::source_file(&program, mapping));
-    let records = match file_path {
-        Some(path) => read_records(&program, &path).map_err(|e| {
-            eprintln!("error: {e}");
-            if let Some(help) = miette::Diagnostic::help(&e) {
-                eprintln!("help: {help}");
-            }
-            eprintln!("nothing was planned");
-            exit::USAGE
-        })?,
-        // A live source: fetched whole, or not at all.
-        None => {
-            super::fetch::live(&program, input.source_url.as_deref())
-                .inspect_err(|_| eprintln!("nothing was planned"))?
-                .records
-        }
-    };
+    let records = load_records(
+        &program,
+        mapping,
+        input.records.as_deref(),
+        input.source_url.as_deref(),
+        "planned",
+    )?;
     let today = input.today.unwrap_or_else(|| today_in(&program));
     let (plan, desired) = plan(&PlanInput {
         mapping: &file.name,
@@ -189,6 +176,33 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     std::mem::forget(c);
     std::mem::forget(text);
     code
+}
+
+/// The records of a mapping: `--records FILE`, else the `path` of a file source, else a live
+/// fetch from the HR system (whole, or not at all). On failure nothing is `done` ("planned").
+pub fn load_records(
+    program: &crate::check::Program,
+    mapping: &std::path::Path,
+    records: Option<&std::path::Path>,
+    source_url: Option<&str>,
+    done: &str,
+) -> Result<Vec<crate::records::Record>, u8> {
+    let file_path = records
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| crate::pipeline::source_file(program, mapping));
+    match file_path {
+        Some(path) => read_records(program, &path).map_err(|e| {
+            eprintln!("error: {e}");
+            if let Some(help) = miette::Diagnostic::help(&e) {
+                eprintln!("help: {help}");
+            }
+            eprintln!("nothing was {done}");
+            exit::USAGE
+        }),
+        None => Ok(super::fetch::live(program, source_url)
+            .inspect_err(|_| eprintln!("nothing was {done}"))?
+            .records),
+    }
 }
 
 /// What Winningtemp holds: `--state FILE`; else, for the files target, the state of the last

@@ -52,36 +52,24 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let options = ClientOptions {
-        timeout: super::apply::seconds(args.timeout),
-        ..ClientOptions::default()
-    };
-    let target = match Target::from_program(&program, &ProcessEnv, options) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
+    let state = if program.target.kind == "winningtemp.files" {
+        // The file integration cannot be read back: its state is the last successful export.
+        let dir = args.mapping.parent().unwrap_or(std::path::Path::new("."));
+        let read = crate::target::files::FilesConfig::from_program(&program, dir)
+            .and_then(|cfg| crate::target::files::read_state(&cfg));
+        match read {
+            Ok(state) => state,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        }
+    } else {
+        match read_scim_state(&args, &file, &program) {
+            Ok(state) => state,
+            Err(code) => return code,
         }
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    // EXTENSION POINT (files): `Target::Files(f) => files::read_state(…)`.
-    let Target::Scim(scim) = &target;
-    let mut state = match rt.block_on(scim.read()) {
-        Ok((state, _)) => state,
-        Err(e) => {
-            eprintln!("error: reading the SCIM directory failed: {e}");
-            return exit::FAILED;
-        }
-    };
-    let dir = args
-        .journal_dir
-        .clone()
-        .unwrap_or_else(|| default_journal_dir(&args.mapping));
-    state.last_run_source_records =
-        crate::apply::journal::last_run_source_records(&dir, &file.name);
     match &args.out {
         Some(path) => {
             if let Err(e) = write_state(path, &state) {
@@ -99,4 +87,34 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
         None => print!("{}", state_to_json(&state)),
     }
     exit::OK
+}
+
+fn read_scim_state(
+    args: &StateArgs,
+    file: &crate::source::SourceFile,
+    program: &crate::check::Program,
+) -> Result<crate::model::CurrentState, u8> {
+    let options = ClientOptions {
+        timeout: super::apply::seconds(args.timeout),
+        ..ClientOptions::default()
+    };
+    let Target::Scim(scim) = Target::from_program(program, &ProcessEnv, options).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::USAGE
+    })?;
+    let rt = runtime()?;
+    let mut state = rt
+        .block_on(scim.read())
+        .map_err(|e| {
+            eprintln!("error: reading the SCIM directory failed: {e}");
+            exit::FAILED
+        })?
+        .0;
+    let dir = args
+        .journal_dir
+        .clone()
+        .unwrap_or_else(|| default_journal_dir(&args.mapping));
+    state.last_run_source_records =
+        crate::apply::journal::last_run_source_records(&dir, &file.name);
+    Ok(state)
 }

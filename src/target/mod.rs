@@ -6,46 +6,14 @@
 
 pub mod files;
 pub mod scim;
-// EXTENSION POINT (files): the file-integration target lives in `target::files` and offers
-// `read_state` (the last exported snapshot) and `export` (write `wt_*.csv`, upload over SFTP).
-// Add `pub mod files;` here and a `Target::Files` variant below when it lands.
+// The file integration (`target::files`) has no connection to hold: commands call its
+// `read_state` (the last exported snapshot) and `export` (write `wt_*.csv`, upload over SFTP)
+// directly, so `Target` covers the targets that are read and written over the network.
 
 use crate::check::Program;
-use std::collections::BTreeMap;
 use std::fmt;
 
-/// Environment variables, injected so tests do not mutate the process environment.
-pub trait Env: Send + Sync {
-    /// The variable's value, `None` when unset or not valid Unicode.
-    fn var(&self, name: &str) -> Option<String>;
-}
-
-/// The real process environment.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-}
-
-/// A fixed set of variables (tests, benchmarks).
-#[derive(Debug, Clone, Default)]
-pub struct MapEnv(pub BTreeMap<String, String>);
-
-impl MapEnv {
-    /// One variable.
-    pub fn with(name: &str, value: &str) -> MapEnv {
-        MapEnv(BTreeMap::from([(name.to_string(), value.to_string())]))
-    }
-}
-
-impl Env for MapEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
-    }
-}
+pub use crate::env::{Env, MapEnv, ProcessEnv};
 
 /// A credential. It has no `Display`, and its `Debug` hides the value, so it cannot end up in
 /// output, logs, journals or errors by formatting; only [`Secret::expose`] reads it.
@@ -100,7 +68,6 @@ pub enum TargetError {
 pub enum Target {
     /// Winningtemp's SCIM endpoint.
     Scim(scim::ScimTarget),
-    // EXTENSION POINT (files): `Files(files::FilesTarget)`.
 }
 
 impl Target {
@@ -114,7 +81,6 @@ impl Target {
             "winningtemp.scim" => Ok(Target::Scim(scim::ScimTarget::from_program(
                 program, env, options,
             )?)),
-            // EXTENSION POINT (files): build `files::FilesTarget` here.
             other => Err(TargetError::Unsupported(format!(
                 "`target {other}` is not supported by this command yet"
             ))),

@@ -8,27 +8,7 @@ use crate::check::program::{ConfigValue, Endpoint};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Where `env("…")` values come from: the process environment in production, a map in tests.
-pub trait Env {
-    /// The variable's value, `None` when unset.
-    fn var(&self, name: &str) -> Option<String>;
-}
-
-/// The process environment.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-}
-
-impl Env for std::collections::HashMap<String, String> {
-    fn var(&self, name: &str) -> Option<String> {
-        self.get(name).cloned()
-    }
-}
+pub use crate::env::{Env, ProcessEnv};
 
 /// A text setting: written in the mapping, or read from the environment at run time.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,90 @@
+//! `wtmap apply` for the file integration. The file integration takes full snapshots, so the
+//! plan's effect on the last export becomes the new export: every `wt_*.csv` written
+//! atomically, uploaded over SFTP when configured, and only then recorded as the state the
+//! next plan starts from. It succeeds or fails as a whole.
+
+use super::apply::{ApplyArgs, confirm, fail, finish, fresh_plan, read_plan};
+use super::plan::GUARD_ABORT;
+use super::{ColorChoice, exit};
+use crate::apply::report::{APPLY_FORMAT, ActionReport, ApplyReport, Outcome, OutcomeSummary};
+use crate::check::Program;
+use crate::env::ProcessEnv;
+use crate::guard::guards_passed;
+use crate::plan::apply_to_state;
+use crate::source::SourceFile;
+use crate::target::files::{self, FilesConfig};
+
+/// Applies a plan by exporting the new snapshot.
+pub fn run(
+    args: &ApplyArgs,
+    file: &SourceFile,
+    program: &Program,
+    color: ColorChoice,
+) -> Result<u8, u8> {
+    let dir = args.mapping.parent().unwrap_or(std::path::Path::new("."));
+    let cfg = FilesConfig::from_program(program, dir).map_err(|e| fail(e, exit::USAGE))?;
+    let current = files::read_state(&cfg).map_err(|e| fail(e, exit::USAGE))?;
+    let plan = match &args.plan {
+        Some(path) => read_plan(path, file)?,
+        None => fresh_plan(args, file, program, &current)?,
+    };
+    if !guards_passed(&plan.guards) {
+        for g in plan.guards.iter().filter(|g| !g.passed && !g.overridden) {
+            eprintln!("guard failed: {}", g.message);
+        }
+        return Err(GUARD_ABORT);
+    }
+    eprintln!("plan: {} action(s)", plan.actions.len());
+    if !plan.is_empty() {
+        confirm(args, &plan, color)?;
+    }
+    let started = std::time::Instant::now();
+    let mut next = apply_to_state(&current, &plan.actions);
+    next.last_run_source_records = Some(plan.source_records);
+    let outcome = match files::export(&cfg, &next, &ProcessEnv) {
+        Ok(report) => {
+            for f in &report.files {
+                eprintln!(
+                    "wrote {} ({} rows)",
+                    report.dir.join(&f.name).display(),
+                    f.rows
+                );
+            }
+            if let Some(to) = &report.uploaded_to {
+                eprintln!("uploaded to {to}");
+            }
+            Outcome::ok(match &report.uploaded_to {
+                Some(to) => format!("exported and uploaded to {to}"),
+                None => format!("exported to {}", report.dir.display()),
+            })
+        }
+        // Nothing was recorded as exported: the next run plans the same changes again.
+        Err(e) => Outcome::failed(format!("the export failed, nothing was delivered: {e}")),
+    };
+    let actions: Vec<ActionReport> = plan
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(index, action)| ActionReport {
+            index,
+            action: action.clone(),
+            result: outcome.clone(),
+            earlier_run: false,
+        })
+        .collect();
+    let report = ApplyReport {
+        format: APPLY_FORMAT.to_string(),
+        mapping: file.name.clone(),
+        run: crate::apply::journal::now(),
+        journal: String::new(),
+        resumed: false,
+        concurrency: 1,
+        requests: 0,
+        retries: 0,
+        throttled: 0,
+        seconds: started.elapsed().as_secs_f64(),
+        summary: OutcomeSummary::of(actions.iter().map(|a| &a.result)),
+        actions,
+    };
+    finish(args, Ok(report))
+}
