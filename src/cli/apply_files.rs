@@ -46,7 +46,7 @@ pub fn run(
             for f in &report.files {
                 eprintln!(
                     "wrote {} ({} rows)",
-                    report.dir.join(&f.name).display(),
+                    report.dir.join(f.name).display(),
                     f.rows
                 );
             }
