@@ -33,6 +33,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod records;
 pub mod schema;
+pub mod serve;
 pub mod source;
 pub mod state;
 pub mod suggest;
