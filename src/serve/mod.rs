@@ -75,9 +75,9 @@ pub async fn run_loop(
     }
     let now = clock.now();
     service.stop(now);
-    eprintln!(
-        "{} stopping: no new runs; waiting for {in_flight} run(s) to finish",
-        now.format("%Y-%m-%dT%H:%M:%SZ")
+    service.say(
+        now,
+        &format!("stopping: no new runs; waiting for {in_flight} run(s) to finish"),
     );
     while in_flight > 0 {
         tokio::select! {
@@ -85,10 +85,13 @@ pub async fn run_loop(
                 in_flight -= 1;
                 service.complete(&launch, record, clock.now());
             }
-            Some(()) = stop.recv() => eprintln!(
-                "{} still waiting for {in_flight} run(s): an apply finishes its in-flight \
-                 actions and journals the rest; killing it now leaves the journal to resume from",
-                clock.now().format("%Y-%m-%dT%H:%M:%SZ")
+            Some(()) = stop.recv() => service.say(
+                clock.now(),
+                &format!(
+                    "still waiting for {in_flight} run(s): an apply finishes its in-flight \
+                     actions and journals the rest; killing it now leaves the journal to \
+                     resume from"
+                ),
             ),
         }
     }

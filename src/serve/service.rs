@@ -82,7 +82,8 @@ impl Service {
         self
     }
 
-    fn say(&self, at: DateTime<Utc>, line: &str) {
+    /// Writes a log line (to standard error unless [`Service::with_log`] said otherwise).
+    pub fn say(&self, at: DateTime<Utc>, line: &str) {
         (self.log)(at, line);
     }
 
