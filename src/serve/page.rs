@@ -75,7 +75,7 @@ fn report_link(run: &RunView) -> String {
 /// The whole page.
 pub fn render(v: &StatusView) -> String {
     let mut h = String::new();
-    let title = format!("wtmap serve: {}", v.snapshot.dir.display());
+    let title = format!("wtmap serve: {}", v.dir.display());
     // `write!` to a String cannot fail.
     let _ = write!(
         h,
@@ -84,14 +84,14 @@ pub fn render(v: &StatusView) -> String {
          <h1>{}</h1><p class=muted>up since {} · page made {} · {} run(s) going</p>",
         esc(&title),
         esc(&title),
-        when(v.snapshot.started, None),
+        when(v.started, None),
         when(v.now, None),
-        v.snapshot.running
+        v.running
     );
-    if v.snapshot.stopping {
+    if v.stopping {
         h.push_str("<p class=warn>Stopping: no new runs start; runs going are finishing.</p>");
     }
-    if let Some(e) = &v.snapshot.scan_error {
+    if let Some(e) = &v.scan_error {
         let _ = write!(h, "<p class=fail>{}</p>", esc(e));
     }
     overview(&mut h, v);

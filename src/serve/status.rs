@@ -53,10 +53,17 @@ pub struct StatusView {
     pub format: &'static str,
     /// When the page was made.
     pub now: DateTime<Utc>,
-    /// The loop's state.
-    #[serde(flatten)]
-    pub snapshot: Snapshot,
-    /// Each mapping with its runs (replaces the snapshot's list).
+    /// When `serve` started.
+    pub started: DateTime<Utc>,
+    /// The folder of mappings.
+    pub dir: PathBuf,
+    /// Set once a stop was asked for.
+    pub stopping: bool,
+    /// Why the folder could not be read at the last scan.
+    pub scan_error: Option<String>,
+    /// Runs going now.
+    pub running: usize,
+    /// Each mapping with its runs.
     pub mappings: Vec<MappingView>,
 }
 
@@ -94,7 +101,7 @@ pub fn router(state: Arc<StatusState>) -> Router {
 
 /// Builds the view: the board plus each mapping's runs from the history.
 pub fn view(state: &StatusState) -> StatusView {
-    let mut snapshot = state.board.get();
+    let snapshot: Snapshot = state.board.get();
     let runs_root = std::fs::canonicalize(&state.runs_dir).ok();
     let to_view = |run: StoredRun| {
         let report_url = runs_root
@@ -102,7 +109,8 @@ pub fn view(state: &StatusState) -> StatusView {
             .and_then(|root| report_url(root, run.report_dir.as_deref()?));
         RunView { run, report_url }
     };
-    let mappings = std::mem::take(&mut snapshot.mappings)
+    let mappings = snapshot
+        .mappings
         .into_iter()
         .map(|status| {
             // A history that cannot be read leaves the runs out; the page still shows the rest.
@@ -121,7 +129,11 @@ pub fn view(state: &StatusState) -> StatusView {
     StatusView {
         format: "wtmap.status/v1",
         now: state.clock.now(),
-        snapshot,
+        started: snapshot.started,
+        dir: snapshot.dir,
+        stopping: snapshot.stopping,
+        scan_error: snapshot.scan_error,
+        running: snapshot.running,
         mappings,
     }
 }
