@@ -1,21 +1,28 @@
 //! Which file a run reads. Runs read their mapping from disk, but `serve` promises that a file
 //! broken since it was loaded keeps running its last good version. So: when the file on disk
 //! is still the good version (the usual case), run it; otherwise write the good version to a
-//! hidden file beside it (same folder, so the mapping's relative paths such as
-//! `path = "exports/people.csv"` still resolve) and run that.
+//! file beside it and run that, then remove it. Beside it, because the mapping's relative paths
+//! (`path = "exports/people.csv"`, the journal folder) resolve against its folder; with the
+//! same file stem, because a run names its lock, run folders and journal after the stem, and
+//! the snapshot must share them with the real file.
 
 use super::loader::hex_sha256;
 use super::runner::RunRequest;
 use std::path::{Path, PathBuf};
 
-/// The hidden file the last good version of `path` is written to: `.flex.wtmap.last-good`
-/// beside `flex.wtmap`. Its extension is not `.wtmap`, so neither `serve` nor `wtmap check DIR`
-/// picks it up as a mapping of its own.
+/// The file the last good version of `path` is written to: `flex.wtmap-last-good` beside
+/// `flex.wtmap`. Same stem; an extension other than `.wtmap`, so neither `serve` nor
+/// `wtmap check DIR` takes it for a mapping of its own.
 pub fn snapshot_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "mapping".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.last-good"))
+    path.with_extension("wtmap-last-good")
+}
+
+/// Removes a snapshot written by [`mapping_to_run`] (never the mapping itself).
+pub fn remove_snapshot(ran: &Path, request: &RunRequest) {
+    if ran != request.path && ran == snapshot_path(&request.path) {
+        // Left behind, it is harmless and rewritten by the next run that needs it.
+        let _ = std::fs::remove_file(ran);
+    }
 }
 
 /// The file to run for `request`: the mapping itself while it holds the good version, else a
@@ -58,7 +65,10 @@ mod tests {
         assert_eq!(mapping_to_run(&request).unwrap(), path);
         std::fs::write(&path, "broken").unwrap();
         let ran = mapping_to_run(&request).unwrap();
-        assert_eq!(ran, dir.path().join(".flex.wtmap.last-good"));
-        assert_eq!(std::fs::read_to_string(ran).unwrap(), "good");
+        assert_eq!(ran, dir.path().join("flex.wtmap-last-good"));
+        assert_eq!(ran.file_stem(), path.file_stem());
+        assert_eq!(std::fs::read_to_string(&ran).unwrap(), "good");
+        remove_snapshot(&ran, &request);
+        assert!(!ran.exists() && path.exists());
     }
 }

@@ -4,7 +4,7 @@
 //! it is merged, replace the body of [`RunOnceRunner::run`] with the code in the comment in it
 //! (it compiles against the agreed `run_once` interface) and delete `not_available`.
 
-use super::last_good::mapping_to_run;
+use super::last_good::{mapping_to_run, remove_snapshot};
 use super::runner::{RunCounts, RunRecord, RunRequest, Runner};
 use std::path::PathBuf;
 
@@ -42,6 +42,7 @@ impl Runner for RunOnceRunner {
         //     records: None,
         // };
         // let s = crate::run::run_once(&path, &opts, &crate::env::ProcessEnv);
+        // remove_snapshot(&path, request);
         // RunRecord {
         //     mapping: request.name.clone(),
         //     run_id: s.run_id,
@@ -52,8 +53,10 @@ impl Runner for RunOnceRunner {
         //     report_dir: Some(s.report_dir),
         //     message: s.message,
         // }
-        let _ = (&self.runs_dir, self.send_email, path);
-        not_available(request, started)
+        let _ = (&self.runs_dir, self.send_email);
+        let record = not_available(request, started);
+        remove_snapshot(&path, request);
+        record
     }
 }
 
