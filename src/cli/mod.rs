@@ -10,6 +10,7 @@ pub mod files;
 pub mod fmt;
 pub mod load;
 pub mod plan;
+pub mod run;
 pub mod schema;
 pub mod state_cmd;
 pub mod test;
@@ -82,6 +83,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Read what the mapping's target holds now, as `wtmap.state/v1`.
     State(state_cmd::StateArgs),
+    /// The nightly job: fetch, plan, guards, apply, report and email, under a lock.
+    Run(run::RunArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -106,5 +109,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Schema(args) => schema::run(args),
         Command::Apply(args) => apply::run(args, cli.color),
         Command::State(args) => state_cmd::run(args, cli.color),
+        Command::Run(args) => run::run(args),
     }
 }
