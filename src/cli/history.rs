@@ -150,7 +150,7 @@ fn render_human(runs: &[Listed]) -> String {
             .counts
             .iter()
             .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{k} {n}"))
+            .map(|(k, n)| format!("{} {n}", k.replace('_', " ")))
             .collect();
         let counts = if counts.is_empty() {
             "-".to_string()

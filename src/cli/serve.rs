@@ -81,7 +81,8 @@ pub fn run(args: ServeArgs) -> u8 {
             args.dir.display(),
             service.history().path().display()
         );
-        let runner = RunOnceRunner::new(runs_dir.clone(), !args.no_email);
+        let env = Arc::new(crate::env::ProcessEnv);
+        let runner = RunOnceRunner::new(runs_dir.clone(), !args.no_email, env);
         let parts = Parts {
             service,
             runner: Arc::new(runner),

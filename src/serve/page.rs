@@ -48,7 +48,7 @@ fn counts(run: &RunView) -> String {
         .counts
         .iter()
         .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{} {n}", esc(k)))
+        .map(|(k, n)| format!("{} {n}", esc(&k.replace('_', " "))))
         .collect();
     if parts.is_empty() {
         "<span class=muted>none</span>".to_string()

@@ -46,6 +46,7 @@ pub struct Service {
     next_scan: Option<DateTime<Utc>>,
     scan_error: Option<String>,
     stopping: bool,
+    started: DateTime<Utc>,
     log: Log,
 }
 
@@ -63,6 +64,7 @@ impl Service {
             next_scan: None,
             scan_error: None,
             stopping: false,
+            started: now,
             log: Box::new(|at, line| eprintln!("{} {line}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
         };
         match service.history.mark_interrupted(now) {
@@ -306,7 +308,7 @@ impl Service {
             })
             .collect();
         self.board.set(Snapshot {
-            started: self.board.get().started,
+            started: self.started,
             updated: now,
             dir: self.config.dir.clone(),
             stopping: self.stopping,
