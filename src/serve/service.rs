@@ -47,6 +47,9 @@ pub struct Service {
     scan_error: Option<String>,
     stopping: bool,
     started: DateTime<Utc>,
+    // Lines are written once the board shows what they say, so that a reader who saw a line
+    // (a person, a test) finds the page agreeing with it.
+    pending: Vec<String>,
     log: Log,
 }
 
@@ -65,6 +68,7 @@ impl Service {
             scan_error: None,
             stopping: false,
             started: now,
+            pending: Vec::new(),
             log: Box::new(|at, line| eprintln!("{} {line}", at.format("%Y-%m-%dT%H:%M:%SZ"))),
         };
         match service.history.mark_interrupted(now) {
@@ -87,6 +91,16 @@ impl Service {
     /// Writes a log line (to standard error unless [`Service::with_log`] said otherwise).
     pub fn say(&self, at: DateTime<Utc>, line: &str) {
         (self.log)(at, line);
+    }
+
+    fn note(&mut self, line: String) {
+        self.pending.push(line);
+    }
+
+    fn flush(&mut self, now: DateTime<Utc>) {
+        for line in std::mem::take(&mut self.pending) {
+            (self.log)(now, &line);
+        }
     }
 
     /// The status board this service keeps current.
@@ -139,6 +153,7 @@ impl Service {
             }
         }
         self.refresh(now);
+        self.flush(now);
         launches
     }
 
@@ -150,10 +165,9 @@ impl Service {
             }
             Err(e) => {
                 if self.scan_error.as_deref() != Some(e.as_str()) {
-                    self.say(
-                        now,
-                        &format!("error: {e}; the mappings already loaded keep running"),
-                    );
+                    self.note(format!(
+                        "error: {e}; the mappings already loaded keep running"
+                    ));
                 }
                 self.scan_error = Some(e);
                 return;
@@ -181,7 +195,7 @@ impl Service {
                     String::new()
                 }
             };
-            self.say(now, &format!("{name}: {} {message}", change.kind()));
+            self.note(format!("{name}: {} {message}", change.kind()));
             let event = Event {
                 mapping: name,
                 at: now,
@@ -189,7 +203,7 @@ impl Service {
                 message,
             };
             if let Err(e) = self.history.event(&event) {
-                self.say(now, &format!("warning: {e}"));
+                self.note(format!("warning: {e}"));
             }
         }
     }
@@ -216,11 +230,11 @@ impl Service {
         let history_id = match self.history.begin_run(name, Some(scheduled), now) {
             Ok(id) => Some(id),
             Err(e) => {
-                self.say(now, &format!("warning: {e}"));
+                self.note(format!("warning: {e}"));
                 None
             }
         };
-        self.say(now, &format!("{name}: run started (scheduled {scheduled})"));
+        self.note(format!("{name}: run started (scheduled {scheduled})"));
         Some(Launch {
             request,
             history_id,
@@ -235,7 +249,7 @@ impl Service {
         now: DateTime<Utc>,
     ) {
         let message = format!("skipped: the run started {since} was still going");
-        self.say(now, &format!("{name}: {message}"));
+        self.note(format!("{name}: {message}"));
         let record = RunRecord {
             mapping: name.to_string(),
             run_id: String::new(),
@@ -247,7 +261,7 @@ impl Service {
             message,
         };
         if let Err(e) = self.history.record(&record, Some(scheduled)) {
-            self.say(now, &format!("warning: {e}"));
+            self.note(format!("warning: {e}"));
         }
     }
 
@@ -265,13 +279,14 @@ impl Service {
                 .map(|_| ()),
         };
         if let Err(e) = result {
-            self.say(now, &format!("warning: {e}"));
+            self.note(format!("warning: {e}"));
         }
-        self.say(
-            now,
-            &format!("{name}: run ended: {} {}", record.status, record.message),
-        );
+        self.note(format!(
+            "{name}: run ended: {} {}",
+            record.status, record.message
+        ));
         self.refresh(now);
+        self.flush(now);
     }
 
     /// Stops scheduling: nothing new starts; runs going are left to finish.
