@@ -47,7 +47,8 @@ pub fn display_zone(schedule: &Schedule) -> Option<Tz> {
 fn next_daily(hour: u32, minute: u32, zone: Tz, after: DateTime<Utc>) -> DateTime<Utc> {
     // Start a day early: the local date of `after` may already be past today's run in UTC
     // terms, and a run on the previous local date can still lie after `after` near midnight.
-    let mut date = after.with_timezone(&zone).date_naive() - Days::new(1);
+    let local = after.with_timezone(&zone).date_naive();
+    let mut date = local.checked_sub_days(Days::new(1)).unwrap_or(local);
     loop {
         if let Some(at) = daily_instant(date, hour, minute, zone)
             && at > after
