@@ -12,9 +12,11 @@
 //! whose `externalId` exists is not created again, members already in (or out of) a group are
 //! left out of the batch, and the remaining requests (PATCH `replace`) are idempotent.
 
+pub mod files;
 pub mod journal;
 pub mod report;
 mod run_unit;
+pub mod session;
 mod units;
 
 use crate::plan::Plan;

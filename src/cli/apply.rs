@@ -6,19 +6,18 @@ use super::load::{load_program, parse_date};
 use super::plan::GUARD_ABORT;
 use super::state_cmd::{default_journal_dir, runtime};
 use super::{ColorChoice, exit};
-use crate::apply::journal::{self, Entry, Journal, Unfinished};
+use crate::apply::journal::Unfinished;
 use crate::apply::report::{ApplyReport, render_human, render_json};
-use crate::apply::{Run, execute};
+use crate::apply::session::{self, SessionError};
 use crate::check::Program;
 use crate::guard::{Allow, guards_passed};
 use crate::model::CurrentState;
 use crate::pipeline::{PlanInput, today_in};
 use crate::plan::{PLAN_FORMAT, Plan};
 use crate::source::SourceFile;
-use crate::target::scim::{ClientOptions, Directory, ScimTarget};
+use crate::target::scim::{ClientOptions, ScimTarget};
 use crate::target::{ProcessEnv, Target};
 use clap::{Args, ValueEnum};
-use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -119,15 +118,8 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         .clone()
         .unwrap_or_else(|| default_journal_dir(&args.mapping));
     let rt = runtime()?;
-    let unfinished = journal::find_unfinished(&journal_dir, &file.name).map_err(|e| {
-        fail(
-            format!(
-                "cannot read the journals in `{}`: {e}",
-                journal_dir.display()
-            ),
-            exit::USAGE,
-        )
-    })?;
+    let unfinished =
+        session::find_unfinished(&journal_dir, &file.name).map_err(|e| fail(e, exit::USAGE))?;
 
     if let Some(u) = unfinished {
         if !args.fresh {
@@ -142,17 +134,14 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
             }
             return resume(args, &rt, &target, &file, u);
         }
-        abandon(&u).map_err(|e| fail(format!("cannot write the journal: {e}"), exit::USAGE))?;
+        session::abandon(&u)
+            .map_err(|e| fail(format!("cannot write the journal: {e}"), exit::USAGE))?;
         eprintln!("gave up the interrupted run {}", u.run);
     }
 
-    let (mut current, directory) = rt.block_on(target.read()).map_err(|e| {
-        fail(
-            format!("reading the SCIM directory failed: {e}"),
-            exit::FAILED,
-        )
-    })?;
-    current.last_run_source_records = journal::last_run_source_records(&journal_dir, &file.name);
+    let (current, directory) = rt
+        .block_on(session::read_current(&target, &journal_dir, &file.name))
+        .map_err(|e| fail(e, exit::FAILED))?;
     let plan = match &args.plan {
         Some(path) => read_plan(path, &file)?,
         None => fresh_plan(args, &file, &program, &current)?,
@@ -167,23 +156,14 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
     if !plan.is_empty() {
         confirm(args, &plan, color)?;
     }
-    let mut journal = Journal::create(&journal_dir, &file.name, &plan).map_err(|e| {
-        fail(
-            format!(
-                "cannot start the journal in `{}`: {e}",
-                journal_dir.display()
-            ),
-            exit::USAGE,
-        )
-    })?;
-    let run = Run {
-        mapping: &file.name,
-        target: &target,
+    let applied = rt.block_on(session::apply_plan(
+        &target,
+        &journal_dir,
+        &file.name,
+        &plan,
         directory,
-        previous: BTreeMap::new(),
-        resumed: false,
-    };
-    finish(args, rt.block_on(execute(&plan, run, &mut journal)))
+    ));
+    finish(args, applied)
 }
 
 fn resume(
@@ -200,44 +180,20 @@ fn resume(
         u.plan.actions.len()
     );
     confirm(args, &u.plan, ColorChoice::Never)?;
-    let directory: Directory = rt
-        .block_on(target.read())
-        .map_err(|e| {
-            fail(
-                format!("reading the SCIM directory failed: {e}"),
-                exit::FAILED,
-            )
-        })?
-        .1;
-    let mut journal = Journal::reopen(&u)
-        .map_err(|e| fail(format!("cannot reopen the journal: {e}"), exit::USAGE))?;
-    let run = Run {
-        mapping: &file.name,
-        target,
-        directory,
-        previous: u.outcomes,
-        resumed: true,
-    };
-    finish(args, rt.block_on(execute(&u.plan, run, &mut journal)))
+    finish(args, rt.block_on(session::resume(target, &file.name, u)))
 }
 
-fn abandon(u: &Unfinished) -> std::io::Result<()> {
-    let mut j = Journal::reopen(u)?;
-    j.append(&Entry::End {
-        at: journal::now(),
-        ok: u.outcomes.values().filter(|o| o.is_ok()).count(),
-        failed: 0,
-        skipped: 0,
-        abandoned: true,
-    })
-}
-
-pub(super) fn finish(args: &ApplyArgs, result: std::io::Result<ApplyReport>) -> Result<u8, u8> {
+pub(super) fn finish(
+    args: &ApplyArgs,
+    result: Result<ApplyReport, SessionError>,
+) -> Result<u8, u8> {
     let report = result.map_err(|e| {
-        fail(
-            format!("the journal cannot be written ({e}); the run stopped, and the next apply resumes it"),
-            exit::FAILED,
-        )
+        // Before the journal exists nothing was applied: a usage problem, as before the run.
+        let code = match e {
+            SessionError::StartJournal { .. } | SessionError::ReopenJournal(_) => exit::USAGE,
+            _ => exit::FAILED,
+        };
+        fail(e, code)
     })?;
     match args.format {
         ReportFormat::Human => print!("{}", render_human(&report)),

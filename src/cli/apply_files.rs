@@ -6,11 +6,10 @@
 use super::apply::{ApplyArgs, confirm, fail, finish, fresh_plan, read_plan};
 use super::plan::GUARD_ABORT;
 use super::{ColorChoice, exit};
-use crate::apply::report::{APPLY_FORMAT, ActionReport, ApplyReport, Outcome, OutcomeSummary};
+use crate::apply::files::apply_files;
 use crate::check::Program;
 use crate::env::ProcessEnv;
 use crate::guard::guards_passed;
-use crate::plan::apply_to_state;
 use crate::source::SourceFile;
 use crate::target::files::{self, FilesConfig};
 
@@ -38,53 +37,19 @@ pub fn run(
     if !plan.is_empty() {
         confirm(args, &plan, color)?;
     }
-    let started = std::time::Instant::now();
-    let mut next = apply_to_state(&current, &plan.actions);
-    next.last_run_source_records = Some(plan.source_records);
-    let outcome = match files::export(&cfg, &next, &ProcessEnv) {
-        Ok(report) => {
-            for f in &report.files {
-                eprintln!(
-                    "wrote {} ({} rows)",
-                    report.dir.join(f.name).display(),
-                    f.rows
-                );
-            }
-            if let Some(to) = &report.uploaded_to {
-                eprintln!("uploaded to {to}");
-            }
-            Outcome::ok(match &report.uploaded_to {
-                Some(to) => format!("exported and uploaded to {to}"),
-                None => format!("exported to {}", report.dir.display()),
-            })
+    let applied = apply_files(&cfg, &current, &plan, &file.name, &ProcessEnv);
+    if let Ok(report) = &applied.export {
+        for f in &report.files {
+            eprintln!(
+                "wrote {} ({} rows)",
+                report.dir.join(f.name).display(),
+                f.rows
+            );
         }
-        // Nothing was recorded as exported: the next run plans the same changes again.
-        Err(e) => Outcome::failed(format!("the export failed, nothing was delivered: {e}")),
-    };
-    let actions: Vec<ActionReport> = plan
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(index, action)| ActionReport {
-            index,
-            action: action.clone(),
-            result: outcome.clone(),
-            earlier_run: false,
-        })
-        .collect();
-    let report = ApplyReport {
-        format: APPLY_FORMAT.to_string(),
-        mapping: file.name.clone(),
-        run: crate::apply::journal::now(),
-        journal: String::new(),
-        resumed: false,
-        concurrency: 1,
-        requests: 0,
-        retries: 0,
-        throttled: 0,
-        seconds: started.elapsed().as_secs_f64(),
-        summary: OutcomeSummary::of(actions.iter().map(|a| &a.result)),
-        actions,
-    };
+        if let Some(to) = &report.uploaded_to {
+            eprintln!("uploaded to {to}");
+        }
+    }
+    let report = applied.report;
     finish(args, Ok(report))
 }

@@ -15,7 +15,7 @@ mod tests;
 pub use apply_memory::apply_to_state;
 pub use markdown::render_markdown;
 pub use order::sort_actions;
-pub use render::{render_actions, render_human, render_json};
+pub use render::{because_text, headline, render_actions, render_human, render_json};
 
 use crate::guard::GuardOutcome;
 use crate::model::{

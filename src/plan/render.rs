@@ -44,7 +44,7 @@ pub(super) fn symbol(action: &Action) -> char {
 }
 
 /// One-line description of an action, without symbol (`create user 1042 anna@acme.example`).
-pub(super) fn headline(action: &Action) -> String {
+pub fn headline(action: &Action) -> String {
     let parent = |p: &Option<String>| p.clone().unwrap_or_else(|| "(top level)".to_string());
     match action {
         Action::CreateUser {
@@ -194,7 +194,7 @@ fn role_name(role: Role) -> &'static str {
 }
 
 /// `statement (line 23)`, or just the statement when it has no line.
-pub(super) fn because_text(because: &Because) -> String {
+pub fn because_text(because: &Because) -> String {
     match because.line {
         0 => because.statement.to_string(),
         line => format!("{} (line {line})", because.statement),

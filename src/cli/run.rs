@@ -1,0 +1,118 @@
+//! `wtmap run MAPPING`: the nightly job (fetch → plan → guards → apply → report → email) for
+//! cron, a systemd timer or a Kubernetes CronJob. The report goes to standard output and to
+//! the run folder; one line on standard error says how it ended; the exit code says it to
+//! the scheduler (README, "Running wtmap nightly").
+
+use super::load::parse_date;
+use crate::connectors::HttpPolicy;
+use crate::email::EmailOutcome;
+use crate::env::ProcessEnv;
+use crate::guard::Allow;
+use crate::report::{render_json, render_markdown, render_text};
+use crate::run::{RunOptions, Tuning, run_with_report};
+use crate::target::scim::ClientOptions;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The mapping.
+    pub mapping: PathBuf,
+    /// Records file replacing the mapping's source (same shape as the source kind).
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<PathBuf>,
+    /// Fetch the live source from this base URL instead of the mapping's (an emulator, a proxy).
+    #[arg(long, value_name = "URL", conflicts_with = "records")]
+    pub source_url: Option<String>,
+    /// Evaluate as of this date (YYYY-MM-DD) instead of today in the mapping's time zone.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Let the plan pause more users than the pause guards allow.
+    #[arg(long)]
+    pub allow_mass_pause: bool,
+    /// Let an empty source through (every managed user would be paused).
+    #[arg(long)]
+    pub allow_empty_source: bool,
+    /// Let a source much smaller than last run through.
+    #[arg(long)]
+    pub allow_source_drop: bool,
+    /// Where run folders and the lock are kept (default: `.wtmap/runs` beside the mapping).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+    /// Where apply journals are kept (default: `.wtmap/journal` beside the mapping).
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Do not send the report email.
+    #[arg(long)]
+    pub no_email: bool,
+    /// Requests in flight at once (default: the mapping's `concurrency`, else 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
+    /// Seconds before one request to the target is given up (it is retried).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Attempts per request to the target, the first included.
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub attempts: u32,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = RunOutput::Text)]
+    pub format: RunOutput,
+}
+
+/// What `run` prints on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunOutput {
+    /// The report as text.
+    Text,
+    /// The report as Markdown.
+    Markdown,
+    /// The report as JSON (`wtmap.report/v1`).
+    Json,
+    /// Nothing (the report is in the run folder).
+    None,
+}
+
+/// Runs `run`.
+pub fn run(args: RunArgs) -> u8 {
+    let opts = RunOptions {
+        allow: Allow {
+            pauses: args.allow_mass_pause,
+            empty_source: args.allow_empty_source,
+            source_drop: args.allow_source_drop,
+        },
+        today: args.today,
+        runs_dir: args.runs_dir.clone(),
+        send_email: !args.no_email,
+        source_url: args.source_url.clone(),
+        records: args.records.clone(),
+    };
+    let tuning = Tuning {
+        journal_dir: args.journal_dir.clone(),
+        client: ClientOptions {
+            concurrency: args.concurrency.map(usize::from),
+            timeout: super::apply::seconds(args.timeout),
+            max_attempts: args.attempts,
+            ..ClientOptions::default()
+        },
+        http: HttpPolicy::default(),
+    };
+    let (summary, report) = run_with_report(&args.mapping, &opts, &tuning, &ProcessEnv);
+    match args.format {
+        RunOutput::Text => print!("{}", render_text(&report)),
+        RunOutput::Markdown => print!("{}", render_markdown(&report)),
+        RunOutput::Json => print!("{}", render_json(&report)),
+        RunOutput::None => {}
+    }
+    if let EmailOutcome::Failed { message } = &summary.email {
+        eprintln!("error: the report email was not sent: {message}");
+    }
+    eprintln!(
+        "{}: {}: {} (report: {})",
+        summary.run_id,
+        summary.status.title(),
+        summary.message,
+        summary.report_dir.display()
+    );
+    summary.exit_code()
+}

@@ -1,0 +1,481 @@
+//! `wtmap run`: the nightly job in one call. Fetch → plan → guards → apply → report → email,
+//! under a lock that keeps two runs of one mapping apart. Every outcome, failures included,
+//! becomes a [`RunStatus`], a report in the run's folder, and (when configured) an email;
+//! [`run_once`] never panics and never returns an error.
+//!
+//! `run_once` blocks (it builds its own async runtimes): from async code, call it inside
+//! `tokio::task::spawn_blocking`.
+
+mod folder;
+pub mod lock;
+mod source;
+mod steps;
+
+pub use crate::email::EmailOutcome;
+
+use crate::apply::report::{ActionReport, Outcome};
+use crate::check::{Program, check_source};
+use crate::connectors::HttpPolicy;
+use crate::env::Env;
+use crate::guard::Allow;
+use crate::report::{ApplyStats, Counts, Endpoint, MappingIdentity, REPORT_FORMAT, Report};
+use crate::source::SourceFile;
+use crate::target::scim::ClientOptions;
+use chrono::{DateTime, NaiveDate, Utc};
+use lock::{LockInfo, RunLock};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use std::path::{Path, PathBuf};
+use steps::Synced;
+
+/// Exit code of `wtmap run` when the sync succeeded but the report email could not be sent.
+pub const EMAIL_FAILED_EXIT: u8 = 8;
+
+/// What a run may do, and with what inputs.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Guard overrides (`--allow-mass-pause`, …).
+    pub allow: Allow,
+    /// Evaluate as of this date instead of today in the mapping's time zone.
+    pub today: Option<NaiveDate>,
+    /// Where run folders and the lock are kept; default `.wtmap/runs` beside the mapping.
+    pub runs_dir: Option<PathBuf>,
+    /// Send the report email (when SMTP is configured and the mapping has recipients).
+    pub send_email: bool,
+    /// Fetch the live source from this base URL instead of the mapping's.
+    pub source_url: Option<String>,
+    /// Read records from this file instead of the mapping's source.
+    pub records: Option<PathBuf>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            allow: Allow::default(),
+            today: None,
+            runs_dir: None,
+            send_email: true,
+            source_url: None,
+            records: None,
+        }
+    }
+}
+
+/// Knobs that rarely change: the journals folder and the HTTP behaviour towards the target and
+/// the source. [`run_once`] uses the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Tuning {
+    /// Where apply journals are kept; default `.wtmap/journal` beside the mapping.
+    pub journal_dir: Option<PathBuf>,
+    /// The SCIM client (concurrency, timeouts, attempts).
+    pub client: ClientOptions,
+    /// The HR connectors' timeouts and retries.
+    pub http: HttpPolicy,
+}
+
+/// How a run ended. Each has its own exit code (see [`RunStatus::exit_code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every action applied (or nothing to do).
+    Success,
+    /// Every action applied; some records could not be mapped and their users were left alone.
+    SuccessWithQuarantine,
+    /// A guard stopped the plan; nothing was written.
+    GuardAborted,
+    /// The records could not be read; nothing was written.
+    SourceFailed,
+    /// The target could not be set up or reached, or actions failed.
+    TargetFailed,
+    /// The mapping could not be read or does not check.
+    MappingInvalid,
+    /// The lock could not be taken: another run holds it, a killed run left it, or the runs
+    /// folder is not writable. Nothing was done.
+    Locked,
+}
+
+impl RunStatus {
+    /// The process exit code: 0, 4, 3, 5, 6, 1, 7 in declaration order.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            RunStatus::Success => 0,
+            RunStatus::SuccessWithQuarantine => 4,
+            RunStatus::GuardAborted => 3,
+            RunStatus::SourceFailed => 5,
+            RunStatus::TargetFailed => 6,
+            RunStatus::MappingInvalid => 1,
+            RunStatus::Locked => 7,
+        }
+    }
+
+    /// The JSON spelling: `success`, `success_with_quarantine`, `guard_aborted`,
+    /// `source_failed`, `target_failed`, `mapping_invalid`, `locked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Success => "success",
+            RunStatus::SuccessWithQuarantine => "success_with_quarantine",
+            RunStatus::GuardAborted => "guard_aborted",
+            RunStatus::SourceFailed => "source_failed",
+            RunStatus::TargetFailed => "target_failed",
+            RunStatus::MappingInvalid => "mapping_invalid",
+            RunStatus::Locked => "locked",
+        }
+    }
+
+    /// The status for people, in capitals (`ABORTED BY A GUARD`).
+    pub fn title(self) -> &'static str {
+        match self {
+            RunStatus::Success => "SUCCESS",
+            RunStatus::SuccessWithQuarantine => "SUCCESS WITH QUARANTINED RECORDS",
+            RunStatus::GuardAborted => "ABORTED BY A GUARD",
+            RunStatus::SourceFailed => "SOURCE FAILED",
+            RunStatus::TargetFailed => "TARGET FAILED",
+            RunStatus::MappingInvalid => "MAPPING INVALID",
+            RunStatus::Locked => "NOT RUN (LOCKED)",
+        }
+    }
+
+    /// True for the two successes.
+    pub fn is_success(self) -> bool {
+        matches!(self, RunStatus::Success | RunStatus::SuccessWithQuarantine)
+    }
+}
+
+/// The result of one run, for the CLI and `wtmap serve`. The report in `report_dir` has the
+/// details.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The mapping file as given.
+    pub mapping: String,
+    /// The run's ID (its folder's name).
+    pub run_id: String,
+    /// How it ended.
+    pub status: RunStatus,
+    /// When it started.
+    pub started: DateTime<Utc>,
+    /// When it finished (report written, email sent).
+    pub finished: DateTime<Utc>,
+    /// The counts.
+    pub counts: Counts,
+    /// The run folder (`report.json` and friends).
+    pub report_dir: PathBuf,
+    /// The email.
+    pub email: EmailOutcome,
+    /// The outcome in one line.
+    pub message: String,
+}
+
+impl RunSummary {
+    /// The exit code of `wtmap run`: the status's, except that a failed email turns a success
+    /// into [`EMAIL_FAILED_EXIT`] (a failure that already has a code keeps it).
+    pub fn exit_code(&self) -> u8 {
+        if self.status.is_success() && self.email.failed() {
+            EMAIL_FAILED_EXIT
+        } else {
+            self.status.exit_code()
+        }
+    }
+}
+
+/// The default runs folder: `.wtmap/runs` beside the mapping.
+pub fn default_runs_dir(mapping: &Path) -> PathBuf {
+    mapping
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(".wtmap")
+        .join("runs")
+}
+
+/// Where a mapping's run folders and lock are: `<runs_dir>/<mapping-stem>`.
+pub fn mapping_runs_dir(runs_dir: &Path, mapping: &Path) -> PathBuf {
+    runs_dir.join(crate::apply::journal::stem(&mapping.display().to_string()))
+}
+
+/// The lock file of a mapping's runs: `<runs_dir>/<mapping-stem>/run.lock`.
+pub fn lock_path(runs_dir: &Path, mapping: &Path) -> PathBuf {
+    mapping_runs_dir(runs_dir, mapping).join("run.lock")
+}
+
+/// Runs a mapping once, with the default [`Tuning`].
+pub fn run_once(mapping: &Path, opts: &RunOptions, env: &dyn Env) -> RunSummary {
+    run_once_with(mapping, opts, &Tuning::default(), env)
+}
+
+/// Runs a mapping once.
+pub fn run_once_with(
+    mapping: &Path,
+    opts: &RunOptions,
+    tuning: &Tuning,
+    env: &dyn Env,
+) -> RunSummary {
+    run_with_report(mapping, opts, tuning, env).0
+}
+
+/// Runs a mapping once and returns the report too (as stored in the run folder).
+pub fn run_with_report(
+    mapping: &Path,
+    opts: &RunOptions,
+    tuning: &Tuning,
+    env: &dyn Env,
+) -> (RunSummary, Report) {
+    let started = Utc::now();
+    let clock = std::time::Instant::now();
+    let runs_dir = opts
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| default_runs_dir(mapping));
+    let mapping_runs = mapping_runs_dir(&runs_dir, mapping);
+    let mut run_id = folder::new_run_id(started);
+    let loaded = load_mapping(mapping);
+
+    // The lock comes before the run folder, so a refused run still gets a folder of its own.
+    let lock = RunLock::acquire(
+        &lock_path(&runs_dir, mapping),
+        &LockInfo::this_process(&run_id, started),
+    );
+    let mut notes = Vec::new();
+    let report_dir = match folder::create(&mapping_runs, started, &run_id) {
+        Ok((dir, id)) => {
+            run_id = id;
+            Some(dir)
+        }
+        Err(e) => {
+            notes.push(format!(
+                "the run folder could not be created under `{}`: {e}; the report was not stored",
+                mapping_runs.display()
+            ));
+            None
+        }
+    };
+
+    let synced = match (&loaded, &lock) {
+        (Err((message, diagnostics)), _) => {
+            notes.extend(diagnostics.iter().cloned());
+            ended(RunStatus::MappingInvalid, message.clone())
+        }
+        (Ok(_), Err(e)) => ended(RunStatus::Locked, e.to_string()),
+        (Ok((file, program)), Ok(_)) => guarded_sync(&steps::Ctx {
+            mapping,
+            file,
+            program,
+            opts,
+            tuning,
+            env,
+        }),
+    };
+    notes.extend(synced.notes.iter().cloned());
+
+    let program = loaded.as_ref().ok().map(|(_, p)| p);
+    let mut report = build_report(Built {
+        run_id: &run_id,
+        mapping,
+        file: loaded.as_ref().ok().map(|(f, _)| f),
+        program,
+        opts,
+        env,
+        synced: &synced,
+        notes,
+        started,
+    });
+    let finish = |report: &mut Report| {
+        report.finished = Utc::now();
+        report.duration_seconds = clock.elapsed().as_secs_f64();
+    };
+    finish(&mut report);
+    let recipients = program.map(|p| p.report_to.clone()).unwrap_or_default();
+    let will_send = opts.send_email && !recipients.is_empty();
+    if let Some(dir) = &report_dir {
+        // Should the process die while sending, this first copy says so.
+        let mut pending = report.clone();
+        if will_send {
+            pending.email = EmailOutcome::Failed {
+                message: "not sent: the run ended while sending the email".into(),
+            };
+        }
+        let _ = folder::write(dir, &pending, synced.plan.as_ref());
+    }
+    report.email = if opts.send_email {
+        crate::email::deliver(&report, &recipients, env)
+    } else {
+        EmailOutcome::NotConfigured
+    };
+    if report.email.failed() && report.status.is_success() {
+        report.exit_code = EMAIL_FAILED_EXIT;
+    }
+    finish(&mut report);
+    let mut message = report.message.clone();
+    if let Some(dir) = &report_dir
+        && let Err(e) = folder::write(dir, &report, synced.plan.as_ref())
+    {
+        message.push_str(&format!(" (the report could not be stored: {e})"));
+    }
+    drop(lock);
+    let summary = RunSummary {
+        mapping: mapping.display().to_string(),
+        run_id,
+        status: report.status,
+        started,
+        finished: report.finished,
+        counts: report.counts.clone(),
+        report_dir: report_dir.unwrap_or_else(|| mapping_runs.join("(not stored)")),
+        email: report.email.clone(),
+        message,
+    };
+    (summary, report)
+}
+
+/// A mapping that checks, or the one-line reason and the rendered diagnostics.
+fn load_mapping(mapping: &Path) -> Result<(SourceFile, Program), (String, Vec<String>)> {
+    let file = crate::cli::files::read_source(mapping).map_err(|e| (e.to_string(), Vec::new()))?;
+    let (program, diags) = check_source(&file);
+    match program {
+        Some(p) => Ok((file, p)),
+        None => {
+            let style = crate::diagnostics::render::HumanStyle {
+                color: false,
+                width: 100,
+            };
+            let rendered = diags
+                .iter()
+                .map(|d| crate::diagnostics::render::human(d, &file, style))
+                .collect();
+            let message = format!(
+                "`{}` has {} error(s); run `wtmap check` for details; nothing was done",
+                file.name,
+                diags.error_count()
+            );
+            Err((message, rendered))
+        }
+    }
+}
+
+/// The sync in a thread of its own: outside any async runtime the caller may be in (the sync
+/// builds its own), and with a panic (a bug) turned into a failed run instead of a crash.
+fn guarded_sync(ctx: &steps::Ctx) -> Synced {
+    let joined = std::thread::scope(|scope| scope.spawn(|| steps::sync(ctx)).join());
+    joined.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        ended(
+            RunStatus::TargetFailed,
+            format!("internal error (a bug in wtmap, please report it): {what}"),
+        )
+    })
+}
+
+fn ended(status: RunStatus, message: String) -> Synced {
+    Synced {
+        status,
+        message,
+        today: None,
+        plan: None,
+        applied: None,
+        not_applied: String::new(),
+        notes: Vec::new(),
+    }
+}
+
+struct Built<'a> {
+    run_id: &'a str,
+    mapping: &'a Path,
+    file: Option<&'a SourceFile>,
+    program: Option<&'a Program>,
+    opts: &'a RunOptions,
+    env: &'a dyn Env,
+    synced: &'a Synced,
+    notes: Vec<String>,
+    started: DateTime<Utc>,
+}
+
+fn build_report(b: Built) -> Report {
+    let s = b.synced;
+    let actions: Vec<ActionReport> = match (&s.applied, &s.plan) {
+        (Some(applied), _) => applied.actions.clone(),
+        (None, Some(plan)) => plan
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(index, action)| ActionReport {
+                index,
+                action: action.clone(),
+                result: Outcome::skipped(s.not_applied.clone()),
+                earlier_run: false,
+            })
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    let mut counts = Counts::of(&actions);
+    let (source, target) = match b.program {
+        Some(p) => (
+            source::source_identity(
+                p,
+                b.mapping,
+                b.opts.records.as_deref(),
+                b.opts.source_url.as_deref(),
+                b.env,
+            ),
+            source::target_identity(p, b.mapping, b.env),
+        ),
+        None => (Endpoint::default(), Endpoint::default()),
+    };
+    let plan = s.plan.as_ref();
+    if let Some(p) = plan {
+        counts.source_records = p.source_records;
+        counts.skipped_records = p.skipped.len();
+        counts.quarantined = p.quarantined.len();
+        counts.warnings = p.warnings.len();
+    }
+    let name = crate::apply::journal::stem(&b.mapping.display().to_string());
+    Report {
+        format: REPORT_FORMAT.to_string(),
+        run_id: b.run_id.to_string(),
+        status: s.status,
+        exit_code: s.status.exit_code(),
+        message: s.message.clone(),
+        mapping: MappingIdentity {
+            path: b.mapping.display().to_string(),
+            name,
+            sha256: b
+                .file
+                .map(|f| hex(&sha2::Sha256::digest(f.text.as_bytes())))
+                .unwrap_or_default(),
+        },
+        source,
+        target,
+        started: b.started,
+        finished: b.started,
+        duration_seconds: 0.0,
+        today: s.today,
+        counts,
+        guards: plan.map(|p| p.guards.clone()).unwrap_or_default(),
+        actions,
+        skipped: plan.map(|p| p.skipped.clone()).unwrap_or_default(),
+        quarantined: plan.map(|p| p.quarantined.clone()).unwrap_or_default(),
+        warnings: plan.map(|p| p.warnings.clone()).unwrap_or_default(),
+        notes: b.notes,
+        // The file integration sends no requests and keeps no journal: nothing to show.
+        apply: s
+            .applied
+            .as_ref()
+            .filter(|a| !a.journal.is_empty())
+            .map(|a| ApplyStats {
+                journal: a.journal.clone(),
+                requests: a.requests,
+                retries: a.retries,
+                throttled: a.throttled,
+                concurrency: a.concurrency,
+                seconds: a.seconds,
+            }),
+        email: EmailOutcome::NotConfigured,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests;
