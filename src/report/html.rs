@@ -83,10 +83,10 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         .iter()
         .map(|g| {
             let mark = match (g.passed, g.overridden) {
-                (true, _) => "<span style=\"color:#1a7f37;\">&#10003; passed</span>",
-                (false, true) => "<span style=\"color:#9a6700;\">! overridden</span>",
+                (true, _) => "<span style=\"color:#1a7f37;white-space:nowrap;\">&#10003; passed</span>",
+                (false, true) => "<span style=\"color:#9a6700;white-space:nowrap;\">! overridden</span>",
                 (false, false) => {
-                    "<span style=\"color:#cf222e;font-weight:bold;\">&#10007; stopped the run</span>"
+                    "<span style=\"color:#cf222e;font-weight:bold;white-space:nowrap;\">&#10007; stopped the run</span>"
                 }
             };
             vec![mark.to_string(), escape(&g.message)]
