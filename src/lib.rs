@@ -17,6 +17,7 @@
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
 pub mod apply;
+pub mod atomic;
 pub mod builtins;
 pub mod check;
 pub mod cli;
@@ -35,6 +36,7 @@ pub mod records;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod source;
 pub mod state;
 pub mod suggest;

@@ -7,7 +7,6 @@
 use crate::model::{CurrentState, STATE_FORMAT};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::Path;
 
 /// Why a state file could not be read or written.
@@ -404,16 +403,7 @@ pub fn write_state(path: &Path, state: &CurrentState) -> Result<(), StateError> 
         file: file.clone(),
         source,
     };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(state_to_json(state).as_bytes())
-        .map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    crate::atomic::write_atomic(path, state_to_json(state).as_bytes()).map_err(err)
 }
 
 #[cfg(test)]

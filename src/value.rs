@@ -63,6 +63,16 @@ impl fmt::Display for Value {
     }
 }
 
+/// Lower case without allocating when the text already is: usernames and emails are compared
+/// case-insensitively for every user of a run.
+pub fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -231,14 +231,19 @@ fn a_guard_abort_writes_nothing_exits_3_and_still_sends_the_email() {
     assert_eq!(ran.report["email"]["status"], "sent");
 }
 
-/// The Personio example mapping, delivering to `scim_url`.
+/// A Personio integration (the example's core: match by email, statuses, departments as
+/// teams, managers) delivering to `scim_url`.
 fn personio_dir(scim_url: &str) -> tempfile::TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = read(&root.join("mappings/personio.wtmap")).replace(
-        "url   = \"https://scim.prod.winningtemp.com/api/scim\"",
-        &format!("url   = \"{scim_url}\""),
+    let text = format!(
+        "source personio {{\n  client_id = env(\"PERSONIO_CLIENT_ID\")\n  client_secret = env(\"PERSONIO_CLIENT_SECRET\")\n}}\n\
+         target winningtemp.scim {{\n  url = \"{scim_url}\"\n  token = env(\"WT_SCIM_TOKEN\")\n}}\n\
+         match by external_id, email\n\
+         user {{\n  external_id = id\n  username = lower(trim(email))\n  email = lower(trim(email))\n  \
+         first_name = first_name\n  last_name = last_name\n  manager = supervisor.id\n}}\n\
+         status \"active\"->Active \"leave\"->Active \"onboarding\"->Paused \"inactive\"->Paused _->Active\n\
+         group path = [department.name] ids [department.id]\n\
+         skip when email is empty\n{REPORT_TO}"
     );
-    assert!(text.contains(scim_url));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("m.wtmap"), text).unwrap();
     dir

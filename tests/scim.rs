@@ -231,14 +231,13 @@ fn refusals_without_yes_and_with_a_wrong_token() {
 }
 
 #[test]
-fn attribute_paths_are_configurable_and_segments_are_skipped() {
+fn attribute_paths_are_configurable_and_the_directory_converges() {
     let Some(server) = ScimServer::start(TOKEN) else {
         return;
     };
     let extra = "  attributes {\n    title = \"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department\"\n    employee_number = \"nickName\"\n  }\n";
-    let body = format!("{BODY}segment \"Title\" = title\n");
-    let dir = mapping_dir(&server.url(), extra, &body, &people(2));
-    let (code, report, err) = apply(dir.path(), &[]);
+    let dir = mapping_dir(&server.url(), extra, BODY, &people(2));
+    let (code, _report, err) = apply(dir.path(), &[]);
     assert_eq!(code, 0, "{err}");
     let u = server.user("E2");
     assert_eq!(
@@ -246,26 +245,23 @@ fn attribute_paths_are_configurable_and_segments_are_skipped() {
         "Title 2"
     );
     assert_eq!(u["nickName"], "1002");
-    let skipped: Vec<&Value> = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["result"]["status"] == "skipped")
-        .collect();
-    assert_eq!(skipped.len(), 4, "{report}");
-    assert!(
-        skipped
-            .iter()
-            .all(|a| a["result"]["reason"].as_str().unwrap().contains("segments"))
-    );
-    // Read back through the same paths: nothing but the segments left to do.
+    // Read back through the same paths: nothing left to do.
     let state = save_state(dir.path());
     let plan = plan_json(dir.path(), &state);
-    assert_eq!(
-        plan["summary"]["total"],
-        plan["summary"]["create_segment"].as_u64().unwrap()
-            + plan["summary"]["add_segment_connection"].as_u64().unwrap()
-    );
+    assert_eq!(plan["summary"]["total"], 0, "{plan}");
+}
+
+#[test]
+fn segments_over_scim_are_refused_before_anything_is_sent() {
+    let Some(server) = ScimServer::start(TOKEN) else {
+        return;
+    };
+    let body = format!("{BODY}segment \"Title\" = title\n");
+    let dir = mapping_dir(&server.url(), "", &body, &people(2));
+    let (code, _, err) = apply(dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("E0116"), "{err}");
+    assert!(server.users().is_empty(), "nothing sent");
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub fn eval_expression(
         file,
         diags: Diagnostics::default(),
         suggested_attributes: Default::default(),
+        scim_paths: None,
     };
     let mut env = FieldEnv::new("json");
     let (checked, _) = cx.expr(&mut env, &expr, None);
@@ -74,6 +75,7 @@ pub fn check(ast: &File, file: &SourceFile) -> (Program, Diagnostics) {
         file,
         diags: Diagnostics::default(),
         suggested_attributes: Default::default(),
+        scim_paths: None,
     };
     let program = cx.run(ast);
     (program, cx.diags)
@@ -85,6 +87,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) diags: Diagnostics,
     /// Attributes offered as suggestions for unknown ones: not reported as unmapped too.
     pub(crate) suggested_attributes: std::collections::HashSet<&'static str>,
+    /// SCIM paths of the mapping's SCIM target (`None` for other targets).
+    pub(crate) scim_paths: Option<crate::target::scim::AttributeMap>,
 }
 
 impl Checker<'_> {

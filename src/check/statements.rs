@@ -25,6 +25,10 @@ impl Checker<'_> {
         program: &mut Program,
     ) {
         let mut writes = Writes::new();
+        // Over SCIM, attributes travel only where a SCIM path carries them.
+        self.scim_paths = (program.target.kind == "winningtemp.scim")
+            .then(|| crate::target::scim::AttributeMap::new(program.target.get("attributes")).ok())
+            .flatten();
         for item in &ast.items {
             match item {
                 Item::User(block) => {
@@ -50,6 +54,7 @@ impl Checker<'_> {
                         ConditionKind::Skip => None,
                     };
                     if let Some(attr) = written {
+                        self.check_carried(attr, c.span);
                         self.note_write(attr, c.span, &mut writes);
                         program.mapped_attributes.insert(attr.to_string());
                     }
@@ -108,6 +113,17 @@ impl Checker<'_> {
                     self.note_write("team", g.span, &mut writes);
                 }
                 Item::Segment(s) => {
+                    if program.target.kind == "winningtemp.scim" {
+                        self.report(
+                            Diagnostic::new(
+                                Code::SegmentsNotSupported,
+                                s.span,
+                                "SCIM cannot carry segments",
+                                "Winningtemp's SCIM has users and groups only",
+                            )
+                            .with_help("use `target winningtemp.files { … }` (it writes `wt_segments.csv`), or carry the value as an attribute"),
+                        );
+                    }
                     let expr = self
                         .text_exprs(env, std::slice::from_ref(&s.value), "a segment name")
                         .remove(0);
@@ -138,6 +154,32 @@ impl Checker<'_> {
                 c
             })
             .collect()
+    }
+
+    /// Warns when the SCIM target has no path for a mapped attribute: the plan would propose
+    /// it on every run and apply could never deliver it.
+    fn check_carried(&mut self, attribute: &str, span: Span) {
+        let Some(paths) = &self.scim_paths else {
+            return;
+        };
+        let own_attribute = matches!(
+            attribute,
+            "external_id" | "username" | "email" | "status" | "manager"
+        );
+        if own_attribute || paths.path(attribute).is_some() {
+            return;
+        }
+        self.report(
+            Diagnostic::new(
+                Code::AttributeNotCarried,
+                span,
+                format!("`{attribute}` is not carried over SCIM"),
+                "no SCIM attribute holds it",
+            )
+            .with_help(format!(
+                "Winningtemp's SCIM documents names, email, externalId and active; name a path agreed with Winningtemp in `target winningtemp.scim {{ attributes {{ {attribute} = \"urn:…\" }} }}`, or use the files target"
+            )),
+        );
     }
 
     fn note_write(&mut self, attribute: &str, span: Span, writes: &mut Writes) {
@@ -198,6 +240,7 @@ impl Checker<'_> {
             self.expr(env, value, None);
             return;
         };
+        self.check_carried(attribute, span);
         self.note_write(attribute, span, writes);
         let (expr, ty) = self.expr(env, value, Some(&def.ty));
         self.check_assignable(attribute, def.mandatory, &def.ty, &ty, value);
@@ -304,6 +347,7 @@ impl Checker<'_> {
                 (CExpr::Literal(Value::Empty), Type::Error, &[][..])
             }
         };
+        self.check_carried(attribute, stmt.span);
         self.note_write(attribute, stmt.span, writes);
         let whole = Expr {
             kind: ExprKind::Literal(crate::syntax::ast::Literal::Bool(false)),

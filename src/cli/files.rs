@@ -83,22 +83,13 @@ pub fn read_source(path: &Path) -> Result<SourceFile, FileError> {
 
 /// Writes a file atomically: readers see the old or the new content, never a half-written one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FileError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| {
+    crate::atomic::write_atomic(path, contents).map_err(|e| {
         FileError(format!(
             "cannot write `{}`: {}",
             path.display(),
             io_reason(&e)
         ))
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    std::io::Write::write_all(&mut tmp, contents).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    })
 }
 
 fn io_reason(e: &std::io::Error) -> String {

@@ -8,10 +8,12 @@ pub mod explain;
 pub mod fetch;
 pub mod files;
 pub mod fmt;
+pub mod history;
 pub mod load;
 pub mod plan;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod state_cmd;
 pub mod test;
 
@@ -85,6 +87,10 @@ pub enum Command {
     State(state_cmd::StateArgs),
     /// The nightly job: fetch, plan, guards, apply, report and email, under a lock.
     Run(run::RunArgs),
+    /// Run every mapping in a folder on its schedule, with a run history and a status page.
+    Serve(serve::ServeArgs),
+    /// List the runs `serve` recorded, with their counts and report paths.
+    History(history::HistoryArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -110,5 +116,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Apply(args) => apply::run(args, cli.color),
         Command::State(args) => state_cmd::run(args, cli.color),
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::History(args) => history::run(args),
     }
 }

@@ -75,6 +75,8 @@ codes! {
     PatternNeverMatches = "W0113", Warning, "pattern_never_matches", "a value-map pattern is not among the field's known values";
     NameBasedTeamIds = "W0114", Warning, "name_based_team_ids", "team IDs taken from level names can collide";
     UnusedField = "W0115", Warning, "unused_field", "a declared field is never used";
+    SegmentsNotSupported = "E0116", Error, "segments_not_supported", "the target cannot carry segments";
+    AttributeNotCarried = "W0117", Warning, "attribute_not_carried", "an attribute the target does not carry";
 
     UnknownBuiltin = "E0201", Error, "unknown_builtin", "a function that does not exist";
     WrongArity = "E0202", Error, "wrong_arity", "a function called with the wrong number of arguments";

@@ -18,6 +18,7 @@ mod tests;
 
 use crate::model::{Because, CurrentState, DesiredState, MatchKey, Rules, RunWarning};
 use crate::plan::{PlannedAction, sort_actions};
+use crate::value::lowercase;
 use std::collections::{BTreeSet, HashSet};
 
 /// Everything the diff reads.
@@ -111,9 +112,15 @@ impl Protection {
     /// external ID, or its username or email): two records for one person, so neither is used.
     pub(crate) fn covers_desired(&self, user: &crate::model::DesiredUser) -> bool {
         let named = |key: &str| match user.attributes.get(key) {
-            Some(crate::model::AttrValue::Text(name)) => self.names.contains(&name.to_lowercase()),
+            Some(crate::model::AttrValue::Text(name)) => {
+                self.names.contains(lowercase(name).as_ref())
+            }
             _ => false,
         };
+        // Nothing is protected in most runs: skip the lookups.
+        if self.external_ids.is_empty() && self.names.is_empty() {
+            return false;
+        }
         self.external_ids.contains(&user.external_id) || named("username") || named("email")
     }
 
@@ -123,9 +130,9 @@ impl Protection {
         user.external_id
             .as_ref()
             .is_some_and(|id| self.external_ids.contains(id))
-            || self.names.contains(&user.username.to_lowercase())
+            || self.names.contains(lowercase(&user.username).as_ref())
             || users::email_of(&user.attributes)
-                .is_some_and(|email| self.names.contains(&email.to_lowercase()))
+                .is_some_and(|email| self.names.contains(lowercase(email).as_ref()))
     }
 }
 

@@ -36,11 +36,20 @@ pub(super) fn final_usernames(
         }
     }
     loop {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for name in finals.iter().chain(created.values()) {
-            *counts.entry(name.to_lowercase()).or_default() += 1;
-        }
-        let taken = |name: &str| counts.get(&name.to_lowercase()).is_some_and(|&n| n > 1);
+        // Names held more than once; counted on borrowed text, kept owned (there are few).
+        let shared: std::collections::HashSet<String> = {
+            let mut counts: HashMap<std::borrow::Cow<str>, usize> =
+                HashMap::with_capacity(finals.len() + created.len());
+            for name in finals.iter().chain(created.values()) {
+                *counts.entry(crate::value::lowercase(name)).or_default() += 1;
+            }
+            counts
+                .into_iter()
+                .filter(|(_, n)| *n > 1)
+                .map(|(k, _)| k.into_owned())
+                .collect()
+        };
+        let taken = |name: &str| shared.contains(crate::value::lowercase(name).as_ref());
         let mut changed = false;
         for (index, user) in current.iter().enumerate() {
             if finals[index] != user.username && taken(&finals[index]) {

@@ -265,7 +265,7 @@ fn fallback(
             MatchKey::Username => ("username", username_of(desired)),
         };
         let Some(value) = value else { continue };
-        let Some(candidates) = unlinked.get(&value.to_lowercase()) else {
+        let Some(candidates) = unlinked.get(crate::value::lowercase(value).as_ref()) else {
             continue;
         };
         match candidates.len() {

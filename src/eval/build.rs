@@ -136,10 +136,10 @@ fn quarantine_duplicates(
             |u| Some(Cow::Borrowed(u.external_id.as_str())),
         ),
         ("username", "username", Code::DuplicateUsername, |u| {
-            text_attr_ref(u, "username").map(lowercase)
+            text_attr_ref(u, "username").map(crate::value::lowercase)
         }),
         ("email", "email", Code::DuplicateEmail, |u| {
-            text_attr_ref(u, "email").map(lowercase)
+            text_attr_ref(u, "email").map(crate::value::lowercase)
         }),
     ];
     let mut remaining = users;
@@ -205,14 +205,6 @@ fn quarantine_duplicates(
             .collect();
     }
     remaining
-}
-
-fn lowercase(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_uppercase) {
-        Cow::Owned(s.to_lowercase())
-    } else {
-        Cow::Borrowed(s)
-    }
 }
 
 fn text_attr_ref<'a>(u: &'a MappedUser, name: &str) -> Option<&'a str> {

@@ -1,0 +1,325 @@
+//! The mappings `serve` runs: every `*.wtmap` directly in its folder (not in subfolders, where
+//! examples and broken test mappings tend to live; not hidden files, which editors leave).
+//!
+//! Each scan re-reads only files whose modification time or size changed, and re-checks only
+//! those whose content hash changed too. A file that no longer checks is reported, and its last
+//! good version stays in force: a typo saved at 00:59 must not stop the 01:00 sync.
+
+use crate::check::check_source;
+use crate::check::program::Schedule;
+use crate::diagnostics::render::{self, HumanStyle};
+use crate::diagnostics::{Diagnostics, Severity};
+use crate::source::SourceFile;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// A version of a mapping that checked.
+#[derive(Debug, Clone)]
+pub struct GoodVersion {
+    /// Its schedule.
+    pub schedule: Schedule,
+    /// Its text.
+    pub text: Arc<str>,
+    /// SHA-256 of the text, hex.
+    pub hash: String,
+    /// When `serve` loaded it.
+    pub loaded_at: DateTime<Utc>,
+}
+
+/// Why the file on disk is not running.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadError {
+    /// One line: the error count and the first error.
+    pub summary: String,
+    /// Every error, rendered as `wtmap check` prints them (no colour).
+    pub detail: String,
+    /// Since when the file is in this state.
+    pub since: DateTime<Utc>,
+}
+
+/// One mapping file and what `serve` knows of it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// File stem: the mapping's name in the history and on the status page.
+    pub name: String,
+    /// The file.
+    pub path: PathBuf,
+    /// The version that runs (`None` when the file never checked).
+    pub good: Option<GoodVersion>,
+    /// Set while the file on disk does not check.
+    pub error: Option<LoadError>,
+    seen: Seen,
+}
+
+/// What a scan found changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A new file that checks.
+    Loaded(String),
+    /// A changed file that checks; its new version runs from now on.
+    Reloaded(String),
+    /// A new or changed file that does not check (the last good version, if any, runs).
+    Invalid {
+        /// Mapping name.
+        name: String,
+        /// The errors, one line.
+        summary: String,
+    },
+    /// The file is gone; the mapping no longer runs.
+    Removed(String),
+}
+
+impl Change {
+    /// The mapping the change is about.
+    pub fn name(&self) -> &str {
+        match self {
+            Change::Loaded(n) | Change::Reloaded(n) | Change::Removed(n) => n,
+            Change::Invalid { name, .. } => name,
+        }
+    }
+
+    /// The history's event kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Loaded(_) => "loaded",
+            Change::Reloaded(_) => "reloaded",
+            Change::Invalid { .. } => "invalid",
+            Change::Removed(_) => "removed",
+        }
+    }
+}
+
+/// Modification time, size and content hash of the file as last read.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    mtime: Option<SystemTime>,
+    len: u64,
+    hash: String,
+}
+
+/// The mappings of one folder.
+#[derive(Debug)]
+pub struct Loader {
+    dir: PathBuf,
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Loader {
+    /// A loader for `dir` that has not scanned yet.
+    pub fn new(dir: &Path) -> Loader {
+        Loader {
+            dir: dir.to_path_buf(),
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every mapping file seen, by name.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// One mapping by name.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+
+    /// Looks at the folder again; returns what changed. An unreadable folder is an error and
+    /// changes nothing (a mount that went away must not unschedule every mapping).
+    pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Vec<Change>, String> {
+        let files = list(&self.dir)?;
+        let mut changes = Vec::new();
+        let names: Vec<String> = self.entries.keys().cloned().collect();
+        for name in names {
+            if !files.contains_key(&name) {
+                self.entries.remove(&name);
+                changes.push(Change::Removed(name));
+            }
+        }
+        for (name, path) in files {
+            if let Some(change) = self.look_at(&name, &path, now) {
+                changes.push(change);
+            }
+        }
+        Ok(changes)
+    }
+
+    fn look_at(&mut self, name: &str, path: &Path, now: DateTime<Utc>) -> Option<Change> {
+        let meta = std::fs::metadata(path).ok();
+        let mtime = meta.as_ref().and_then(|m| m.modified().ok());
+        let len = meta.as_ref().map_or(0, |m| m.len());
+        if let Some(e) = self.entries.get(name)
+            && e.seen.mtime == mtime
+            && e.seen.len == len
+            && mtime.is_some()
+        {
+            return None;
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            // Vanished between listing and reading: the next scan reports it removed.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                let seen = Seen {
+                    mtime,
+                    len,
+                    hash: String::new(),
+                };
+                let message = format!("cannot read `{}`: {e}", path.display());
+                return Some(self.invalid(name, path, seen, message.clone(), message, now));
+            }
+        };
+        let hash = hex_sha256(&bytes);
+        let seen = Seen { mtime, len, hash };
+        if let Some(e) = self.entries.get_mut(name)
+            && e.seen.hash == seen.hash
+        {
+            // Touched, not changed: nothing to re-check.
+            e.seen = seen;
+            return None;
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let message = format!(
+                    "`{}` is not UTF-8 text (invalid byte at offset {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                );
+                return Some(self.invalid(name, path, seen, message.clone(), message, now));
+            }
+        };
+        let file = SourceFile::new(path.display().to_string(), text.as_str());
+        let (program, diags) = check_source(&file);
+        match program {
+            Some(program) => {
+                let good = GoodVersion {
+                    schedule: program.schedule,
+                    text: Arc::from(text),
+                    hash: seen.hash.clone(),
+                    loaded_at: now,
+                };
+                let existed = self.entries.contains_key(name);
+                self.entries.insert(
+                    name.to_string(),
+                    Entry {
+                        name: name.to_string(),
+                        path: path.to_path_buf(),
+                        good: Some(good),
+                        error: None,
+                        seen,
+                    },
+                );
+                Some(if existed {
+                    Change::Reloaded(name.to_string())
+                } else {
+                    Change::Loaded(name.to_string())
+                })
+            }
+            None => {
+                let (summary, detail) = describe_errors(&diags, &file);
+                Some(self.invalid(name, path, seen, summary, detail, now))
+            }
+        }
+    }
+
+    fn invalid(
+        &mut self,
+        name: &str,
+        path: &Path,
+        seen: Seen,
+        summary: String,
+        detail: String,
+        now: DateTime<Utc>,
+    ) -> Change {
+        let entry = self
+            .entries
+            .entry(name.to_string())
+            .or_insert_with(|| Entry {
+                name: name.to_string(),
+                path: path.to_path_buf(),
+                good: None,
+                error: None,
+                seen: seen.clone(),
+            });
+        entry.seen = seen;
+        entry.error = Some(LoadError {
+            summary: summary.clone(),
+            detail,
+            since: now,
+        });
+        Change::Invalid {
+            name: name.to_string(),
+            summary,
+        }
+    }
+}
+
+/// The `*.wtmap` files directly in `dir`, by name.
+fn list(dir: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read folder `{}`: {e}", dir.display()))?;
+    let mut out = BTreeMap::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let is_mapping = path.extension().is_some_and(|e| e == "wtmap")
+            && !stem.starts_with('.')
+            && entry.file_type().is_ok_and(|t| !t.is_dir());
+        if is_mapping {
+            out.insert(stem.to_string(), path);
+        }
+    }
+    Ok(out)
+}
+
+/// SHA-256 of some bytes, lower-case hex.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One line (count and first error with its line) and the full rendering.
+fn describe_errors(diags: &Diagnostics, file: &SourceFile) -> (String, String) {
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .collect();
+    let summary = match errors.first() {
+        Some(first) => {
+            let line = file.line_col(first.span().start).0;
+            let more = match errors.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            format!(
+                "{} at line {line}: {}{more}",
+                first.code.as_str(),
+                first.message
+            )
+        }
+        None => "does not check".to_string(),
+    };
+    let style = HumanStyle {
+        color: false,
+        width: 100,
+    };
+    let detail = errors
+        .iter()
+        .map(|d| render::human(d, file, style))
+        .collect();
+    (summary, detail)
+}
