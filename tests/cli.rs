@@ -492,3 +492,29 @@ fn apply_to_the_files_target_exports_and_the_next_plan_starts_from_the_export() 
     let bo = users.lines().find(|l| l.starts_with("2;")).unwrap();
     assert!(bo.contains(";Paused"), "{users}");
 }
+
+#[test]
+fn a_run_from_the_command_line_is_listed_by_history() {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    let m = mapping.to_str().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n",
+    );
+    let run = wtmap(&["run", m, "--no-email", "--format", "none"]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert!(
+        dir.path().join("out/wt_users.csv").exists(),
+        "the run delivered the export"
+    );
+    let history = wtmap(&["history", m, "--format", "json"]);
+    assert_eq!(code(&history), 0, "{}", stderr(&history));
+    let out = stdout(&history);
+    assert!(
+        out.contains("\"mapping\": \"m\"") || out.contains("\"mapping\":\"m\""),
+        "{out}"
+    );
+    assert!(out.contains("success"), "{out}");
+}

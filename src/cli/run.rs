@@ -98,6 +98,7 @@ pub fn run(args: RunArgs) -> u8 {
         http: HttpPolicy::default(),
     };
     let (summary, report) = run_with_report(&args.mapping, &opts, &tuning, &ProcessEnv);
+    record_in_history(&args, &summary);
     match args.format {
         RunOutput::Text => print!("{}", render_text(&report)),
         RunOutput::Markdown => print!("{}", render_markdown(&report)),
@@ -115,4 +116,24 @@ pub fn run(args: RunArgs) -> u8 {
         summary.report_dir.display()
     );
     summary.exit_code()
+}
+
+/// Runs started by cron or by hand land in the same history that `wtmap history` and the
+/// `serve` status page read (`serve` records its own runs itself). A history that cannot be
+/// written is a warning: the run and its report stand.
+fn record_in_history(args: &RunArgs, summary: &crate::run::RunSummary) {
+    let runs_dir = args
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| crate::run::default_runs_dir(&args.mapping));
+    let name = args.mapping.file_stem().map_or_else(
+        || args.mapping.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let record = crate::serve::run_adapter::record_of(&name, summary);
+    if let Err(e) =
+        crate::serve::history::History::open_in(&runs_dir).and_then(|h| h.record(&record, None))
+    {
+        eprintln!("warning: the run was not recorded in the history: {e}");
+    }
 }

@@ -67,12 +67,11 @@ pub fn subject(report: &Report) -> String {
         }
         RunStatus::SourceFailed => "FAILED: the source could not be read".to_string(),
         RunStatus::TargetFailed if c.failed > 0 => {
-            format!(
-                "FAILED: {} of {} actions failed ({} done)",
-                c.failed,
-                c.planned,
-                short_changes(c)
-            )
+            let failed = format!("FAILED: {} of {} actions failed", c.failed, c.planned);
+            match short_changes(c).as_str() {
+                "no changes" => failed,
+                done => format!("{failed}; done: {done}"),
+            }
         }
         RunStatus::TargetFailed => "FAILED: the target could not be reached".to_string(),
         RunStatus::MappingInvalid => "FAILED: the mapping has errors".to_string(),

@@ -6,7 +6,7 @@
 //! fonts or links to fetch. Every piece of data is HTML-escaped: names come from HR systems and
 //! may contain `<`, `&` or quotes.
 
-use super::{Report, header_rows, more_line, outcome_text};
+use super::{Report, header_rows, more_line, outcome_text, shared_note};
 use crate::apply::report::{ActionReport, Outcome};
 use crate::plan::{because_text, headline};
 use crate::run::RunStatus;
@@ -83,10 +83,10 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         .iter()
         .map(|g| {
             let mark = match (g.passed, g.overridden) {
-                (true, _) => "<span style=\"color:#1a7f37;\">&#10003; passed</span>",
-                (false, true) => "<span style=\"color:#9a6700;\">! overridden</span>",
+                (true, _) => "<span style=\"color:#1a7f37;white-space:nowrap;\">&#10003; passed</span>",
+                (false, true) => "<span style=\"color:#9a6700;white-space:nowrap;\">! overridden</span>",
                 (false, false) => {
-                    "<span style=\"color:#cf222e;font-weight:bold;\">&#10007; stopped the run</span>"
+                    "<span style=\"color:#cf222e;font-weight:bold;white-space:nowrap;\">&#10007; stopped the run</span>"
                 }
             };
             vec![mark.to_string(), escape(&g.message)]
@@ -181,7 +181,10 @@ fn actions<'a>(
     actions: impl Iterator<Item = &'a ActionReport>,
     limit: usize,
 ) {
+    let actions: Vec<&ActionReport> = actions.collect();
+    let shared = shared_note(&actions);
     let rows: Vec<Vec<String>> = actions
+        .iter()
         .map(|a| {
             let (mark, note) = outcome_text(&a.result);
             let style = match a.result {
@@ -190,7 +193,7 @@ fn actions<'a>(
                 Outcome::Skipped { .. } => "color:#57606a;",
             };
             let earlier = if a.earlier_run { " (earlier run)" } else { "" };
-            let note = if note.is_empty() {
+            let note = if note.is_empty() || shared.is_some() {
                 String::new()
             } else {
                 format!("<br>{}", escape(&note))
@@ -201,7 +204,10 @@ fn actions<'a>(
             ]
         })
         .collect();
-    let title = format!("{title} ({})", rows.len());
+    let title = match &shared {
+        Some(note) => format!("{title} ({}), all {note}", rows.len()),
+        None => format!("{title} ({})", rows.len()),
+    };
     table(out, Some(&title), &["action", "outcome"], rows, limit);
 }
 

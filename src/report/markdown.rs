@@ -2,7 +2,7 @@
 //! pull-request comment. Everything that came from HR data or a server is escaped, so a name
 //! with `|`, `<` or `*` cannot break a table or inject markup.
 
-use super::{Report, header_rows, outcome_text};
+use super::{Report, header_rows, outcome_text, shared_note};
 use crate::apply::report::ActionReport;
 use crate::plan::{because_text, headline};
 use std::fmt::Write;
@@ -111,13 +111,19 @@ fn actions<'a>(out: &mut String, title: &str, actions: impl Iterator<Item = &'a 
     if actions.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "\n#### {title} ({})\n\n| action | outcome |\n|---|---|",
-        actions.len()
-    );
+    let shared = shared_note(&actions);
+    let _ = write!(out, "\n#### {title} ({})", actions.len());
+    if let Some(note) = &shared {
+        let _ = write!(out, ", all {}", escape(note));
+    }
+    let _ = writeln!(out, "\n\n| action | outcome |\n|---|---|");
     for a in actions {
         let (mark, note) = outcome_text(&a.result);
+        let note = if shared.is_some() {
+            String::new()
+        } else {
+            note
+        };
         let earlier = if a.earlier_run { " (earlier run)" } else { "" };
         let sep = if note.is_empty() { "" } else { ": " };
         let _ = writeln!(

@@ -310,6 +310,14 @@ pub(crate) fn more_line(total: usize, shown: usize) -> Option<String> {
     })
 }
 
+/// The note every action of a list shares, when there is one and more than one action: shown
+/// once with the list's title instead of on every line.
+pub(crate) fn shared_note(actions: &[&ActionReport]) -> Option<String> {
+    let mut notes = actions.iter().map(|a| outcome_text(&a.result).1);
+    let first = notes.next()?;
+    (actions.len() > 1 && !first.is_empty() && notes.all(|n| n == first)).then_some(first)
+}
+
 /// An outcome's mark and note for one action line.
 pub(crate) fn outcome_text(outcome: &Outcome) -> (&'static str, String) {
     match outcome {

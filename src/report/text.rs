@@ -1,7 +1,7 @@
 //! The report as plain text: the email's text part, `report.txt`, and what `wtmap run`
 //! prints.
 
-use super::{Report, header_rows, more_line, outcome_text};
+use super::{Report, header_rows, more_line, outcome_text, shared_note};
 use crate::apply::report::ActionReport;
 use crate::plan::{because_text, headline};
 use std::fmt::Write;
@@ -132,21 +132,24 @@ fn actions<'a>(
     actions: impl Iterator<Item = &'a ActionReport>,
     limit: usize,
 ) {
-    let lines: Vec<String> = actions
-        .map(|a| {
-            let (_, note) = outcome_text(&a.result);
-            let earlier = if a.earlier_run { " (earlier run)" } else { "" };
-            match note.is_empty() {
-                true => format!("{}{earlier}", headline(&a.action.action)),
-                false => format!("{}{earlier}\n      {note}", headline(&a.action.action)),
-            }
-        })
-        .collect();
-    if lines.is_empty() {
+    let actions: Vec<&ActionReport> = actions.collect();
+    if actions.is_empty() {
         return;
     }
-    let title = format!("{title} ({})", lines.len());
-    list(out, &title, lines.into_iter(), limit);
+    let shared = shared_note(&actions);
+    let lines = actions.iter().map(|a| {
+        let (_, note) = outcome_text(&a.result);
+        let earlier = if a.earlier_run { " (earlier run)" } else { "" };
+        match note.is_empty() || shared.is_some() {
+            true => format!("{}{earlier}", headline(&a.action.action)),
+            false => format!("{}{earlier}\n      {note}", headline(&a.action.action)),
+        }
+    });
+    let title = match &shared {
+        Some(note) => format!("{title} ({}), all {note}", actions.len()),
+        None => format!("{title} ({})", actions.len()),
+    };
+    list(out, &title, lines, limit);
 }
 
 /// A titled list, cut at `limit` entries; nothing when empty.

@@ -6,6 +6,7 @@
 //! `run_once` blocks (it builds its own async runtimes): from async code, call it inside
 //! `tokio::task::spawn_blocking`.
 
+mod assemble;
 mod folder;
 pub mod lock;
 mod source;
@@ -13,18 +14,14 @@ mod steps;
 
 pub use crate::email::EmailOutcome;
 
-use crate::apply::report::{ActionReport, Outcome};
-use crate::check::{Program, check_source};
 use crate::connectors::HttpPolicy;
 use crate::env::Env;
 use crate::guard::Allow;
-use crate::report::{ApplyStats, Counts, Endpoint, MappingIdentity, REPORT_FORMAT, Report};
-use crate::source::SourceFile;
+use crate::report::{Counts, Report};
 use crate::target::scim::ClientOptions;
 use chrono::{DateTime, NaiveDate, Utc};
 use lock::{LockInfo, RunLock};
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 use std::path::{Path, PathBuf};
 use steps::Synced;
 
@@ -226,7 +223,7 @@ pub fn run_with_report(
         .unwrap_or_else(|| default_runs_dir(mapping));
     let mapping_runs = mapping_runs_dir(&runs_dir, mapping);
     let mut run_id = folder::new_run_id(started);
-    let loaded = load_mapping(mapping);
+    let loaded = assemble::load_mapping(mapping);
 
     // The lock comes before the run folder, so a refused run still gets a folder of its own.
     let lock = RunLock::acquire(
@@ -266,7 +263,7 @@ pub fn run_with_report(
     notes.extend(synced.notes.iter().cloned());
 
     let program = loaded.as_ref().ok().map(|(_, p)| p);
-    let mut report = build_report(Built {
+    let mut report = assemble::build_report(assemble::Built {
         run_id: &run_id,
         mapping,
         file: loaded.as_ref().ok().map(|(f, _)| f),
@@ -295,7 +292,13 @@ pub fn run_with_report(
         let _ = folder::write(dir, &pending, synced.plan.as_ref());
     }
     report.email = if opts.send_email {
-        crate::email::deliver(&report, &recipients, env)
+        // Third-party code talks to the network here: a panic in it must not end the run
+        // without its report.
+        let send =
+            std::panic::AssertUnwindSafe(|| crate::email::deliver(&report, &recipients, env));
+        std::panic::catch_unwind(send).unwrap_or_else(|_| EmailOutcome::Failed {
+            message: "internal error while sending (a bug in wtmap, please report it)".into(),
+        })
     } else {
         EmailOutcome::NotConfigured
     };
@@ -322,31 +325,6 @@ pub fn run_with_report(
         message,
     };
     (summary, report)
-}
-
-/// A mapping that checks, or the one-line reason and the rendered diagnostics.
-fn load_mapping(mapping: &Path) -> Result<(SourceFile, Program), (String, Vec<String>)> {
-    let file = crate::cli::files::read_source(mapping).map_err(|e| (e.to_string(), Vec::new()))?;
-    let (program, diags) = check_source(&file);
-    match program {
-        Some(p) => Ok((file, p)),
-        None => {
-            let style = crate::diagnostics::render::HumanStyle {
-                color: false,
-                width: 100,
-            };
-            let rendered = diags
-                .iter()
-                .map(|d| crate::diagnostics::render::human(d, &file, style))
-                .collect();
-            let message = format!(
-                "`{}` has {} error(s); run `wtmap check` for details; nothing was done",
-                file.name,
-                diags.error_count()
-            );
-            Err((message, rendered))
-        }
-    }
 }
 
 /// The sync in a thread of its own: outside any async runtime the caller may be in (the sync
@@ -376,105 +354,6 @@ fn ended(status: RunStatus, message: String) -> Synced {
         not_applied: String::new(),
         notes: Vec::new(),
     }
-}
-
-struct Built<'a> {
-    run_id: &'a str,
-    mapping: &'a Path,
-    file: Option<&'a SourceFile>,
-    program: Option<&'a Program>,
-    opts: &'a RunOptions,
-    env: &'a dyn Env,
-    synced: &'a Synced,
-    notes: Vec<String>,
-    started: DateTime<Utc>,
-}
-
-fn build_report(b: Built) -> Report {
-    let s = b.synced;
-    let actions: Vec<ActionReport> = match (&s.applied, &s.plan) {
-        (Some(applied), _) => applied.actions.clone(),
-        (None, Some(plan)) => plan
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(index, action)| ActionReport {
-                index,
-                action: action.clone(),
-                result: Outcome::skipped(s.not_applied.clone()),
-                earlier_run: false,
-            })
-            .collect(),
-        (None, None) => Vec::new(),
-    };
-    let mut counts = Counts::of(&actions);
-    let (source, target) = match b.program {
-        Some(p) => (
-            source::source_identity(
-                p,
-                b.mapping,
-                b.opts.records.as_deref(),
-                b.opts.source_url.as_deref(),
-                b.env,
-            ),
-            source::target_identity(p, b.mapping, b.env),
-        ),
-        None => (Endpoint::default(), Endpoint::default()),
-    };
-    let plan = s.plan.as_ref();
-    if let Some(p) = plan {
-        counts.source_records = p.source_records;
-        counts.skipped_records = p.skipped.len();
-        counts.quarantined = p.quarantined.len();
-        counts.warnings = p.warnings.len();
-    }
-    let name = crate::apply::journal::stem(&b.mapping.display().to_string());
-    Report {
-        format: REPORT_FORMAT.to_string(),
-        run_id: b.run_id.to_string(),
-        status: s.status,
-        exit_code: s.status.exit_code(),
-        message: s.message.clone(),
-        mapping: MappingIdentity {
-            path: b.mapping.display().to_string(),
-            name,
-            sha256: b
-                .file
-                .map(|f| hex(&sha2::Sha256::digest(f.text.as_bytes())))
-                .unwrap_or_default(),
-        },
-        source,
-        target,
-        started: b.started,
-        finished: b.started,
-        duration_seconds: 0.0,
-        today: s.today,
-        counts,
-        guards: plan.map(|p| p.guards.clone()).unwrap_or_default(),
-        actions,
-        skipped: plan.map(|p| p.skipped.clone()).unwrap_or_default(),
-        quarantined: plan.map(|p| p.quarantined.clone()).unwrap_or_default(),
-        warnings: plan.map(|p| p.warnings.clone()).unwrap_or_default(),
-        notes: b.notes,
-        // The file integration sends no requests and keeps no journal: nothing to show.
-        apply: s
-            .applied
-            .as_ref()
-            .filter(|a| !a.journal.is_empty())
-            .map(|a| ApplyStats {
-                journal: a.journal.clone(),
-                requests: a.requests,
-                retries: a.retries,
-                throttled: a.throttled,
-                concurrency: a.concurrency,
-                seconds: a.seconds,
-            }),
-        email: EmailOutcome::NotConfigured,
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

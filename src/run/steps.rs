@@ -95,16 +95,16 @@ fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> b
     });
     let passed = guards_passed(&plan.guards);
     if !passed {
-        let failed: Vec<String> = plan
+        let failed: Vec<&str> = plan
             .guards
             .iter()
             .filter(|g| !g.passed && !g.overridden)
-            .map(|g| format!("{} ({})", g.guard, g.message))
+            .map(|g| g.guard.as_str())
             .collect();
         s.status = RunStatus::GuardAborted;
         s.message = format!(
             "aborted by guard {}; nothing was written to Winningtemp",
-            failed.join("; ")
+            failed.join(", ")
         );
         s.not_applied = "not applied: a guard stopped the run".to_string();
     }
