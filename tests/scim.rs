@@ -329,3 +329,38 @@ fn users_made_by_hand_are_linked_by_email_not_duplicated() {
     let state = save_state(dir.path());
     assert_eq!(plan_json(dir.path(), &state)["summary"]["total"], 0);
 }
+
+#[test]
+fn plan_without_state_reads_the_live_directory() {
+    let Some(server) = ScimServer::start(TOKEN) else {
+        return;
+    };
+    let dir = mapping_dir(&server.url(), "", BODY, &people(2));
+    let d = dir.path();
+    let live_plan = |token: &str| {
+        let o = wtmap(d, token, &["plan", "m.wtmap", "--format", "json"]);
+        let (out, err) = texts(&o);
+        (
+            o.status.code().unwrap(),
+            serde_json::from_str::<Value>(&out).unwrap_or(Value::Null),
+            err,
+        )
+    };
+    let (code, before, err) = live_plan(TOKEN);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(before["summary"]["create_user"], 2, "{before}");
+    let (code, _, err) = apply(d, &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, after, err) = live_plan(TOKEN);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        after["summary"]["total"], 0,
+        "the live directory already holds everything: {after}"
+    );
+    let (code, _, err) = live_plan("");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("WT_SCIM_TOKEN") && err.contains("--state"),
+        "{err}"
+    );
+}

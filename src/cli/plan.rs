@@ -105,7 +105,7 @@ pub fn compute(
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
     // The state first: a bad state file should not cost a whole live fetch.
-    let current = current_state(&program, mapping, input)?;
+    let current = current_state(&program, &file, mapping, input)?;
     let records = load_records(
         &program,
         mapping,
@@ -206,9 +206,11 @@ pub fn load_records(
 }
 
 /// What Winningtemp holds: `--state FILE`; else, for the files target, the state of the last
-/// successful export (the file integration has nothing to read back); else an empty directory.
+/// successful export (the file integration has nothing to read back); else, for SCIM, the live
+/// directory, so `plan` shows what `apply` would do.
 fn current_state(
     program: &crate::check::Program,
+    file: &crate::source::SourceFile,
     mapping: &std::path::Path,
     input: &InputArgs,
 ) -> Result<crate::model::CurrentState, u8> {
@@ -241,6 +243,9 @@ fn current_state(
                 miette::Diagnostic::help(&e).map(|h| h.to_string()),
             )
         });
+    }
+    if program.target.kind == "winningtemp.scim" {
+        return super::state_cmd::read_scim_state(mapping, None, 30.0, file, program);
     }
     Ok(empty_state())
 }

@@ -65,7 +65,13 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
             }
         }
     } else {
-        match read_scim_state(&args, &file, &program) {
+        match read_scim_state(
+            &args.mapping,
+            args.journal_dir.clone(),
+            args.timeout,
+            &file,
+            &program,
+        ) {
             Ok(state) => state,
             Err(code) => return code,
         }
@@ -89,17 +95,24 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
     exit::OK
 }
 
-fn read_scim_state(
-    args: &StateArgs,
+/// What a SCIM target holds now, with the last finished run's source size from the journals
+/// (for `source >= N% of last_run`). Errors are printed; the exit code is returned.
+pub fn read_scim_state(
+    mapping: &Path,
+    journal_dir: Option<PathBuf>,
+    timeout_secs: f64,
     file: &crate::source::SourceFile,
     program: &crate::check::Program,
 ) -> Result<crate::model::CurrentState, u8> {
     let options = ClientOptions {
-        timeout: super::apply::seconds(args.timeout),
+        timeout: super::apply::seconds(timeout_secs),
         ..ClientOptions::default()
     };
     let Target::Scim(scim) = Target::from_program(program, &ProcessEnv, options).map_err(|e| {
         eprintln!("error: {e}");
+        eprintln!(
+            "help: or pass `--state FILE` (an empty `wtmap.state/v1` file plans from scratch)"
+        );
         exit::USAGE
     })?;
     let rt = runtime()?;
@@ -110,10 +123,7 @@ fn read_scim_state(
             exit::FAILED
         })?
         .0;
-    let dir = args
-        .journal_dir
-        .clone()
-        .unwrap_or_else(|| default_journal_dir(&args.mapping));
+    let dir = journal_dir.unwrap_or_else(|| default_journal_dir(mapping));
     state.last_run_source_records =
         crate::apply::journal::last_run_source_records(&dir, &file.name);
     Ok(state)
