@@ -4,13 +4,14 @@
 use super::files::write_atomic;
 use super::load::{load_program, parse_date};
 use super::plan::GUARD_ABORT;
+use super::plan::GuardOverrides;
 use super::state_cmd::{default_journal_dir, runtime};
 use super::{ColorChoice, exit};
 use crate::apply::journal::Unfinished;
 use crate::apply::report::{ApplyReport, render_human, render_json};
 use crate::apply::session::{self, SessionError};
 use crate::check::Program;
-use crate::guard::{Allow, guards_passed};
+use crate::guard::guards_passed;
 use crate::model::CurrentState;
 use crate::pipeline::{PlanInput, today_in};
 use crate::plan::{PLAN_FORMAT, Plan};
@@ -39,15 +40,8 @@ pub struct ApplyArgs {
     /// Evaluate as of this date (YYYY-MM-DD) instead of today in the mapping's time zone.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub today: Option<chrono::NaiveDate>,
-    /// Let the plan pause more users than the pause guards allow.
-    #[arg(long)]
-    pub allow_mass_pause: bool,
-    /// Let an empty source through (every managed user would be paused).
-    #[arg(long)]
-    pub allow_empty_source: bool,
-    /// Let a source much smaller than last run through.
-    #[arg(long)]
-    pub allow_source_drop: bool,
+    #[command(flatten)]
+    pub overrides: GuardOverrides,
     /// Requests in flight at once (default: the mapping's `concurrency`, else 4).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
@@ -260,11 +254,7 @@ pub(super) fn fresh_plan(
         records: &records,
         current,
         today: args.today.unwrap_or_else(|| today_in(program)),
-        allow: Allow {
-            pauses: args.allow_mass_pause,
-            empty_source: args.allow_empty_source,
-            source_drop: args.allow_source_drop,
-        },
+        allow: args.overrides.allow(),
     });
     Ok(plan)
 }

@@ -47,6 +47,20 @@ pub struct InputArgs {
     /// Evaluate as of this date (YYYY-MM-DD) instead of today in the mapping's time zone.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub today: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    pub overrides: GuardOverrides,
+}
+
+impl InputArgs {
+    /// The guard overrides.
+    pub fn allow(&self) -> Allow {
+        self.overrides.allow()
+    }
+}
+
+/// The flags that let a plan through a failed guard, knowingly (`plan`, `apply`, `run`).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct GuardOverrides {
     /// Let the plan pause more users than the pause guards allow.
     #[arg(long)]
     pub allow_mass_pause: bool,
@@ -58,8 +72,8 @@ pub struct InputArgs {
     pub allow_source_drop: bool,
 }
 
-impl InputArgs {
-    /// The guard overrides.
+impl GuardOverrides {
+    /// As the guard module takes them.
     pub fn allow(&self) -> Allow {
         Allow {
             pauses: self.allow_mass_pause,

@@ -4,10 +4,10 @@
 //! the scheduler (README, "Running wtmap nightly").
 
 use super::load::parse_date;
+use super::plan::GuardOverrides;
 use crate::connectors::HttpPolicy;
 use crate::email::EmailOutcome;
 use crate::env::ProcessEnv;
-use crate::guard::Allow;
 use crate::report::{render_json, render_markdown, render_text};
 use crate::run::{RunOptions, Tuning, run_with_report};
 use crate::target::scim::ClientOptions;
@@ -28,15 +28,8 @@ pub struct RunArgs {
     /// Evaluate as of this date (YYYY-MM-DD) instead of today in the mapping's time zone.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub today: Option<chrono::NaiveDate>,
-    /// Let the plan pause more users than the pause guards allow.
-    #[arg(long)]
-    pub allow_mass_pause: bool,
-    /// Let an empty source through (every managed user would be paused).
-    #[arg(long)]
-    pub allow_empty_source: bool,
-    /// Let a source much smaller than last run through.
-    #[arg(long)]
-    pub allow_source_drop: bool,
+    #[command(flatten)]
+    pub overrides: GuardOverrides,
     /// Where run folders and the lock are kept (default: `.wtmap/runs` beside the mapping).
     #[arg(long, value_name = "DIR")]
     pub runs_dir: Option<PathBuf>,
@@ -76,11 +69,7 @@ pub enum RunOutput {
 /// Runs `run`.
 pub fn run(args: RunArgs) -> u8 {
     let opts = RunOptions {
-        allow: Allow {
-            pauses: args.allow_mass_pause,
-            empty_source: args.allow_empty_source,
-            source_drop: args.allow_source_drop,
-        },
+        allow: args.overrides.allow(),
         today: args.today,
         runs_dir: args.runs_dir.clone(),
         send_email: !args.no_email,

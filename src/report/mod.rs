@@ -4,7 +4,7 @@
 //! whether the report email went out. Rendered as plain text, Markdown, self-contained HTML
 //! (for mail clients) and JSON; the run stores all four in its run folder.
 
-mod html;
+pub mod html;
 mod markdown;
 mod text;
 

@@ -14,20 +14,9 @@ th{background:#f4f4f4}.ok{color:#176f2c}.warn{color:#8a5a00}.fail{color:#b00020}
 pre{background:#fff4f4;border:1px solid #e0b4b4;padding:.6em;overflow:auto}\
 .muted{color:#777}h2{margin-top:2em}";
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values (the report's escaper).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::html::escape(s)
 }
 
 /// An instant in the mapping's zone (when it has one) and in UTC.
