@@ -44,21 +44,15 @@ fn date(args: &[Value], _: &Context) -> Result<Value, BuiltinError> {
         return Ok(Value::Empty);
     }
     let format = args::opt_text(args, 1)?;
-    let parsed = match format {
-        Some(format) => NaiveDate::parse_from_str(s, format).ok(),
-        None => parse_iso_date(s),
-    };
-    parsed.map(Value::Date).ok_or_else(|| {
-        let format = format.unwrap_or("%Y-%m-%d");
-        BuiltinError::new(format!("`{raw}` is not a date in the format `{format}`"))
-            .with_hint("check the source data, or give `date` the format the source uses")
-    })
-}
-
-/// `YYYY-MM-DD`, or an ISO date-time (with or without offset) whose local date is taken:
-/// Personio sends built-in dates as `2014-11-09T00:00:00+01:00`, Flex as `1988-04-21T00:00:00`.
-pub(crate) fn parse_iso_date(s: &str) -> Option<NaiveDate> {
-    crate::eval::read::iso_date(s)
+    // The same reader as date fields: ISO (with or without a time) by default, else the format.
+    let formats: Vec<String> = format.map(|f| vec![f.to_string()]).unwrap_or_default();
+    crate::eval::read::parse_date(s, &formats)
+        .map(Value::Date)
+        .map_err(|_| {
+            let format = format.unwrap_or("%Y-%m-%d");
+            BuiltinError::new(format!("`{raw}` is not a date in the format `{format}`"))
+                .with_hint("check the source data, or give `date` the format the source uses")
+        })
 }
 
 /// Check-time validation of a date format (for `date(…, format)` and for date formats declared
