@@ -170,3 +170,16 @@ fn explain_text_of_every_code_is_its_example() {
         );
     }
 }
+
+#[test]
+fn every_code_is_in_the_diagnostics_reference() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"))
+            .unwrap();
+    let missing: Vec<&str> = wtmap::diagnostics::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !doc.contains(&format!("| {c} |")))
+        .collect();
+    assert!(missing.is_empty(), "docs/diagnostics.md lacks {missing:?}");
+}
