@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A user attribute value as Winningtemp stores it: dates as `YYYY-MM-DD`, enums by name
 /// (`Male`), booleans as booleans.
@@ -33,6 +34,11 @@ impl std::fmt::Display for AttrValue {
 /// Keys are `Cow` so the evaluator can use the schema's static names without allocating per
 /// user, while states read from files own theirs.
 pub type Attributes = BTreeMap<Cow<'static, str>, AttrValue>;
+
+/// Why attributes and relations have their values: attribute name (or `team`,
+/// `exclude_from_surveys`) → the statement that computes it. Statements are per mapping, not
+/// per person, so one map serves every user (a map per user cost 11 inserts per record).
+pub type Reasons = BTreeMap<Cow<'static, str>, Because>;
 
 /// A user's lifecycle state in Winningtemp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -79,9 +85,12 @@ pub struct DesiredUser {
     pub manager: Option<String>,
     /// External IDs of the segments the user belongs to.
     pub segments: BTreeSet<String>,
-    /// Why each attribute / relation has its value: attribute name (or `status`, `team`,
-    /// `manager`, `segment:<id>`) → statement.
-    pub because: BTreeMap<Cow<'static, str>, Because>,
+    /// Why each attribute / relation has its value: attribute name (or `team`) → statement.
+    /// The same for every user of a mapping, so it is built once and shared.
+    pub because: Arc<Reasons>,
+    /// The statement that decided the status, when one did: a `pause when` that held, or a
+    /// `status = …` statement. `None`: active because the source has the person.
+    pub status_because: Option<Because>,
     /// The source record's ID (for reports and `explain`).
     pub record_id: String,
 }

@@ -76,35 +76,56 @@ pub struct PlanInput<'a> {
 
 /// Computes the plan; also returns the desired state (for `explain`).
 pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
-    let ctx = Context { today: input.today };
-    let desired = evaluate(input.program, input.records, &ctx);
+    let desired = desire(input.program, input.records, input.today);
+    let plan = plan_desired(
+        input.mapping,
+        input.program,
+        &desired,
+        input.current,
+        input.allow,
+    );
+    (plan, desired)
+}
+
+/// What the mapping wants, from its records. The records are not needed after this: callers
+/// that hold many may drop them before planning.
+pub fn desire(program: &Program, records: &[Record], today: NaiveDate) -> DesiredState {
+    evaluate(program, records, &Context { today })
+}
+
+/// The plan from an evaluated desired state: diff, guards, order.
+pub fn plan_desired(
+    mapping: &str,
+    program: &Program,
+    desired: &DesiredState,
+    current: &CurrentState,
+    allow: Allow,
+) -> Plan {
     // Only plain attributes can be cleared; the key, status and manager are not attributes.
-    let mapped: std::collections::BTreeSet<String> = input
-        .program
+    let mapped: std::collections::BTreeSet<String> = program
         .mapped_attributes
         .iter()
         .filter(|a| !matches!(a.as_str(), "external_id" | "status" | "manager"))
         .cloned()
         .collect();
     let d = diff(&DiffInput {
-        desired: &desired,
-        current: input.current,
-        rules: &input.program.rules,
-        match_keys: &input.program.match_keys,
+        desired,
+        current,
+        rules: &program.rules,
+        match_keys: &program.match_keys,
         mapped_attributes: &mapped,
-        rules_line: input.program.rules_because.line,
-        match_line: input.program.match_line,
+        rules_line: program.rules_because.line,
+        match_line: program.match_line,
     });
     let guards = check_guards(&GuardInput {
         actions: &d.actions,
-        desired: &desired,
-        current: input.current,
-        rules: &input.program.rules,
-        guards: &input.program.guards,
-        allow: input.allow,
+        desired,
+        current,
+        rules: &program.rules,
+        guards: &program.guards,
+        allow,
     });
-    let plan = Plan::new(input.mapping, &desired, d.actions, d.warnings, guards);
-    (plan, desired)
+    Plan::new(mapping, desired, d.actions, d.warnings, guards)
 }
 
 /// Today's date in the mapping's time zone.

@@ -24,7 +24,7 @@ pub struct ExplainArgs {
 
 /// Runs `explain`.
 pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
-    let c = match compute(&args.mapping, &args.input, color) {
+    let c = match compute(&args.mapping, &args.input, color, true) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -4,7 +4,7 @@ use super::files::write_atomic;
 use super::load::{load_program, parse_date};
 use super::{ColorChoice, exit};
 use crate::guard::{Allow, guards_passed};
-use crate::pipeline::{PlanInput, empty_state, plan, read_records, today_in};
+use crate::pipeline::{desire, empty_state, plan_desired, read_records, today_in};
 use crate::plan::{render_human, render_json, render_markdown};
 use crate::state::read_state;
 use clap::{Args, ValueEnum};
@@ -112,10 +112,14 @@ pub struct Computed {
 
 /// Loads the mapping, state and records (from a file, or fetched live when the source is an
 /// HR system and no `--records` is given) and computes the plan.
+/// With `keep_records` false the records are dropped as soon as they are evaluated (and
+/// `Computed::records` is empty): a large export then does not stay in memory while the
+/// diff runs.
 pub fn compute(
     mapping: &std::path::Path,
     input: &InputArgs,
     color: ColorChoice,
+    keep_records: bool,
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
     // The state first: a bad state file should not cost a whole live fetch.
@@ -128,14 +132,14 @@ pub fn compute(
         "planned",
     )?;
     let today = input.today.unwrap_or_else(|| today_in(&program));
-    let (plan, desired) = plan(&PlanInput {
-        mapping: &file.name,
-        program: &program,
-        records: &records,
-        current: &current,
-        today,
-        allow: input.allow(),
-    });
+    let desired = desire(&program, &records, today);
+    let records = if keep_records {
+        records
+    } else {
+        drop(records);
+        Vec::new()
+    };
+    let plan = plan_desired(&file.name, &program, &desired, &current, input.allow());
     Ok(Computed {
         file,
         program,
@@ -148,7 +152,7 @@ pub fn compute(
 
 /// Runs `plan`.
 pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
-    let c = match compute(&args.mapping, &args.input, color) {
+    let c = match compute(&args.mapping, &args.input, color, false) {
         Ok(c) => c,
         Err(code) => {
             return if args.detailed_exitcode && code == exit::USAGE {

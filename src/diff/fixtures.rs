@@ -21,11 +21,13 @@ pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
     attributes.insert("username".into(), text(username));
     attributes.insert("email".into(), text(username));
     attributes.insert("first_name".into(), text("Anna"));
-    let because = attributes
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.clone(), because(&format!("{k} = …"), 10 + i)))
-        .collect();
+    let because = std::sync::Arc::new(
+        attributes
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), because(&format!("{k} = …"), 10 + i)))
+            .collect(),
+    );
     DesiredUser {
         external_id: id.to_string(),
         attributes,
@@ -34,6 +36,7 @@ pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
         manager: None,
         segments: BTreeSet::new(),
         because,
+        status_because: None,
         record_id: format!("r{id}"),
     }
 }

@@ -25,7 +25,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    let mut wanted: BTreeMap<(String, String), (Role, &Because)> = BTreeMap::new();
+    let mut wanted: BTreeMap<(&str, &str), (Role, &Because)> = BTreeMap::new();
     for ((user, team), m) in &input.desired.memberships {
         let Some(username) = users.desired_username.get(user) else {
             continue;
@@ -34,7 +34,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
             unknown.insert(team.as_str());
             continue;
         }
-        wanted.insert((username.clone(), team.clone()), (m.role, &m.because));
+        wanted.insert((username.as_str(), team.as_str()), (m.role, &m.because));
     }
     for team in unknown {
         out.warnings.push(warning(
@@ -44,10 +44,10 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
         ));
     }
 
-    let mut have: BTreeMap<(String, String), &CurrentMembership> = BTreeMap::new();
+    let mut have: BTreeMap<(&str, &str), &CurrentMembership> = BTreeMap::new();
     for m in &input.current.memberships {
         if let Some(Some(username)) = users.current.get(&m.user) {
-            have.insert((username.clone(), m.team.clone()), m);
+            have.insert((username.as_str(), m.team.as_str()), m);
         }
     }
 
@@ -55,13 +55,13 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
     for ((user, team), (role, because)) in &wanted {
         let add = |role: Role| PlannedAction {
             action: Action::AddMembership {
-                user: user.clone(),
-                team: team.clone(),
+                user: user.to_string(),
+                team: team.to_string(),
                 role,
             },
             because: (*because).clone(),
         };
-        let Some(now) = have.get(&(user.clone(), team.clone())) else {
+        let Some(now) = have.get(&(*user, *team)) else {
             out.actions.push(add(*role));
             continue;
         };
@@ -78,8 +78,8 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
         if !keep {
             out.actions.push(PlannedAction {
                 action: Action::RemoveMembership {
-                    user: user.clone(),
-                    team: team.clone(),
+                    user: user.to_string(),
+                    team: team.to_string(),
                     role: now.role,
                 },
                 because: (*because).clone(),
@@ -97,11 +97,11 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
     };
     for ((user, team), now) in &have {
         let removable = rule != MembershipRule::Never || now.managed;
-        if removable && !wanted.contains_key(&(user.clone(), team.clone())) {
+        if removable && !wanted.contains_key(&(*user, *team)) {
             out.actions.push(PlannedAction {
                 action: Action::RemoveMembership {
-                    user: user.clone(),
-                    team: team.clone(),
+                    user: user.to_string(),
+                    team: team.to_string(),
                     role: now.role,
                 },
                 because: rule_because(rule_name, input),
@@ -126,7 +126,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    let mut wanted: BTreeMap<(String, String), Because> = BTreeMap::new();
+    let mut wanted: BTreeMap<(&str, &str), Because> = BTreeMap::new();
     for (external_id, username) in &users.desired_username {
         let Some(user) = input.desired.users.get(external_id) else {
             continue;
@@ -136,16 +136,16 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
                 unknown.insert(segment.as_str());
                 continue;
             }
-            let because = user
-                .because
-                .get(format!("segment:{segment}").as_str())
-                .or_else(|| input.desired.segments.get(segment).map(|s| &s.because))
-                .cloned()
+            let because = input
+                .desired
+                .segments
+                .get(segment)
+                .map(|s| s.because.clone())
                 .unwrap_or_else(|| Because {
                     statement: format!("segment {segment}").into(),
                     line: 0,
                 });
-            wanted.insert((username.clone(), segment.clone()), because);
+            wanted.insert((username.as_str(), segment.as_str()), because);
         }
     }
     for segment in unknown {
@@ -156,19 +156,19 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         ));
     }
 
-    let mut have: BTreeMap<(String, String), bool> = BTreeMap::new();
+    let mut have: BTreeMap<(&str, &str), bool> = BTreeMap::new();
     for c in &input.current.segment_connections {
         if let Some(Some(username)) = users.current.get(&c.user) {
-            have.insert((username.clone(), c.segment.clone()), c.managed);
+            have.insert((username.as_str(), c.segment.as_str()), c.managed);
         }
     }
 
     for ((user, segment), because) in &wanted {
-        if !have.contains_key(&(user.clone(), segment.clone())) {
+        if !have.contains_key(&(*user, *segment)) {
             out.actions.push(PlannedAction {
                 action: Action::AddSegmentConnection {
-                    user: user.clone(),
-                    segment: segment.clone(),
+                    user: user.to_string(),
+                    segment: segment.to_string(),
                 },
                 because: because.clone(),
             });
@@ -179,11 +179,11 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
     };
     for ((user, segment), managed) in &have {
-        if (overwrite || *managed) && !wanted.contains_key(&(user.clone(), segment.clone())) {
+        if (overwrite || *managed) && !wanted.contains_key(&(*user, *segment)) {
             out.actions.push(PlannedAction {
                 action: Action::RemoveSegmentConnection {
-                    user: user.clone(),
-                    segment: segment.clone(),
+                    user: user.to_string(),
+                    segment: segment.to_string(),
                 },
                 because: rule_because(rule_name, input),
             });

@@ -19,7 +19,8 @@ mod tests;
 use crate::model::{Because, CurrentState, DesiredState, MatchKey, Rules, RunWarning};
 use crate::plan::{PlannedAction, sort_actions};
 use crate::value::lowercase;
-use std::collections::{BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeSet;
 
 /// Everything the diff reads.
 #[derive(Debug, Clone, Copy)]

@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::plan::apply_to_state;
 use crate::state::validate_state;
 use proptest::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 const NAMES: [&str; 6] = ["ann", "bo", "cy", "di", "ed", "fa"];
 
@@ -215,7 +215,8 @@ fn case() -> impl Strategy<Value = Case> {
                         team: None,
                         manager: None,
                         segments: segs.into_iter().map(|s| format!("s{s}")).collect(),
-                        because: BTreeMap::new(),
+                        because: Default::default(),
+                        status_because: None,
                         record_id: id.clone(),
                     };
                     desired.users.insert(id, user);

@@ -4,7 +4,7 @@
 use super::DiffInput;
 use crate::model::CurrentTeam;
 use crate::plan::{Action, PlannedAction};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Team actions (parent-first order is applied later by `sort_actions`).
 pub(crate) fn diff_teams(input: &DiffInput<'_>) -> Vec<PlannedAction> {

@@ -7,7 +7,8 @@ use crate::model::{
     AttrValue, Because, CurrentUser, DesiredUser, MatchKey, UserStatus, UserStatusRule,
 };
 use crate::plan::{Action, Change, PlannedAction};
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use std::collections::BTreeMap;
 
 /// The username every current user has after the plan (index-aligned with the current users),
 /// and the usernames of users to create. A rename or create onto a username that another user
@@ -37,7 +38,7 @@ pub(super) fn final_usernames(
     }
     loop {
         // Names held more than once; counted on borrowed text, kept owned (there are few).
-        let shared: std::collections::HashSet<String> = {
+        let shared: HashSet<String> = {
             let mut counts: HashMap<std::borrow::Cow<str>, usize> =
                 HashMap::with_capacity(finals.len() + created.len());
             for name in finals.iter().chain(created.values()) {
@@ -164,14 +165,10 @@ pub(super) fn update_user(
         _ => None,
     };
     if let Some(action) = status_change {
-        let because = desired
-            .because
-            .get("status")
-            .cloned()
-            .unwrap_or_else(|| Because {
-                statement: "user_status = overwrite (active in source)".into(),
-                line: input.rules_line,
-            });
+        let because = desired.status_because.clone().unwrap_or_else(|| Because {
+            statement: "user_status = overwrite (active in source)".into(),
+            line: input.rules_line,
+        });
         actions.push(PlannedAction { action, because });
     }
 }

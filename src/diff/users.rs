@@ -10,7 +10,8 @@ use crate::model::{
     AttrValue, Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus,
 };
 use crate::plan::{Action, PlannedAction};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the relation diffs need to know about users after the user diff.
 #[derive(Debug, Default)]

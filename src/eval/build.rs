@@ -4,8 +4,10 @@
 use super::record::{MappedUser, Outcome};
 use crate::diagnostics::Code;
 use crate::model::*;
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// An outcome with the record it came from.
 pub struct Evaluated {
@@ -69,6 +71,7 @@ pub fn segment_id(category: &str, name: &str) -> String {
 pub fn build(
     outcomes: Vec<Evaluated>,
     source_records: usize,
+    reasons: &Arc<Reasons>,
     group_because: Option<&Because>,
     manager_because: Option<&Because>,
 ) -> DesiredState {
@@ -106,9 +109,9 @@ pub fn build(
             }),
         }
     }
-    let users = quarantine_duplicates(users, &mut state);
+    let users = quarantine_duplicates(users, reasons, &mut state);
     for (_, _, u) in users {
-        add_user(&mut state, u, group_because);
+        add_user(&mut state, u, reasons, group_because);
     }
     assign_managers(&mut state, manager_because);
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
@@ -123,6 +126,7 @@ pub fn build(
 /// be a guess, and a wrong guess merges two people.
 fn quarantine_duplicates(
     users: Vec<(usize, Option<usize>, MappedUser)>,
+    reasons: &Reasons,
     state: &mut DesiredState,
 ) -> Vec<(usize, Option<usize>, MappedUser)> {
     // (what, attribute whose statement is blamed, code, key). Keys borrow where they can:
@@ -184,7 +188,7 @@ fn quarantine_duplicates(
         }
         for (n, reason, me) in reports {
             let (_, _, u) = &remaining[n];
-            let because = u.because.get(attribute).cloned().unwrap_or(Because {
+            let because = reasons.get(attribute).cloned().unwrap_or(Because {
                 statement: what.into(),
                 line: 0,
             });
@@ -221,7 +225,12 @@ fn text_attr(u: &MappedUser, name: &str) -> Option<String> {
     }
 }
 
-fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Because>) {
+fn add_user(
+    state: &mut DesiredState,
+    u: MappedUser,
+    reasons: &Arc<Reasons>,
+    group_because: Option<&Because>,
+) {
     let mut parent: Option<String> = None;
     for (depth, id) in team_ids(&u.team_path).into_iter().enumerate() {
         if !state.teams.contains_key(&id) {
@@ -241,16 +250,15 @@ fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Beca
     }
     let team = parent;
     let mut segments = BTreeSet::new();
-    let mut because = u.because;
     for (category, name) in &u.segments {
         let id = segment_id(category, name);
-        let seg_because = because
-            .remove(format!("segment:{category}").as_str())
+        let seg_because = reasons
+            .get(format!("segment:{category}").as_str())
+            .cloned()
             .unwrap_or(Because {
                 statement: format!("segment \"{category}\"").into(),
                 line: 0,
             });
-        because.insert(format!("segment:{id}").into(), seg_because.clone());
         state
             .segments
             .entry(id.clone())
@@ -263,7 +271,7 @@ fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Beca
         segments.insert(id);
     }
     if let Some(team_id) = &team {
-        let b = because.get("team").cloned().unwrap_or(Because {
+        let b = reasons.get("team").cloned().unwrap_or(Because {
             statement: "group path".into(),
             line: 0,
         });
@@ -286,7 +294,8 @@ fn add_user(state: &mut DesiredState, u: MappedUser, group_because: Option<&Beca
             team,
             manager: u.manager,
             segments,
-            because,
+            because: Arc::clone(reasons),
+            status_because: u.status_because,
             record_id: u.external_id,
         },
     );

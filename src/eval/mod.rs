@@ -10,9 +10,11 @@ pub use record::{Outcome, TraceStep};
 
 use crate::builtins::Context;
 use crate::check::Program;
-use crate::model::DesiredState;
+use crate::model::{DesiredState, Reasons};
 use crate::records::Record;
+use crate::syntax::ast::ConditionKind;
 use expr::Scope;
+use std::borrow::Cow;
 
 /// Evaluates every record and assembles the desired state.
 pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> DesiredState {
@@ -23,7 +25,37 @@ pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> Desired
         .iter()
         .find(|a| a.attribute == "manager")
         .map(|a| &a.because);
-    build::build(outcomes, records.len(), group_because, manager_because)
+    let reasons = std::sync::Arc::new(reasons(program));
+    build::build(
+        outcomes,
+        records.len(),
+        &reasons,
+        group_because,
+        manager_because,
+    )
+}
+
+/// Why each attribute and relation of a user has its value. It depends on the mapping only,
+/// so every user shares one map.
+pub fn reasons(program: &Program) -> Reasons {
+    let mut reasons = Reasons::new();
+    for rule in &program.attributes {
+        reasons.insert(Cow::Borrowed(rule.attribute), rule.because.clone());
+    }
+    // The last `exclude when` decides, as in `evaluate_record`.
+    for cond in &program.conditions {
+        if cond.kind == ConditionKind::Exclude {
+            reasons.insert(Cow::Borrowed("exclude_from_surveys"), cond.because.clone());
+        }
+    }
+    if let Some(group) = &program.group_path {
+        reasons.insert(Cow::Borrowed("team"), group.because.clone());
+    }
+    for seg in &program.segments {
+        let key = format!("segment:{}", seg.category);
+        reasons.insert(Cow::Owned(key), seg.because.clone());
+    }
+    reasons
 }
 
 /// Records are independent until `build`, so they are evaluated on every core in contiguous

@@ -9,7 +9,6 @@ use crate::schema::target;
 use crate::syntax::ast::ConditionKind;
 use crate::value::Value;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// A user computed from one record, before cross-record checks.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +25,8 @@ pub struct MappedUser {
     pub team_path: Vec<(String, Option<String>)>,
     /// Segments: (category, name).
     pub segments: Vec<(String, String)>,
-    /// Statement behind each attribute.
-    pub because: BTreeMap<Cow<'static, str>, Because>,
+    /// The statement that decided the status, when one did (see `DesiredUser`).
+    pub status_because: Option<Because>,
 }
 
 /// What became of one record.
@@ -115,7 +114,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         manager: None,
         team_path: Vec::new(),
         segments: Vec::new(),
-        because: BTreeMap::new(),
+        status_because: None,
     };
     for rule in &program.attributes {
         let value = match scope.eval(&rule.expr) {
@@ -144,15 +143,12 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
                     Cow::Borrowed("exclude_from_surveys"),
                     AttrValue::Bool(holds),
                 );
-                user.because
-                    .insert(Cow::Borrowed("exclude_from_surveys"), cond.because.clone());
             }
             // Only a pause that holds explains the status; otherwise the user is active
             // because the source has them, which the diff says itself.
             _ if holds => {
                 user.status = UserStatus::Paused;
-                user.because
-                    .insert(Cow::Borrowed("status"), cond.because.clone());
+                user.status_because = Some(cond.because.clone());
             }
             _ => {}
         }
@@ -186,8 +182,6 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
                 path.join(" / ")
             }
         });
-        user.because
-            .insert(Cow::Borrowed("team"), group.because.clone());
     }
 
     for seg in &program.segments {
@@ -195,10 +189,6 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Ok(v) if v.is_empty() => note(&seg.because, &|| "empty: no segment".into()),
             Ok(v) => {
                 note(&seg.because, &|| show(&v));
-                user.because.insert(
-                    Cow::Owned(format!("segment:{}", seg.category)),
-                    seg.because.clone(),
-                );
                 user.segments.push((seg.category.clone(), v.to_text()));
             }
             Err(e) => return quarantine(e, &seg.because),
@@ -220,12 +210,11 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
         }
         return Ok(());
     }
-    user.because
-        .insert(Cow::Borrowed(attr), rule.because.clone());
     match attr {
         "external_id" => user.external_id = value.to_text(),
         "manager" => user.manager = Some(value.to_text()),
         "status" => {
+            user.status_because = Some(rule.because.clone());
             user.status = if value == Value::Enum("Paused") {
                 UserStatus::Paused
             } else {

@@ -51,6 +51,9 @@ fn updates_carry_only_changed_attributes_and_clear_mapped_empty_ones() {
     let mut want = desired_user("1", "anna@x");
     want.attributes
         .insert("first_name".into(), text("Anna-Lena"));
+    // The statement that evaluated empty explains the clearing.
+    std::sync::Arc::make_mut(&mut want.because)
+        .insert("gender".into(), because("gender = Kön", 14));
     let mut have = current_user(Some("1"), "anna@x");
     have.attributes.insert("gender".into(), text("Female")); // mapped, evaluated empty → cleared
     have.attributes
@@ -69,6 +72,7 @@ fn updates_carry_only_changed_attributes_and_clear_mapped_empty_ones() {
         (got[1].attribute.as_str(), got[1].to.clone()),
         ("gender", None)
     );
+    assert_eq!(got[1].because, Some(because("gender = Kön", 14)));
     assert_eq!(out.actions[0].because, because("first_name = …", 11));
 }
 
@@ -183,10 +187,7 @@ fn one_record_matching_several_unlinked_users_links_none() {
 fn status_pause_and_reactivate_follow_the_source() {
     let mut paused = desired_user("1", "a@x");
     paused.status = UserStatus::Paused;
-    paused.because.insert(
-        "status".into(),
-        because("pause when Status == \"left\"", 20),
-    );
+    paused.status_because = Some(because("pause when Status == \"left\"", 20));
     let mut inactive = current_user(Some("2"), "b@x");
     inactive.status = UserStatus::Paused;
     let d = desired(vec![paused, desired_user("2", "b@x")]);
