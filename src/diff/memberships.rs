@@ -27,14 +27,14 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
     let mut unknown = BTreeSet::new();
     let mut wanted: BTreeMap<(&str, &str), (Role, &Because)> = BTreeMap::new();
     for ((user, team), m) in &input.desired.memberships {
-        let Some(username) = users.desired_username.get(user) else {
+        let Some(username) = users.desired_username.get(user.as_str()) else {
             continue;
         };
         if !known.contains(team.as_str()) {
             unknown.insert(team.as_str());
             continue;
         }
-        wanted.insert((username.as_str(), team.as_str()), (m.role, &m.because));
+        wanted.insert((username, team.as_str()), (m.role, &m.because));
     }
     for team in unknown {
         out.warnings.push(warning(
@@ -46,8 +46,8 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
 
     let mut have: BTreeMap<(&str, &str), &CurrentMembership> = BTreeMap::new();
     for m in &input.current.memberships {
-        if let Some(Some(username)) = users.current.get(&m.user) {
-            have.insert((username.as_str(), m.team.as_str()), m);
+        if let Some(Some(username)) = users.current.get(m.user.as_str()) {
+            have.insert((username, m.team.as_str()), m);
         }
     }
 
@@ -128,7 +128,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
     let mut unknown = BTreeSet::new();
     let mut wanted: BTreeMap<(&str, &str), Because> = BTreeMap::new();
     for (external_id, username) in &users.desired_username {
-        let Some(user) = input.desired.users.get(external_id) else {
+        let Some(user) = input.desired.users.get(*external_id) else {
             continue;
         };
         for segment in &user.segments {
@@ -145,7 +145,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
                     statement: format!("segment {segment}").into(),
                     line: 0,
                 });
-            wanted.insert((username.as_str(), segment.as_str()), because);
+            wanted.insert((username, segment.as_str()), because);
         }
     }
     for segment in unknown {
@@ -158,8 +158,8 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
 
     let mut have: BTreeMap<(&str, &str), bool> = BTreeMap::new();
     for c in &input.current.segment_connections {
-        if let Some(Some(username)) = users.current.get(&c.user) {
-            have.insert((username.as_str(), c.segment.as_str()), c.managed);
+        if let Some(Some(username)) = users.current.get(c.user.as_str()) {
+            have.insert((username, c.segment.as_str()), c.managed);
         }
     }
 

@@ -69,7 +69,8 @@ pub fn diff(input: &DiffInput<'_>) -> Diff {
     let mut out = Diff::default();
     out.actions.extend(teams::diff_teams(input));
     out.actions.extend(teams::diff_segments(input));
-    let users = users::diff_users(input, &protection, &mut out);
+    let outcome = users::diff_users(input, &protection, &mut out);
+    let users = outcome.users(input);
     memberships::diff_memberships(input, &users, &mut out);
     memberships::diff_segment_connections(input, &users, &mut out);
     sort_actions(&mut out.actions);

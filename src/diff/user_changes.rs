@@ -8,30 +8,26 @@ use crate::model::{
 };
 use crate::plan::{Action, Change, PlannedAction};
 use foldhash::{HashMap, HashMapExt, HashSet};
-use std::collections::BTreeMap;
 
 /// The username every current user has after the plan (index-aligned with the current users),
 /// and the usernames of users to create. A rename or create onto a username that another user
 /// keeps is dropped with a warning, repeated until no two users share a username.
-pub(super) fn final_usernames(
-    input: &DiffInput<'_>,
-    matches: &BTreeMap<&str, Match>,
+pub(super) fn final_usernames<'a>(
+    input: &DiffInput<'a>,
+    matches: &[(&'a str, Match)],
     out: &mut super::Diff,
-) -> (Vec<String>, BTreeMap<String, String>) {
+) -> (Vec<String>, HashMap<&'a str, String>) {
     let current = &input.current.users;
     let mut finals: Vec<String> = current.iter().map(|u| u.username.clone()).collect();
-    let mut created = BTreeMap::new();
-    for (external_id, m) in matches {
-        let Some(desired) = input.desired.users.get(*external_id) else {
-            continue;
-        };
+    let mut created = HashMap::new();
+    for ((_, desired), (external_id, m)) in input.desired.users.iter().zip(matches) {
         let Some(name) = username_of(desired) else {
             continue;
         };
         match *m {
             Match::Existing { index, .. } => finals[index] = name.to_string(),
             Match::New => {
-                created.insert(external_id.to_string(), name.to_string());
+                created.insert(*external_id, name.to_string());
             }
             Match::Held => {}
         }
@@ -66,13 +62,13 @@ pub(super) fn final_usernames(
                 changed = true;
             }
         }
-        let clashing: Vec<String> = created
+        let clashing: Vec<&str> = created
             .iter()
             .filter(|(_, name)| taken(name))
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| *id)
             .collect();
         for id in clashing {
-            if let Some(name) = created.remove(&id) {
+            if let Some(name) = created.remove(id) {
                 out.warnings.push(warning(
                     W_USERNAME_TAKEN,
                     None,

@@ -13,14 +13,52 @@ use crate::plan::{Action, PlannedAction};
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// What the user diff decided, owned; [`Users`] is the view the relation diffs read.
+#[derive(Debug, Default)]
+pub(crate) struct UserOutcome<'a> {
+    /// Each desired user's match, in external-ID order.
+    matches: Vec<(&'a str, Match)>,
+    /// The username every current user has after the plan (index-aligned with the state).
+    finals: Vec<String>,
+    /// External ID → username of each user to create.
+    created: HashMap<&'a str, String>,
+    /// Current users left exactly as they are (protected, or contested by several records).
+    untouchable: Vec<bool>,
+}
+
 /// What the relation diffs need to know about users after the user diff.
 #[derive(Debug, Default)]
-pub(crate) struct Users {
+pub(crate) struct Users<'a> {
     /// Desired external ID → the username the user will have; only users that will exist.
-    pub desired_username: BTreeMap<String, String>,
+    pub desired_username: HashMap<&'a str, &'a str>,
     /// Current username → the username after the plan, or `None` when the user is left
     /// exactly as it is (protected by a skipped/quarantined record, or contested by two records).
-    pub current: HashMap<String, Option<String>>,
+    pub current: HashMap<&'a str, Option<&'a str>>,
+}
+
+impl<'a> UserOutcome<'a> {
+    /// The usernames the relation diffs work with.
+    pub(crate) fn users(&'a self, input: &DiffInput<'a>) -> Users<'a> {
+        let mut users = Users {
+            desired_username: HashMap::with_capacity(self.matches.len()),
+            current: HashMap::with_capacity(input.current.users.len()),
+        };
+        for (index, user) in input.current.users.iter().enumerate() {
+            let after = (!self.untouchable[index]).then(|| self.finals[index].as_str());
+            users.current.insert(user.username.as_str(), after);
+        }
+        for (external_id, m) in &self.matches {
+            let name = match *m {
+                Match::Existing { index, .. } => Some(self.finals[index].as_str()),
+                Match::New => self.created.get(external_id).map(String::as_str),
+                Match::Held => None,
+            };
+            if let Some(name) = name {
+                users.desired_username.insert(external_id, name);
+            }
+        }
+        users
+    }
 }
 
 /// How one desired user relates to Winningtemp.
@@ -50,28 +88,25 @@ pub(super) fn username_of(user: &DesiredUser) -> Option<&str> {
 }
 
 /// Diffs users; pushes user actions and warnings into `out`.
-pub(crate) fn diff_users(
-    input: &DiffInput<'_>,
+pub(crate) fn diff_users<'a>(
+    input: &DiffInput<'a>,
     protection: &Protection,
     out: &mut super::Diff,
-) -> Users {
+) -> UserOutcome<'a> {
     let current = &input.current.users;
     let (matches, claimed) = match_users(input, protection, out);
     let (finals, created) = final_usernames(input, &matches, out);
 
-    let mut matched = BTreeSet::new();
-    for (external_id, m) in &matches {
-        let Some(desired) = input.desired.users.get(*external_id) else {
-            continue;
-        };
+    let mut matched = vec![false; current.len()];
+    for ((_, desired), (_, m)) in input.desired.users.iter().zip(&matches) {
         match *m {
             Match::Existing { index, link } => {
-                matched.insert(index);
+                matched[index] = true;
                 let user = &current[index];
                 update_user(input, desired, user, &finals[index], link, &mut out.actions);
             }
             Match::New => {
-                if let Some(username) = created.get(*external_id) {
+                if let Some(username) = created.get(desired.external_id.as_str()) {
                     out.actions.push(create_user(desired, username));
                 }
             }
@@ -79,9 +114,13 @@ pub(crate) fn diff_users(
         }
     }
 
+    let untouchable: Vec<bool> = current
+        .iter()
+        .enumerate()
+        .map(|(index, user)| claimed.contains(&index) || protection.covers(user))
+        .collect();
     for (index, user) in current.iter().enumerate() {
-        let untouchable = claimed.contains(&index) || protection.covers(user);
-        if matched.contains(&index) || untouchable {
+        if matched[index] || untouchable[index] {
             continue;
         }
         let (in_scope, rule) = match input.rules.user_removal {
@@ -101,24 +140,12 @@ pub(crate) fn diff_users(
             });
         }
     }
-
-    let mut users = Users::default();
-    for (index, user) in current.iter().enumerate() {
-        let untouchable = claimed.contains(&index) || protection.covers(user);
-        let after = (!untouchable).then(|| finals[index].clone());
-        users.current.insert(user.username.clone(), after);
+    UserOutcome {
+        matches,
+        finals,
+        created,
+        untouchable,
     }
-    for (external_id, m) in &matches {
-        let name = match *m {
-            Match::Existing { index, .. } => Some(finals[index].clone()),
-            Match::New => created.get(*external_id).cloned(),
-            Match::Held => None,
-        };
-        if let Some(name) = name {
-            users.desired_username.insert(external_id.to_string(), name);
-        }
-    }
-    users
 }
 
 /// Matches every desired user. Returns the matches and the current users contested by several
@@ -127,7 +154,7 @@ fn match_users<'a>(
     input: &DiffInput<'a>,
     protection: &Protection,
     out: &mut super::Diff,
-) -> (BTreeMap<&'a str, Match>, BTreeSet<usize>) {
+) -> (Vec<(&'a str, Match)>, BTreeSet<usize>) {
     let current = &input.current.users;
     let mut by_external_id = HashMap::new();
     // Fallback keys only reach users not linked yet: a linked user belongs to its external ID.
@@ -152,7 +179,8 @@ fn match_users<'a>(
         }
     }
 
-    let mut matches = BTreeMap::new();
+    // One entry per desired user, in the desired users' (external ID) order.
+    let mut matches: Vec<(&str, Match)> = Vec::with_capacity(input.desired.users.len());
     let mut claimed = BTreeSet::new();
     let mut link_claims: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     for (external_id, desired) in &input.desired.users {
@@ -174,7 +202,7 @@ fn match_users<'a>(
                         ),
                     ));
                     claimed.extend(candidates);
-                    matches.insert(id, Match::Held);
+                    matches.push((id, Match::Held));
                     continue;
                 }
             },
@@ -215,7 +243,7 @@ fn match_users<'a>(
             }
             None => Match::New,
         };
-        matches.insert(id, m);
+        matches.push((id, m));
     }
 
     // A user that any record finds ambiguously, or that several records find, is linked by
@@ -240,7 +268,10 @@ fn match_users<'a>(
             out.warnings.push(warning(W_AMBIGUOUS_LINK, None, message));
             claimed.insert(index);
             for id in ids {
-                matches.insert(id, Match::Held);
+                // `matches` is sorted by external ID: the desired users are a BTreeMap.
+                if let Ok(at) = matches.binary_search_by(|(m, _)| (*m).cmp(id)) {
+                    matches[at].1 = Match::Held;
+                }
             }
         }
     }
