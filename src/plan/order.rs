@@ -17,7 +17,8 @@
 //! and within each step by key (external ID, or username then team/segment).
 
 use super::{Action, PlannedAction};
-use std::collections::{BTreeMap, BTreeSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 
 /// Sorts actions into execution order (stable; equal keys keep their order).
 pub fn sort_actions(actions: &mut Vec<PlannedAction>) {
@@ -25,7 +26,7 @@ pub fn sort_actions(actions: &mut Vec<PlannedAction>) {
     // allocating key strings per action cost as much as reading the records.
     let order: Vec<usize> = {
         let parents = final_parents(actions);
-        let role_changes: BTreeSet<(&str, &str)> = actions
+        let role_changes: HashSet<(&str, &str)> = actions
             .iter()
             .filter_map(|planned| match &planned.action {
                 Action::AddMembership { user, team, .. } => Some((user.as_str(), team.as_str())),
@@ -37,7 +38,9 @@ pub fn sort_actions(actions: &mut Vec<PlannedAction>) {
             .enumerate()
             .map(|(i, planned)| (sort_key(&planned.action, &parents, &role_changes), i))
             .collect();
-        keyed.sort_unstable();
+        // The diff emits each kind of action already in key order, so the input is a few
+        // sorted runs: the stable sort merges runs instead of sorting from scratch.
+        keyed.sort();
         keyed.into_iter().map(|(_, i)| i).collect()
     };
     let mut slots: Vec<Option<PlannedAction>> = actions.drain(..).map(Some).collect();
@@ -50,7 +53,7 @@ type SortKey<'a> = (u8, usize, [&'a str; 3], u8);
 fn sort_key<'a>(
     action: &'a Action,
     parents: &BTreeMap<String, Option<String>>,
-    role_changes: &BTreeSet<(&str, &str)>,
+    role_changes: &HashSet<(&str, &str)>,
 ) -> SortKey<'a> {
     let k = |a: &'a str, b: &'a str, c: &'a str| [a, b, c];
     match action {
