@@ -40,8 +40,49 @@ impl Value {
 
     /// The value as text, as a CSV cell or a Winningtemp attribute would show it.
     pub fn to_text(&self) -> String {
-        self.to_string()
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Date(d) => iso_date(*d),
+            other => other.to_string(),
+        }
     }
+
+    /// [`Value::to_text`] without copying text the value already owns.
+    pub fn into_text(self) -> String {
+        match self {
+            Value::Text(s) => s,
+            other => other.to_text(),
+        }
+    }
+}
+
+/// `YYYY-MM-DD`, as chrono's `%Y-%m-%d` writes it, without the formatting machinery: every
+/// birthday and employment date of a run goes through here.
+fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = d.year();
+    if !(0..=9999).contains(&year) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        -1,
+        d.month() as i32 / 10,
+        d.month() as i32 % 10,
+        -1,
+        d.day() as i32 / 10,
+        d.day() as i32 % 10,
+    ];
+    digits
+        .iter()
+        .map(|&n| match n {
+            -1 => '-',
+            n => char::from(b'0' + n as u8),
+        })
+        .collect()
 }
 
 impl fmt::Display for Value {
@@ -52,7 +93,7 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Decimal(d) => write!(f, "{d}"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Value::Date(d) => f.write_str(&iso_date(*d)),
             Value::DateTime(dt) => write!(f, "{}", dt.to_rfc3339()),
             Value::Enum(e) => f.write_str(e),
             Value::List(items) => {
@@ -88,5 +129,22 @@ mod tests {
     fn dates_display_iso() {
         let d = NaiveDate::from_ymd_opt(2025, 1, 31).unwrap();
         assert_eq!(Value::Date(d).to_string(), "2025-01-31");
+        assert_eq!(Value::Date(d).into_text(), "2025-01-31");
+        // The fast path writes what chrono writes, at the edges of four-digit years and beyond.
+        for (y, m, day) in [
+            (0, 1, 1),
+            (9, 12, 31),
+            (999, 2, 28),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+        ] {
+            let d = NaiveDate::from_ymd_opt(y, m, day).unwrap();
+            assert_eq!(
+                Value::Date(d).to_text(),
+                d.format("%Y-%m-%d").to_string(),
+                "{d:?}"
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! involved, teams get path-derived IDs, managers become managers of their reports' teams.
 
 use super::record::{MappedUser, Outcome};
+use crate::check::program::GroupPathRule;
 use crate::diagnostics::Code;
 use crate::model::*;
 use foldhash::{HashMap, HashMapExt};
@@ -72,7 +73,7 @@ pub fn build(
     outcomes: Vec<Evaluated>,
     source_records: usize,
     reasons: &Arc<Reasons>,
-    group_because: Option<&Because>,
+    group: Option<&GroupPathRule>,
     manager_because: Option<&Because>,
 ) -> DesiredState {
     let mut state = DesiredState {
@@ -111,7 +112,7 @@ pub fn build(
     }
     let users = quarantine_duplicates(users, reasons, &mut state);
     for (_, _, u) in users {
-        add_user(&mut state, u, reasons, group_because);
+        add_user(&mut state, u, reasons, group);
     }
     assign_managers(&mut state, manager_because);
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
@@ -229,26 +230,9 @@ fn add_user(
     state: &mut DesiredState,
     u: MappedUser,
     reasons: &Arc<Reasons>,
-    group_because: Option<&Because>,
+    group: Option<&GroupPathRule>,
 ) {
-    let mut parent: Option<String> = None;
-    for (depth, id) in team_ids(&u.team_path).into_iter().enumerate() {
-        if !state.teams.contains_key(&id) {
-            let because = group_because.cloned().unwrap_or(Because {
-                statement: "group path".into(),
-                line: 0,
-            });
-            let team = DesiredTeam {
-                external_id: id.clone(),
-                name: u.team_path[depth].0.clone(),
-                parent: parent.clone(),
-                because,
-            };
-            state.teams.insert(id.clone(), team);
-        }
-        parent = Some(id);
-    }
-    let team = parent;
+    let team = join_path(state, &u.team_path, group);
     let mut segments = BTreeSet::new();
     for (category, name) in &u.segments {
         let id = segment_id(category, name);
@@ -299,6 +283,48 @@ fn add_user(
             record_id: u.external_id,
         },
     );
+}
+
+/// The team a user joins (the deepest level of the path), creating the path's teams the first
+/// time they are seen.
+fn join_path(
+    state: &mut DesiredState,
+    path: &[(String, Option<String>)],
+    group: Option<&GroupPathRule>,
+) -> Option<String> {
+    // Without `ids`, a team's ID spells its whole path, so when that team exists its ancestors
+    // do too: one lookup for all but the first user of each team.
+    let derived_only = group.is_some_and(|g| g.ids.is_none());
+    if derived_only && !path.is_empty() {
+        let mut deepest = String::new();
+        for (depth, (name, _)) in path.iter().enumerate() {
+            if depth > 0 {
+                deepest.push('/');
+            }
+            push_escaped(&mut deepest, name);
+        }
+        if state.teams.contains_key(&deepest) {
+            return Some(deepest);
+        }
+    }
+    let mut parent: Option<String> = None;
+    for (depth, id) in team_ids(path).into_iter().enumerate() {
+        if !state.teams.contains_key(&id) {
+            let because = group.map(|g| g.because.clone()).unwrap_or(Because {
+                statement: "group path".into(),
+                line: 0,
+            });
+            let team = DesiredTeam {
+                external_id: id.clone(),
+                name: path[depth].0.clone(),
+                parent: parent.clone(),
+                because,
+            };
+            state.teams.insert(id.clone(), team);
+        }
+        parent = Some(id);
+    }
+    parent
 }
 
 /// A user's manager becomes manager of the user's team. Winningtemp forbids member and manager

@@ -53,11 +53,19 @@ impl Scope<'_> {
             }
             CExpr::Today => Ok(Value::Date(self.ctx.today)),
             CExpr::Call { builtin, args } => {
-                let values = args
-                    .iter()
-                    .map(|a| self.eval(a))
-                    .collect::<Result<Vec<_>, _>>()?;
-                builtin.call(&values, self.ctx).map_err(|err| EvalError {
+                // Most calls take one or two arguments (`lower(trim(x))`): no Vec for those.
+                let result = match args.as_slice() {
+                    [a] => builtin.call(&[self.eval(a)?], self.ctx),
+                    [a, b] => builtin.call(&[self.eval(a)?, self.eval(b)?], self.ctx),
+                    _ => {
+                        let values = args
+                            .iter()
+                            .map(|a| self.eval(a))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        builtin.call(&values, self.ctx)
+                    }
+                };
+                result.map_err(|err| EvalError {
                     code: Code::FunctionFailed,
                     message: match err.hint {
                         Some(h) => format!("`{}`: {} ({h})", builtin.name, err.message),
@@ -155,14 +163,24 @@ pub fn select_arm<'a>(v: &Value, arms: &'a [CArm]) -> Option<&'a CArm> {
 
 /// Number patterns match text values of the same digits (`1` matches Flex's `"1"`).
 fn pattern_text_matches(v: &Value, pattern: &Value) -> bool {
-    matches!((v, pattern), (Value::Text(_), Value::Int(_))) && *t_of(v) == pattern.to_text()
-}
-
-fn t_of(v: &Value) -> &String {
-    static EMPTY: String = String::new();
-    match v {
-        Value::Text(t) => t,
-        _ => &EMPTY,
+    let (Value::Text(text), Value::Int(n)) = (v, pattern) else {
+        return false;
+    };
+    // The digits of `n` without allocating: value maps run for every record.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    match text.as_bytes().split_first() {
+        Some((b'-', tail)) => *n < 0 && tail == &digits[at..],
+        _ => *n >= 0 && text.as_bytes() == &digits[at..],
     }
 }
 
@@ -193,5 +211,39 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Date(x), Value::DateTime(y)) => Some(x.cmp(&y.date_naive())),
         (Value::DateTime(x), Value::Date(y)) => Some(x.date_naive().cmp(y)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_patterns_match_text_of_the_same_digits_only() {
+        let text = |s: &str| Value::Text(s.to_string());
+        for (t, n, expected) in [
+            ("1", 1, true),
+            ("2", 1, false),
+            ("10", 1, false),
+            ("01", 1, false),
+            (" 1", 1, false),
+            ("0", 0, true),
+            ("-0", 0, false),
+            ("-7", -7, true),
+            ("7", -7, false),
+            ("-7", 7, false),
+            ("9223372036854775807", i64::MAX, true),
+            ("-9223372036854775808", i64::MIN, true),
+            ("", 0, false),
+        ] {
+            assert_eq!(
+                pattern_text_matches(&text(t), &Value::Int(n)),
+                expected,
+                "{t:?} vs {n}"
+            );
+            // The same as comparing with the number written out.
+            assert_eq!(t == n.to_string(), expected, "{t:?} vs {n}");
+        }
+        assert!(!pattern_text_matches(&Value::Int(1), &Value::Int(1)));
     }
 }

@@ -19,7 +19,6 @@ use std::borrow::Cow;
 /// Evaluates every record and assembles the desired state.
 pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> DesiredState {
     let outcomes = evaluate_all(program, records, ctx);
-    let group_because = program.group_path.as_ref().map(|g| &g.because);
     let manager_because = program
         .attributes
         .iter()
@@ -30,7 +29,7 @@ pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> Desired
         outcomes,
         records.len(),
         &reasons,
-        group_because,
+        program.group_path.as_ref(),
         manager_because,
     )
 }

@@ -167,12 +167,12 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             let id = match group.ids.as_ref().and_then(|ids| ids.get(i)) {
                 Some(expr) => match scope.eval(expr) {
                     Ok(v) if v.is_empty() => None,
-                    Ok(v) => Some(v.to_text()),
+                    Ok(v) => Some(v.into_text()),
                     Err(e) => return quarantine(e, &group.because),
                 },
                 None => None,
             };
-            user.team_path.push((name.to_text(), id));
+            user.team_path.push((name.into_text(), id));
         }
         note(&group.because, &|| {
             let path: Vec<&str> = user.team_path.iter().map(|(n, _)| n.as_str()).collect();
@@ -189,7 +189,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Ok(v) if v.is_empty() => note(&seg.because, &|| "empty: no segment".into()),
             Ok(v) => {
                 note(&seg.because, &|| show(&v));
-                user.segments.push((seg.category.clone(), v.to_text()));
+                user.segments.push((seg.category.clone(), v.into_text()));
             }
             Err(e) => return quarantine(e, &seg.because),
         }
@@ -211,8 +211,8 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
         return Ok(());
     }
     match attr {
-        "external_id" => user.external_id = value.to_text(),
-        "manager" => user.manager = Some(value.to_text()),
+        "external_id" => user.external_id = value.into_text(),
+        "manager" => user.manager = Some(value.into_text()),
         "status" => {
             user.status_because = Some(rule.because.clone());
             user.status = if value == Value::Enum("Paused") {
@@ -224,7 +224,7 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
         _ => {
             let v = match value {
                 Value::Bool(b) => AttrValue::Bool(b),
-                other => AttrValue::Text(other.to_text()),
+                other => AttrValue::Text(other.into_text()),
             };
             user.attributes.insert(Cow::Borrowed(attr), v);
         }
