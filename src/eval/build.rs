@@ -111,9 +111,18 @@ pub fn build(
         }
     }
     let users = quarantine_duplicates(users, reasons, &mut state);
+    // Users and their member roles are collected first and the maps built in one go: building a
+    // BTreeMap from many pairs sorts once instead of searching the tree for every insert. Keys are
+    // unique here (duplicate external IDs were quarantined; one team per user).
+    let mut entries = Vec::with_capacity(users.len());
+    let mut members = Vec::with_capacity(users.len());
     for (_, _, u) in users {
-        add_user(&mut state, u, reasons, group);
+        let (user, member) = add_user(&mut state, u, reasons, group);
+        entries.push((user.external_id.clone(), user));
+        members.extend(member.map(|m| ((m.user.clone(), m.team.clone()), m)));
     }
+    state.users = entries.into_iter().collect();
+    state.memberships = members.into_iter().collect();
     assign_managers(&mut state, manager_because);
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     state
@@ -231,7 +240,7 @@ fn add_user(
     u: MappedUser,
     reasons: &Arc<Reasons>,
     group: Option<&GroupPathRule>,
-) {
+) -> (DesiredUser, Option<DesiredMembership>) {
     let team = join_path(state, &u.team_path, group);
     let mut segments = BTreeSet::new();
     for (category, name) in &u.segments {
@@ -254,35 +263,27 @@ fn add_user(
             });
         segments.insert(id);
     }
-    if let Some(team_id) = &team {
-        let b = reasons.get("team").cloned().unwrap_or(Because {
+    let member = team.as_ref().map(|team_id| DesiredMembership {
+        user: u.external_id.clone(),
+        team: team_id.clone(),
+        role: Role::Member,
+        because: reasons.get("team").cloned().unwrap_or(Because {
             statement: "group path".into(),
             line: 0,
-        });
-        state.memberships.insert(
-            (u.external_id.clone(), team_id.clone()),
-            DesiredMembership {
-                user: u.external_id.clone(),
-                team: team_id.clone(),
-                role: Role::Member,
-                because: b,
-            },
-        );
-    }
-    state.users.insert(
-        u.external_id.clone(),
-        DesiredUser {
-            external_id: u.external_id.clone(),
-            attributes: u.attributes,
-            status: u.status,
-            team,
-            manager: u.manager,
-            segments,
-            because: Arc::clone(reasons),
-            status_because: u.status_because,
-            record_id: u.external_id,
-        },
-    );
+        }),
+    });
+    let user = DesiredUser {
+        external_id: u.external_id.clone(),
+        attributes: u.attributes,
+        status: u.status,
+        team,
+        manager: u.manager,
+        segments,
+        because: Arc::clone(reasons),
+        status_because: u.status_because,
+        record_id: u.external_id,
+    };
+    (user, member)
 }
 
 /// The team a user joins (the deepest level of the path), creating the path's teams the first
