@@ -6,12 +6,13 @@ use super::users::Users;
 use super::{Diff, DiffInput, W_UNKNOWN_GROUP, rule_because, warning};
 use crate::model::{Because, CurrentMembership, MembershipRule, Role, SegmentRule};
 use crate::plan::{Action, PlannedAction};
+use foldhash::HashSet;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Membership actions. A role change is a `remove_membership` of the old role followed by an
 /// `add_membership` of the new one (kept adjacent by `sort_actions`).
 pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut Diff) {
-    let known: BTreeSet<&str> = input
+    let known: HashSet<&str> = input
         .desired
         .teams
         .keys()
@@ -112,7 +113,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
 
 /// Segment connection actions.
 pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out: &mut Diff) {
-    let known: BTreeSet<&str> = input
+    let known: HashSet<&str> = input
         .desired
         .segments
         .keys()
