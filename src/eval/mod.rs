@@ -19,6 +19,31 @@ use std::borrow::Cow;
 /// Evaluates every record and assembles the desired state.
 pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> DesiredState {
     let outcomes = evaluate_all(program, records, ctx);
+    assemble(program, outcomes)
+}
+
+/// One record through the mapping. Records are independent until [`assemble`], so a caller
+/// may evaluate them as they are read, on any thread, and drop each record at once.
+pub fn evaluate_one(program: &Program, record: &Record, ctx: &Context) -> Evaluated {
+    let scope = Scope {
+        program,
+        record: &record.fields,
+        ctx,
+    };
+    Evaluated {
+        index: record.origin.index,
+        line: record.origin.line,
+        outcome: record::evaluate_record(&scope, None),
+    }
+}
+
+/// The desired state from every record's outcome (one per record of the source, in any order
+/// of evaluation; they are taken in record order).
+pub fn assemble(program: &Program, mut outcomes: Vec<Evaluated>) -> DesiredState {
+    if !outcomes.is_sorted_by_key(|e| e.index) {
+        outcomes.sort_by_key(|e| e.index);
+    }
+    let source_records = outcomes.len();
     let manager_because = program
         .attributes
         .iter()
@@ -27,7 +52,7 @@ pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> Desired
     let reasons = std::sync::Arc::new(reasons(program));
     build::build(
         outcomes,
-        records.len(),
+        source_records,
         &reasons,
         program.group_path.as_ref(),
         manager_because,
@@ -60,18 +85,7 @@ pub fn reasons(program: &Program) -> Reasons {
 /// Records are independent until `build`, so they are evaluated on every core in contiguous
 /// chunks and reassembled in record order: the result is the same as one thread's.
 fn evaluate_all(program: &Program, records: &[Record], ctx: &Context) -> Vec<Evaluated> {
-    let one = |r: &Record| {
-        let scope = Scope {
-            program,
-            record: &r.fields,
-            ctx,
-        };
-        Evaluated {
-            index: r.origin.index,
-            line: r.origin.line,
-            outcome: record::evaluate_record(&scope, None),
-        }
-    };
+    let one = |r: &Record| evaluate_one(program, r, ctx);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
