@@ -83,13 +83,24 @@ pub fn read_source(path: &Path) -> Result<SourceFile, FileError> {
 
 /// Writes a file atomically: readers see the old or the new content, never a half-written one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FileError> {
-    crate::atomic::write_atomic(path, contents).map_err(|e| {
-        FileError(format!(
-            "cannot write `{}`: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    })
+    crate::atomic::write_atomic(path, contents).map_err(|e| write_error(path, &e))
+}
+
+/// As [`write_atomic`], with the content written by `write` as it goes (a large plan is not
+/// built in memory first); when `write` fails the file is left as it was.
+pub fn write_atomic_with<F>(path: &Path, write: F) -> Result<(), FileError>
+where
+    F: FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+{
+    crate::atomic::write_atomic_with(path, write).map_err(|e| write_error(path, &e))
+}
+
+fn write_error(path: &Path, e: &std::io::Error) -> FileError {
+    FileError(format!(
+        "cannot write `{}`: {}",
+        path.display(),
+        io_reason(e)
+    ))
 }
 
 fn io_reason(e: &std::io::Error) -> String {

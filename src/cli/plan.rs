@@ -1,13 +1,14 @@
 //! `wtmap plan MAPPING`: what a sync would do, without doing anything.
 
-use super::files::write_atomic;
+use super::files::{FileError, write_atomic_with};
 use super::load::{load_program, parse_date};
 use super::{ColorChoice, exit};
 use crate::guard::{Allow, guards_passed};
 use crate::pipeline::{desire, empty_state, plan_desired, read_records, today_in};
-use crate::plan::{render_human, render_json, render_markdown};
+use crate::plan::{render_human, render_markdown, write_json};
 use crate::state::read_state;
 use clap::{Args, ValueEnum};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Exit code when a guard stopped the plan (nothing may be applied).
@@ -163,24 +164,32 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
         }
     };
     let to_terminal = args.out.is_none();
-    let text = match args.format {
-        PlanFormat::Human => render_human(&c.plan, to_terminal && color.stdout()),
-        PlanFormat::Json => render_json(&c.plan),
-        PlanFormat::Markdown => render_markdown(&c.plan),
-    };
-    match &args.out {
-        Some(path) => {
-            if let Err(e) = write_atomic(path, text.as_bytes()) {
-                eprintln!("error: {e}");
-                return if args.detailed_exitcode {
-                    exit::FAILED
-                } else {
-                    exit::USAGE
-                };
-            }
-            eprintln!("plan written to {}", path.display());
+    // The plan is written as it is rendered: a JSON plan of 100k users is never one string.
+    let write = |out: &mut dyn Write| match args.format {
+        PlanFormat::Human => {
+            out.write_all(render_human(&c.plan, to_terminal && color.stdout()).as_bytes())
         }
-        None => print!("{text}"),
+        PlanFormat::Json => write_json(&c.plan, out),
+        PlanFormat::Markdown => out.write_all(render_markdown(&c.plan).as_bytes()),
+    };
+    let written = match &args.out {
+        Some(path) => {
+            write_atomic_with(path, write).map(|()| eprintln!("plan written to {}", path.display()))
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            write(&mut stdout)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| FileError(format!("cannot write the plan to standard output: {e}")))
+        }
+    };
+    if let Err(FileError(message)) = written {
+        eprintln!("error: {message}");
+        return if args.detailed_exitcode {
+            exit::FAILED
+        } else {
+            exit::USAGE
+        };
     }
     let code = if !guards_passed(&c.plan.guards) {
         GUARD_ABORT
@@ -192,7 +201,6 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     // The process ends here: freeing every record and action one by one would cost as much as
     // parsing them; the operating system reclaims the memory at once.
     std::mem::forget(c);
-    std::mem::forget(text);
     code
 }
 

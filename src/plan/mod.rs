@@ -4,6 +4,11 @@
 //! The JSON form (`wtmap.plan/v1`) is documented in docs/plan.md and docs/plan.schema.json.
 
 mod apply_memory;
+mod json;
+mod json_layout;
+mod json_pretty;
+#[cfg(test)]
+mod json_tests;
 mod markdown;
 mod order;
 mod render;
@@ -13,9 +18,10 @@ pub(crate) mod schema_check;
 mod tests;
 
 pub use apply_memory::apply_to_state;
+pub use json::{render_json, write_json};
 pub use markdown::render_markdown;
 pub use order::sort_actions;
-pub use render::{because_text, headline, render_actions, render_human, render_json};
+pub use render::{because_text, headline, render_actions, render_human};
 
 use crate::guard::GuardOutcome;
 use crate::model::{

@@ -1,5 +1,5 @@
-//! Human (`terraform plan`-like) and JSON renderings of a plan, and the pieces the Markdown
-//! rendering shares with them.
+//! The human (`terraform plan`-like) rendering of a plan, and the pieces the Markdown
+//! rendering shares with it. The JSON form is in `json.rs`.
 
 use super::{Action, Change, Plan, PlannedAction, Summary};
 use crate::model::{AttrValue, Because, Role, UserStatus};
@@ -348,13 +348,4 @@ fn write_records(out: &mut String, plan: &Plan) {
             }
         }
     }
-}
-
-/// The plan as pretty JSON (`wtmap.plan/v1`, docs/plan.schema.json) with a final newline.
-pub fn render_json(plan: &Plan) -> String {
-    // A plan holds only strings, numbers, booleans and string-keyed maps: serializing it cannot
-    // fail (non-finite floats become null).
-    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
-    text.push('\n');
-    text
 }

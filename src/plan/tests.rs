@@ -16,7 +16,7 @@ fn planned(action: Action, statement: &str, line: usize) -> PlannedAction {
 }
 
 /// One action of every kind, in an order that is not the execution order.
-fn every_action() -> Vec<PlannedAction> {
+pub(super) fn every_action() -> Vec<PlannedAction> {
     let s = String::from;
     vec![
         planned(
@@ -198,7 +198,7 @@ fn every_action() -> Vec<PlannedAction> {
     ]
 }
 
-fn sample_plan() -> Plan {
+pub(super) fn sample_plan() -> Plan {
     let desired = crate::model::DesiredState {
         source_records: 120,
         skipped: vec![SkippedRecord {

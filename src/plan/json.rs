@@ -1,0 +1,40 @@
+//! The JSON form of a plan (`wtmap.plan/v1`), rendered by the direct writer in json_pretty.rs
+//! into a writer as it goes, so that a large plan is never held in memory as one string.
+
+use super::Plan;
+use super::json_pretty::write_plan;
+use std::io::{self, Write};
+
+/// How much of the rendered plan is gathered before each write to the output: large enough
+/// that a plan of 100k users costs a few thousand system calls, not millions.
+const BUFFER: usize = 1 << 16;
+
+/// Writes the plan as pretty JSON (`wtmap.plan/v1`, docs/plan.schema.json) with a final
+/// newline, as it is rendered, in pieces of about [`BUFFER`] bytes: `out` may be an
+/// unbuffered file or standard output. The bytes are those of `render_json`.
+pub fn write_json(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    // Some slack over BUFFER: the piece is passed on after the element that fills it.
+    let mut buffer = Vec::with_capacity(BUFFER + BUFFER / 4);
+    write_plan(plan, &mut buffer, |buffer| {
+        if buffer.len() >= BUFFER {
+            out.write_all(buffer)?;
+            buffer.clear();
+        }
+        Ok(())
+    })?;
+    out.write_all(&buffer)?;
+    out.flush()
+}
+
+/// The plan as pretty JSON (`wtmap.plan/v1`, docs/plan.schema.json) with a final newline, in
+/// one string (for callers that keep it): the same bytes as
+/// `serde_json::to_string_pretty(plan)` and a newline, written by [`write_plan`].
+pub fn render_json(plan: &Plan) -> String {
+    // About 350 bytes per action in practice: sized so that a typical plan grows once at most.
+    let mut out = Vec::with_capacity(4096 + 256 * plan.actions.len());
+    // Writing into memory cannot fail; nothing is spilled.
+    let _ = write_plan(plan, &mut out, |_| Ok(()));
+    // Valid UTF-8 by construction: `&str`s are copied whole or split only before an ASCII
+    // byte that is escaped.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
