@@ -16,6 +16,7 @@
 //!   Two array fields are ambiguous and an error.
 
 use super::shapes::{self, Problem};
+use super::split::{self, Piece, Plan};
 use super::{Origin, Position, Record, RecordsError, Shape};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
@@ -25,25 +26,71 @@ const WORKNICE_PATH: [&str; 4] = ["data", "session", "org", "people"];
 
 /// Reads a JSON document of records in `shape`.
 pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>, RecordsError> {
-    let mut doc = Doc {
-        name,
-        bytes,
-        shape,
-        pos: 0,
-        counted: 0,
-        newlines: 0,
-        records: Vec::new(),
-    };
+    read_with(name, bytes, shape, Plan::for_machine())
+}
+
+/// [`read`], cutting a big top-level array into pieces as `plan` says.
+pub(super) fn read_with(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    plan: Plan,
+) -> Result<Vec<Record>, RecordsError> {
+    let mut doc = Doc::at(name, bytes, shape, 0, 0);
     doc.skip_ws();
     match (doc.peek(), shape) {
         (Some(b'['), Shape::Personio) => doc.array(|d| d.personio_object(false))?,
-        (Some(b'['), _) => doc.array(Doc::record)?,
+        (Some(b'['), _) => {
+            // Only plain arrays of records are cut; envelopes, and Personio arrays (whose
+            // elements may be whole pages), are left to one thread to keep this path simple.
+            if plan.wants(bytes)
+                && let Some(records) = read_parallel(name, bytes, shape, doc.pos, plan)
+            {
+                return Ok(records);
+            }
+            doc.array(Doc::record)?;
+        }
         (Some(b'{'), Shape::Personio) => doc.personio_object(true)?,
         (Some(b'{'), Shape::Worknice) => doc.worknice()?,
         (Some(b'{'), Shape::Flex) => doc.flex_wrapper()?,
         _ => return Err(doc.layout_error()),
     }
     doc.end()?;
+    Ok(doc.records)
+}
+
+/// The records of the top-level array at `open`, read in pieces on several threads; `None`
+/// if it could not be cut or any piece failed, and then the caller reads it on one thread, so
+/// that any error is reported exactly as that reader does.
+pub(super) fn read_parallel(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    open: usize,
+    plan: Plan,
+) -> Option<Vec<Record>> {
+    let pieces = split::json_pieces(bytes, open, plan)?;
+    split::read_pieces(&pieces, |piece| read_piece(name, bytes, shape, piece))
+}
+
+/// The records of one piece of the top-level array. A piece that is not the last must end
+/// exactly at the comma where it was cut; anything else means the cut was wrong.
+pub(super) fn read_piece(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    piece: &Piece,
+) -> Result<Vec<Record>, RecordsError> {
+    // The whole document is kept under every piece, so that serde_json sees exactly the bytes
+    // it sees when reading on one thread, up to the end of each element.
+    let mut doc = Doc::at(name, bytes, shape, piece.start, piece.newlines);
+    doc.skip_ws();
+    if piece.end == bytes.len() {
+        doc.elements(Doc::record, None)?;
+        doc.end()?;
+    } else {
+        doc.elements(Doc::record, Some(piece.end))?;
+    }
     Ok(doc.records)
 }
 
@@ -60,7 +107,20 @@ struct Doc<'a> {
     records: Vec<Record>,
 }
 
-impl Doc<'_> {
+impl<'a> Doc<'a> {
+    /// A cursor at `pos`, after `newlines` line breaks.
+    fn at(name: &'a str, bytes: &'a [u8], shape: Shape, pos: usize, newlines: usize) -> Self {
+        Doc {
+            name,
+            bytes,
+            shape,
+            pos,
+            counted: pos,
+            newlines,
+            records: Vec::new(),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -100,7 +160,7 @@ impl Doc<'_> {
     /// Walks the array at the cursor, calling `each` with the cursor on each element.
     fn array(
         &mut self,
-        mut each: impl FnMut(&mut Self) -> Result<(), RecordsError>,
+        each: impl FnMut(&mut Self) -> Result<(), RecordsError>,
     ) -> Result<(), RecordsError> {
         self.pos += 1; // `[`
         self.skip_ws();
@@ -108,15 +168,35 @@ impl Doc<'_> {
             self.pos += 1;
             return Ok(());
         }
+        self.elements(each, None)
+    }
+
+    /// Walks array elements from the cursor, which is on the first, to the closing `]`, or
+    /// with `stop` to the comma at `stop` (the end of a piece read on its own thread).
+    fn elements(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), RecordsError>,
+        stop: Option<usize>,
+    ) -> Result<(), RecordsError> {
         loop {
             each(self)?;
             self.skip_ws();
+            if let Some(stop) = stop
+                && self.pos >= stop
+            {
+                // Past the cut, the scan that chose it was wrong: the caller starts over.
+                if self.pos == stop {
+                    return Ok(());
+                }
+                return Err(self.syntax_error(self.pos, "a record runs past a cut"));
+            }
             match self.peek() {
                 Some(b',') => {
                     self.pos += 1;
                     self.skip_ws();
                 }
-                Some(b']') => {
+                // A piece that is not the last must not close the array.
+                Some(b']') if stop.is_none() => {
                     self.pos += 1;
                     return Ok(());
                 }

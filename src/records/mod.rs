@@ -19,6 +19,7 @@ mod error;
 mod json;
 mod ndjson;
 mod shapes;
+mod split;
 mod text;
 mod yaml;
 

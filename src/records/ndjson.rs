@@ -2,14 +2,45 @@
 
 use super::json::{serde_offset, serde_syntax};
 use super::shapes::{self, Problem};
+use super::split::{self, Plan};
 use super::{Origin, Position, Record, RecordsError, Shape};
 use serde_json::Value;
 
 /// Reads one record per non-blank line.
 pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>, RecordsError> {
+    read_with(name, bytes, shape, Plan::for_machine())
+}
+
+/// [`read`], cutting a big file into runs of lines read on their own threads as `plan` says.
+/// If any run fails, the whole file is read again on one thread, so that the error reported is
+/// the first in the file, exactly as without threads.
+pub(super) fn read_with(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    plan: Plan,
+) -> Result<Vec<Record>, RecordsError> {
+    if plan.wants(bytes)
+        && let Some(pieces) = split::line_pieces(bytes, plan)
+        && let Some(records) = split::read_pieces(&pieces, |piece| {
+            read_lines(name, &bytes[piece.start..piece.end], shape, piece.newlines)
+        })
+    {
+        return Ok(records);
+    }
+    read_lines(name, bytes, shape, 0)
+}
+
+/// Reads the records of `bytes`, whole lines that follow `skipped` lines of the file.
+fn read_lines(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    skipped: usize,
+) -> Result<Vec<Record>, RecordsError> {
     let mut records = Vec::new();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line_no = i + 1;
+        let line_no = skipped + i + 1;
         let json = line.trim_ascii();
         if json.is_empty() {
             continue;
