@@ -10,7 +10,9 @@ use crate::eval::evaluate;
 use crate::guard::{Allow, GuardInput, check_guards};
 use crate::model::{CurrentState, DesiredState, STATE_FORMAT};
 use crate::plan::Plan;
-use crate::records::{ReadOptions, Record, RecordsError, Shape, TextEncoding, read_file};
+use crate::records::{
+    ReadOptions, Record, RecordsError, Shape, TextEncoding, read_file, read_file_map,
+};
 use chrono::NaiveDate;
 use std::path::Path;
 
@@ -91,6 +93,21 @@ pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
 /// that hold many may drop them before planning.
 pub fn desire(program: &Program, records: &[Record], today: NaiveDate) -> DesiredState {
     evaluate(program, records, &Context { today })
+}
+
+/// What the mapping wants, from a records file read and evaluated in one pass: each record is
+/// evaluated as soon as it is read and then dropped, so a big export never sits in memory whole.
+/// The result is [`desire`]'s over [`read_records`]'s.
+pub fn desire_from_file(
+    program: &Program,
+    path: &Path,
+    today: NaiveDate,
+) -> Result<DesiredState, RecordsError> {
+    let ctx = Context { today };
+    let outcomes = read_file_map(path, &read_options(program), &|record| {
+        crate::eval::evaluate_one(program, &record, &ctx)
+    })?;
+    Ok(crate::eval::assemble(program, outcomes))
 }
 
 /// The plan from an evaluated desired state: diff, guards, order.

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 use wtmap::check::check_source;
 use wtmap::model::CurrentState;
-use wtmap::pipeline::{PlanInput, plan, read_records};
+use wtmap::pipeline::{PlanInput, desire, desire_from_file, plan, read_records};
 use wtmap::plan::{apply_to_state, render_human, render_json};
 use wtmap::records::Record;
 
@@ -225,4 +225,62 @@ fn explain_of_representative_records() {
         let text = explain(&format!("mappings/{name}.wtmap"), records, &id);
         insta::assert_snapshot!(format!("explain_{name}_{prefix}"), text);
     }
+}
+
+/// `wtmap plan` evaluates each record as it is read (`desire_from_file`); that must be exactly
+/// what reading all records and then evaluating them gives, for every example and for a file
+/// big enough to be read on several threads.
+#[test]
+fn reading_and_evaluating_in_one_pass_gives_the_same_desired_state() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (name, ext) in EXAMPLES {
+        let e = load(name, ext);
+        let path = root.join(format!("mappings/data/{name}.{ext}"));
+        let one_pass = desire_from_file(&e.program, &path, today()).unwrap();
+        assert_eq!(one_pass, desire(&e.program, &e.records, today()), "{name}");
+    }
+
+    // ~2.5 MB: the Flex example's people 90 times over, with fresh IDs per copy (managers
+    // pointing into the same copy), and one copy's IDs repeated so quarantines are compared too.
+    let e = load("flex", "json");
+    let people: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(root.join("mappings/data/flex.json")).unwrap())
+            .unwrap();
+    let mut big = Vec::new();
+    for copy in 0..90 {
+        for person in &people {
+            let mut p = person.clone();
+            let suffix = if copy == 89 { 0 } else { copy };
+            for key in ["Id", "ImmediateManagerEmployeeId", "EmailWork"] {
+                if let Some(serde_json::Value::String(s)) = p.get_mut(key) {
+                    *s = format!("{suffix}.{s}");
+                }
+            }
+            big.push(p);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&big).unwrap()).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 2 << 20);
+    let records = read_records(&e.program, &path).unwrap();
+    let one_pass = desire_from_file(&e.program, &path, today()).unwrap();
+    let two_pass = desire(&e.program, &records, today());
+    assert!(
+        two_pass.users.len() > 80 * people.len() / 2,
+        "{}",
+        two_pass.users.len()
+    );
+    assert!(!two_pass.quarantined.is_empty());
+    assert_eq!(one_pass, two_pass);
+
+    // A broken record far into the file fails the whole read, as `read_records` does.
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let at = text.len() * 9 / 10;
+    let brace = at + text[at..].find('{').unwrap();
+    text.insert_str(brace + 1, "\"broken\" ");
+    std::fs::write(&path, &text).unwrap();
+    let one_pass = desire_from_file(&e.program, &path, today()).unwrap_err();
+    let two_pass = read_records(&e.program, &path).unwrap_err();
+    assert_eq!(one_pass.to_string(), two_pass.to_string());
 }

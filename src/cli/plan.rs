@@ -4,7 +4,9 @@ use super::files::{FileError, write_atomic_with};
 use super::load::{load_program, parse_date};
 use super::{ColorChoice, exit};
 use crate::guard::{Allow, guards_passed};
-use crate::pipeline::{desire, empty_state, plan_desired, read_records, today_in};
+use crate::pipeline::{
+    desire, desire_from_file, empty_state, plan_desired, read_records, today_in,
+};
 use crate::plan::{render_human, render_markdown, write_json};
 use crate::state::read_state;
 use clap::{Args, ValueEnum};
@@ -113,9 +115,8 @@ pub struct Computed {
 
 /// Loads the mapping, state and records (from a file, or fetched live when the source is an
 /// HR system and no `--records` is given) and computes the plan.
-/// With `keep_records` false the records are dropped as soon as they are evaluated (and
-/// `Computed::records` is empty): a large export then does not stay in memory while the
-/// diff runs.
+/// With `keep_records` false (`plan`) each record is dropped as soon as it is evaluated and
+/// `Computed::records` is empty: a large export never sits in memory whole.
 pub fn compute(
     mapping: &std::path::Path,
     input: &InputArgs,
@@ -125,20 +126,26 @@ pub fn compute(
     let (file, program) = load_program(mapping, color.stderr())?;
     // The state first: a bad state file should not cost a whole live fetch.
     let current = current_state(&program, &file, mapping, input)?;
-    let records = load_records(
-        &program,
-        mapping,
-        input.records.as_deref(),
-        input.source_url.as_deref(),
-        "planned",
-    )?;
     let today = input.today.unwrap_or_else(|| today_in(&program));
-    let desired = desire(&program, &records, today);
-    let records = if keep_records {
-        records
+    let (records, desired) = if keep_records {
+        let records = load_records(
+            &program,
+            mapping,
+            input.records.as_deref(),
+            input.source_url.as_deref(),
+            "planned",
+        )?;
+        let desired = desire(&program, &records, today);
+        (records, desired)
     } else {
-        drop(records);
-        Vec::new()
+        let desired = load_desired(
+            &program,
+            mapping,
+            input.records.as_deref(),
+            input.source_url.as_deref(),
+            today,
+        )?;
+        (Vec::new(), desired)
     };
     let plan = plan_desired(&file.name, &program, &desired, &current, input.allow());
     Ok(Computed {
@@ -204,6 +211,39 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     code
 }
 
+/// What the mapping wants from its records, without keeping them: a records file is read and
+/// evaluated in one pass (see [`desire_from_file`]); live records are evaluated, then dropped.
+fn load_desired(
+    program: &crate::check::Program,
+    mapping: &std::path::Path,
+    records: Option<&std::path::Path>,
+    source_url: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Result<crate::model::DesiredState, u8> {
+    let file_path = records
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| crate::pipeline::source_file(program, mapping));
+    match file_path {
+        Some(path) => {
+            desire_from_file(program, &path, today).map_err(|e| records_failed(&e, "planned"))
+        }
+        None => {
+            let records = load_records(program, mapping, None, source_url, "planned")?;
+            Ok(desire(program, &records, today))
+        }
+    }
+}
+
+/// Reports a records file that could not be read; nothing was `done`.
+fn records_failed(e: &crate::records::RecordsError, done: &str) -> u8 {
+    eprintln!("error: {e}");
+    if let Some(help) = miette::Diagnostic::help(e) {
+        eprintln!("help: {help}");
+    }
+    eprintln!("nothing was {done}");
+    exit::USAGE
+}
+
 /// The records of a mapping: `--records FILE`, else the `path` of a file source, else a live
 /// fetch from the HR system (whole, or not at all). On failure nothing is `done` ("planned").
 pub fn load_records(
@@ -217,14 +257,7 @@ pub fn load_records(
         .map(std::path::Path::to_path_buf)
         .or_else(|| crate::pipeline::source_file(program, mapping));
     match file_path {
-        Some(path) => read_records(program, &path).map_err(|e| {
-            eprintln!("error: {e}");
-            if let Some(help) = miette::Diagnostic::help(&e) {
-                eprintln!("help: {help}");
-            }
-            eprintln!("nothing was {done}");
-            exit::USAGE
-        }),
+        Some(path) => read_records(program, &path).map_err(|e| records_failed(&e, done)),
         None => Ok(super::fetch::live(program, source_url)
             .inspect_err(|_| eprintln!("nothing was {done}"))?
             .records),

@@ -20,6 +20,12 @@ pub struct Evaluated {
     pub outcome: Outcome,
 }
 
+impl crate::records::Numbered for Evaluated {
+    fn renumber(&mut self, by: usize) {
+        self.index += by;
+    }
+}
+
 /// The name of a record in reports: its external ID, or its position (`#3 (line 4)`).
 pub fn record_label(index: usize, line: Option<usize>, external_id: Option<&str>) -> String {
     match (external_id, line) {

@@ -17,7 +17,7 @@
 
 use super::shapes::{self, Problem};
 use super::split::{self, Piece, Plan};
-use super::{Origin, Position, Record, RecordsError, Shape};
+use super::{Numbered, Origin, Position, Record, RecordsError, Shape};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
 
@@ -36,7 +36,19 @@ pub(super) fn read_with(
     shape: Shape,
     plan: Plan,
 ) -> Result<Vec<Record>, RecordsError> {
-    let mut doc = Doc::at(name, bytes, shape, 0, 0);
+    read_mapped(name, bytes, shape, plan, &|record| record)
+}
+
+/// [`read_with`], handing each record to `map` as soon as it is read (on the thread that read
+/// it) and keeping only what `map` makes of it.
+pub(super) fn read_mapped<T: Numbered + Send>(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    plan: Plan,
+    map: &(dyn Fn(Record) -> T + Sync),
+) -> Result<Vec<T>, RecordsError> {
+    let mut doc = Doc::at(name, bytes, shape, 0, 0, map);
     doc.skip_ws();
     match (doc.peek(), shape) {
         (Some(b'['), Shape::Personio) => doc.array(|d| d.personio_object(false))?,
@@ -44,7 +56,7 @@ pub(super) fn read_with(
             // Only plain arrays of records are cut; envelopes, and Personio arrays (whose
             // elements may be whole pages), are left to one thread to keep this path simple.
             if plan.wants(bytes)
-                && let Some(records) = read_parallel(name, bytes, shape, doc.pos, plan)
+                && let Some(records) = read_parallel_mapped(name, bytes, shape, doc.pos, plan, map)
             {
                 return Ok(records);
             }
@@ -56,12 +68,13 @@ pub(super) fn read_with(
         _ => return Err(doc.layout_error()),
     }
     doc.end()?;
-    Ok(doc.records)
+    Ok(doc.out)
 }
 
 /// The records of the top-level array at `open`, read in pieces on several threads; `None`
 /// if it could not be cut or any piece failed, and then the caller reads it on one thread, so
 /// that any error is reported exactly as that reader does.
+#[cfg(test)]
 pub(super) fn read_parallel(
     name: &str,
     bytes: &[u8],
@@ -69,21 +82,45 @@ pub(super) fn read_parallel(
     open: usize,
     plan: Plan,
 ) -> Option<Vec<Record>> {
+    read_parallel_mapped(name, bytes, shape, open, plan, &|record| record)
+}
+
+fn read_parallel_mapped<T: Numbered + Send>(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    open: usize,
+    plan: Plan,
+    map: &(dyn Fn(Record) -> T + Sync),
+) -> Option<Vec<T>> {
     let pieces = split::json_pieces(bytes, open, plan)?;
-    split::read_pieces(&pieces, |piece| read_piece(name, bytes, shape, piece))
+    split::read_pieces(&pieces, |piece| {
+        read_piece_mapped(name, bytes, shape, piece, map)
+    })
 }
 
 /// The records of one piece of the top-level array. A piece that is not the last must end
 /// exactly at the comma where it was cut; anything else means the cut was wrong.
+#[cfg(test)]
 pub(super) fn read_piece(
     name: &str,
     bytes: &[u8],
     shape: Shape,
     piece: &Piece,
 ) -> Result<Vec<Record>, RecordsError> {
+    read_piece_mapped(name, bytes, shape, piece, &|record| record)
+}
+
+fn read_piece_mapped<T>(
+    name: &str,
+    bytes: &[u8],
+    shape: Shape,
+    piece: &Piece,
+    map: &(dyn Fn(Record) -> T + Sync),
+) -> Result<Vec<T>, RecordsError> {
     // The whole document is kept under every piece, so that serde_json sees exactly the bytes
     // it sees when reading on one thread, up to the end of each element.
-    let mut doc = Doc::at(name, bytes, shape, piece.start, piece.newlines);
+    let mut doc = Doc::at(name, bytes, shape, piece.start, piece.newlines, map);
     doc.skip_ws();
     if piece.end == bytes.len() {
         doc.elements(Doc::record, None)?;
@@ -91,11 +128,11 @@ pub(super) fn read_piece(
     } else {
         doc.elements(Doc::record, Some(piece.end))?;
     }
-    Ok(doc.records)
+    Ok(doc.out)
 }
 
-/// A cursor over the document, and the records found so far.
-struct Doc<'a> {
+/// A cursor over the document, and what was made of the records found so far.
+struct Doc<'a, T> {
     name: &'a str,
     bytes: &'a [u8],
     shape: Shape,
@@ -104,12 +141,23 @@ struct Doc<'a> {
     /// Newlines before `counted` are in `newlines`.
     counted: usize,
     newlines: usize,
-    records: Vec<Record>,
+    /// Records read so far (their number).
+    count: usize,
+    /// What each record becomes as soon as it is read.
+    map: &'a (dyn Fn(Record) -> T + Sync),
+    out: Vec<T>,
 }
 
-impl<'a> Doc<'a> {
+impl<'a, Out> Doc<'a, Out> {
     /// A cursor at `pos`, after `newlines` line breaks.
-    fn at(name: &'a str, bytes: &'a [u8], shape: Shape, pos: usize, newlines: usize) -> Self {
+    fn at(
+        name: &'a str,
+        bytes: &'a [u8],
+        shape: Shape,
+        pos: usize,
+        newlines: usize,
+        map: &'a (dyn Fn(Record) -> Out + Sync),
+    ) -> Self {
         Doc {
             name,
             bytes,
@@ -117,7 +165,9 @@ impl<'a> Doc<'a> {
             pos,
             counted: pos,
             newlines,
-            records: Vec::new(),
+            count: 0,
+            map,
+            out: Vec::new(),
         }
     }
 
@@ -299,10 +349,11 @@ impl<'a> Doc<'a> {
     /// Adds a normalised record.
     fn add(&mut self, fields: Map<String, Value>, line: usize) -> Result<(), RecordsError> {
         let origin = Origin {
-            index: self.records.len(),
+            index: self.count,
             line: Some(line),
         };
-        self.records.push(Record { fields, origin });
+        self.count += 1;
+        self.out.push((self.map)(Record { fields, origin }));
         Ok(())
     }
 
@@ -418,7 +469,7 @@ impl<'a> Doc<'a> {
     fn invalid(&self, line: usize, problem: Problem) -> RecordsError {
         RecordsError::InvalidRecord {
             name: self.name.to_owned(),
-            record: self.records.len() + 1,
+            record: self.count + 1,
             line: Some(line),
             problem: problem.problem,
             help: problem.help,

@@ -39,6 +39,20 @@ pub struct Record {
     pub origin: Origin,
 }
 
+/// Something made from one record that carries the record's number. Records read in pieces
+/// on several threads are numbered within their piece, then renumbered when the pieces are
+/// joined.
+pub trait Numbered {
+    /// Adds `by` to the record number.
+    fn renumber(&mut self, by: usize);
+}
+
+impl Numbered for Record {
+    fn renumber(&mut self, by: usize) {
+        self.origin.index += by;
+    }
+}
+
 /// Where a record sits in its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin {
@@ -177,6 +191,75 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Vec<Record>, Records
     read_bytes(&name, &bytes, opts)
 }
 
+/// Reads the records of a file and hands each to `map` as soon as it is read, keeping only
+/// what `map` makes of it, in record order. A big JSON array is read on every core and each
+/// record is mapped on the thread that read it, so the records never all sit in memory at once;
+/// other files are read whole, then mapped on every core. All or nothing, as [`read_file`]: on
+/// any error nothing `map` made is returned.
+pub fn read_file_map<T: Numbered + Send>(
+    path: &Path,
+    opts: &ReadOptions,
+    map: &(dyn Fn(Record) -> T + Sync),
+) -> Result<Vec<T>, RecordsError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| RecordsError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    let format = format_of(&name, opts)?;
+    if format == RecordFormat::Json && matches!(opts.shape, Shape::Flex | Shape::Plain) {
+        let bytes = text::json_bytes(&name, &bytes, opts.encoding)?;
+        return json::read_mapped(&name, &bytes, opts.shape, split::Plan::for_machine(), map);
+    }
+    let records = read_bytes(&name, &bytes, opts)?;
+    Ok(map_on_every_core(records, map))
+}
+
+/// Maps records in contiguous chunks on every core, keeping record order.
+fn map_on_every_core<T: Send>(
+    mut records: Vec<Record>,
+    map: &(dyn Fn(Record) -> T + Sync),
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || records.len() < 4096 {
+        return records.into_iter().map(map).collect();
+    }
+    let chunk = records.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    while records.len() > chunk {
+        let tail = records.split_off(records.len() - chunk);
+        chunks.push(tail);
+    }
+    chunks.push(records);
+    chunks.reverse();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| s.spawn(move || part.into_iter().map(map).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+/// The format `opts` names, else the one of the file name's extension.
+fn format_of(name: &str, opts: &ReadOptions) -> Result<RecordFormat, RecordsError> {
+    match opts.format {
+        Some(format) => Ok(format),
+        None => RecordFormat::from_name(name).ok_or_else(|| RecordsError::UnknownFormat {
+            name: name.to_owned(),
+        }),
+    }
+}
+
 /// Reads records from bytes already in memory; `name` is used in errors and, when
 /// `opts.format` is `None`, to pick the format from its extension.
 pub fn read_bytes(
@@ -184,13 +267,7 @@ pub fn read_bytes(
     bytes: &[u8],
     opts: &ReadOptions,
 ) -> Result<Vec<Record>, RecordsError> {
-    let format = match opts.format {
-        Some(format) => format,
-        None => RecordFormat::from_name(name).ok_or_else(|| RecordsError::UnknownFormat {
-            name: name.to_owned(),
-        })?,
-    };
-    match format {
+    match format_of(name, opts)? {
         RecordFormat::Csv => {
             let text = text::decode(name, bytes, opts.encoding)?;
             csv::read(name, &text, opts.delimiter, opts.shape)

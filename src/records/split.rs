@@ -10,7 +10,7 @@
 //! on one thread and returns that result. So errors, and their lines and record numbers, are
 //! the sequential reader's by construction, and a well-formed file gives the same records.
 
-use super::Record;
+use super::Numbered;
 use std::num::NonZeroUsize;
 use std::sync::OnceLock;
 
@@ -211,10 +211,10 @@ pub(super) fn line_pieces(bytes: &[u8], plan: Plan) -> Option<Vec<Piece>> {
 /// own, and joins their records in order, numbering them on from the pieces before. `None` if
 /// any piece failed (its error is dropped: the caller reads the whole file again to report the
 /// first error exactly). A panic in a piece's thread is passed on.
-pub(super) fn read_pieces<E>(
+pub(super) fn read_pieces<T: Numbered + Send, E>(
     pieces: &[Piece],
-    read: impl Fn(&Piece) -> Result<Vec<Record>, E> + Sync,
-) -> Option<Vec<Record>> {
+    read: impl Fn(&Piece) -> Result<Vec<T>, E> + Sync,
+) -> Option<Vec<T>> {
     let (first, rest) = pieces.split_first()?;
     let read = &read;
     std::thread::scope(|scope| {
@@ -231,12 +231,12 @@ pub(super) fn read_pieces<E>(
             }
         }
         let mut records = first?;
-        let rest: Vec<Vec<Record>> = parts.into_iter().collect::<Option<_>>()?;
+        let rest: Vec<Vec<T>> = parts.into_iter().collect::<Option<_>>()?;
         records.reserve(rest.iter().map(Vec::len).sum());
         for part in rest {
             let base = records.len();
             records.extend(part.into_iter().map(|mut record| {
-                record.origin.index += base;
+                record.renumber(base);
                 record
             }));
         }

@@ -1,7 +1,7 @@
 //! Tests of reading in pieces: the records and errors must be the one-thread reader's, for
 //! every layout and every number of pieces.
 
-use super::super::{Origin, RecordsError, Shape, json, ndjson};
+use super::super::{Origin, Record, RecordsError, Shape, json, ndjson};
 use super::*;
 use serde_json::{Value, json};
 
