@@ -43,8 +43,41 @@ pub fn sort_actions(actions: &mut Vec<PlannedAction>) {
         keyed.sort();
         keyed.into_iter().map(|(_, i)| i).collect()
     };
-    let mut slots: Vec<Option<PlannedAction>> = actions.drain(..).map(Some).collect();
-    actions.extend(order.into_iter().filter_map(|i| slots[i].take()));
+    permute(actions, order);
+}
+
+/// Puts `items[order[k]]` at position `k` for every `k`, in place (following each cycle of the
+/// permutation with swaps): a plan of a million users must not be copied to be reordered.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    for start in 0..items.len() {
+        let mut at = start;
+        while order[at] != start {
+            let from = order[at];
+            items.swap(at, from);
+            order[at] = at;
+            at = from;
+        }
+        order[at] = at;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permute_places_each_item_where_the_order_says(
+            order in (0usize..40).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        ) {
+            let items: Vec<usize> = (100..100 + order.len()).collect();
+            let expected: Vec<usize> = order.iter().map(|&i| items[i]).collect();
+            let mut permuted = items.clone();
+            permute(&mut permuted, order);
+            prop_assert_eq!(permuted, expected);
+        }
+    }
 }
 
 /// (phase, rank within the phase, key parts, tie-break for equal keys).
