@@ -21,7 +21,7 @@ use foldhash::HashSet;
 use std::collections::BTreeMap;
 
 /// Sorts actions into execution order (stable; equal keys keep their order).
-pub fn sort_actions(actions: &mut Vec<PlannedAction>) {
+pub fn sort_actions(actions: &mut [PlannedAction]) {
     // Keys borrow from the actions, so sort positions first and move the actions once:
     // allocating key strings per action cost as much as reading the records.
     let order: Vec<usize> = {
@@ -58,25 +58,6 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
             at = from;
         }
         order[at] = at;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::permute;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn permute_places_each_item_where_the_order_says(
-            order in (0usize..40).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())
-        ) {
-            let items: Vec<usize> = (100..100 + order.len()).collect();
-            let expected: Vec<usize> = order.iter().map(|&i| items[i]).collect();
-            let mut permuted = items.clone();
-            permute(&mut permuted, order);
-            prop_assert_eq!(permuted, expected);
-        }
     }
 }
 
@@ -155,4 +136,23 @@ fn depth(team: &str, parents: &BTreeMap<String, Option<String>>) -> usize {
         at = parent;
     }
     depth
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permute_places_each_item_where_the_order_says(
+            order in (0usize..40).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        ) {
+            let items: Vec<usize> = (100..100 + order.len()).collect();
+            let expected: Vec<usize> = order.iter().map(|&i| items[i]).collect();
+            let mut permuted = items.clone();
+            permute(&mut permuted, order);
+            prop_assert_eq!(permuted, expected);
+        }
+    }
 }
