@@ -28,11 +28,17 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+// The allocator `wtmap` itself runs with (src/main.rs), so the bench measures what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::NaiveDate;
 use wtmap::check::{Program, check_source};
 use wtmap::guard::Allow;
+use wtmap::model::DesiredState;
 use wtmap::model::{AttrValue, CurrentState, CurrentUser, UserStatus};
-use wtmap::pipeline::{PlanInput, empty_state, plan, read_records};
+use wtmap::pipeline::{PlanInput, desire_from_file, empty_state, plan, plan_desired, read_records};
+use wtmap::plan::Plan;
 use wtmap::records::Record;
 use wtmap::source::SourceFile;
 
@@ -274,6 +280,20 @@ fn input<'a>(
     }
 }
 
+/// What `wtmap plan` does with a records file: each record evaluated as it is read, then
+/// the plan.
+fn plan_one_pass(program: &Program, file: &Path, current: &CurrentState) -> (Plan, DesiredState) {
+    let desired = desire_from_file(program, file, today()).expect("read records");
+    let plan = plan_desired(
+        "mappings/flex.wtmap",
+        program,
+        &desired,
+        current,
+        Allow::default(),
+    );
+    (plan, desired)
+}
+
 /// What Winningtemp would hold after an earlier run that saw ~95% of today's people: everyone
 /// from the empty-state plan applied, then every 20th user (and their memberships) removed, 1%
 /// with an outdated last name, 0.5% paused by hand, and 0.5% leavers who are no longer in the
@@ -377,6 +397,8 @@ fn bench(label: &str, file: &Path, rounds: usize) {
     let mut read = Samples::new("read_records");
     let mut full_empty = Samples::new("plan, empty state (read_records + plan)");
     let mut full_95 = Samples::new("plan, 95% state (read_records + plan)");
+    let mut one_empty = Samples::new("plan, empty state, one pass (as `wtmap plan`)");
+    let mut one_95 = Samples::new("plan, 95% state, one pass (as `wtmap plan`)");
     let mut plan_empty = Samples::new("  plan() alone, empty state");
     let mut plan_95 = Samples::new("  plan() alone, 95% state");
     let mut evaluate = Samples::new("    eval::evaluate (records -> desired)");
@@ -419,6 +441,8 @@ fn bench(label: &str, file: &Path, rounds: usize) {
             let out = plan(&input(&program, &records, &current));
             (records, out)
         });
+        one_empty.run(|| plan_one_pass(&program, file, &empty));
+        one_95.run(|| plan_one_pass(&program, file, &current));
         plan_empty.run(|| plan(&input(&program, &records, &empty)));
         plan_95.run(|| plan(&input(&program, &records, &current)));
         let desired = evaluate.run_keep(|| wtmap::eval::evaluate(&program, &records, &ctx));
@@ -440,6 +464,8 @@ fn bench(label: &str, file: &Path, rounds: usize) {
         &read,
         &full_empty,
         &full_95,
+        &one_empty,
+        &one_95,
         &plan_empty,
         &plan_95,
         &evaluate,
@@ -453,23 +479,25 @@ fn bench(label: &str, file: &Path, rounds: usize) {
     }
     let floor = ms(parse.median());
     println!(
-        "  ratio to parse-only (median): read_records {:.2}x, plan empty state {:.2}x, plan 95% state {:.2}x (target <= 2x)",
+        "  ratio to parse-only (median): read_records {:.2}x; plan empty state {:.2}x, 95% state {:.2}x; one pass (as `wtmap plan`) {:.2}x, {:.2}x (target <= 2x)",
         ms(read.median()) / floor,
         ms(full_empty.median()) / floor,
-        ms(full_95.median()) / floor
+        ms(full_95.median()) / floor,
+        ms(one_empty.median()) / floor,
+        ms(one_95.median()) / floor
     );
     let _ = std::fs::remove_file(&state_file);
 }
 
-/// The 1M run: parse-only against read_records + plan (empty state) only, so that no more
-/// than one plan's worth of memory is held at a time.
+/// The 1M run: parse-only against the one-pass plan (empty state) only, so that no more than
+/// one plan's worth of memory is held at a time.
 fn bench_large(label: &str, file: &Path, rounds: usize) {
     let program = load_program();
     let empty = empty_state();
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     println!("\n{label}: {:.1} MB of JSON", size as f64 / 1e6);
     let mut parse = Samples::new("parse-only (read + from_slice::<Value>)");
-    let mut full = Samples::new("plan, empty state (read_records + plan)");
+    let mut full = Samples::new("plan, empty state, one pass (as `wtmap plan`)");
     let mut n = 0;
     for _ in 0..rounds {
         parse.run(|| {
@@ -477,10 +505,9 @@ fn bench_large(label: &str, file: &Path, rounds: usize) {
             serde_json::from_slice::<serde_json::Value>(&bytes).expect("valid JSON")
         });
         full.run(|| {
-            let records = read_records(&program, file).expect("read records");
-            n = records.len();
-            let out = plan(&input(&program, &records, &empty));
-            (records, out)
+            let out = plan_one_pass(&program, file, &empty);
+            n = out.1.source_records;
+            out
         });
     }
     println!("  ({rounds} rounds, interleaved; min and median per phase)");
@@ -492,7 +519,7 @@ fn bench_large(label: &str, file: &Path, rounds: usize) {
     );
 }
 
-/// One `read_records + plan` against the empty state in a fresh child process (this bench
+/// One one-pass plan (as `wtmap plan`) against the empty state in a fresh child process (this bench
 /// re-run with `WTMAP_BENCH_PEAK_CHILD=file`), so the peak RSS is that of the work alone and
 /// not of memory this process's allocator kept from the rounds before.
 fn peak_rss(file: &Path) {
@@ -508,8 +535,7 @@ fn peak_child(file: &Path) {
     let program = load_program();
     let empty = empty_state();
     let start = Instant::now();
-    let records = read_records(&program, file).expect("read records");
-    let out = plan(&input(&program, &records, &empty));
+    let out = plan_one_pass(&program, file, &empty);
     let elapsed = start.elapsed();
     let rss = |key| {
         status_kib(key).map_or("unknown".to_string(), |k| {
@@ -517,13 +543,13 @@ fn peak_child(file: &Path) {
         })
     };
     println!(
-        "  fresh process, one read_records + plan (empty state): {:.2} s, peak RSS {} (the file is {:.0} MB)",
+        "  fresh process, one one-pass plan (empty state): {:.2} s, peak RSS {} (the file is {:.0} MB)",
         elapsed.as_secs_f64(),
         rss("VmHWM:"),
         std::fs::metadata(file).map_or(0.0, |m| m.len() as f64 / 1e6)
     );
     // The process exits next: nothing to free.
-    std::mem::forget((records, out));
+    std::mem::forget(out);
 }
 
 fn generated(dir: &Path, n: usize) -> PathBuf {
