@@ -30,6 +30,7 @@ pub mod eval;
 pub mod format;
 pub mod guard;
 pub mod model;
+pub mod parallel;
 pub mod pipeline;
 pub mod plan;
 pub mod records;

@@ -105,7 +105,7 @@ pub fn desire_from_file(
 ) -> Result<DesiredState, RecordsError> {
     let ctx = Context { today };
     let outcomes = read_file_map(path, &read_options(program), &|record| {
-        crate::eval::evaluate_one(program, &record, &ctx)
+        crate::eval::evaluate_one(program, record, &ctx)
     })?;
     Ok(crate::eval::assemble(program, outcomes))
 }

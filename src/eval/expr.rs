@@ -166,22 +166,8 @@ fn pattern_text_matches(v: &Value, pattern: &Value) -> bool {
     let (Value::Text(text), Value::Int(n)) = (v, pattern) else {
         return false;
     };
-    // The digits of `n` without allocating: value maps run for every record.
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = n.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    match text.as_bytes().split_first() {
-        Some((b'-', tail)) => *n < 0 && tail == &digits[at..],
-        _ => *n >= 0 && text.as_bytes() == &digits[at..],
-    }
+    // Compared as written out, without allocating: value maps run for every record.
+    text.as_str() == itoa::Buffer::new().format(*n)
 }
 
 fn truthy(v: &Value) -> bool {

@@ -82,33 +82,9 @@ pub fn reasons(program: &Program) -> Reasons {
     reasons
 }
 
-/// Records are independent until `build`, so they are evaluated on every core in contiguous
-/// chunks and reassembled in record order: the result is the same as one thread's.
+/// Records are independent until `build`, so they are evaluated on every core.
 fn evaluate_all(program: &Program, records: &[Record], ctx: &Context) -> Vec<Evaluated> {
-    let one = |r: &Record| evaluate_one(program, r, ctx);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads < 2 || records.len() < 4096 {
-        return records.iter().map(one).collect();
-    }
-    let chunk = records.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = records
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-            .collect();
-        let mut out = Vec::with_capacity(records.len());
-        for h in handles {
-            match h.join() {
-                Ok(part) => out.extend(part),
-                // Evaluation does not panic (see tests/robustness.rs); if it ever did, the
-                // panic is re-raised rather than a partial source being planned.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
+    crate::parallel::map_in_order(records, &|r| evaluate_one(program, r, ctx))
 }
 
 /// Evaluates one record with a trace of every statement, for `explain` and `test`.

@@ -99,18 +99,8 @@ pub(super) fn boolean(out: &mut Vec<u8>, value: bool) {
 }
 
 /// Decimal digits, as serde_json writes an unsigned integer.
-pub(super) fn number(out: &mut Vec<u8>, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[start..]);
+pub(super) fn number(out: &mut Vec<u8>, value: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// As serde_json writes an `f64` (shortest round-trip form, `null` when not finite).

@@ -199,7 +199,7 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Vec<Record>, Records
 pub fn read_file_map<T: Numbered + Send>(
     path: &Path,
     opts: &ReadOptions,
-    map: &(dyn Fn(Record) -> T + Sync),
+    map: &(dyn Fn(&Record) -> T + Sync),
 ) -> Result<Vec<T>, RecordsError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| RecordsError::Read {
@@ -209,45 +209,11 @@ pub fn read_file_map<T: Numbered + Send>(
     let format = format_of(&name, opts)?;
     if format == RecordFormat::Json && matches!(opts.shape, Shape::Flex | Shape::Plain) {
         let bytes = text::json_bytes(&name, &bytes, opts.encoding)?;
-        return json::read_mapped(&name, &bytes, opts.shape, split::Plan::for_machine(), map);
+        let each = |record: Record| map(&record);
+        return json::read_mapped(&name, &bytes, opts.shape, split::Plan::for_machine(), &each);
     }
     let records = read_bytes(&name, &bytes, opts)?;
-    Ok(map_on_every_core(records, map))
-}
-
-/// Maps records in contiguous chunks on every core, keeping record order.
-fn map_on_every_core<T: Send>(
-    mut records: Vec<Record>,
-    map: &(dyn Fn(Record) -> T + Sync),
-) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads < 2 || records.len() < 4096 {
-        return records.into_iter().map(map).collect();
-    }
-    let chunk = records.len().div_ceil(threads);
-    let mut chunks = Vec::with_capacity(threads);
-    while records.len() > chunk {
-        let tail = records.split_off(records.len() - chunk);
-        chunks.push(tail);
-    }
-    chunks.push(records);
-    chunks.reverse();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|part| s.spawn(move || part.into_iter().map(map).collect::<Vec<_>>()))
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            match h.join() {
-                Ok(part) => out.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
+    Ok(crate::parallel::map_in_order(&records, map))
 }
 
 /// The format `opts` names, else the one of the file name's extension.
