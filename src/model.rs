@@ -32,13 +32,25 @@ impl std::fmt::Display for AttrValue {
 /// `exclude_from_surveys`, `role`). Status, external ID, manager, team and segments are
 /// modelled separately because they are lifecycle or relations, not attributes.
 /// Keys are `Cow` so the evaluator can use the schema's static names without allocating per
-/// user, while states read from files own theirs.
-pub type Attributes = BTreeMap<Cow<'static, str>, AttrValue>;
+/// user, while states read from files own theirs. A flat sorted vector (`LiteMap`, same order
+/// and map API as a `BTreeMap`): a user has a handful of attributes, and a `BTreeMap` node
+/// reserves eleven slots for every one of a million users.
+pub type Attributes = litemap::LiteMap<Cow<'static, str>, AttrValue>;
 
 /// Why attributes and relations have their values: attribute name (or `team`,
 /// `exclude_from_surveys`) → the statement that computes it. Statements are per mapping, not
 /// per person, so one map serves every user (a map per user cost 11 inserts per record).
 pub type Reasons = BTreeMap<Cow<'static, str>, Because>;
+
+/// Writes [`Attributes`] as a map, also when empty. `LiteMap` writes an empty map as `[]` in
+/// human-readable formats (it cannot tell that its keys are strings); the state and plan formats
+/// say `{}`. Every serialized `Attributes` field goes through here.
+pub fn attributes_as_map<S: serde::Serializer>(
+    attributes: &Attributes,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(attributes.iter())
+}
 
 /// A user's lifecycle state in Winningtemp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -245,7 +257,7 @@ pub struct CurrentUser {
     /// Active or paused.
     pub status: UserStatus,
     /// Other attributes (email, names, gender, dates, …), same keys as [`Attributes`].
-    #[serde(default)]
+    #[serde(default, serialize_with = "attributes_as_map")]
     pub attributes: Attributes,
 }
 
@@ -415,4 +427,39 @@ pub struct Guard {
     pub limit: GuardLimit,
     /// The statement (or `default guard` when none was written).
     pub because: Because,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The state and plan formats say `"attributes": {}`, whatever the map type does.
+    #[test]
+    fn attributes_are_written_as_a_map_also_when_empty() {
+        let mut user = CurrentUser {
+            id: None,
+            external_id: None,
+            username: "a@x".into(),
+            status: UserStatus::Active,
+            attributes: Attributes::new(),
+        };
+        let json = serde_json::to_value(&user).unwrap();
+        assert_eq!(json["attributes"], serde_json::json!({}));
+        user.attributes
+            .insert("email".into(), AttrValue::Text("a@x".into()));
+        let json = serde_json::to_value(&user).unwrap();
+        assert_eq!(json["attributes"], serde_json::json!({"email": "a@x"}));
+        let back: CurrentUser = serde_json::from_value(json).unwrap();
+        assert_eq!(back, user);
+        // Keys in any order read back sorted, so lookups find them.
+        let text = r#"{"username": "a@x", "status": "active",
+                       "attributes": {"last_name": "B", "email": "a@x", "first_name": "A"}}"#;
+        let read: CurrentUser = serde_json::from_str(text).unwrap();
+        let keys: Vec<&str> = read.attributes.keys().map(|k| k.as_ref()).collect();
+        assert_eq!(keys, ["email", "first_name", "last_name"]);
+        assert_eq!(
+            read.attributes.get("last_name"),
+            Some(&AttrValue::Text("B".into()))
+        );
+    }
 }

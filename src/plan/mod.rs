@@ -48,6 +48,7 @@ pub enum Action {
         /// The new user's username.
         username: String,
         /// Every attribute the mapping produced except `username`.
+        #[serde(serialize_with = "crate::model::attributes_as_map")]
         attributes: Attributes,
         /// Created active, or directly paused.
         status: UserStatus,

@@ -201,7 +201,7 @@ impl Directory {
 
 /// The Winningtemp attributes a SCIM user carries, typed as the schema says.
 fn read_attributes(raw: &Value, map: &AttributeMap) -> crate::model::Attributes {
-    let mut out = BTreeMap::new();
+    let mut out = crate::model::Attributes::new();
     for (name, path) in map.iter() {
         let Some(value) = path.get(raw) else { continue };
         let ty = crate::schema::target::attribute(name).map(|a| a.ty.base().clone());

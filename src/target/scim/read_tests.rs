@@ -100,9 +100,18 @@ fn attribute_types_follow_the_schema() {
         ),
     ]);
     let attrs = read_attributes(&raw, &AttributeMap::new(Some(&block)).unwrap());
-    assert_eq!(attrs["birthday"], AttrValue::Text("1990-06-14".into()));
-    assert_eq!(attrs["exclude_from_surveys"], AttrValue::Bool(true));
-    assert_eq!(attrs["employee_number"], AttrValue::Text("7".into()));
+    assert_eq!(
+        attrs.get("birthday"),
+        Some(&AttrValue::Text("1990-06-14".into()))
+    );
+    assert_eq!(
+        attrs.get("exclude_from_surveys"),
+        Some(&AttrValue::Bool(true))
+    );
+    assert_eq!(
+        attrs.get("employee_number"),
+        Some(&AttrValue::Text("7".into()))
+    );
 }
 
 #[test]
