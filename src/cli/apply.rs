@@ -13,7 +13,7 @@ use crate::apply::session::{self, SessionError};
 use crate::check::Program;
 use crate::guard::guards_passed;
 use crate::model::CurrentState;
-use crate::pipeline::{PlanInput, today_in};
+use crate::pipeline::today_in;
 use crate::plan::{PLAN_FORMAT, Plan};
 use crate::source::SourceFile;
 use crate::target::scim::{ClientOptions, ScimTarget};
@@ -241,22 +241,21 @@ pub(super) fn fresh_plan(
     program: &Program,
     current: &CurrentState,
 ) -> Result<Plan, u8> {
-    let records = super::plan::load_records(
+    let desired = super::plan::load_desired(
         program,
         &args.mapping,
         args.records.as_deref(),
         args.source_url.as_deref(),
+        args.today.unwrap_or_else(|| today_in(program)),
         "applied",
     )?;
-    let (plan, _) = crate::pipeline::plan(&PlanInput {
-        mapping: &file.name,
+    Ok(crate::pipeline::plan_desired(
+        &file.name,
         program,
-        records: &records,
+        &desired,
         current,
-        today: args.today.unwrap_or_else(|| today_in(program)),
-        allow: args.overrides.allow(),
-    });
-    Ok(plan)
+        args.overrides.allow(),
+    ))
 }
 
 /// `--yes`, or a person at a terminal who types `yes` after seeing the plan.

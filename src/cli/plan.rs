@@ -144,6 +144,7 @@ pub fn compute(
             input.records.as_deref(),
             input.source_url.as_deref(),
             today,
+            "planned",
         )?;
         (Vec::new(), desired)
     };
@@ -213,22 +214,22 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
 
 /// What the mapping wants from its records, without keeping them: a records file is read and
 /// evaluated in one pass (see [`desire_from_file`]); live records are evaluated, then dropped.
-fn load_desired(
+/// On failure nothing is `done` ("planned", "applied").
+pub(super) fn load_desired(
     program: &crate::check::Program,
     mapping: &std::path::Path,
     records: Option<&std::path::Path>,
     source_url: Option<&str>,
     today: chrono::NaiveDate,
+    done: &str,
 ) -> Result<crate::model::DesiredState, u8> {
     let file_path = records
         .map(std::path::Path::to_path_buf)
         .or_else(|| crate::pipeline::source_file(program, mapping));
     match file_path {
-        Some(path) => {
-            desire_from_file(program, &path, today).map_err(|e| records_failed(&e, "planned"))
-        }
+        Some(path) => desire_from_file(program, &path, today).map_err(|e| records_failed(&e, done)),
         None => {
-            let records = load_records(program, mapping, None, source_url, "planned")?;
+            let records = load_records(program, mapping, None, source_url, done)?;
             Ok(desire(program, &records, today))
         }
     }
