@@ -5,8 +5,8 @@
 //! diff never has to guess. Writing is atomic and deterministic (sorted).
 
 use crate::model::{CurrentState, STATE_FORMAT};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Why a state file could not be read or written.
@@ -187,26 +187,36 @@ pub fn parse_state(text: &str, file: &str) -> Result<CurrentState, StateError> {
             .unwrap_or_default()
             .to_string(),
     };
-    // Check the tag before the shape, so a plan or a foreign file gets the helpful error.
+    // A file that is not a state (a plan, a foreign file) gets the helpful error about its
+    // tag rather than about its shape. The tag is looked at on its own only when the whole
+    // file did not read as a state: reading a big state twice is not free.
     #[derive(Deserialize)]
     struct Head {
         format: Option<serde_json::Value>,
     }
-    let head: Head = serde_json::from_str(text).map_err(parse_error)?;
-    match head.format {
-        Some(serde_json::Value::String(f)) if f == STATE_FORMAT => {}
-        other => {
-            let found = other.map_or("<missing>".to_string(), |v| match v {
-                serde_json::Value::String(s) => s,
-                v => v.to_string(),
-            });
-            return Err(StateError::Format {
-                file: file.to_string(),
-                found,
+    let tag_error = |format: Option<serde_json::Value>| {
+        let found = format.map_or("<missing>".to_string(), |v| match v {
+            serde_json::Value::String(s) => s,
+            v => v.to_string(),
+        });
+        StateError::Format {
+            file: file.to_string(),
+            found,
+        }
+    };
+    let state: CurrentState = match serde_json::from_str(text) {
+        Ok(state) => state,
+        Err(e) => {
+            let head: Head = serde_json::from_str(text).map_err(parse_error)?;
+            return Err(match head.format {
+                Some(serde_json::Value::String(f)) if f == STATE_FORMAT => parse_error(e),
+                other => tag_error(other),
             });
         }
+    };
+    if state.format != STATE_FORMAT {
+        return Err(tag_error(Some(serde_json::Value::String(state.format))));
     }
-    let state: CurrentState = serde_json::from_str(text).map_err(parse_error)?;
     validate_state(&state, file)?;
     Ok(state)
 }
@@ -217,7 +227,7 @@ pub fn validate_state(state: &CurrentState, file: &str) -> Result<(), StateError
     let mut names = HashSet::new();
     let mut ids = HashSet::new();
     for user in &state.users {
-        if !names.insert(user.username.to_lowercase()) {
+        if !names.insert(crate::value::lowercase(&user.username)) {
             return Err(StateError::DuplicateUsername {
                 file,
                 username: user.username.clone(),
@@ -487,6 +497,16 @@ mod tests {
         );
         assert!(
             matches!(err(r#"{"users": []}"#), StateError::Format { found, .. } if found == "<missing>")
+        );
+        // A plan has fields a state does not: still the tag is what the error is about.
+        let plan = r#"{"format": "wtmap.plan/v1", "mapping": "m.wtmap", "actions": []}"#;
+        assert!(matches!(err(plan), StateError::Format { found, .. } if found == "wtmap.plan/v1"));
+        // The right tag on the wrong shape is a shape error, at its place.
+        let shape = "{\"format\": \"wtmap.state/v1\",\n\"users\": 7}";
+        assert!(
+            matches!(err(shape), StateError::Parse { line: 2, .. }),
+            "{:?}",
+            err(shape)
         );
     }
 

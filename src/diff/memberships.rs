@@ -6,7 +6,7 @@ use super::users::Users;
 use super::{Diff, DiffInput, W_UNKNOWN_GROUP, rule_because, warning};
 use crate::model::{Because, CurrentMembership, MembershipRule, Role, SegmentRule};
 use crate::plan::{Action, PlannedAction};
-use foldhash::HashSet;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Membership actions. A role change is a `remove_membership` of the old role followed by an
@@ -45,7 +45,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
         ));
     }
 
-    let mut have: BTreeMap<(&str, &str), &CurrentMembership> = BTreeMap::new();
+    let mut have: HashMap<(&str, &str), &CurrentMembership> = HashMap::new();
     for m in &input.current.memberships {
         if let Some(Some(username)) = users.current.get(m.user.as_str()) {
             have.insert((username, m.team.as_str()), m);
@@ -157,7 +157,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         ));
     }
 
-    let mut have: BTreeMap<(&str, &str), bool> = BTreeMap::new();
+    let mut have: HashMap<(&str, &str), bool> = HashMap::new();
     for c in &input.current.segment_connections {
         if let Some(Some(username)) = users.current.get(c.user.as_str()) {
             have.insert((username, c.segment.as_str()), c.managed);
