@@ -136,20 +136,7 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
     let (current, directory) = rt
         .block_on(session::read_current(&target, &journal_dir, &file.name))
         .map_err(|e| fail(e, exit::FAILED))?;
-    let plan = match &args.plan {
-        Some(path) => read_plan(path, &file)?,
-        None => fresh_plan(args, &file, &program, &current)?,
-    };
-    if !guards_passed(&plan.guards) {
-        for g in plan.guards.iter().filter(|g| !g.passed && !g.overridden) {
-            eprintln!("guard failed: {}", g.message);
-        }
-        return Err(GUARD_ABORT);
-    }
-    eprintln!("plan: {} action(s)", plan.actions.len());
-    if !plan.is_empty() {
-        confirm(args, &plan, color)?;
-    }
+    let plan = approved_plan(args, &file, &program, &current, color)?;
     let applied = rt.block_on(session::apply_plan(
         &target,
         &journal_dir,
@@ -235,7 +222,33 @@ pub(super) fn read_plan(path: &std::path::Path, file: &SourceFile) -> Result<Pla
     Ok(plan)
 }
 
-pub(super) fn fresh_plan(
+/// The plan to apply (`--plan FILE`, else planned now against `current`), once its guards
+/// passed and it was confirmed; both targets go through here.
+pub(super) fn approved_plan(
+    args: &ApplyArgs,
+    file: &SourceFile,
+    program: &Program,
+    current: &CurrentState,
+    color: ColorChoice,
+) -> Result<Plan, u8> {
+    let plan = match &args.plan {
+        Some(path) => read_plan(path, file)?,
+        None => fresh_plan(args, file, program, current)?,
+    };
+    if !guards_passed(&plan.guards) {
+        for g in plan.guards.iter().filter(|g| !g.passed && !g.overridden) {
+            eprintln!("guard failed: {}", g.message);
+        }
+        return Err(GUARD_ABORT);
+    }
+    eprintln!("plan: {} action(s)", plan.actions.len());
+    if !plan.is_empty() {
+        confirm(args, &plan, color)?;
+    }
+    Ok(plan)
+}
+
+fn fresh_plan(
     args: &ApplyArgs,
     file: &SourceFile,
     program: &Program,

@@ -3,13 +3,11 @@
 //! atomically, uploaded over SFTP when configured, and only then recorded as the state the
 //! next plan starts from. It succeeds or fails as a whole.
 
-use super::apply::{ApplyArgs, confirm, fail, finish, fresh_plan, read_plan};
-use super::plan::GUARD_ABORT;
+use super::apply::{ApplyArgs, approved_plan, fail, finish};
 use super::{ColorChoice, exit};
 use crate::apply::files::apply_files;
 use crate::check::Program;
 use crate::env::ProcessEnv;
-use crate::guard::guards_passed;
 use crate::source::SourceFile;
 use crate::target::files::{self, FilesConfig};
 
@@ -23,20 +21,7 @@ pub fn run(
     let dir = args.mapping.parent().unwrap_or(std::path::Path::new("."));
     let cfg = FilesConfig::from_program(program, dir).map_err(|e| fail(e, exit::USAGE))?;
     let current = files::read_state(&cfg).map_err(|e| fail(e, exit::USAGE))?;
-    let plan = match &args.plan {
-        Some(path) => read_plan(path, file)?,
-        None => fresh_plan(args, file, program, &current)?,
-    };
-    if !guards_passed(&plan.guards) {
-        for g in plan.guards.iter().filter(|g| !g.passed && !g.overridden) {
-            eprintln!("guard failed: {}", g.message);
-        }
-        return Err(GUARD_ABORT);
-    }
-    eprintln!("plan: {} action(s)", plan.actions.len());
-    if !plan.is_empty() {
-        confirm(args, &plan, color)?;
-    }
+    let plan = approved_plan(args, file, program, &current, color)?;
     let applied = apply_files(&cfg, &current, &plan, &file.name, &ProcessEnv);
     if let Ok(report) = &applied.export {
         for f in &report.files {
