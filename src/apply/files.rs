@@ -38,17 +38,7 @@ pub fn apply_files(
         // Nothing was recorded as exported: the next run plans the same changes again.
         Err(e) => Outcome::failed(format!("the export failed, nothing was delivered: {e}")),
     };
-    let actions: Vec<ActionReport> = plan
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(index, action)| ActionReport {
-            index,
-            action: action.clone(),
-            result: outcome.clone(),
-            earlier_run: false,
-        })
-        .collect();
+    let actions = ActionReport::all(plan, &outcome);
     let report = ApplyReport {
         format: APPLY_FORMAT.to_string(),
         mapping: mapping.to_string(),

@@ -71,6 +71,23 @@ pub struct ActionReport {
     pub earlier_run: bool,
 }
 
+impl ActionReport {
+    /// Every action of a plan with one outcome: an export that delivered all or nothing, or a
+    /// plan that was not applied.
+    pub fn all(plan: &crate::plan::Plan, result: &Outcome) -> Vec<ActionReport> {
+        plan.actions
+            .iter()
+            .enumerate()
+            .map(|(index, action)| ActionReport {
+                index,
+                action: action.clone(),
+                result: result.clone(),
+                earlier_run: false,
+            })
+            .collect()
+    }
+}
+
 /// Counts of outcomes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutcomeSummary {

@@ -53,17 +53,7 @@ pub(super) fn build_report(b: Built) -> Report {
     let s = b.synced;
     let actions: Vec<ActionReport> = match (&s.applied, &s.plan) {
         (Some(applied), _) => applied.actions.clone(),
-        (None, Some(plan)) => plan
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(index, action)| ActionReport {
-                index,
-                action: action.clone(),
-                result: Outcome::skipped(s.not_applied.clone()),
-                earlier_run: false,
-            })
-            .collect(),
+        (None, Some(plan)) => ActionReport::all(plan, &Outcome::skipped(s.not_applied.clone())),
         (None, None) => Vec::new(),
     };
     let mut counts = Counts::of(&actions);
