@@ -1,13 +1,14 @@
 //! From per-record outcomes to the desired state: duplicate keys quarantine every record
 //! involved, teams get path-derived IDs, managers become managers of their reports' teams.
 
+use super::managers::assign_managers;
 use super::record::{MappedUser, Outcome};
 use crate::check::program::GroupPathRule;
 use crate::diagnostics::Code;
 use crate::model::*;
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// An outcome with the record it came from.
@@ -125,11 +126,10 @@ pub fn build(
     for (_, _, u) in users {
         let (user, member) = add_user(&mut state, u, reasons, group);
         entries.push((user.external_id.clone(), user));
-        members.extend(member.map(|m| ((m.user.clone(), m.team.clone()), m)));
+        members.extend(member);
     }
     state.users = entries.into_iter().collect();
-    state.memberships = members.into_iter().collect();
-    assign_managers(&mut state, manager_because);
+    assign_managers(&mut state, members, manager_because);
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     state
         .quarantined
@@ -332,98 +332,4 @@ fn join_path(
         parent = Some(id);
     }
     parent
-}
-
-/// A user's manager becomes manager of the user's team. Winningtemp forbids member and manager
-/// of one team: the manager role wins there, and the lead's own membership moves up to the
-/// parent team (so they still answer surveys among their peers); with no parent team left they
-/// keep only the manager role, and a warning says so.
-fn assign_managers(state: &mut DesiredState, manager_because: Option<&Because>) {
-    let because = manager_because.cloned().unwrap_or(Because {
-        statement: "manager".into(),
-        line: 0,
-    });
-    let mut managed: BTreeMap<(String, String), ()> = BTreeMap::new();
-    let protected: BTreeSet<&str> = state
-        .skipped
-        .iter()
-        .filter_map(|s| s.external_id.as_deref())
-        .chain(
-            state
-                .quarantined
-                .iter()
-                .filter_map(|q| q.external_id.as_deref()),
-        )
-        .collect();
-    let mut warnings = Vec::new();
-    for user in state.users.values() {
-        let Some(manager) = &user.manager else {
-            continue;
-        };
-        if manager == &user.external_id {
-            continue;
-        }
-        if !state.users.contains_key(manager) {
-            let why = if protected.contains(manager.as_str()) {
-                "is skipped or quarantined in this run"
-            } else {
-                "is not in the source"
-            };
-            warnings.push(RunWarning {
-                code: Code::ManagerNotInSource.as_str().into(),
-                record_id: Some(user.external_id.clone()),
-                message: format!(
-                    "manager `{manager}` of `{}` {why}; no manager is set for their team",
-                    user.external_id
-                ),
-            });
-            continue;
-        }
-        if let Some(team) = &user.team {
-            managed.insert((manager.clone(), team.clone()), ());
-        }
-    }
-    for (manager, team) in managed.keys() {
-        state.memberships.insert(
-            (manager.clone(), team.clone()),
-            DesiredMembership {
-                user: manager.clone(),
-                team: team.clone(),
-                role: Role::Manager,
-                because: because.clone(),
-            },
-        );
-    }
-    // Move each lead's member role up past the teams they manage.
-    for (manager, team) in managed.keys() {
-        let Some(user) = state.users.get(manager) else {
-            continue;
-        };
-        if user.team.as_deref() != Some(team.as_str()) {
-            continue;
-        }
-        let mut target = state.teams.get(team).and_then(|t| t.parent.clone());
-        while let Some(t) = target.clone() {
-            if managed.contains_key(&(manager.clone(), t.clone())) {
-                target = state.teams.get(&t).and_then(|x| x.parent.clone());
-            } else {
-                break;
-            }
-        }
-        let member_because = user.because.get("team").cloned().unwrap_or(because.clone());
-        match target {
-            Some(parent) => {
-                state.memberships.insert(
-                    (manager.clone(), parent.clone()),
-                    DesiredMembership { user: manager.clone(), team: parent, role: Role::Member, because: member_because },
-                );
-            }
-            None => warnings.push(RunWarning {
-                code: Code::ManagerAlsoMember.as_str().into(),
-                record_id: Some(manager.clone()),
-                message: format!("`{manager}` manages their own top-level team `{team}`, so they are its manager and a member of no team"),
-            }),
-        }
-    }
-    state.warnings.extend(warnings);
 }

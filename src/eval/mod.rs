@@ -2,6 +2,7 @@
 
 mod build;
 pub mod expr;
+mod managers;
 pub mod read;
 pub mod record;
 
