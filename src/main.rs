@@ -8,6 +8,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    wtmap::timings::stage("started");
     let cli = wtmap::cli::Cli::parse();
     std::process::ExitCode::from(wtmap::cli::run(cli))
 }

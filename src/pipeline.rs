@@ -107,6 +107,7 @@ pub fn desire_from_file(
     let outcomes = read_file_map(path, &read_options(program), &|record| {
         crate::eval::evaluate_one(program, record, &ctx)
     })?;
+    crate::timings::stage("records read and evaluated");
     Ok(crate::eval::assemble(program, outcomes))
 }
 

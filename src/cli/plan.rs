@@ -148,7 +148,9 @@ pub fn compute(
         )?;
         (Vec::new(), desired)
     };
+    crate::timings::stage("desired state built");
     let plan = plan_desired(&file.name, &program, &desired, &current, input.allow());
+    crate::timings::stage("guards checked, plan made");
     Ok(Computed {
         file,
         program,
@@ -199,6 +201,7 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
             exit::USAGE
         };
     }
+    crate::timings::stage("plan written");
     let code = if !guards_passed(&c.plan.guards) {
         GUARD_ABORT
     } else if args.detailed_exitcode && !c.plan.is_empty() {

@@ -6,8 +6,9 @@ use super::users::Users;
 use super::{Diff, DiffInput, W_UNKNOWN_GROUP, rule_because, warning};
 use crate::model::{Because, CurrentMembership, MembershipRule, Role, SegmentRule};
 use crate::plan::{Action, PlannedAction};
+use crate::sorted::last_per_key;
 use foldhash::{HashMap, HashMapExt, HashSet};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Membership actions. A role change is a `remove_membership` of the old role followed by an
 /// `add_membership` of the new one (kept adjacent by `sort_actions`).
@@ -26,7 +27,8 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    let mut wanted: BTreeMap<(&str, &str), (Role, &Because)> = BTreeMap::new();
+    let mut wanted: Vec<(Pair<'_>, (Role, &Because))> =
+        Vec::with_capacity(input.desired.memberships.len());
     for ((user, team), m) in &input.desired.memberships {
         let Some(username) = users.desired_username.get(user.as_str()) else {
             continue;
@@ -35,8 +37,9 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
             unknown.insert(team.as_str());
             continue;
         }
-        wanted.insert((username, team.as_str()), (m.role, &m.because));
+        wanted.push(((username, team.as_str()), (m.role, &m.because)));
     }
+    let wanted = Wanted::new(wanted);
     for team in unknown {
         out.warnings.push(warning(
             W_UNKNOWN_GROUP,
@@ -53,7 +56,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
     }
 
     let rule = input.rules.membership;
-    for ((user, team), (role, because)) in &wanted {
+    for ((user, team), (role, because)) in &wanted.0 {
         let add = |role: Role| PlannedAction {
             action: Action::AddMembership {
                 user: user.to_string(),
@@ -98,7 +101,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
     };
     for ((user, team), now) in &have {
         let removable = rule != MembershipRule::Never || now.managed;
-        if removable && !wanted.contains_key(&(*user, *team)) {
+        if removable && !wanted.contains(&(*user, *team)) {
             out.actions.push(PlannedAction {
                 action: Action::RemoveMembership {
                     user: user.to_string(),
@@ -127,7 +130,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    let mut wanted: BTreeMap<(&str, &str), Because> = BTreeMap::new();
+    let mut wanted: Vec<((&str, &str), Because)> = Vec::new();
     for (external_id, username) in &users.desired_username {
         let Some(user) = input.desired.users.get(*external_id) else {
             continue;
@@ -146,7 +149,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
                     statement: format!("segment {segment}").into(),
                     line: 0,
                 });
-            wanted.insert((username, segment.as_str()), because);
+            wanted.push(((username, segment.as_str()), because));
         }
     }
     for segment in unknown {
@@ -164,7 +167,8 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         }
     }
 
-    for ((user, segment), because) in &wanted {
+    let wanted = Wanted::new(wanted);
+    for ((user, segment), because) in &wanted.0 {
         if !have.contains_key(&(*user, *segment)) {
             out.actions.push(PlannedAction {
                 action: Action::AddSegmentConnection {
@@ -180,7 +184,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
     };
     for ((user, segment), managed) in &have {
-        if (overwrite || *managed) && !wanted.contains_key(&(*user, *segment)) {
+        if (overwrite || *managed) && !wanted.contains(&(*user, *segment)) {
             out.actions.push(PlannedAction {
                 action: Action::RemoveSegmentConnection {
                     user: user.to_string(),
@@ -189,5 +193,23 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
                 because: rule_because(rule_name, input),
             });
         }
+    }
+}
+
+/// What the mapping wants, keyed by (username, team or segment): sorted by key, one entry per
+/// key (the last one given wins, as an insert into a map would). A sorted `Vec` rather than a
+/// tree: it is built once from a few hundred thousand pairs and then only read.
+struct Wanted<'a, V>(Vec<(Pair<'a>, V)>);
+
+/// (username, team or segment external ID).
+type Pair<'a> = (&'a str, &'a str);
+
+impl<'a, V> Wanted<'a, V> {
+    fn new(pairs: Vec<(Pair<'a>, V)>) -> Self {
+        Wanted(last_per_key(pairs, |a, b| a.0.cmp(&b.0)))
+    }
+
+    fn contains(&self, key: &Pair<'_>) -> bool {
+        self.0.binary_search_by(|(k, _)| k.cmp(key)).is_ok()
     }
 }

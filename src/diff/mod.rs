@@ -67,13 +67,30 @@ pub const W_UNKNOWN_GROUP: &str = "W0605";
 pub fn diff(input: &DiffInput<'_>) -> Diff {
     let protection = Protection::of(input.desired);
     let mut out = Diff::default();
+    // Room for every action the diff can make, so a plan of a million actions is never copied
+    // to grow (room that stays unused is never touched, so costs no memory).
+    let desired = input.desired;
+    let connections: usize = desired.users.values().map(|u| u.segments.len()).sum();
+    out.actions.reserve(
+        desired.teams.len() * 2
+            + desired.segments.len()
+            + desired.users.len()
+            + desired.memberships.len() * 2
+            + connections
+            + input.current.users.len()
+            + input.current.memberships.len()
+            + input.current.segment_connections.len(),
+    );
     out.actions.extend(teams::diff_teams(input));
     out.actions.extend(teams::diff_segments(input));
     let outcome = users::diff_users(input, &protection, &mut out);
+    crate::timings::stage("diff: users");
     let users = outcome.users(input);
     memberships::diff_memberships(input, &users, &mut out);
     memberships::diff_segment_connections(input, &users, &mut out);
+    crate::timings::stage("diff: memberships, segments");
     sort_actions(&mut out.actions);
+    crate::timings::stage("diff: actions sorted");
     // Warnings are found in an order that depends on the state file's order; sort them so the
     // plan does not.
     out.warnings.sort();
