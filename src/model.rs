@@ -200,8 +200,9 @@ pub struct DesiredState {
     pub teams: BTreeMap<String, DesiredTeam>,
     /// Segments keyed by external ID.
     pub segments: BTreeMap<String, DesiredSegment>,
-    /// Team memberships keyed by (user external ID, team external ID); one role per pair.
-    pub memberships: BTreeMap<(String, String), DesiredMembership>,
+    /// Team memberships, one role per (user, team) pair; sorted by user, then team. A flat
+    /// `Vec` because a million-user plan holds two million of them.
+    pub memberships: Vec<DesiredMembership>,
     /// Records skipped on purpose.
     pub skipped: Vec<SkippedRecord>,
     /// Records that failed and are left alone.

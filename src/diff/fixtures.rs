@@ -94,14 +94,13 @@ pub(crate) fn membership(
     user: &str,
     team: &str,
     role: Role,
-) -> ((String, String), DesiredMembership) {
-    let m = DesiredMembership {
+) -> DesiredMembership {
+    DesiredMembership {
         user: user.to_string(),
         team: team.to_string(),
         role,
         because: because("manager = ManagerId", 35),
-    };
-    ((user.to_string(), team.to_string()), m)
+    }
 }
 
 pub(crate) fn current_membership(

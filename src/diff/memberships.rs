@@ -29,15 +29,15 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
     let mut unknown = BTreeSet::new();
     let mut wanted: Vec<(Pair<'_>, (Role, &Because))> =
         Vec::with_capacity(input.desired.memberships.len());
-    for ((user, team), m) in &input.desired.memberships {
-        let Some(username) = users.desired_username.get(user.as_str()) else {
+    for m in &input.desired.memberships {
+        let Some(username) = users.desired_username.get(m.user.as_str()) else {
             continue;
         };
-        if !known.contains(team.as_str()) {
-            unknown.insert(team.as_str());
+        if !known.contains(m.team.as_str()) {
+            unknown.insert(m.team.as_str());
             continue;
         }
-        wanted.push(((username, team.as_str()), (m.role, &m.because)));
+        wanted.push(((username, m.team.as_str()), (m.role, &m.because)));
     }
     let wanted = Wanted::new(wanted);
     for team in unknown {

@@ -206,7 +206,7 @@ fn case() -> impl Strategy<Value = Case> {
                             role: role(manager),
                             because: because("manager", 5),
                         };
-                        desired.memberships.insert((id.clone(), format!("t{t}")), m);
+                        desired.memberships.push(m);
                     }
                     let user = DesiredUser {
                         external_id: id.clone(),
@@ -223,7 +223,12 @@ fn case() -> impl Strategy<Value = Case> {
                 }
                 desired
                     .memberships
-                    .retain(|(u, _), _| desired.users.contains_key(u));
+                    .retain(|m| desired.users.contains_key(&m.user));
+                // One role per (user, team), sorted, as the evaluator builds them.
+                desired.memberships = crate::sorted::last_per_key(
+                    std::mem::take(&mut desired.memberships),
+                    |a, b| (&a.user, &a.team).cmp(&(&b.user, &b.team)),
+                );
                 for (ext, name, quarantine) in prot {
                     let (external_id, username) = (
                         ext.map(|e| format!("e{e}")),

@@ -8,7 +8,8 @@ use crate::diagnostics::Code;
 use crate::model::*;
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// An outcome with the record it came from.
@@ -164,21 +165,30 @@ fn quarantine_duplicates(
     ];
     let mut remaining = users;
     for (what, attribute, code, key) in keys {
-        let mut positions: HashMap<Cow<str>, Vec<usize>> = HashMap::with_capacity(remaining.len());
+        // Each key's first record, and every later record that shares it: duplicates are rare,
+        // so only they get a list.
+        let mut first: HashMap<Cow<str>, usize> = HashMap::with_capacity(remaining.len());
+        let mut clashes: Vec<(usize, usize)> = Vec::new();
         for (n, (_, _, u)) in remaining.iter().enumerate() {
             if let Some(k) = key(u) {
-                positions.entry(k).or_default().push(n);
+                match first.entry(k) {
+                    Entry::Occupied(seen) => clashes.push((*seen.get(), n)),
+                    Entry::Vacant(slot) => {
+                        slot.insert(n);
+                    }
+                }
             }
         }
-        let mut shared: Vec<(String, Vec<usize>)> = positions
-            .into_iter()
-            .filter(|(_, v)| v.len() > 1)
-            .map(|(k, v)| (k.into_owned(), v))
-            .collect();
-        if shared.is_empty() {
+        drop(first);
+        if clashes.is_empty() {
             continue;
         }
-        shared.sort();
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (seen, n) in clashes {
+            let k = key(&remaining[seen].2).unwrap_or_default().into_owned();
+            groups.entry(k).or_insert_with(|| vec![seen]).push(n);
+        }
+        let shared: Vec<(String, Vec<usize>)> = groups.into_iter().collect();
         let mut dupe = vec![false; remaining.len()];
         let mut reports = Vec::new();
         for (k, members) in &shared {

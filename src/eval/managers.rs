@@ -4,9 +4,9 @@
 //! they keep only the manager role, and a warning says so.
 
 use crate::diagnostics::Code;
-use crate::model::{Because, DesiredMembership, DesiredState, Role, RunWarning};
+use crate::model::{Because, DesiredMembership, DesiredState, DesiredUser, Role, RunWarning};
 use crate::sorted::last_per_key;
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 
 /// Adds the manager roles (and moves leads' member roles) to `members`, the users' member
 /// roles, and makes them the state's memberships. One role per user and team: a later entry
@@ -25,6 +25,12 @@ pub(super) fn assign_managers(
     // "does this manager lead that team" is a binary search.
     let mut managed: Vec<(&str, &str)> = Vec::new();
     let mut protected: Option<HashSet<&str>> = None;
+    // Hashed: a tree lookup per user compares a dozen keys far apart in memory.
+    let users: HashMap<&str, &DesiredUser> = state
+        .users
+        .values()
+        .map(|u| (u.external_id.as_str(), u))
+        .collect();
     for user in state.users.values() {
         let Some(manager) = &user.manager else {
             continue;
@@ -32,7 +38,7 @@ pub(super) fn assign_managers(
         if manager == &user.external_id {
             continue;
         }
-        if !state.users.contains_key(manager) {
+        if !users.contains_key(manager.as_str()) {
             let protected = protected.get_or_insert_with(|| protected_ids(state));
             let why = if protected.contains(manager.as_str()) {
                 "is skipped or quarantined in this run"
@@ -69,7 +75,7 @@ pub(super) fn assign_managers(
     }
     // Move each lead's member role up past the teams they manage.
     for &(manager, team) in &managed {
-        let Some(user) = state.users.get(manager) else {
+        let Some(user) = users.get(manager) else {
             continue;
         };
         if user.team.as_deref() != Some(team) {
@@ -99,13 +105,9 @@ pub(super) fn assign_managers(
             }),
         }
     }
-    // Built in one go from sorted, unique keys instead of a tree insert per membership.
     state.memberships = last_per_key(memberships, |a, b| {
         (&a.user, &a.team).cmp(&(&b.user, &b.team))
-    })
-    .into_iter()
-    .map(|m| ((m.user.clone(), m.team.clone()), m))
-    .collect();
+    });
     state.warnings.extend(warnings);
 }
 
