@@ -16,18 +16,19 @@ pub(super) fn final_usernames<'a>(
     input: &DiffInput<'a>,
     matches: &[(&'a str, Match)],
     out: &mut super::Diff,
-) -> (Vec<String>, HashMap<&'a str, String>) {
+) -> (Vec<&'a str>, HashMap<&'a str, &'a str>) {
     let current = &input.current.users;
-    let mut finals: Vec<String> = current.iter().map(|u| u.username.clone()).collect();
+    // Borrowed: every name is one the state or a desired user already holds.
+    let mut finals: Vec<&'a str> = current.iter().map(|u| u.username.as_str()).collect();
     let mut created = HashMap::new();
     for ((_, desired), (external_id, m)) in input.desired.users.iter().zip(matches) {
         let Some(name) = username_of(desired) else {
             continue;
         };
         match *m {
-            Match::Existing { index, .. } => finals[index] = name.to_string(),
+            Match::Existing { index, .. } => finals[index] = name,
             Match::New => {
-                created.insert(*external_id, name.to_string());
+                created.insert(*external_id, name);
             }
             Match::Held => {}
         }
@@ -49,7 +50,7 @@ pub(super) fn final_usernames<'a>(
         let taken = |name: &str| shared.contains(crate::value::lowercase(name).as_ref());
         let mut changed = false;
         for (index, user) in current.iter().enumerate() {
-            if finals[index] != user.username && taken(&finals[index]) {
+            if finals[index] != user.username && taken(finals[index]) {
                 out.warnings.push(warning(
                     W_USERNAME_TAKEN,
                     None,
@@ -58,7 +59,7 @@ pub(super) fn final_usernames<'a>(
                         finals[index], user.username
                     ),
                 ));
-                finals[index] = user.username.clone();
+                finals[index] = user.username.as_str();
                 changed = true;
             }
         }

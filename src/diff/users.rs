@@ -19,9 +19,9 @@ pub(crate) struct UserOutcome<'a> {
     /// Each desired user's match, in external-ID order.
     matches: Vec<(&'a str, Match)>,
     /// The username every current user has after the plan (index-aligned with the state).
-    finals: Vec<String>,
+    finals: Vec<&'a str>,
     /// External ID → username of each user to create.
-    created: HashMap<&'a str, String>,
+    created: HashMap<&'a str, &'a str>,
     /// Current users left exactly as they are (protected, or contested by several records).
     untouchable: Vec<bool>,
 }
@@ -44,13 +44,13 @@ impl<'a> UserOutcome<'a> {
             current: HashMap::with_capacity(input.current.users.len()),
         };
         for (index, user) in input.current.users.iter().enumerate() {
-            let after = (!self.untouchable[index]).then(|| self.finals[index].as_str());
+            let after = (!self.untouchable[index]).then_some(self.finals[index]);
             users.current.insert(user.username.as_str(), after);
         }
         for (external_id, m) in &self.matches {
             let name = match *m {
-                Match::Existing { index, .. } => Some(self.finals[index].as_str()),
-                Match::New => self.created.get(external_id).map(String::as_str),
+                Match::Existing { index, .. } => Some(self.finals[index]),
+                Match::New => self.created.get(external_id).copied(),
                 Match::Held => None,
             };
             if let Some(name) = name {
@@ -103,7 +103,7 @@ pub(crate) fn diff_users<'a>(
             Match::Existing { index, link } => {
                 matched[index] = true;
                 let user = &current[index];
-                update_user(input, desired, user, &finals[index], link, &mut out.actions);
+                update_user(input, desired, user, finals[index], link, &mut out.actions);
             }
             Match::New => {
                 if let Some(username) = created.get(desired.external_id.as_str()) {

@@ -88,36 +88,44 @@ pub fn build(
         source_records,
         ..DesiredState::default()
     };
-    let mut users: Vec<(usize, Option<usize>, MappedUser)> = Vec::new();
-    for e in outcomes {
-        match e.outcome {
-            Outcome::User(u) => users.push((e.index, e.line, u)),
+    // Collected in place: the users take over the outcomes' memory (same size), so a million
+    // outcomes are not copied into a second vector.
+    let users: Vec<(usize, Option<usize>, MappedUser)> = outcomes
+        .into_iter()
+        .filter_map(|e| match e.outcome {
+            Outcome::User(u) => Some((e.index, e.line, u)),
             Outcome::Skipped {
                 because,
                 external_id,
                 username,
-            } => state.skipped.push(SkippedRecord {
-                record_id: record_label(e.index, e.line, external_id.as_deref()),
-                external_id,
-                username,
-                because,
-            }),
+            } => {
+                state.skipped.push(SkippedRecord {
+                    record_id: record_label(e.index, e.line, external_id.as_deref()),
+                    external_id,
+                    username,
+                    because,
+                });
+                None
+            }
             Outcome::Quarantined {
                 code,
                 reason,
                 because,
                 external_id,
                 username,
-            } => state.quarantined.push(QuarantinedRecord {
-                record_id: record_label(e.index, e.line, external_id.as_deref()),
-                external_id,
-                username,
-                code: code.as_str().to_string(),
-                reason,
-                because,
-            }),
-        }
-    }
+            } => {
+                state.quarantined.push(QuarantinedRecord {
+                    record_id: record_label(e.index, e.line, external_id.as_deref()),
+                    external_id,
+                    username,
+                    code: code.as_str().to_string(),
+                    reason,
+                    because,
+                });
+                None
+            }
+        })
+        .collect();
     let users = quarantine_duplicates(users, reasons, &mut state);
     // Users and their member roles are collected first and the maps built in one go: building a
     // BTreeMap from many pairs sorts once instead of searching the tree for every insert. Keys are
