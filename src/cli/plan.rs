@@ -126,6 +126,7 @@ pub fn compute(
     let (file, program) = load_program(mapping, color.stderr())?;
     // The state first: a bad state file should not cost a whole live fetch.
     let current = current_state(&program, &file, mapping, input)?;
+    crate::timings::stage("current state read");
     let today = input.today.unwrap_or_else(|| today_in(&program));
     let (records, desired) = if keep_records {
         let records = load_records(

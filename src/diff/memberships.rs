@@ -39,7 +39,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
         }
         wanted.push(((username, m.team.as_str()), (m.role, &m.because)));
     }
-    let wanted = Wanted::new(wanted);
+    let wanted = one_per_pair(wanted);
     for team in unknown {
         out.warnings.push(warning(
             W_UNKNOWN_GROUP,
@@ -48,15 +48,16 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
         ));
     }
 
-    let mut have: HashMap<(&str, &str), &CurrentMembership> = HashMap::new();
+    // Each current membership, and whether the mapping wants its pair (then it is not removed).
+    let mut have: HashMap<Pair<'_>, (&CurrentMembership, bool)> = HashMap::new();
     for m in &input.current.memberships {
         if let Some(Some(username)) = users.current.get(m.user.as_str()) {
-            have.insert((username, m.team.as_str()), m);
+            have.insert((username, m.team.as_str()), (m, false));
         }
     }
 
     let rule = input.rules.membership;
-    for ((user, team), (role, because)) in &wanted.0 {
+    for ((user, team), (role, because)) in &wanted {
         let add = |role: Role| PlannedAction {
             action: Action::AddMembership {
                 user: user.to_string(),
@@ -65,10 +66,11 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
             },
             because: (*because).clone(),
         };
-        let Some(now) = have.get(&(*user, *team)) else {
+        let Some((now, wanted)) = have.get_mut(&(*user, *team)) else {
             out.actions.push(add(*role));
             continue;
         };
+        *wanted = true;
         if now.role == *role {
             continue;
         }
@@ -99,9 +101,9 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
             "membership = overwrite_if_role_is_greater_or_equal"
         }
     };
-    for ((user, team), now) in &have {
+    for ((user, team), (now, wanted)) in &have {
         let removable = rule != MembershipRule::Never || now.managed;
-        if removable && !wanted.contains(&(*user, *team)) {
+        if removable && !wanted {
             out.actions.push(PlannedAction {
                 action: Action::RemoveMembership {
                     user: user.to_string(),
@@ -160,16 +162,18 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         ));
     }
 
-    let mut have: HashMap<(&str, &str), bool> = HashMap::new();
+    // (managed, wanted by the mapping) per current connection.
+    let mut have: HashMap<Pair<'_>, (bool, bool)> = HashMap::new();
     for c in &input.current.segment_connections {
         if let Some(Some(username)) = users.current.get(c.user.as_str()) {
-            have.insert((username, c.segment.as_str()), c.managed);
+            have.insert((username, c.segment.as_str()), (c.managed, false));
         }
     }
 
-    let wanted = Wanted::new(wanted);
-    for ((user, segment), because) in &wanted.0 {
-        if !have.contains_key(&(*user, *segment)) {
+    for ((user, segment), because) in &one_per_pair(wanted) {
+        if let Some((_, wanted)) = have.get_mut(&(*user, *segment)) {
+            *wanted = true;
+        } else {
             out.actions.push(PlannedAction {
                 action: Action::AddSegmentConnection {
                     user: user.to_string(),
@@ -183,8 +187,8 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         SegmentRule::Never => (false, "segment_connection = never"),
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
     };
-    for ((user, segment), managed) in &have {
-        if (overwrite || *managed) && !wanted.contains(&(*user, *segment)) {
+    for ((user, segment), (managed, wanted)) in &have {
+        if (overwrite || *managed) && !wanted {
             out.actions.push(PlannedAction {
                 action: Action::RemoveSegmentConnection {
                     user: user.to_string(),
@@ -196,20 +200,11 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
     }
 }
 
-/// What the mapping wants, keyed by (username, team or segment): sorted by key, one entry per
-/// key (the last one given wins, as an insert into a map would). A sorted `Vec` rather than a
-/// tree: it is built once from a few hundred thousand pairs and then only read.
-struct Wanted<'a, V>(Vec<(Pair<'a>, V)>);
-
 /// (username, team or segment external ID).
 type Pair<'a> = (&'a str, &'a str);
 
-impl<'a, V> Wanted<'a, V> {
-    fn new(pairs: Vec<(Pair<'a>, V)>) -> Self {
-        Wanted(last_per_key(pairs, |a, b| a.0.cmp(&b.0)))
-    }
-
-    fn contains(&self, key: &Pair<'_>) -> bool {
-        self.0.binary_search_by(|(k, _)| k.cmp(key)).is_ok()
-    }
+/// What the mapping wants, keyed by (username, team or segment): sorted by key, one entry per
+/// key (the last one given wins, as an insert into a map would).
+fn one_per_pair<V>(wanted: Vec<(Pair<'_>, V)>) -> Vec<(Pair<'_>, V)> {
+    last_per_key(wanted, |a, b| a.0.cmp(&b.0))
 }

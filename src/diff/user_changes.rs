@@ -195,8 +195,16 @@ fn attribute_changes(
             because: desired.because.get("username").cloned(),
         });
     }
+    // Both maps are sorted by name: one walk through the current attributes alongside.
+    let mut current = user.attributes.iter().peekable();
     for (name, value) in &desired.attributes {
-        let from = user.attributes.get(name);
+        while current
+            .next_if(|(k, _)| k.as_ref() < name.as_ref())
+            .is_some()
+        {}
+        let from = current
+            .next_if(|(k, _)| k.as_ref() == name.as_ref())
+            .map(|(_, v)| v);
         if name != "username" && from != Some(value) {
             changes.push(Change {
                 attribute: name.to_string(),
@@ -206,8 +214,16 @@ fn attribute_changes(
             });
         }
     }
+    let mut produced_names = desired.attributes.keys().peekable();
     for name in input.mapped_attributes {
-        let produced = name == "username" || desired.attributes.contains_key(name.as_str());
+        while produced_names
+            .next_if(|k| k.as_ref() < name.as_str())
+            .is_some()
+        {}
+        let produced = name == "username"
+            || produced_names
+                .next_if(|k| k.as_ref() == name.as_str())
+                .is_some();
         if let (false, Some(from)) = (produced, user.attributes.get(name.as_str())) {
             changes.push(Change {
                 attribute: name.clone(),
