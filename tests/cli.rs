@@ -518,3 +518,54 @@ fn a_run_from_the_command_line_is_listed_by_history() {
     );
     assert!(out.contains("success"), "{out}");
 }
+
+#[test]
+fn wtmap_timings_reports_each_plan_stage_on_stderr_only_when_asked() {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n",
+    );
+    let m = mapping.to_str().unwrap();
+    let plain = wtmap(&["plan", m, "--format", "json"]);
+    assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+    assert!(!stderr(&plain).contains("timings:"), "{}", stderr(&plain));
+
+    let timed = Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(["plan", m, "--format", "json"])
+        .env("WTMAP_TIMINGS", "1")
+        .output()
+        .expect("runs");
+    assert_eq!(code(&timed), 0, "{}", stderr(&timed));
+    // The plan itself is unchanged; the stages go to stderr in pipeline order.
+    assert_eq!(stdout(&timed), stdout(&plain));
+    let err = stderr(&timed);
+    let stages: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("timings:"))
+        .map(|l| {
+            l.split(" s  ")
+                .nth(1)
+                .unwrap_or("")
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == 'k' || c == 'B')
+                .trim()
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "started",
+            "current state read",
+            "records read and evaluated",
+            "desired state built",
+            "diff: users",
+            "diff: memberships, segments",
+            "diff: actions sorted",
+            "guards checked, plan made",
+            "plan written",
+        ],
+        "{err}"
+    );
+}

@@ -66,11 +66,11 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
             },
             because: (*because).clone(),
         };
-        let Some((now, wanted)) = have.get_mut(&(*user, *team)) else {
+        let Some((now, in_mapping)) = have.get_mut(&(*user, *team)) else {
             out.actions.push(add(*role));
             continue;
         };
-        *wanted = true;
+        *in_mapping = true;
         if now.role == *role {
             continue;
         }
@@ -101,9 +101,9 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
             "membership = overwrite_if_role_is_greater_or_equal"
         }
     };
-    for ((user, team), (now, wanted)) in &have {
+    for ((user, team), (now, in_mapping)) in &have {
         let removable = rule != MembershipRule::Never || now.managed;
-        if removable && !wanted {
+        if removable && !in_mapping {
             out.actions.push(PlannedAction {
                 action: Action::RemoveMembership {
                     user: user.to_string(),
@@ -132,7 +132,7 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    let mut wanted: Vec<((&str, &str), Because)> = Vec::new();
+    let mut wanted: Vec<(Pair<'_>, Because)> = Vec::new();
     for (external_id, username) in &users.desired_username {
         let Some(user) = input.desired.users.get(*external_id) else {
             continue;
@@ -171,8 +171,8 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
     }
 
     for ((user, segment), because) in &one_per_pair(wanted) {
-        if let Some((_, wanted)) = have.get_mut(&(*user, *segment)) {
-            *wanted = true;
+        if let Some((_, in_mapping)) = have.get_mut(&(*user, *segment)) {
+            *in_mapping = true;
         } else {
             out.actions.push(PlannedAction {
                 action: Action::AddSegmentConnection {
@@ -187,8 +187,8 @@ pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out
         SegmentRule::Never => (false, "segment_connection = never"),
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
     };
-    for ((user, segment), (managed, wanted)) in &have {
-        if (overwrite || *managed) && !wanted {
+    for ((user, segment), (managed, in_mapping)) in &have {
+        if (overwrite || *managed) && !in_mapping {
             out.actions.push(PlannedAction {
                 action: Action::RemoveSegmentConnection {
                     user: user.to_string(),
