@@ -76,13 +76,14 @@ pub struct PlanInput<'a> {
     pub allow: Allow,
 }
 
-/// Computes the plan; also returns the desired state (for `explain`).
+/// Computes the plan; also returns the desired state (for `explain`; the users the plan creates
+/// have their attributes in the plan, not there).
 pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
-    let desired = desire(input.program, input.records, input.today);
+    let mut desired = desire(input.program, input.records, input.today);
     let plan = plan_desired(
         input.mapping,
         input.program,
-        &desired,
+        &mut desired,
         input.current,
         input.allow,
     );
@@ -111,11 +112,12 @@ pub fn desire_from_file(
     Ok(crate::eval::assemble(program, outcomes))
 }
 
-/// The plan from an evaluated desired state: diff, guards, order.
+/// The plan from an evaluated desired state: diff, guards, order. The attributes of the users
+/// to create move from `desired` into the plan (see [`diff`]).
 pub fn plan_desired(
     mapping: &str,
     program: &Program,
-    desired: &DesiredState,
+    desired: &mut DesiredState,
     current: &CurrentState,
     allow: Allow,
 ) -> Plan {
@@ -126,15 +128,17 @@ pub fn plan_desired(
         .filter(|a| !matches!(a.as_str(), "external_id" | "status" | "manager"))
         .cloned()
         .collect();
-    let d = diff(&DiffInput {
+    let d = diff(
         desired,
-        current,
+        &DiffInput {
+            current,
         rules: &program.rules,
         match_keys: &program.match_keys,
         mapped_attributes: &mapped,
-        rules_line: program.rules_because.line,
-        match_line: program.match_line,
-    });
+            rules_line: program.rules_because.line,
+            match_line: program.match_line,
+        },
+    );
     let guards = check_guards(&GuardInput {
         actions: &d.actions,
         desired,

@@ -254,7 +254,7 @@ fn fresh_plan(
     program: &Program,
     current: &CurrentState,
 ) -> Result<Plan, u8> {
-    let desired = super::plan::load_desired(
+    let mut desired = super::plan::load_desired(
         program,
         &args.mapping,
         args.records.as_deref(),
@@ -265,7 +265,7 @@ fn fresh_plan(
     Ok(crate::pipeline::plan_desired(
         &file.name,
         program,
-        &desired,
+        &mut desired,
         current,
         args.overrides.allow(),
     ))

@@ -128,7 +128,7 @@ pub fn compute(
     let current = current_state(&program, &file, mapping, input)?;
     crate::timings::stage("current state read");
     let today = input.today.unwrap_or_else(|| today_in(&program));
-    let (records, desired) = if keep_records {
+    let (records, mut desired) = if keep_records {
         let records = load_records(
             &program,
             mapping,
@@ -150,7 +150,7 @@ pub fn compute(
         (Vec::new(), desired)
     };
     crate::timings::stage("desired state built");
-    let plan = plan_desired(&file.name, &program, &desired, &current, input.allow());
+    let plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
     crate::timings::stage("guards checked, plan made");
     Ok(Computed {
         file,

@@ -152,16 +152,19 @@ impl Default for Setup {
 }
 
 impl Setup {
+    /// The diff of a copy of `desired` (the diff takes the created users' attributes from it).
     pub(crate) fn run(&self, desired: &DesiredState, current: &CurrentState) -> Diff {
-        diff(&DiffInput {
-            desired,
-            current,
-            rules: &self.rules,
-            match_keys: &self.keys,
-            mapped_attributes: &self.mapped,
-            rules_line: 55,
-            match_line: 37,
-        })
+        diff(
+            &mut desired.clone(),
+            &DiffInput {
+                current,
+                rules: &self.rules,
+                match_keys: &self.keys,
+                mapped_attributes: &self.mapped,
+                rules_line: 55,
+                match_line: 37,
+            },
+        )
     }
 }
 

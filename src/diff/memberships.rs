@@ -3,7 +3,7 @@
 //! never touched.
 
 use super::users::Users;
-use super::{Diff, DiffInput, W_UNKNOWN_GROUP, rule_because, warning};
+use super::{Diff, Input, W_UNKNOWN_GROUP, rule_because, warning};
 use crate::model::{Because, CurrentMembership, MembershipRule, Role, SegmentRule};
 use crate::plan::{Action, PlannedAction};
 use crate::sorted::last_per_key;
@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 /// Membership actions. A role change is a `remove_membership` of the old role followed by an
 /// `add_membership` of the new one (kept adjacent by `sort_actions`).
-pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut Diff) {
+pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff) {
     let known: HashSet<&str> = input
         .desired
         .teams
@@ -117,7 +117,7 @@ pub(crate) fn diff_memberships(input: &DiffInput<'_>, users: &Users, out: &mut D
 }
 
 /// Segment connection actions.
-pub(crate) fn diff_segment_connections(input: &DiffInput<'_>, users: &Users, out: &mut Diff) {
+pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &mut Diff) {
     let known: HashSet<&str> = input
         .desired
         .segments

@@ -22,11 +22,9 @@ use crate::value::lowercase;
 use foldhash::HashSet;
 use std::collections::BTreeSet;
 
-/// Everything the diff reads.
+/// Everything the diff reads besides the desired state.
 #[derive(Debug, Clone, Copy)]
 pub struct DiffInput<'a> {
-    /// What the mapping wants.
-    pub desired: &'a DesiredState,
     /// What Winningtemp holds.
     pub current: &'a CurrentState,
     /// The integration's configuration rules.
@@ -40,6 +38,20 @@ pub struct DiffInput<'a> {
     /// `because` of pauses and removals of things the source no longer has.
     pub rules_line: usize,
     /// 1-based line of the `match by …` statement (0 when absent); the `because` of links.
+    pub match_line: usize,
+}
+
+/// What the diff's parts read: the desired state and the [`DiffInput`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Input<'a> {
+    /// What the mapping wants.
+    pub desired: &'a DesiredState,
+    /// See [`DiffInput`].
+    pub current: &'a CurrentState,
+    pub rules: &'a Rules,
+    pub match_keys: &'a [MatchKey],
+    pub mapped_attributes: &'a BTreeSet<String>,
+    pub rules_line: usize,
     pub match_line: usize,
 }
 
@@ -64,31 +76,45 @@ pub const W_PROTECTED_MATCH: &str = "W0604";
 pub const W_UNKNOWN_GROUP: &str = "W0605";
 
 /// Computes the actions that make `current` look like `desired` under the given rules.
-pub fn diff(input: &DiffInput<'_>) -> Diff {
+///
+/// The attributes of the users it creates move from `desired` into their create actions (a
+/// million users' attributes are not copied): afterwards those users have no attributes in
+/// `desired`. Everything else in `desired` is left as it was.
+pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
+    let input = Input {
+        desired,
+        current: given.current,
+        rules: given.rules,
+        match_keys: given.match_keys,
+        mapped_attributes: given.mapped_attributes,
+        rules_line: given.rules_line,
+        match_line: given.match_line,
+    };
     let protection = Protection::of(input.desired);
     let mut out = Diff::default();
     // Room for every action the diff can make, so a plan of a million actions is never copied
     // to grow (room that stays unused is never touched, so costs no memory).
-    let desired = input.desired;
-    let connections: usize = desired.users.values().map(|u| u.segments.len()).sum();
+    let connections: usize = input.desired.users.values().map(|u| u.segments.len()).sum();
     out.actions.reserve(
-        desired.teams.len() * 2
-            + desired.segments.len()
-            + desired.users.len()
-            + desired.memberships.len() * 2
+        input.desired.teams.len() * 2
+            + input.desired.segments.len()
+            + input.desired.users.len()
+            + input.desired.memberships.len() * 2
             + connections
             + input.current.users.len()
             + input.current.memberships.len()
             + input.current.segment_connections.len(),
     );
-    out.actions.extend(teams::diff_teams(input));
-    out.actions.extend(teams::diff_segments(input));
-    let outcome = users::diff_users(input, &protection, &mut out);
+    out.actions.extend(teams::diff_teams(&input));
+    out.actions.extend(teams::diff_segments(&input));
+    let outcome = users::diff_users(&input, &protection, &mut out);
     crate::timings::stage("diff: users");
-    let users = outcome.users(input);
-    memberships::diff_memberships(input, &users, &mut out);
-    memberships::diff_segment_connections(input, &users, &mut out);
+    let users = outcome.users(&input);
+    memberships::diff_memberships(&input, &users, &mut out);
+    memberships::diff_segment_connections(&input, &users, &mut out);
     crate::timings::stage("diff: memberships, segments");
+    let created = outcome.created_at;
+    user_changes::move_created_attributes(desired, &created, &mut out.actions);
     sort_actions(&mut out.actions);
     crate::timings::stage("diff: actions sorted");
     // Warnings are found in an order that depends on the state file's order; sort them so the
@@ -156,7 +182,7 @@ impl Protection {
 }
 
 /// `because` for things done because the source no longer has them (pauses, removals).
-pub(crate) fn rule_because(rule: &str, input: &DiffInput<'_>) -> Because {
+pub(crate) fn rule_because(rule: &str, input: &Input<'_>) -> Because {
     Because {
         statement: format!("{rule} (not in source)").into(),
         line: input.rules_line,

@@ -352,16 +352,20 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
+/// The diff of a copy of the case's desired state (the diff takes the created users'
+/// attributes from it).
 fn run(case: &Case, current: &CurrentState) -> super::Diff {
-    diff(&DiffInput {
-        desired: &case.desired,
-        current,
-        rules: &case.rules,
-        match_keys: &case.keys,
-        mapped_attributes: &case.mapped,
-        rules_line: 1,
-        match_line: 2,
-    })
+    diff(
+        &mut case.desired.clone(),
+        &DiffInput {
+            current,
+            rules: &case.rules,
+            match_keys: &case.keys,
+            mapped_attributes: &case.mapped,
+            rules_line: 1,
+            match_line: 2,
+        },
+    )
 }
 
 proptest! {

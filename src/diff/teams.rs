@@ -1,13 +1,13 @@
 //! Teams and segments: create what is missing, rename and move teams. Nothing is deleted:
 //! teams and segments the mapping no longer produces are left as they are.
 
-use super::DiffInput;
+use super::Input;
 use crate::model::CurrentTeam;
 use crate::plan::{Action, PlannedAction};
 use foldhash::{HashMap, HashSet};
 
 /// Team actions (parent-first order is applied later by `sort_actions`).
-pub(crate) fn diff_teams(input: &DiffInput<'_>) -> Vec<PlannedAction> {
+pub(crate) fn diff_teams(input: &Input<'_>) -> Vec<PlannedAction> {
     let current: HashMap<&str, &CurrentTeam> = input
         .current
         .teams
@@ -54,7 +54,7 @@ pub(crate) fn diff_teams(input: &DiffInput<'_>) -> Vec<PlannedAction> {
 
 /// Segment actions: create the missing ones. A segment's external ID derives from its category
 /// and name, so a changed name is a new segment, never a rename.
-pub(crate) fn diff_segments(input: &DiffInput<'_>) -> Vec<PlannedAction> {
+pub(crate) fn diff_segments(input: &Input<'_>) -> Vec<PlannedAction> {
     let existing: HashSet<&str> = input
         .current
         .segments

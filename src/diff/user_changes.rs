@@ -2,9 +2,10 @@
 //! ends up with (no two may share one).
 
 use super::users::{Match, username_of};
-use super::{DiffInput, W_USERNAME_TAKEN, warning};
+use super::{Input, W_USERNAME_TAKEN, warning};
 use crate::model::{
-    AttrValue, Because, CurrentUser, DesiredUser, MatchKey, UserStatus, UserStatusRule,
+    AttrValue, Attributes, Because, CurrentUser, DesiredState, DesiredUser, MatchKey, UserStatus,
+    UserStatusRule,
 };
 use crate::plan::{Action, Change, PlannedAction};
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -13,7 +14,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 /// and the usernames of users to create. A rename or create onto a username that another user
 /// keeps is dropped with a warning, repeated until no two users share a username.
 pub(super) fn final_usernames<'a>(
-    input: &DiffInput<'a>,
+    input: &Input<'a>,
     matches: &[(&'a str, Match)],
     out: &mut super::Diff,
 ) -> (Vec<&'a str>, HashMap<&'a str, &'a str>) {
@@ -100,22 +101,47 @@ fn user_because(desired: &DesiredUser, key: &str) -> Because {
         })
 }
 
+/// Creates the user; its attributes are moved in by [`move_created_attributes`] once the diff
+/// no longer reads the desired state.
 pub(super) fn create_user(desired: &DesiredUser, username: &str) -> PlannedAction {
-    let mut attributes = desired.attributes.clone();
-    attributes.remove("username");
     PlannedAction {
         action: Action::CreateUser {
             external_id: desired.external_id.clone(),
             username: username.to_string(),
-            attributes,
+            attributes: Attributes::new(),
             status: desired.status,
         },
         because: user_because(desired, "external_id"),
     }
 }
 
+/// Moves each created user's attributes (all but `username`) from the desired state into its
+/// create action. `created_at`: the actions' positions, in the desired users' order.
+pub(super) fn move_created_attributes(
+    desired: &mut DesiredState,
+    created_at: &[usize],
+    actions: &mut [PlannedAction],
+) {
+    let mut users = desired.users.values_mut();
+    for &at in created_at {
+        let Action::CreateUser {
+            external_id,
+            attributes,
+            ..
+        } = &mut actions[at].action
+        else {
+            continue;
+        };
+        // Both walk the desired users in order: the user is at or after the last one taken.
+        if let Some(user) = users.find(|u| &u.external_id == external_id) {
+            *attributes = std::mem::take(&mut user.attributes);
+            attributes.remove("username");
+        }
+    }
+}
+
 pub(super) fn update_user(
-    input: &DiffInput<'_>,
+    input: &Input<'_>,
     desired: &DesiredUser,
     user: &CurrentUser,
     final_username: &str,
@@ -181,7 +207,7 @@ fn match_key_name(key: &MatchKey) -> &'static str {
 /// Only what changes: produced attributes that differ, and mapped attributes that evaluated
 /// empty but are set in Winningtemp (cleared). Anything else the user has is left alone.
 fn attribute_changes(
-    input: &DiffInput<'_>,
+    input: &Input<'_>,
     desired: &DesiredUser,
     user: &CurrentUser,
     final_username: &str,

@@ -3,7 +3,7 @@
 
 use super::user_changes::{create_user, final_usernames, update_user};
 use super::{
-    DiffInput, Protection, W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH, rule_because,
+    Input, Protection, W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH, rule_because,
     warning,
 };
 use crate::model::{
@@ -24,6 +24,9 @@ pub(crate) struct UserOutcome<'a> {
     created: HashMap<&'a str, &'a str>,
     /// Current users left exactly as they are (protected, or contested by several records).
     untouchable: Vec<bool>,
+    /// Where the create actions are in the diff's actions, in external-ID order (their
+    /// attributes are moved in at the end of the diff).
+    pub(super) created_at: Vec<usize>,
 }
 
 /// What the relation diffs need to know about users after the user diff.
@@ -38,7 +41,7 @@ pub(crate) struct Users<'a> {
 
 impl<'a> UserOutcome<'a> {
     /// The usernames the relation diffs work with.
-    pub(crate) fn users(&'a self, input: &DiffInput<'a>) -> Users<'a> {
+    pub(crate) fn users(&'a self, input: &Input<'a>) -> Users<'a> {
         let mut users = Users {
             desired_username: HashMap::with_capacity(self.matches.len()),
             current: HashMap::with_capacity(input.current.users.len()),
@@ -89,7 +92,7 @@ pub(super) fn username_of(user: &DesiredUser) -> Option<&str> {
 
 /// Diffs users; pushes user actions and warnings into `out`.
 pub(crate) fn diff_users<'a>(
-    input: &DiffInput<'a>,
+    input: &Input<'a>,
     protection: &Protection,
     out: &mut super::Diff,
 ) -> UserOutcome<'a> {
@@ -98,6 +101,7 @@ pub(crate) fn diff_users<'a>(
     let (finals, created) = final_usernames(input, &matches, out);
 
     let mut matched = vec![false; current.len()];
+    let mut created_at = Vec::new();
     for ((_, desired), (_, m)) in input.desired.users.iter().zip(&matches) {
         match *m {
             Match::Existing { index, link } => {
@@ -107,6 +111,7 @@ pub(crate) fn diff_users<'a>(
             }
             Match::New => {
                 if let Some(username) = created.get(desired.external_id.as_str()) {
+                    created_at.push(out.actions.len());
                     out.actions.push(create_user(desired, username));
                 }
             }
@@ -145,13 +150,14 @@ pub(crate) fn diff_users<'a>(
         finals,
         created,
         untouchable,
+        created_at,
     }
 }
 
 /// Matches every desired user. Returns the matches and the current users contested by several
 /// records (left alone).
 fn match_users<'a>(
-    input: &DiffInput<'a>,
+    input: &Input<'a>,
     protection: &Protection,
     out: &mut super::Diff,
 ) -> (Vec<(&'a str, Match)>, BTreeSet<usize>) {
