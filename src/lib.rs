@@ -38,7 +38,6 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod serve;
-pub mod sorted;
 pub mod source;
 pub mod state;
 pub mod suggest;

@@ -103,8 +103,6 @@ pub struct DesiredUser {
     /// The statement that decided the status, when one did: a `pause when` that held, or a
     /// `status = …` statement. `None`: active because the source has the person.
     pub status_because: Option<Because>,
-    /// The source record's ID (for reports and `explain`).
-    pub record_id: String,
 }
 
 /// A team the mapping wants, derived from `group path`.

@@ -132,9 +132,9 @@ pub fn plan_desired(
         desired,
         &DiffInput {
             current,
-        rules: &program.rules,
-        match_keys: &program.match_keys,
-        mapped_attributes: &mapped,
+            rules: &program.rules,
+            match_keys: &program.match_keys,
+            mapped_attributes: &mapped,
             rules_line: program.rules_because.line,
             match_line: program.match_line,
         },

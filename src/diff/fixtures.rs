@@ -37,7 +37,6 @@ pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
         segments: BTreeSet::new(),
         because,
         status_because: None,
-        record_id: format!("r{id}"),
     }
 }
 

@@ -4,9 +4,8 @@
 
 use super::users::Users;
 use super::{Diff, Input, W_UNKNOWN_GROUP, rule_because, warning};
-use crate::model::{Because, CurrentMembership, MembershipRule, Role, SegmentRule};
+use crate::model::{Because, CurrentMembership, DesiredUser, MembershipRule, Role, SegmentRule};
 use crate::plan::{Action, PlannedAction};
-use crate::sorted::last_per_key;
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeSet;
 
@@ -27,27 +26,18 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    let mut wanted: Vec<(Pair<'_>, (Role, &Because))> =
-        Vec::with_capacity(input.desired.memberships.len());
-    for m in &input.desired.memberships {
-        let Some(username) = users.desired_username.get(m.user.as_str()) else {
-            continue;
-        };
-        if !known.contains(m.team.as_str()) {
-            unknown.insert(m.team.as_str());
-            continue;
-        }
-        wanted.push(((username, m.team.as_str()), (m.role, &m.because)));
+    // Each desired user's memberships: the list is sorted by user as the desired users are.
+    let desired = input.desired;
+    let mut of_user = vec![0..0; desired.users.len()];
+    let mut next = 0;
+    for (position, user) in desired.users.values().enumerate() {
+        let rest = &desired.memberships[next..];
+        let start = next + rest.partition_point(|m| m.user < user.external_id);
+        let end =
+            start + desired.memberships[start..].partition_point(|m| m.user == user.external_id);
+        of_user[position] = start..end;
+        next = end;
     }
-    let wanted = one_per_pair(wanted);
-    for team in unknown {
-        out.warnings.push(warning(
-            W_UNKNOWN_GROUP,
-            None,
-            format!("memberships of the unknown team `{team}` are left out"),
-        ));
-    }
-
     // Each current membership, and whether the mapping wants its pair (then it is not removed).
     let mut have: HashMap<Pair<'_>, (&CurrentMembership, bool)> = HashMap::new();
     for m in &input.current.memberships {
@@ -57,41 +47,56 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
     }
 
     let rule = input.rules.membership;
-    for ((user, team), (role, because)) in &wanted {
-        let add = |role: Role| PlannedAction {
-            action: Action::AddMembership {
-                user: user.to_string(),
-                team: team.to_string(),
-                role,
-            },
-            because: (*because).clone(),
-        };
-        let Some((now, in_mapping)) = have.get_mut(&(*user, *team)) else {
-            out.actions.push(add(*role));
-            continue;
-        };
-        *in_mapping = true;
-        if now.role == *role {
-            continue;
-        }
-        let demotion = now.role == Role::Manager && *role == Role::Member;
-        let keep = match rule {
-            // `never` leaves memberships made by hand exactly as they are, role included.
-            MembershipRule::Never => !now.managed,
-            MembershipRule::Overwrite => false,
-            MembershipRule::OverwriteIfRoleIsGreaterOrEqual => demotion,
-        };
-        if !keep {
-            out.actions.push(PlannedAction {
-                action: Action::RemoveMembership {
+    // In username order, and within a user in team order: the plan's order.
+    for &(user, position) in &users.by_username {
+        for m in &desired.memberships[of_user[position].clone()] {
+            let team = m.team.as_str();
+            if !known.contains(team) {
+                unknown.insert(team);
+                continue;
+            }
+            let add = |role: Role| PlannedAction {
+                action: Action::AddMembership {
                     user: user.to_string(),
                     team: team.to_string(),
-                    role: now.role,
+                    role,
                 },
-                because: (*because).clone(),
-            });
-            out.actions.push(add(*role));
+                because: m.because.clone(),
+            };
+            let Some((now, in_mapping)) = have.get_mut(&(user, team)) else {
+                out.actions.push(add(m.role));
+                continue;
+            };
+            *in_mapping = true;
+            if now.role == m.role {
+                continue;
+            }
+            let demotion = now.role == Role::Manager && m.role == Role::Member;
+            let keep = match rule {
+                // `never` leaves memberships made by hand exactly as they are, role included.
+                MembershipRule::Never => !now.managed,
+                MembershipRule::Overwrite => false,
+                MembershipRule::OverwriteIfRoleIsGreaterOrEqual => demotion,
+            };
+            if !keep {
+                out.actions.push(PlannedAction {
+                    action: Action::RemoveMembership {
+                        user: user.to_string(),
+                        team: team.to_string(),
+                        role: now.role,
+                    },
+                    because: m.because.clone(),
+                });
+                out.actions.push(add(m.role));
+            }
         }
+    }
+    for team in unknown {
+        out.warnings.push(warning(
+            W_UNKNOWN_GROUP,
+            None,
+            format!("memberships of the unknown team `{team}` are left out"),
+        ));
     }
 
     let rule_name = match rule {
@@ -132,26 +137,47 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    let mut wanted: Vec<(Pair<'_>, Because)> = Vec::new();
-    for (external_id, username) in &users.desired_username {
-        let Some(user) = input.desired.users.get(*external_id) else {
-            continue;
-        };
-        for segment in &user.segments {
-            if !known.contains(segment.as_str()) {
-                unknown.insert(segment.as_str());
+    // (managed, wanted by the mapping) per current connection.
+    let mut have: HashMap<Pair<'_>, (bool, bool)> = HashMap::new();
+    for c in &input.current.segment_connections {
+        if let Some(Some(username)) = users.current.get(c.user.as_str()) {
+            have.insert((username, c.segment.as_str()), (c.managed, false));
+        }
+    }
+
+    // Segments are few, so each one's statement is looked up once.
+    let mut because_of: HashMap<&str, Because> = HashMap::new();
+    let desired: Vec<&DesiredUser> = input.desired.users.values().collect();
+    // In username order, and within a user in segment order: the plan's order.
+    for &(user, position) in &users.by_username {
+        for segment in &desired[position].segments {
+            let segment = segment.as_str();
+            if !known.contains(segment) {
+                unknown.insert(segment);
                 continue;
             }
-            let because = input
-                .desired
-                .segments
-                .get(segment)
-                .map(|s| s.because.clone())
-                .unwrap_or_else(|| Because {
-                    statement: format!("segment {segment}").into(),
-                    line: 0,
-                });
-            wanted.push(((username, segment.as_str()), because));
+            if let Some((_, in_mapping)) = have.get_mut(&(user, segment)) {
+                *in_mapping = true;
+                continue;
+            }
+            let because = because_of.entry(segment).or_insert_with(|| {
+                input
+                    .desired
+                    .segments
+                    .get(segment)
+                    .map(|s| s.because.clone())
+                    .unwrap_or_else(|| Because {
+                        statement: format!("segment {segment}").into(),
+                        line: 0,
+                    })
+            });
+            out.actions.push(PlannedAction {
+                action: Action::AddSegmentConnection {
+                    user: user.to_string(),
+                    segment: segment.to_string(),
+                },
+                because: because.clone(),
+            });
         }
     }
     for segment in unknown {
@@ -162,27 +188,6 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         ));
     }
 
-    // (managed, wanted by the mapping) per current connection.
-    let mut have: HashMap<Pair<'_>, (bool, bool)> = HashMap::new();
-    for c in &input.current.segment_connections {
-        if let Some(Some(username)) = users.current.get(c.user.as_str()) {
-            have.insert((username, c.segment.as_str()), (c.managed, false));
-        }
-    }
-
-    for ((user, segment), because) in &one_per_pair(wanted) {
-        if let Some((_, in_mapping)) = have.get_mut(&(*user, *segment)) {
-            *in_mapping = true;
-        } else {
-            out.actions.push(PlannedAction {
-                action: Action::AddSegmentConnection {
-                    user: user.to_string(),
-                    segment: segment.to_string(),
-                },
-                because: because.clone(),
-            });
-        }
-    }
     let (overwrite, rule_name) = match input.rules.segment_connection {
         SegmentRule::Never => (false, "segment_connection = never"),
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
@@ -202,9 +207,3 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
 
 /// (username, team or segment external ID).
 type Pair<'a> = (&'a str, &'a str);
-
-/// What the mapping wants, keyed by (username, team or segment): sorted by key, one entry per
-/// key (the last one given wins, as an insert into a map would).
-fn one_per_pair<V>(wanted: Vec<(Pair<'_>, V)>) -> Vec<(Pair<'_>, V)> {
-    last_per_key(wanted, |a, b| a.0.cmp(&b.0))
-}

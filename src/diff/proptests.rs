@@ -217,7 +217,6 @@ fn case() -> impl Strategy<Value = Case> {
                         segments: segs.into_iter().map(|s| format!("s{s}")).collect(),
                         because: Default::default(),
                         status_because: None,
-                        record_id: id.clone(),
                     };
                     desired.users.insert(id, user);
                 }
@@ -225,10 +224,12 @@ fn case() -> impl Strategy<Value = Case> {
                     .memberships
                     .retain(|m| desired.users.contains_key(&m.user));
                 // One role per (user, team), sorted, as the evaluator builds them.
-                desired.memberships = crate::sorted::last_per_key(
-                    std::mem::take(&mut desired.memberships),
-                    |a, b| (&a.user, &a.team).cmp(&(&b.user, &b.team)),
-                );
+                let one_per_pair: std::collections::BTreeMap<_, _> = desired
+                    .memberships
+                    .drain(..)
+                    .map(|m| ((m.user.clone(), m.team.clone()), m))
+                    .collect();
+                desired.memberships = one_per_pair.into_values().collect();
                 for (ext, name, quarantine) in prot {
                     let (external_id, username) = (
                         ext.map(|e| format!("e{e}")),

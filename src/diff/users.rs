@@ -32,8 +32,10 @@ pub(crate) struct UserOutcome<'a> {
 /// What the relation diffs need to know about users after the user diff.
 #[derive(Debug, Default)]
 pub(crate) struct Users<'a> {
-    /// Desired external ID → the username the user will have; only users that will exist.
-    pub desired_username: HashMap<&'a str, &'a str>,
+    /// The desired users that will exist, sorted by the username they will have: (username,
+    /// position among the desired users). Relations are planned in this order, which is the
+    /// plan's, so they need no sorting of their own (usernames are unique after the user diff).
+    pub by_username: Vec<(&'a str, usize)>,
     /// Current username → the username after the plan, or `None` when the user is left
     /// exactly as it is (protected by a skipped/quarantined record, or contested by two records).
     pub current: HashMap<&'a str, Option<&'a str>>,
@@ -43,25 +45,48 @@ impl<'a> UserOutcome<'a> {
     /// The usernames the relation diffs work with.
     pub(crate) fn users(&'a self, input: &Input<'a>) -> Users<'a> {
         let mut users = Users {
-            desired_username: HashMap::with_capacity(self.matches.len()),
+            by_username: Vec::with_capacity(self.matches.len()),
             current: HashMap::with_capacity(input.current.users.len()),
         };
         for (index, user) in input.current.users.iter().enumerate() {
             let after = (!self.untouchable[index]).then_some(self.finals[index]);
             users.current.insert(user.username.as_str(), after);
         }
-        for (external_id, m) in &self.matches {
+        let mut keyed: Vec<(u64, &str, usize)> = Vec::with_capacity(self.matches.len());
+        for (position, (external_id, m)) in self.matches.iter().enumerate() {
             let name = match *m {
                 Match::Existing { index, .. } => Some(self.finals[index]),
                 Match::New => self.created.get(external_id).copied(),
                 Match::Held => None,
             };
             if let Some(name) = name {
-                users.desired_username.insert(external_id, name);
+                keyed.push((prefix_key(name), name, position));
             }
         }
+        // A million usernames sort mostly on their first eight bytes, without reading the
+        // strings (which lie all over memory). In place: no sort buffer.
+        keyed.sort_unstable();
+        debug_assert!(
+            keyed.windows(2).all(|w| w[0].1 != w[1].1),
+            "two desired users with one username"
+        );
+        users.by_username.extend(
+            keyed
+                .into_iter()
+                .map(|(_, name, position)| (name, position)),
+        );
         users
     }
+}
+
+/// The first eight bytes of `name` as a number that orders like the strings (shorter names
+/// padded with zero bytes; equal keys are told apart by the names themselves).
+fn prefix_key(name: &str) -> u64 {
+    let mut head = [0u8; 8];
+    let bytes = name.as_bytes();
+    let n = bytes.len().min(8);
+    head[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(head)
 }
 
 /// How one desired user relates to Winningtemp.
@@ -191,7 +216,8 @@ fn match_users<'a>(
     let mut link_claims: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     for (external_id, desired) in &input.desired.users {
         let id = external_id.as_str();
-        let record = Some(desired.record_id.as_str());
+        // A user's record is named by its external ID.
+        let record = Some(id);
         let found = match by_external_id.get(id) {
             Some(&index) => Some((index, false)),
             None => match fallback(desired, input.match_keys, &unlinked) {

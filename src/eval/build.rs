@@ -6,10 +6,9 @@ use super::record::{MappedUser, Outcome};
 use crate::check::program::GroupPathRule;
 use crate::diagnostics::Code;
 use crate::model::*;
-use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// An outcome with the record it came from.
@@ -131,7 +130,9 @@ pub fn build(
     // BTreeMap from many pairs sorts once instead of searching the tree for every insert. Keys are
     // unique here (duplicate external IDs were quarantined; one team per user).
     let mut entries = Vec::with_capacity(users.len());
-    let mut members = Vec::with_capacity(users.len());
+    // Room for every role `assign_managers` can add (a manager role and a moved member role
+    // per user at most), so the list is never copied to grow; room never used costs nothing.
+    let mut members = Vec::with_capacity(users.len() * 3);
     for (_, _, u) in users {
         let (user, member) = add_user(&mut state, u, reasons, group);
         entries.push((user.external_id.clone(), user));
@@ -173,21 +174,7 @@ fn quarantine_duplicates(
     ];
     let mut remaining = users;
     for (what, attribute, code, key) in keys {
-        // Each key's first record, and every later record that shares it: duplicates are rare,
-        // so only they get a list.
-        let mut first: HashMap<Cow<str>, usize> = HashMap::with_capacity(remaining.len());
-        let mut clashes: Vec<(usize, usize)> = Vec::new();
-        for (n, (_, _, u)) in remaining.iter().enumerate() {
-            if let Some(k) = key(u) {
-                match first.entry(k) {
-                    Entry::Occupied(seen) => clashes.push((*seen.get(), n)),
-                    Entry::Vacant(slot) => {
-                        slot.insert(n);
-                    }
-                }
-            }
-        }
-        drop(first);
+        let clashes = clashes(&remaining, |(_, _, u)| key(u), hash_key);
         if clashes.is_empty() {
             continue;
         }
@@ -245,6 +232,44 @@ fn quarantine_duplicates(
     remaining
 }
 
+/// (first item, later item) for every later item whose key the first item has too, in the
+/// order of the later items per key. Duplicates are rare, so they are found by sorting hashes
+/// of the keys (hashed on every core; sorting numbers in place touches no item), and only
+/// items whose hashes are equal have their keys compared.
+fn clashes<T: Sync>(
+    items: &[T],
+    key: impl for<'a> Fn(&'a T) -> Option<Cow<'a, str>> + Sync,
+    hash: impl Fn(&str) -> u64 + Sync,
+) -> Vec<(usize, usize)> {
+    let hashes = crate::parallel::map_in_order(items, &|item| key(item).map(|k| hash(&k)));
+    let mut sorted: Vec<(u64, usize)> = hashes
+        .into_iter()
+        .enumerate()
+        .filter_map(|(n, hash)| hash.map(|h| (h, n)))
+        .collect();
+    sorted.sort_unstable();
+    let mut clashes = Vec::new();
+    for run in sorted
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        // Within a run, the same key (not just the same hash) as an earlier item's: the
+        // earliest such item is the first.
+        for (i, &(_, n)) in run.iter().enumerate().skip(1) {
+            let k = key(&items[n]);
+            if let Some(&(_, seen)) = run[..i].iter().find(|(_, m)| key(&items[*m]) == k) {
+                clashes.push((seen, n));
+            }
+        }
+    }
+    clashes
+}
+
+/// The hash `clashes` sorts by.
+fn hash_key(key: &str) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(key)
+}
+
 fn text_attr_ref<'a>(u: &'a MappedUser, name: &str) -> Option<&'a str> {
     match u.attributes.get(name) {
         Some(AttrValue::Text(t)) => Some(t.as_str()),
@@ -297,7 +322,7 @@ fn add_user(
         }),
     });
     let user = DesiredUser {
-        external_id: u.external_id.clone(),
+        external_id: u.external_id,
         attributes: u.attributes,
         status: u.status,
         team,
@@ -305,7 +330,6 @@ fn add_user(
         segments,
         because: Arc::clone(reasons),
         status_because: u.status_because,
-        record_id: u.external_id,
     };
     (user, member)
 }
@@ -350,4 +374,46 @@ fn join_path(
         parent = Some(id);
     }
     parent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clashes, hash_key};
+    use proptest::prelude::*;
+    use std::borrow::Cow;
+    use std::collections::HashMap;
+
+    /// What `clashes` finds, the plain way: each key's first item, then every later one.
+    fn naive(items: &[Option<String>]) -> Vec<(usize, usize)> {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let mut found = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            if let Some(k) = item {
+                match first.get(k.as_str()) {
+                    Some(&seen) => found.push((seen, n)),
+                    None => {
+                        first.insert(k, n);
+                    }
+                }
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+
+    proptest! {
+        #[test]
+        fn finds_what_a_map_finds_even_when_every_hash_collides(
+            items in proptest::collection::vec(proptest::option::of("[ab]{0,2}"), 0..40)
+        ) {
+            fn key(item: &Option<String>) -> Option<Cow<'_, str>> {
+                item.as_deref().map(Cow::Borrowed)
+            }
+            for hash in [hash_key as fn(&str) -> u64, |_: &str| 0] {
+                let mut found = clashes(&items, key, hash);
+                found.sort_unstable();
+                prop_assert_eq!(&found, &naive(&items));
+            }
+        }
+    }
 }

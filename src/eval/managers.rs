@@ -5,7 +5,6 @@
 
 use crate::diagnostics::Code;
 use crate::model::{Because, DesiredMembership, DesiredState, DesiredUser, Role, RunWarning};
-use crate::sorted::last_per_key;
 use foldhash::{HashMap, HashSet};
 
 /// Adds the manager roles (and moves leads' member roles) to `members`, the users' member
@@ -64,6 +63,7 @@ pub(super) fn assign_managers(
     let leads = |manager: &str, team: &str| managed.binary_search(&(manager, team)).is_ok();
 
     let mut memberships = members;
+    // Usually no-op: the caller made room for three roles per user.
     memberships.reserve(managed.len() * 2);
     for &(manager, team) in &managed {
         memberships.push(DesiredMembership {
@@ -105,9 +105,16 @@ pub(super) fn assign_managers(
             }),
         }
     }
-    state.memberships = last_per_key(memberships, |a, b| {
-        (&a.user, &a.team).cmp(&(&b.user, &b.team))
+    // One role per user and team: the only pairs given twice are a lead's member role in the
+    // team they manage and their manager role there (lead moves skip led teams, and users and
+    // led teams are unique), and the manager role wins. Sorted in place with the manager role
+    // first, keeping the first: no copy of the list, no sort buffer. (The statement only
+    // breaks ties that cannot happen, so that even then the result is one.)
+    memberships.sort_unstable_by(|a, b| {
+        (&a.user, &a.team, b.role, &a.because).cmp(&(&b.user, &b.team, a.role, &b.because))
     });
+    memberships.dedup_by(|later, kept| later.user == kept.user && later.team == kept.team);
+    state.memberships = memberships;
     state.warnings.extend(warnings);
 }
 
