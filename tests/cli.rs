@@ -318,6 +318,59 @@ fn plan_with_a_malformed_records_file_names_file_and_line_and_plans_nothing() {
 }
 
 #[test]
+fn plan_with_a_bad_state_file_reports_the_state_even_when_the_records_are_bad_too() {
+    // The state and the records are read at the same time; the state's error comes first and
+    // alone, as when the state was read first.
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    let m = mapping.to_str().unwrap();
+    write(
+        dir.path(),
+        "state.json",
+        "{\"format\": \"wtmap.state/v1\", \"users\": [",
+    );
+    let state = dir.path().join("state.json");
+    let s = state.to_str().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo\n",
+    );
+    let records = dir.path().join("people.csv");
+    let r = records.to_str().unwrap();
+    // With `--records`, and with the mapping's own source path.
+    for args in [
+        vec!["plan", m, "--state", s, "--records", r],
+        vec!["plan", m, "--state", s],
+    ] {
+        let o = wtmap(&args);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("state.json"), "{err}");
+        assert!(
+            !err.contains("people.csv"),
+            "only the state is reported: {err}"
+        );
+        assert!(stdout(&o).is_empty(), "nothing planned: {}", stdout(&o));
+    }
+
+    // With a good state, the records' error is reported and nothing is planned.
+    write(
+        dir.path(),
+        "state.json",
+        &state_with(&[("1", "a@x.example", "Ann", "Berg")]),
+    );
+    let o = wtmap(&["plan", m, "--state", s, "--records", r]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("people.csv") && err.contains("line 3"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was planned"), "{err}");
+}
+
+#[test]
 fn plan_refuses_a_mapping_with_errors() {
     let o = wtmap(&[
         "plan",

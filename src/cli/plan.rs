@@ -124,10 +124,41 @@ pub fn compute(
     keep_records: bool,
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
+    let today = input.today.unwrap_or_else(|| today_in(&program));
+    let records_file = input
+        .records
+        .clone()
+        .or_else(|| crate::pipeline::source_file(&program, mapping));
+    if let (false, Some(state), Some(records)) = (keep_records, &input.state, &records_file) {
+        // Two files: the state is read on a thread of its own while the records are read and
+        // evaluated (reading a state is one thread's work, and would leave a core idle). A bad
+        // state file is reported first, as when it is read first.
+        let (current, desired) = std::thread::scope(|scope| {
+            let current = scope.spawn(|| read_state(state));
+            let desired = desire_from_file(&program, records, today);
+            match current.join() {
+                Ok(current) => (current, desired),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        let current = current.map_err(|e| state_failed(&e))?;
+        crate::timings::stage("current state read");
+        let mut desired = desired.map_err(|e| records_failed(&e, "planned"))?;
+        crate::timings::stage("desired state built");
+        let plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+        crate::timings::stage("guards checked, plan made");
+        return Ok(Computed {
+            file,
+            program,
+            records: Vec::new(),
+            current,
+            plan,
+            desired,
+        });
+    }
     // The state first: a bad state file should not cost a whole live fetch.
     let current = current_state(&program, &file, mapping, input)?;
     crate::timings::stage("current state read");
-    let today = input.today.unwrap_or_else(|| today_in(&program));
     let (records, mut desired) = if keep_records {
         let records = load_records(
             &program,
@@ -239,6 +270,15 @@ pub(super) fn load_desired(
     }
 }
 
+/// Reports a state file that could not be read.
+fn state_failed(e: &crate::state::StateError) -> u8 {
+    eprintln!("error: {e}");
+    if let Some(help) = miette::Diagnostic::help(e) {
+        eprintln!("help: {help}");
+    }
+    exit::USAGE
+}
+
 /// Reports a records file that could not be read; nothing was `done`.
 fn records_failed(e: &crate::records::RecordsError, done: &str) -> u8 {
     eprintln!("error: {e}");
@@ -286,12 +326,7 @@ fn current_state(
         exit::USAGE
     };
     if let Some(p) = &input.state {
-        return read_state(p).map_err(|e| {
-            report(
-                e.to_string(),
-                miette::Diagnostic::help(&e).map(|h| h.to_string()),
-            )
-        });
+        return read_state(p).map_err(|e| state_failed(&e));
     }
     if program.target.kind == "winningtemp.files" {
         let dir = mapping.parent().unwrap_or(std::path::Path::new("."));
