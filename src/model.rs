@@ -92,7 +92,8 @@ pub struct DesiredUser {
     /// Active, or paused by a `pause when` / `status` statement.
     pub status: UserStatus,
     /// External ID of the team the user is a member of (deepest level of `group path`).
-    pub team: Option<String>,
+    /// Shared by the team's users, memberships and membership actions.
+    pub team: Option<std::sync::Arc<str>>,
     /// External ID of the user's manager, as the mapping gave it.
     pub manager: Option<String>,
     /// External IDs of the segments the user belongs to.
@@ -181,8 +182,8 @@ pub struct RunWarning {
 pub struct DesiredMembership {
     /// The user's external ID.
     pub user: String,
-    /// The team's external ID.
-    pub team: String,
+    /// The team's external ID (shared: a team has many members).
+    pub team: std::sync::Arc<str>,
     /// Member or manager.
     pub role: Role,
     /// The statement that caused it (`group path` for members, `manager = …` for managers).

@@ -256,7 +256,7 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
             {
                 let add = matches!(planned.action, Action::AddMembership { .. });
                 let key = match role {
-                    Role::Member => team.clone(),
+                    Role::Member => team.to_string(),
                     Role::Manager => managers_external_id(team),
                 };
                 let Some(member) = dir.user_by_username(user) else {

@@ -92,7 +92,7 @@ pub(crate) fn current_segment(id: &str) -> CurrentSegment {
 pub(crate) fn membership(user: &str, team: &str, role: Role) -> DesiredMembership {
     DesiredMembership {
         user: user.to_string(),
-        team: team.to_string(),
+        team: team.to_string().into(),
         role,
         because: because("manager = ManagerId", 35),
     }

@@ -50,7 +50,7 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
     // In username order, and within a user in team order: the plan's order.
     for &(user, position) in &users.by_username {
         for m in &desired.memberships[of_user[position].clone()] {
-            let team = m.team.as_str();
+            let team: &str = &m.team;
             if !known.contains(team) {
                 unknown.insert(team);
                 continue;
@@ -58,7 +58,7 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
             let add = |role: Role| PlannedAction {
                 action: Action::AddMembership {
                     user: user.to_string(),
-                    team: team.to_string(),
+                    team: m.team.clone(),
                     role,
                 },
                 because: m.because.clone(),
@@ -82,7 +82,7 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
                 out.actions.push(PlannedAction {
                     action: Action::RemoveMembership {
                         user: user.to_string(),
-                        team: team.to_string(),
+                        team: m.team.clone(),
                         role: now.role,
                     },
                     because: m.because.clone(),
@@ -112,7 +112,7 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
             out.actions.push(PlannedAction {
                 action: Action::RemoveMembership {
                     user: user.to_string(),
-                    team: team.to_string(),
+                    team: (*team).into(),
                     role: now.role,
                 },
                 because: rule_because(rule_name, input),

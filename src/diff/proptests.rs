@@ -202,7 +202,7 @@ fn case() -> impl Strategy<Value = Case> {
                     for (t, manager) in teams {
                         let m = DesiredMembership {
                             user: id.clone(),
-                            team: format!("t{t}"),
+                            team: format!("t{t}").into(),
                             role: role(manager),
                             because: because("manager", 5),
                         };

@@ -126,20 +126,17 @@ pub fn build(
         })
         .collect();
     let users = quarantine_duplicates(users, reasons, &mut state);
-    // Users and their member roles are collected first and the maps built in one go: building a
-    // BTreeMap from many pairs sorts once instead of searching the tree for every insert. Keys are
-    // unique here (duplicate external IDs were quarantined; one team per user).
+    // Users are collected first and the map built in one go: building a BTreeMap from many
+    // pairs sorts once instead of searching the tree for every insert. Keys are unique here
+    // (duplicate external IDs were quarantined).
     let mut entries = Vec::with_capacity(users.len());
-    // Room for every role `assign_managers` can add (a manager role and a moved member role
-    // per user at most), so the list is never copied to grow; room never used costs nothing.
-    let mut members = Vec::with_capacity(users.len() * 3);
+    let mut shared_ids = TeamIds::default();
     for (_, _, u) in users {
-        let (user, member) = add_user(&mut state, u, reasons, group);
+        let user = add_user(&mut state, &mut shared_ids, u, reasons, group);
         entries.push((user.external_id.clone(), user));
-        members.extend(member);
     }
     state.users = entries.into_iter().collect();
-    assign_managers(&mut state, members, manager_because);
+    assign_managers(&mut state, manager_because);
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     state
         .quarantined
@@ -286,11 +283,12 @@ fn text_attr(u: &MappedUser, name: &str) -> Option<String> {
 
 fn add_user(
     state: &mut DesiredState,
+    shared_ids: &mut TeamIds,
     u: MappedUser,
     reasons: &Arc<Reasons>,
     group: Option<&GroupPathRule>,
-) -> (DesiredUser, Option<DesiredMembership>) {
-    let team = join_path(state, &u.team_path, group);
+) -> DesiredUser {
+    let team = join_path(state, shared_ids, &u.team_path, group);
     let mut segments = BTreeSet::new();
     for (category, name) in &u.segments {
         let id = segment_id(category, name);
@@ -312,16 +310,7 @@ fn add_user(
             });
         segments.insert(id);
     }
-    let member = team.as_ref().map(|team_id| DesiredMembership {
-        user: u.external_id.clone(),
-        team: team_id.clone(),
-        role: Role::Member,
-        because: reasons.get("team").cloned().unwrap_or(Because {
-            statement: "group path".into(),
-            line: 0,
-        }),
-    });
-    let user = DesiredUser {
+    DesiredUser {
         external_id: u.external_id,
         attributes: u.attributes,
         status: u.status,
@@ -330,17 +319,21 @@ fn add_user(
         segments,
         because: Arc::clone(reasons),
         status_because: u.status_because,
-    };
-    (user, member)
+    }
 }
+
+/// The external IDs of the teams users join, one shared copy per team (a team has many members,
+/// and each member's user, membership and membership action holds its ID).
+type TeamIds = foldhash::HashMap<String, Arc<str>>;
 
 /// The team a user joins (the deepest level of the path), creating the path's teams the first
 /// time they are seen.
 fn join_path(
     state: &mut DesiredState,
+    shared_ids: &mut TeamIds,
     path: &[(String, Option<String>)],
     group: Option<&GroupPathRule>,
-) -> Option<String> {
+) -> Option<Arc<str>> {
     // Without `ids`, a team's ID spells its whole path, so when that team exists its ancestors
     // do too: one lookup for all but the first user of each team.
     let derived_only = group.is_some_and(|g| g.ids.is_none());
@@ -352,8 +345,8 @@ fn join_path(
             }
             push_escaped(&mut deepest, name);
         }
-        if state.teams.contains_key(&deepest) {
-            return Some(deepest);
+        if let Some(id) = shared_ids.get(&deepest) {
+            return Some(Arc::clone(id));
         }
     }
     let mut parent: Option<String> = None;
@@ -373,7 +366,13 @@ fn join_path(
         }
         parent = Some(id);
     }
-    parent
+    parent.map(|id| {
+        Arc::clone(
+            shared_ids
+                .entry(id)
+                .or_insert_with_key(|id| Arc::from(id.as_str())),
+        )
+    })
 }
 
 #[cfg(test)]

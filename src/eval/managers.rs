@@ -6,23 +6,20 @@
 use crate::diagnostics::Code;
 use crate::model::{Because, DesiredMembership, DesiredState, DesiredUser, Role, RunWarning};
 use foldhash::{HashMap, HashSet};
+use std::sync::Arc;
 
-/// Adds the manager roles (and moves leads' member roles) to `members`, the users' member
-/// roles, and makes them the state's memberships. One role per user and team: a later entry
-/// replaces an earlier one (manager over member).
-pub(super) fn assign_managers(
-    state: &mut DesiredState,
-    members: Vec<DesiredMembership>,
-    manager_because: Option<&Because>,
-) {
+/// Makes the state's memberships: each user's member role in their team, and the manager
+/// roles of their managers. One role per user and team, sorted by user, then team.
+pub(super) fn assign_managers(state: &mut DesiredState, manager_because: Option<&Because>) {
     let because = manager_because.cloned().unwrap_or(Because {
         statement: "manager".into(),
         line: 0,
     });
     let mut warnings = Vec::new();
     // (manager, team) pairs borrowed from the users: one per team a manager leads, sorted so
-    // "does this manager lead that team" is a binary search.
-    let mut managed: Vec<(&str, &str)> = Vec::new();
+    // each manager's teams are together and "does this manager lead that team" is a binary
+    // search.
+    let mut managed: Vec<(&str, &Arc<str>)> = Vec::new();
     let mut protected: Option<HashSet<&str>> = None;
     // Hashed: a tree lookup per user compares a dozen keys far apart in memory.
     let users: HashMap<&str, &DesiredUser> = state
@@ -55,65 +52,81 @@ pub(super) fn assign_managers(
             continue;
         }
         if let Some(team) = &user.team {
-            managed.push((manager.as_str(), team.as_str()));
+            managed.push((manager.as_str(), team));
         }
     }
+    // Managers are users, so sorted by manager is in the order of the users (a `BTreeMap` of
+    // the same strings).
     managed.sort_unstable();
     managed.dedup();
-    let leads = |manager: &str, team: &str| managed.binary_search(&(manager, team)).is_ok();
+    let leads = |manager: &str, team: &str| {
+        managed
+            .binary_search_by(|&(m, t)| (m, &**t).cmp(&(manager, team)))
+            .is_ok()
+    };
+    let parent_of = |t: &str| state.teams.get(t).and_then(|x| x.parent.as_deref());
 
-    let mut memberships = members;
-    // Usually no-op: the caller made room for three roles per user.
-    memberships.reserve(managed.len() * 2);
-    for &(manager, team) in &managed {
-        memberships.push(DesiredMembership {
-            user: manager.to_string(),
-            team: team.to_string(),
-            role: Role::Manager,
-            because: because.clone(),
-        });
-    }
-    // Move each lead's member role up past the teams they manage.
-    for &(manager, team) in &managed {
-        let Some(user) = users.get(manager) else {
+    // Built user by user, in order: no list of every role to sort afterwards.
+    let mut memberships = Vec::with_capacity(users.len() + managed.len());
+    let mut next_led = 0;
+    for user in state.users.values() {
+        let id = user.external_id.as_str();
+        let first = memberships.len();
+        let led_from = next_led;
+        while managed.get(next_led).is_some_and(|&(m, _)| m == id) {
+            next_led += 1;
+        }
+        let led = &managed[led_from..next_led];
+        for &(_, team) in led {
+            memberships.push(DesiredMembership {
+                user: id.to_string(),
+                team: Arc::clone(team),
+                role: Role::Manager,
+                because: because.clone(),
+            });
+        }
+        let Some(team) = &user.team else {
             continue;
         };
-        if user.team.as_deref() != Some(team) {
-            continue;
-        }
-        let parent_of = |t: &str| state.teams.get(t).and_then(|x| x.parent.as_deref());
-        let mut target = parent_of(team);
-        while let Some(t) = target {
-            if !leads(manager, t) {
-                break;
-            }
-            target = parent_of(t);
-        }
-        match target {
-            Some(parent) => memberships.push(DesiredMembership {
-                user: manager.to_string(),
-                team: parent.to_string(),
+        if !led.iter().any(|&(_, t)| t == team) {
+            memberships.push(DesiredMembership {
+                user: id.to_string(),
+                team: Arc::clone(team),
                 role: Role::Member,
-                because: user.because.get("team").cloned().unwrap_or(because.clone()),
-            }),
-            None => warnings.push(RunWarning {
-                code: Code::ManagerAlsoMember.as_str().into(),
-                record_id: Some(manager.to_string()),
-                message: format!(
-                    "`{manager}` manages their own top-level team `{team}`, so they are its manager and a member of no team"
-                ),
-            }),
+                because: user.because.get("team").cloned().unwrap_or(Because {
+                    statement: "group path".into(),
+                    line: 0,
+                }),
+            });
+        } else {
+            // A lead of their own team: their member role moves up past the teams they lead.
+            let mut target = parent_of(team);
+            while let Some(t) = target {
+                if !leads(id, t) {
+                    break;
+                }
+                target = parent_of(t);
+            }
+            match target {
+                Some(parent) => memberships.push(DesiredMembership {
+                    user: id.to_string(),
+                    team: parent.into(),
+                    role: Role::Member,
+                    because: user.because.get("team").cloned().unwrap_or(because.clone()),
+                }),
+                None => warnings.push(RunWarning {
+                    code: Code::ManagerAlsoMember.as_str().into(),
+                    record_id: Some(id.to_string()),
+                    message: format!(
+                        "`{id}` manages their own top-level team `{team}`, so they are its manager and a member of no team"
+                    ),
+                }),
+            }
         }
+        // A user's few roles, in team order (no team twice: the member role is never in a
+        // team the user leads).
+        memberships[first..].sort_unstable_by(|a, b| a.team.cmp(&b.team));
     }
-    // One role per user and team: the only pairs given twice are a lead's member role in the
-    // team they manage and their manager role there (lead moves skip led teams, and users and
-    // led teams are unique), and the manager role wins. Sorted in place with the manager role
-    // first, keeping the first: no copy of the list, no sort buffer. (The statement only
-    // breaks ties that cannot happen, so that even then the result is one.)
-    memberships.sort_unstable_by(|a, b| {
-        (&a.user, &a.team, b.role, &a.because).cmp(&(&b.user, &b.team, a.role, &b.because))
-    });
-    memberships.dedup_by(|later, kept| later.user == kept.user && later.team == kept.team);
     state.memberships = memberships;
     state.warnings.extend(warnings);
 }

@@ -229,11 +229,11 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             let Some(i) = work.named(user) else { return };
             // One role per user and team: adding a role replaces the other, as in Winningtemp.
             work.memberships
-                .insert((Holder::User(i), team.clone()), (*role, true));
+                .insert((Holder::User(i), team.to_string()), (*role, true));
         }
         Action::RemoveMembership { user, team, role } => {
             let Some(i) = work.named(user) else { return };
-            let key = (Holder::User(i), team.clone());
+            let key = (Holder::User(i), team.to_string());
             if work.memberships.get(&key).is_some_and(|(r, _)| r == role) {
                 work.memberships.remove(&key);
             }

@@ -82,7 +82,7 @@ fn awkward_actions() -> Vec<PlannedAction> {
         }),
         planned(Action::RemoveMembership {
             user: s(AWKWARD),
-            team: s("t"),
+            team: s("t").into(),
             role: Role::Manager,
         }),
     ]

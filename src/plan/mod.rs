@@ -109,8 +109,8 @@ pub enum Action {
     AddMembership {
         /// Username.
         user: String,
-        /// Team external ID.
-        team: String,
+        /// Team external ID (shared: a team has many members).
+        team: std::sync::Arc<str>,
         /// Role in the team.
         role: Role,
     },
@@ -118,8 +118,8 @@ pub enum Action {
     RemoveMembership {
         /// Username.
         user: String,
-        /// Team external ID.
-        team: String,
+        /// Team external ID (shared: a team has many members).
+        team: std::sync::Arc<str>,
         /// Role being removed.
         role: Role,
     },

@@ -81,7 +81,7 @@ fn rank(
         Action::ReactivateUser { .. } => (6, 0),
         Action::AddMembership { .. } => (7, 0),
         Action::RemoveMembership { user, team, .. } => {
-            if role_changes.contains(&(user.as_str(), team.as_str())) {
+            if role_changes.contains(&(user.as_str(), &**team)) {
                 (7, 0)
             } else {
                 (REMOVE_MEMBERSHIP, 0)
@@ -127,7 +127,7 @@ fn role_changes(actions: &[PlannedAction]) -> HashSet<(&str, &str)> {
     let removed: HashSet<(&str, &str)> = actions
         .iter()
         .filter_map(|planned| match &planned.action {
-            Action::RemoveMembership { user, team, .. } => Some((user.as_str(), team.as_str())),
+            Action::RemoveMembership { user, team, .. } => Some((user.as_str(), &**team)),
             _ => None,
         })
         .collect();
@@ -137,7 +137,7 @@ fn role_changes(actions: &[PlannedAction]) -> HashSet<(&str, &str)> {
     actions
         .iter()
         .filter_map(|planned| match &planned.action {
-            Action::AddMembership { user, team, .. } => Some((user.as_str(), team.as_str())),
+            Action::AddMembership { user, team, .. } => Some((user.as_str(), &**team)),
             _ => None,
         })
         .filter(|pair| removed.contains(pair))

@@ -46,7 +46,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         planned(
             Action::RemoveMembership {
                 user: s("bo@acme.example"),
-                team: s("acme/hr"),
+                team: s("acme/hr").into(),
                 role: Role::Member,
             },
             "membership = overwrite (not in source)",
@@ -63,7 +63,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         planned(
             Action::AddMembership {
                 user: s("bo@acme.example"),
-                team: s("acme/sales"),
+                team: s("acme/sales").into(),
                 role: Role::Manager,
             },
             "manager = ManagerId",
@@ -72,7 +72,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         planned(
             Action::RemoveMembership {
                 user: s("bo@acme.example"),
-                team: s("acme/sales"),
+                team: s("acme/sales").into(),
                 role: Role::Member,
             },
             "manager = ManagerId",
@@ -81,7 +81,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         planned(
             Action::AddMembership {
                 user: s("anna.andersson@acme.example"),
-                team: s("acme/sales"),
+                team: s("acme/sales").into(),
                 role: Role::Member,
             },
             "group path = [Office, Department]",
