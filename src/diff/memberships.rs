@@ -29,14 +29,18 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
     // Each desired user's memberships: the list is sorted by user as the desired users are.
     let desired = input.desired;
     let mut of_user = vec![0..0; desired.users.len()];
+    // A walk along both (a search per user would compare strings all over the list).
+    let all = &desired.memberships;
     let mut next = 0;
     for (position, user) in desired.users.values().enumerate() {
-        let rest = &desired.memberships[next..];
-        let start = next + rest.partition_point(|m| m.user < user.external_id);
-        let end =
-            start + desired.memberships[start..].partition_point(|m| m.user == user.external_id);
-        of_user[position] = start..end;
-        next = end;
+        while all.get(next).is_some_and(|m| m.user < user.external_id) {
+            next += 1;
+        }
+        let start = next;
+        while all.get(next).is_some_and(|m| m.user == user.external_id) {
+            next += 1;
+        }
+        of_user[position] = start..next;
     }
     // Each current membership, and whether the mapping wants its pair (then it is not removed).
     let mut have: HashMap<Pair<'_>, (&CurrentMembership, bool)> = HashMap::new();
