@@ -172,6 +172,10 @@ impl Protection {
     /// True when a current user must not be touched: its external ID, username or email is
     /// claimed by a skipped/quarantined record.
     pub(crate) fn covers(&self, user: &crate::model::CurrentUser) -> bool {
+        // Nothing is protected in most runs: skip the lookups (and the lowercasing).
+        if self.external_ids.is_empty() && self.names.is_empty() {
+            return false;
+        }
         user.external_id
             .as_ref()
             .is_some_and(|id| self.external_ids.contains(id))

@@ -21,7 +21,7 @@ pub(super) fn final_usernames<'a>(
     let current = &input.current.users;
     // Borrowed: every name is one the state or a desired user already holds.
     let mut finals: Vec<&'a str> = current.iter().map(|u| u.username.as_str()).collect();
-    let mut created = HashMap::new();
+    let mut created = HashMap::with_capacity(input.desired.users.len());
     for ((_, desired), (external_id, m)) in input.desired.users.iter().zip(matches) {
         let Some(name) = username_of(desired) else {
             continue;

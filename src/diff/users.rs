@@ -187,7 +187,7 @@ fn match_users<'a>(
     out: &mut super::Diff,
 ) -> (Vec<(&'a str, Match)>, BTreeSet<usize>) {
     let current = &input.current.users;
-    let mut by_external_id = HashMap::new();
+    let mut by_external_id = HashMap::with_capacity(current.len());
     // Fallback keys only reach users not linked yet: a linked user belongs to its external ID.
     let mut unlinked: HashMap<String, BTreeSet<usize>> = HashMap::new();
     for (index, user) in current.iter().enumerate() {
