@@ -43,7 +43,8 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
         of_user[position] = start..next;
     }
     // Each current membership, and whether the mapping wants its pair (then it is not removed).
-    let mut have: HashMap<Pair<'_>, (&CurrentMembership, bool)> = HashMap::with_capacity(input.current.memberships.len());
+    let mut have: HashMap<Pair<'_>, (&CurrentMembership, bool)> =
+        HashMap::with_capacity(input.current.memberships.len());
     for m in &input.current.memberships {
         if let Some(Some(username)) = users.current.get(m.user.as_str()) {
             have.insert((username, m.team.as_str()), (m, false));
@@ -142,7 +143,8 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         .collect();
     let mut unknown = BTreeSet::new();
     // (managed, wanted by the mapping) per current connection.
-    let mut have: HashMap<Pair<'_>, (bool, bool)> = HashMap::with_capacity(input.current.segment_connections.len());
+    let mut have: HashMap<Pair<'_>, (bool, bool)> =
+        HashMap::with_capacity(input.current.segment_connections.len());
     for c in &input.current.segment_connections {
         if let Some(Some(username)) = users.current.get(c.user.as_str()) {
             have.insert((username, c.segment.as_str()), (c.managed, false));

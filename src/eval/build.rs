@@ -3,6 +3,7 @@
 
 use super::managers::assign_managers;
 use super::record::{MappedUser, Outcome};
+use super::team_path::TeamPath;
 use crate::check::program::GroupPathRule;
 use crate::diagnostics::Code;
 use crate::model::*;
@@ -33,40 +34,6 @@ pub fn record_label(index: usize, line: Option<usize>, external_id: Option<&str>
         (Some(id), _) => id.to_string(),
         (None, Some(l)) => format!("#{} (line {l})", index + 1),
         (None, None) => format!("#{}", index + 1),
-    }
-}
-
-/// Team external ID derived from the path: names joined by `/` (a `/` or `\` inside a name is
-/// escaped), so two "Finance" departments under different offices are different teams.
-pub fn team_id(path: &[(String, Option<String>)], depth: usize) -> String {
-    team_ids(path).into_iter().nth(depth).unwrap_or_default()
-}
-
-/// The team ID of every level of a path, top first, built in one pass.
-pub fn team_ids(path: &[(String, Option<String>)]) -> Vec<String> {
-    let mut derived = String::new();
-    path.iter()
-        .enumerate()
-        .map(|(depth, (name, id))| {
-            if depth > 0 {
-                derived.push('/');
-            }
-            push_escaped(&mut derived, name);
-            id.clone().unwrap_or_else(|| derived.clone())
-        })
-        .collect()
-}
-
-fn push_escaped(out: &mut String, name: &str) {
-    if !name.contains(['/', '\\']) {
-        out.push_str(name);
-        return;
-    }
-    for c in name.chars() {
-        if c == '/' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
     }
 }
 
@@ -331,26 +298,21 @@ type TeamIds = foldhash::HashMap<String, Arc<str>>;
 fn join_path(
     state: &mut DesiredState,
     shared_ids: &mut TeamIds,
-    path: &[(String, Option<String>)],
+    path: &TeamPath,
     group: Option<&GroupPathRule>,
 ) -> Option<Arc<str>> {
-    // Without `ids`, a team's ID spells its whole path, so when that team exists its ancestors
-    // do too: one lookup for all but the first user of each team.
-    let derived_only = group.is_some_and(|g| g.ids.is_none());
-    if derived_only && !path.is_empty() {
-        let mut deepest = String::new();
-        for (depth, (name, _)) in path.iter().enumerate() {
-            if depth > 0 {
-                deepest.push('/');
-            }
-            push_escaped(&mut deepest, name);
-        }
-        if let Some(id) = shared_ids.get(&deepest) {
-            return Some(Arc::clone(id));
-        }
+    if path.is_empty() {
+        return None;
+    }
+    // When every ID is derived, a team's ID spells its whole path, so when that team exists
+    // its ancestors do too: one lookup for all but the first user of each team.
+    if path.derived_only()
+        && let Some(id) = shared_ids.get(path.derived())
+    {
+        return Some(Arc::clone(id));
     }
     let mut parent: Option<String> = None;
-    for (depth, id) in team_ids(path).into_iter().enumerate() {
+    for (name, id) in path.levels() {
         if !state.teams.contains_key(&id) {
             let because = group.map(|g| g.because.clone()).unwrap_or(Because {
                 statement: "group path".into(),
@@ -358,7 +320,7 @@ fn join_path(
             });
             let team = DesiredTeam {
                 external_id: id.clone(),
-                name: path[depth].0.clone(),
+                name,
                 parent: parent.clone(),
                 because,
             };

@@ -5,9 +5,11 @@ pub mod expr;
 mod managers;
 pub mod read;
 pub mod record;
+mod team_path;
 
-pub use build::{Evaluated, record_label, segment_id, team_id};
+pub use build::{Evaluated, record_label, segment_id};
 pub use record::{Outcome, TraceStep};
+pub use team_path::TeamPath;
 
 use crate::builtins::Context;
 use crate::check::Program;

@@ -2,6 +2,7 @@
 //! segments. A failure quarantines the record with the statement and reason.
 
 use super::expr::{EvalError, Scope};
+use super::team_path::TeamPath;
 use crate::check::program::AttributeRule;
 use crate::diagnostics::Code;
 use crate::model::{AttrValue, Attributes, Because, UserStatus};
@@ -21,8 +22,8 @@ pub struct MappedUser {
     pub status: UserStatus,
     /// Manager's external ID.
     pub manager: Option<String>,
-    /// Team path, top first: (name, stable id when `ids` gives one).
-    pub team_path: Vec<(String, Option<String>)>,
+    /// Team path, top first, with the IDs `ids [...]` gives.
+    pub team_path: TeamPath,
     /// Segments: (category, name).
     pub segments: Vec<(String, String)>,
     /// The statement that decided the status, when one did (see `DesiredUser`).
@@ -112,7 +113,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         attributes: Attributes::new(),
         status: UserStatus::Active,
         manager: None,
-        team_path: Vec::new(),
+        team_path: TeamPath::default(),
         segments: Vec::new(),
         status_because: None,
     };
@@ -172,14 +173,14 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
                 },
                 None => None,
             };
-            user.team_path.push((name.into_text(), id));
+            let id = group.ids.is_some().then_some(id);
+            user.team_path.push(&name.into_text(), id);
         }
         note(&group.because, &|| {
-            let path: Vec<&str> = user.team_path.iter().map(|(n, _)| n.as_str()).collect();
-            if path.is_empty() {
+            if user.team_path.is_empty() {
                 "no team".into()
             } else {
-                path.join(" / ")
+                user.team_path.names().join(" / ")
             }
         });
     }
