@@ -11,7 +11,7 @@
 # usage: scripts/bench.sh [--1m] [--runs N]
 #   --1m      also the 1,000,000-record run: in-process parse-only vs plan, and one command-line
 #             `wtmap plan` (empty state) and Python run each (jq would take minutes). Needs
-#             ~12 GB of free memory (the in-process bench refuses with less; wtmap's own 1M plan peaks at ~2.3 GB).
+#             ~12 GB of free memory (the in-process bench refuses with less; wtmap's own 1M plan peaks at ~1.5 GB).
 #   --runs N  command-line runs per tool (default 3; min and median wall, max RSS reported)
 #
 # Missing jq or GNU time are installed with apt-get when running as root; otherwise the rows
