@@ -19,6 +19,7 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
         .map(String::as_str)
         .chain(
             input
+                .given
                 .current
                 .teams
                 .iter()
@@ -31,6 +32,10 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
     let mut of_user = vec![0..0; desired.users.len()];
     // A walk along both (a search per user would compare strings all over the list).
     let all = &desired.memberships;
+    debug_assert!(
+        all.is_sorted_by(|a, b| a.user <= b.user),
+        "DesiredState::memberships must be sorted by user"
+    );
     let mut next = 0;
     for (position, user) in desired.users.values().enumerate() {
         while all.get(next).is_some_and(|m| m.user < user.external_id) {
@@ -44,14 +49,14 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
     }
     // Each current membership, and whether the mapping wants its pair (then it is not removed).
     let mut have: HashMap<Pair<'_>, (&CurrentMembership, bool)> =
-        HashMap::with_capacity(input.current.memberships.len());
-    for m in &input.current.memberships {
+        HashMap::with_capacity(input.given.current.memberships.len());
+    for m in &input.given.current.memberships {
         if let Some(Some(username)) = users.current.get(m.user.as_str()) {
             have.insert((username, m.team.as_str()), (m, false));
         }
     }
 
-    let rule = input.rules.membership;
+    let rule = input.given.rules.membership;
     // In username order, and within a user in team order: the plan's order.
     for &(user, position) in &users.by_username {
         for m in &desired.memberships[of_user[position].clone()] {
@@ -135,6 +140,7 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         .map(String::as_str)
         .chain(
             input
+                .given
                 .current
                 .segments
                 .iter()
@@ -144,8 +150,8 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
     let mut unknown = BTreeSet::new();
     // (managed, wanted by the mapping) per current connection.
     let mut have: HashMap<Pair<'_>, (bool, bool)> =
-        HashMap::with_capacity(input.current.segment_connections.len());
-    for c in &input.current.segment_connections {
+        HashMap::with_capacity(input.given.current.segment_connections.len());
+    for c in &input.given.current.segment_connections {
         if let Some(Some(username)) = users.current.get(c.user.as_str()) {
             have.insert((username, c.segment.as_str()), (c.managed, false));
         }
@@ -194,7 +200,7 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         ));
     }
 
-    let (overwrite, rule_name) = match input.rules.segment_connection {
+    let (overwrite, rule_name) = match input.given.rules.segment_connection {
         SegmentRule::Never => (false, "segment_connection = never"),
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
     };

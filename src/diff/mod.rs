@@ -46,13 +46,8 @@ pub struct DiffInput<'a> {
 pub(crate) struct Input<'a> {
     /// What the mapping wants.
     pub desired: &'a DesiredState,
-    /// See [`DiffInput`].
-    pub current: &'a CurrentState,
-    pub rules: &'a Rules,
-    pub match_keys: &'a [MatchKey],
-    pub mapped_attributes: &'a BTreeSet<String>,
-    pub rules_line: usize,
-    pub match_line: usize,
+    /// Everything else.
+    pub given: &'a DiffInput<'a>,
 }
 
 /// The diff's result: unordered-then-sorted actions, and warnings about things it left alone.
@@ -81,15 +76,7 @@ pub const W_UNKNOWN_GROUP: &str = "W0605";
 /// million users' attributes are not copied): afterwards those users have no attributes in
 /// `desired`. Everything else in `desired` is left as it was.
 pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
-    let input = Input {
-        desired,
-        current: given.current,
-        rules: given.rules,
-        match_keys: given.match_keys,
-        mapped_attributes: given.mapped_attributes,
-        rules_line: given.rules_line,
-        match_line: given.match_line,
-    };
+    let input = Input { desired, given };
     let protection = Protection::of(input.desired);
     let mut out = Diff::default();
     // Room for every action the diff can make, so a plan of a million actions is never copied
@@ -101,9 +88,9 @@ pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
             + input.desired.users.len()
             + input.desired.memberships.len() * 2
             + connections
-            + input.current.users.len()
-            + input.current.memberships.len()
-            + input.current.segment_connections.len(),
+            + input.given.current.users.len()
+            + input.given.current.memberships.len()
+            + input.given.current.segment_connections.len(),
     );
     out.actions.extend(teams::diff_teams(&input));
     out.actions.extend(teams::diff_segments(&input));
@@ -189,7 +176,7 @@ impl Protection {
 pub(crate) fn rule_because(rule: &str, input: &Input<'_>) -> Because {
     Because {
         statement: format!("{rule} (not in source)").into(),
-        line: input.rules_line,
+        line: input.given.rules_line,
     }
 }
 

@@ -9,6 +9,7 @@ use foldhash::{HashMap, HashSet};
 /// Team actions (parent-first order is applied later by `sort_actions`).
 pub(crate) fn diff_teams(input: &Input<'_>) -> Vec<PlannedAction> {
     let current: HashMap<&str, &CurrentTeam> = input
+        .given
         .current
         .teams
         .iter()
@@ -56,6 +57,7 @@ pub(crate) fn diff_teams(input: &Input<'_>) -> Vec<PlannedAction> {
 /// and name, so a changed name is a new segment, never a rename.
 pub(crate) fn diff_segments(input: &Input<'_>) -> Vec<PlannedAction> {
     let existing: HashSet<&str> = input
+        .given
         .current
         .segments
         .iter()

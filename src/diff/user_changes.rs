@@ -18,7 +18,7 @@ pub(super) fn final_usernames<'a>(
     matches: &[(&'a str, Match)],
     out: &mut super::Diff,
 ) -> (Vec<&'a str>, HashMap<&'a str, &'a str>) {
-    let current = &input.current.users;
+    let current = &input.given.current.users;
     // Borrowed: every name is one the state or a desired user already holds.
     let mut finals: Vec<&'a str> = current.iter().map(|u| u.username.as_str()).collect();
     let mut created = HashMap::with_capacity(input.desired.users.len());
@@ -151,10 +151,10 @@ pub(super) fn update_user(
     let changes = attribute_changes(input, desired, user, final_username);
     if link || !changes.is_empty() {
         let because = if link {
-            let keys: Vec<&str> = input.match_keys.iter().map(match_key_name).collect();
+            let keys: Vec<&str> = input.given.match_keys.iter().map(match_key_name).collect();
             Because {
                 statement: format!("match by {}", keys.join(", ")).into(),
-                line: input.match_line,
+                line: input.given.match_line,
             }
         } else {
             changes
@@ -178,7 +178,7 @@ pub(super) fn update_user(
             username: final_username.to_string(),
         }),
         (UserStatus::Active, UserStatus::Paused)
-            if input.rules.user_status == UserStatusRule::Overwrite =>
+            if input.given.rules.user_status == UserStatusRule::Overwrite =>
         {
             Some(Action::ReactivateUser {
                 external_id: desired.external_id.clone(),
@@ -190,7 +190,7 @@ pub(super) fn update_user(
     if let Some(action) = status_change {
         let because = desired.status_because.clone().unwrap_or_else(|| Because {
             statement: "user_status = overwrite (active in source)".into(),
-            line: input.rules_line,
+            line: input.given.rules_line,
         });
         actions.push(PlannedAction { action, because });
     }
@@ -241,7 +241,7 @@ fn attribute_changes(
         }
     }
     let mut produced_names = desired.attributes.keys().peekable();
-    for name in input.mapped_attributes {
+    for name in input.given.mapped_attributes {
         while produced_names
             .next_if(|k| k.as_ref() < name.as_str())
             .is_some()

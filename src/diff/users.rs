@@ -46,9 +46,9 @@ impl<'a> UserOutcome<'a> {
     pub(crate) fn users(&'a self, input: &Input<'a>) -> Users<'a> {
         let mut users = Users {
             by_username: Vec::with_capacity(self.matches.len()),
-            current: HashMap::with_capacity(input.current.users.len()),
+            current: HashMap::with_capacity(input.given.current.users.len()),
         };
-        for (index, user) in input.current.users.iter().enumerate() {
+        for (index, user) in input.given.current.users.iter().enumerate() {
             let after = (!self.untouchable[index]).then_some(self.finals[index]);
             users.current.insert(user.username.as_str(), after);
         }
@@ -121,7 +121,7 @@ pub(crate) fn diff_users<'a>(
     protection: &Protection,
     out: &mut super::Diff,
 ) -> UserOutcome<'a> {
-    let current = &input.current.users;
+    let current = &input.given.current.users;
     let (matches, claimed) = match_users(input, protection, out);
     let (finals, created) = final_usernames(input, &matches, out);
 
@@ -153,7 +153,7 @@ pub(crate) fn diff_users<'a>(
         if matched[index] || untouchable[index] {
             continue;
         }
-        let (in_scope, rule) = match input.rules.user_removal {
+        let (in_scope, rule) = match input.given.rules.user_removal {
             UserRemoval::OnlyExternalId => (
                 user.external_id.is_some(),
                 "user_removal = only_external_id",
@@ -186,7 +186,7 @@ fn match_users<'a>(
     protection: &Protection,
     out: &mut super::Diff,
 ) -> (Vec<(&'a str, Match)>, BTreeSet<usize>) {
-    let current = &input.current.users;
+    let current = &input.given.current.users;
     let mut by_external_id = HashMap::with_capacity(current.len());
     // Fallback keys only reach users not linked yet: a linked user belongs to its external ID.
     let mut unlinked: HashMap<String, BTreeSet<usize>> = HashMap::new();
@@ -220,7 +220,7 @@ fn match_users<'a>(
         let record = Some(id);
         let found = match by_external_id.get(id) {
             Some(&index) => Some((index, false)),
-            None => match fallback(desired, input.match_keys, &unlinked) {
+            None => match fallback(desired, input.given.match_keys, &unlinked) {
                 Fallback::Found(index) => Some((index, true)),
                 Fallback::NotFound => None,
                 Fallback::Ambiguous(key, candidates) => {
