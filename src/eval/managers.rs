@@ -85,10 +85,9 @@ pub(super) fn assign_managers(state: &mut DesiredState, manager_because: Option<
                 because: because.clone(),
             });
         }
-        let Some(team) = &user.team else {
-            continue;
-        };
-        if !led.iter().any(|&(_, t)| t == team) {
+        if let Some(team) = &user.team
+            && !led.iter().any(|&(_, t)| t == team)
+        {
             memberships.push(DesiredMembership {
                 user: id.to_string(),
                 team: Arc::clone(team),
@@ -98,7 +97,7 @@ pub(super) fn assign_managers(state: &mut DesiredState, manager_because: Option<
                     line: 0,
                 }),
             });
-        } else {
+        } else if let Some(team) = &user.team {
             // A lead of their own team: their member role moves up past the teams they lead.
             let mut target = parent_of(team);
             while let Some(t) = target {
@@ -127,6 +126,12 @@ pub(super) fn assign_managers(state: &mut DesiredState, manager_because: Option<
         // team the user leads).
         memberships[first..].sort_unstable_by(|a, b| a.team.cmp(&b.team));
     }
+    debug_assert!(
+        memberships
+            .windows(2)
+            .all(|w| (&w[0].user, &w[0].team) < (&w[1].user, &w[1].team)),
+        "memberships sorted by user, then team, one role per pair"
+    );
     state.memberships = memberships;
     state.warnings.extend(warnings);
 }
