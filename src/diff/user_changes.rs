@@ -48,6 +48,10 @@ pub(super) fn final_usernames<'a>(
                 .map(|(k, _)| k.into_owned())
                 .collect()
         };
+        // Usually no name is held twice: then nothing below can change.
+        if shared.is_empty() {
+            return (finals, created);
+        }
         let taken = |name: &str| shared.contains(crate::value::lowercase(name).as_ref());
         let mut changed = false;
         for (index, user) in current.iter().enumerate() {
