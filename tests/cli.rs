@@ -185,6 +185,15 @@ user {
 }
 "#;
 
+/// A folder with [`MAPPING`] and the `people.csv` it reads; the folder lives as long as the
+/// returned handle.
+fn mapping_with_people(people_csv: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tmp();
+    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    write(dir.path(), "people.csv", people_csv);
+    (dir, mapping)
+}
+
 /// A state with active users (external ID, username, first name, last name).
 fn state_with(users: &[(&str, &str, &str, &str)]) -> String {
     let users: Vec<_> = users
@@ -199,13 +208,8 @@ fn state_with(users: &[(&str, &str, &str, &str)]) -> String {
 
 #[test]
 fn plan_reads_the_source_path_writes_json_and_detailed_exit_codes() {
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
-    write(
-        dir.path(),
-        "people.csv",
-        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo;Ek\n",
-    );
+    let (dir, mapping) =
+        mapping_with_people("Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo;Ek\n");
     let m = mapping.to_str().unwrap();
 
     let human = wtmap(&["plan", m]);
@@ -256,13 +260,7 @@ fn plan_reads_the_source_path_writes_json_and_detailed_exit_codes() {
 
 #[test]
 fn plan_guard_aborts_with_exit_3_and_the_override_flag_lets_it_through() {
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
-    write(
-        dir.path(),
-        "people.csv",
-        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n",
-    );
+    let (dir, mapping) = mapping_with_people("Id;Email;First;Last\n1;a@x.example;Ann;Berg\n");
     let users: Vec<(String, String)> = (2..40)
         .map(|i| (i.to_string(), format!("u{i}@x.example")))
         .collect();
@@ -291,22 +289,15 @@ fn plan_guard_aborts_with_exit_3_and_the_override_flag_lets_it_through() {
 
 #[test]
 fn plan_with_an_empty_source_aborts() {
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
-    write(dir.path(), "people.csv", "Id;Email;First;Last\n");
+    let (_dir, mapping) = mapping_with_people("Id;Email;First;Last\n");
     let o = wtmap(&["plan", mapping.to_str().unwrap()]);
     assert_eq!(code(&o), 3, "{}", stdout(&o));
 }
 
 #[test]
 fn plan_with_a_malformed_records_file_names_file_and_line_and_plans_nothing() {
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
-    write(
-        dir.path(),
-        "people.csv",
-        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo\n",
-    );
+    let (_dir, mapping) =
+        mapping_with_people("Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo\n");
     let o = wtmap(&["plan", mapping.to_str().unwrap()]);
     assert_plans_nothing_for_line_3_of_people_csv(&o);
 }
@@ -328,8 +319,8 @@ fn assert_plans_nothing_for_line_3_of_people_csv(o: &Output) {
 fn plan_with_a_bad_state_file_reports_the_state_even_when_the_records_are_bad_too() {
     // The state and the records are read at the same time; the state's error comes first and
     // alone, as when the state was read first.
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    let (dir, mapping) =
+        mapping_with_people("Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo\n");
     let m = mapping.to_str().unwrap();
     let state = write(
         dir.path(),
@@ -337,11 +328,7 @@ fn plan_with_a_bad_state_file_reports_the_state_even_when_the_records_are_bad_to
         "{\"format\": \"wtmap.state/v1\", \"users\": [",
     );
     let s = state.to_str().unwrap();
-    let records = write(
-        dir.path(),
-        "people.csv",
-        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo\n",
-    );
+    let records = dir.path().join("people.csv");
     let r = records.to_str().unwrap();
     // With `--records`, and with the mapping's own source path.
     for args in [
@@ -478,14 +465,9 @@ fn fmt_leaves_a_file_with_syntax_errors_alone() {
 
 #[test]
 fn apply_to_the_files_target_exports_and_the_next_plan_starts_from_the_export() {
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    let (dir, mapping) =
+        mapping_with_people("Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo;Ek\n");
     let m = mapping.to_str().unwrap();
-    write(
-        dir.path(),
-        "people.csv",
-        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n2;b@x.example;Bo;Ek\n",
-    );
 
     let no_yes = wtmap(&["apply", m]);
     assert_eq!(
@@ -547,14 +529,8 @@ fn apply_to_the_files_target_exports_and_the_next_plan_starts_from_the_export() 
 
 #[test]
 fn a_run_from_the_command_line_is_listed_by_history() {
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
+    let (dir, mapping) = mapping_with_people("Id;Email;First;Last\n1;a@x.example;Ann;Berg\n");
     let m = mapping.to_str().unwrap();
-    write(
-        dir.path(),
-        "people.csv",
-        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n",
-    );
     let run = wtmap(&["run", m, "--no-email", "--format", "none"]);
     assert_eq!(code(&run), 0, "{}", stderr(&run));
     assert!(
@@ -573,13 +549,7 @@ fn a_run_from_the_command_line_is_listed_by_history() {
 
 #[test]
 fn wtmap_timings_reports_each_plan_stage_on_stderr_only_when_asked() {
-    let dir = tmp();
-    let mapping = write(dir.path(), "m.wtmap", MAPPING);
-    write(
-        dir.path(),
-        "people.csv",
-        "Id;Email;First;Last\n1;a@x.example;Ann;Berg\n",
-    );
+    let (_dir, mapping) = mapping_with_people("Id;Email;First;Last\n1;a@x.example;Ann;Berg\n");
     let m = mapping.to_str().unwrap();
     let plain = wtmap(&["plan", m, "--format", "json"]);
     assert_eq!(code(&plain), 0, "{}", stderr(&plain));

@@ -125,60 +125,51 @@ pub fn compute(
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
     let today = input.today.unwrap_or_else(|| today_in(&program));
-    let records_file = input
-        .records
-        .clone()
-        .or_else(|| crate::pipeline::source_file(&program, mapping));
-    if let (false, Some(state), Some(records)) = (keep_records, &input.state, &records_file) {
-        // Two files: the state is read on a thread of its own while the records are read and
-        // evaluated (reading a state is one thread's work, and would leave a core idle). A bad
-        // state file is reported first, as when it is read first.
-        let (current, desired) = std::thread::scope(|scope| {
-            let current = scope.spawn(|| read_state(state));
-            let desired = desire_from_file(&program, records, today);
-            match current.join() {
-                Ok(current) => (current, desired),
-                Err(panic) => std::panic::resume_unwind(panic),
+    let records_file = records_file(&program, mapping, input.records.as_deref());
+    let (current, records, mut desired) = match (keep_records, &input.state, &records_file) {
+        (false, Some(state), Some(records)) => {
+            // Two files: the state is read on a thread of its own while the records are read
+            // and evaluated (reading a state is one thread's work, and would leave a core
+            // idle). A bad state file is reported first, as when it is read first.
+            let (current, desired) = std::thread::scope(|scope| {
+                let current = scope.spawn(|| read_state(state));
+                let desired = desire_from_file(&program, records, today);
+                match current.join() {
+                    Ok(current) => (current, desired),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            });
+            let current = current.map_err(|e| report(&e, exit::USAGE))?;
+            crate::timings::stage("current state read");
+            let desired = desired.map_err(|e| records_failed(&e, "planned"))?;
+            (current, Vec::new(), desired)
+        }
+        _ => {
+            // The state first: a bad state file should not cost a whole live fetch.
+            let current = current_state(&program, &file, mapping, input)?;
+            crate::timings::stage("current state read");
+            if keep_records {
+                let records = load_records(
+                    &program,
+                    mapping,
+                    input.records.as_deref(),
+                    input.source_url.as_deref(),
+                    "planned",
+                )?;
+                let desired = desire(&program, &records, today);
+                (current, records, desired)
+            } else {
+                let desired = load_desired(
+                    &program,
+                    mapping,
+                    input.records.as_deref(),
+                    input.source_url.as_deref(),
+                    today,
+                    "planned",
+                )?;
+                (current, Vec::new(), desired)
             }
-        });
-        let current = current.map_err(|e| state_failed(&e))?;
-        crate::timings::stage("current state read");
-        let mut desired = desired.map_err(|e| records_failed(&e, "planned"))?;
-        crate::timings::stage("desired state built");
-        let plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
-        crate::timings::stage("guards checked, plan made");
-        return Ok(Computed {
-            file,
-            program,
-            records: Vec::new(),
-            current,
-            plan,
-            desired,
-        });
-    }
-    // The state first: a bad state file should not cost a whole live fetch.
-    let current = current_state(&program, &file, mapping, input)?;
-    crate::timings::stage("current state read");
-    let (records, mut desired) = if keep_records {
-        let records = load_records(
-            &program,
-            mapping,
-            input.records.as_deref(),
-            input.source_url.as_deref(),
-            "planned",
-        )?;
-        let desired = desire(&program, &records, today);
-        (records, desired)
-    } else {
-        let desired = load_desired(
-            &program,
-            mapping,
-            input.records.as_deref(),
-            input.source_url.as_deref(),
-            today,
-            "planned",
-        )?;
-        (Vec::new(), desired)
+        }
     };
     crate::timings::stage("desired state built");
     let plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
@@ -258,10 +249,7 @@ pub(super) fn load_desired(
     today: chrono::NaiveDate,
     done: &str,
 ) -> Result<crate::model::DesiredState, u8> {
-    let file_path = records
-        .map(std::path::Path::to_path_buf)
-        .or_else(|| crate::pipeline::source_file(program, mapping));
-    match file_path {
+    match records_file(program, mapping, records) {
         Some(path) => desire_from_file(program, &path, today).map_err(|e| records_failed(&e, done)),
         None => {
             let records = load_records(program, mapping, None, source_url, done)?;
@@ -270,21 +258,30 @@ pub(super) fn load_desired(
     }
 }
 
-/// Reports a state file that could not be read.
-fn state_failed(e: &crate::state::StateError) -> u8 {
+/// The records file: `--records FILE`, else the `path` of a file source; `None` for a live
+/// source.
+fn records_file(
+    program: &crate::check::Program,
+    mapping: &std::path::Path,
+    records: Option<&std::path::Path>,
+) -> Option<std::path::PathBuf> {
+    records
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| crate::pipeline::source_file(program, mapping))
+}
+
+/// Reports an error with its help, and returns `code`.
+fn report(e: &dyn miette::Diagnostic, code: u8) -> u8 {
     eprintln!("error: {e}");
-    if let Some(help) = miette::Diagnostic::help(e) {
+    if let Some(help) = e.help() {
         eprintln!("help: {help}");
     }
-    exit::USAGE
+    code
 }
 
 /// Reports a records file that could not be read; nothing was `done`.
 fn records_failed(e: &crate::records::RecordsError, done: &str) -> u8 {
-    eprintln!("error: {e}");
-    if let Some(help) = miette::Diagnostic::help(e) {
-        eprintln!("help: {help}");
-    }
+    report(e, exit::USAGE);
     eprintln!("nothing was {done}");
     exit::USAGE
 }
@@ -298,10 +295,7 @@ pub fn load_records(
     source_url: Option<&str>,
     done: &str,
 ) -> Result<Vec<crate::records::Record>, u8> {
-    let file_path = records
-        .map(std::path::Path::to_path_buf)
-        .or_else(|| crate::pipeline::source_file(program, mapping));
-    match file_path {
+    match records_file(program, mapping, records) {
         Some(path) => read_records(program, &path).map_err(|e| records_failed(&e, done)),
         None => Ok(super::fetch::live(program, source_url)
             .inspect_err(|_| eprintln!("nothing was {done}"))?
@@ -318,30 +312,14 @@ fn current_state(
     mapping: &std::path::Path,
     input: &InputArgs,
 ) -> Result<crate::model::CurrentState, u8> {
-    let report = |message: String, help: Option<String>| {
-        eprintln!("error: {message}");
-        if let Some(help) = help {
-            eprintln!("help: {help}");
-        }
-        exit::USAGE
-    };
     if let Some(p) = &input.state {
-        return read_state(p).map_err(|e| state_failed(&e));
+        return read_state(p).map_err(|e| report(&e, exit::USAGE));
     }
     if program.target.kind == "winningtemp.files" {
         let dir = mapping.parent().unwrap_or(std::path::Path::new("."));
-        let files = crate::target::files::FilesConfig::from_program(program, dir).map_err(|e| {
-            report(
-                e.to_string(),
-                miette::Diagnostic::help(&e).map(|h| h.to_string()),
-            )
-        })?;
-        return crate::target::files::read_state(&files).map_err(|e| {
-            report(
-                e.to_string(),
-                miette::Diagnostic::help(&e).map(|h| h.to_string()),
-            )
-        });
+        let files = crate::target::files::FilesConfig::from_program(program, dir)
+            .map_err(|e| report(&e, exit::USAGE))?;
+        return crate::target::files::read_state(&files).map_err(|e| report(&e, exit::USAGE));
     }
     if program.target.kind == "winningtemp.scim" {
         return super::state_cmd::read_scim_state(mapping, None, 30.0, file, program);
