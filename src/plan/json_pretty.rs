@@ -26,7 +26,14 @@ use std::io;
 
 /// Writes `plan` as pretty JSON with a final newline into `out`, calling `spill` after every
 /// element of the plan's lists so that the caller can pass the bytes on and clear `out`.
-pub(super) fn write_plan<F>(plan: &Plan, out: &mut Vec<u8>, mut spill: F) -> io::Result<()>
+/// `write_actions` writes the elements of the `actions` list (the bulk of a plan) after its
+/// `[`: [`write_actions_in_turn`], or the same bytes made on several threads.
+pub(super) fn write_plan<F>(
+    plan: &Plan,
+    out: &mut Vec<u8>,
+    mut spill: F,
+    write_actions: impl FnOnce(&[PlannedAction], &mut Vec<u8>, &mut F) -> io::Result<()>,
+) -> io::Result<()>
 where
     F: FnMut(&mut Vec<u8>) -> io::Result<()>,
 {
@@ -51,7 +58,9 @@ where
     key(out, 1, false, "summary");
     write_summary(out, summary);
     key(out, 1, false, "actions");
-    array(out, 1, actions, &mut spill, write_action)?;
+    out.push(b'[');
+    write_actions(actions, out, &mut spill)?;
+    close_unless_empty(out, 1, actions.is_empty(), b']');
     key(out, 1, false, "skipped");
     array(out, 1, skipped, &mut spill, write_skipped)?;
     key(out, 1, false, "quarantined");
@@ -103,6 +112,29 @@ fn write_summary(out: &mut Vec<u8>, summary: &Summary) {
         number(out, *count as u64);
     }
     close(out, 1, b'}');
+}
+
+/// The elements of the `actions` list, one after the other, spilling after each.
+pub(super) fn write_actions_in_turn<F>(
+    actions: &[PlannedAction],
+    out: &mut Vec<u8>,
+    spill: &mut F,
+) -> io::Result<()>
+where
+    F: FnMut(&mut Vec<u8>) -> io::Result<()>,
+{
+    for (i, planned) in actions.iter().enumerate() {
+        write_action_element(out, i == 0, planned);
+        spill(out)?;
+    }
+    Ok(())
+}
+
+/// One element of the `actions` list: the separator before it (none before the first), then
+/// the action.
+pub(super) fn write_action_element(out: &mut Vec<u8>, first: bool, planned: &PlannedAction) {
+    separator(out, 2, first);
+    write_action(out, planned);
 }
 
 /// An action object at depth 2 (an element of `actions`).

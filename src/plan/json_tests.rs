@@ -214,6 +214,48 @@ fn streaming_writes_the_same_bytes_as_the_string() {
 }
 
 #[test]
+fn rendering_on_several_threads_writes_the_same_bytes_as_the_string() {
+    let mut plan = awkward_plan();
+    let many: Vec<PlannedAction> = (0..60).flat_map(|_| awkward_actions()).collect();
+    plan.actions.extend(many);
+    let text = render_json(&plan);
+    // Pieces of one action (more pieces than fit in the channels), of a few (not dividing the
+    // action count), and as many threads as pieces or fewer.
+    for (threads, piece) in [(2, 1), (2, 7), (3, 5), (4, 3), (3, plan.actions.len() / 4)] {
+        let mut out = Trickle(Vec::new());
+        super::json::write_json_for_tests(&plan, &mut out, threads, piece).unwrap();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            text,
+            "{threads} threads, {piece} a piece"
+        );
+    }
+}
+
+#[test]
+fn a_failing_output_on_several_threads_is_reported_and_stops_the_helpers() {
+    struct FailsAfter(usize);
+    impl std::io::Write for FailsAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 < buf.len() {
+                return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+            }
+            self.0 -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut plan = awkward_plan();
+    plan.actions = (0..200).flat_map(|_| awkward_actions()).collect();
+    // Fails part-way through the actions: the helpers, blocked two pieces ahead, must hang up
+    // or the scope would never end.
+    let err = super::json::write_json_for_tests(&plan, &mut FailsAfter(100_000), 3, 2).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+}
+
+#[test]
 fn a_failing_output_is_reported() {
     struct Full;
     impl std::io::Write for Full {
