@@ -10,6 +10,7 @@ use crate::model::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// An outcome with the record it came from.
@@ -20,7 +21,73 @@ pub struct Evaluated {
     pub line: Option<usize>,
     /// What happened.
     pub outcome: Outcome,
+    /// A user's keys that must be unique, hashed on the thread that evaluated the record
+    /// (that is every core, and the user's strings are still in its cache).
+    pub keys: KeyHashes,
 }
+
+impl Evaluated {
+    /// The outcome of record `index` (at `line`), with its keys hashed.
+    pub fn new(index: usize, line: Option<usize>, outcome: Outcome) -> Evaluated {
+        let keys = match &outcome {
+            Outcome::User(user) => KeyHashes::of(user),
+            _ => KeyHashes::default(),
+        };
+        Evaluated {
+            index,
+            line,
+            outcome,
+            keys,
+        }
+    }
+}
+
+/// Hashes of the keys no two users may share, in the order of [`UNIQUE_KEYS`] (`None`: the
+/// user has no such key). 32 bits are plenty: equal hashes only lead to comparing the keys,
+/// and every record carries these.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyHashes([Option<NonZeroU32>; 3]);
+
+impl KeyHashes {
+    fn of(user: &MappedUser) -> KeyHashes {
+        KeyHashes(UNIQUE_KEYS.map(|unique| (unique.key)(user).map(|k| hash_key(&k))))
+    }
+}
+
+/// A key no two users may share.
+struct UniqueKey {
+    /// What it is, in reasons (`username`).
+    what: &'static str,
+    /// The attribute whose statement a clash is blamed on.
+    attribute: &'static str,
+    /// The quarantine code of a clash.
+    code: Code,
+    /// The key (borrowed where it can be: this runs over every record).
+    key: for<'a> fn(&'a MappedUser) -> Option<Cow<'a, str>>,
+}
+
+/// External ID, username and email: each names one person, so a shared one is a clash.
+/// Usernames and emails are compared ignoring case, as Winningtemp does.
+const UNIQUE_KEYS: [UniqueKey; 3] = [
+    UniqueKey {
+        what: "external ID",
+        attribute: "external_id",
+        code: Code::DuplicateExternalId,
+        key: |u| Some(Cow::Borrowed(u.external_id.as_str())),
+    },
+    UniqueKey {
+        what: "username",
+        attribute: "username",
+        code: Code::DuplicateUsername,
+        key: |u| text_attr_ref(u, "username").map(crate::value::lowercase),
+    },
+    UniqueKey {
+        what: "email",
+        attribute: "email",
+        code: Code::DuplicateEmail,
+        key: |u| text_attr_ref(u, "email").map(crate::value::lowercase),
+    },
+];
 
 impl crate::records::Numbered for Evaluated {
     fn renumber(&mut self, by: usize) {
@@ -56,10 +123,10 @@ pub fn build(
     };
     // Collected in place: the users take over the outcomes' memory (same size), so a million
     // outcomes are not copied into a second vector.
-    let users: Vec<(usize, Option<usize>, MappedUser)> = outcomes
+    let users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)> = outcomes
         .into_iter()
         .filter_map(|e| match e.outcome {
-            Outcome::User(u) => Some((e.index, e.line, u)),
+            Outcome::User(u) => Some((e.index, e.line, u, e.keys)),
             Outcome::Skipped {
                 because,
                 external_id,
@@ -98,7 +165,7 @@ pub fn build(
     // (duplicate external IDs were quarantined).
     let mut entries = Vec::with_capacity(users.len());
     let mut shared_ids = TeamIds::default();
-    for (_, _, u) in users {
+    for (_, _, u, _) in users {
         let user = add_user(&mut state, &mut shared_ids, u, reasons, group);
         entries.push((user.external_id.clone(), user));
     }
@@ -115,30 +182,26 @@ pub fn build(
 /// Records sharing an external ID, username or email are all quarantined: picking one would
 /// be a guess, and a wrong guess merges two people.
 fn quarantine_duplicates(
-    users: Vec<(usize, Option<usize>, MappedUser)>,
+    users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)>,
     reasons: &Reasons,
     state: &mut DesiredState,
-) -> Vec<(usize, Option<usize>, MappedUser)> {
-    // (what, attribute whose statement is blamed, code, key). Keys borrow where they can:
-    // this runs over every record.
-    type Key = for<'a> fn(&'a MappedUser) -> Option<Cow<'a, str>>;
-    let keys: [(&str, &str, Code, Key); 3] = [
-        (
-            "external ID",
-            "external_id",
-            Code::DuplicateExternalId,
-            |u| Some(Cow::Borrowed(u.external_id.as_str())),
-        ),
-        ("username", "username", Code::DuplicateUsername, |u| {
-            text_attr_ref(u, "username").map(crate::value::lowercase)
-        }),
-        ("email", "email", Code::DuplicateEmail, |u| {
-            text_attr_ref(u, "email").map(crate::value::lowercase)
-        }),
-    ];
+) -> Vec<(usize, Option<usize>, MappedUser, KeyHashes)> {
     let mut remaining = users;
-    for (what, attribute, code, key) in keys {
-        let clashes = clashes(&remaining, |(_, _, u)| key(u), hash_key);
+    for (
+        n,
+        UniqueKey {
+            what,
+            attribute,
+            code,
+            key,
+        },
+    ) in UNIQUE_KEYS.iter().enumerate()
+    {
+        let clashes = clashes(
+            &remaining,
+            |(_, _, u, _)| key(u),
+            |(_, _, _, hashes)| hashes.0[n],
+        );
         if clashes.is_empty() {
             continue;
         }
@@ -172,9 +235,9 @@ fn quarantine_duplicates(
             }
         }
         for (n, reason, me) in reports {
-            let (_, _, u) = &remaining[n];
-            let because = reasons.get(attribute).cloned().unwrap_or(Because {
-                statement: what.into(),
+            let (_, _, u, _) = &remaining[n];
+            let because = reasons.get(*attribute).cloned().unwrap_or(Because {
+                statement: (*what).into(),
                 line: 0,
             });
             state.quarantined.push(QuarantinedRecord {
@@ -197,19 +260,18 @@ fn quarantine_duplicates(
 }
 
 /// (first item, later item) for every later item whose key the first item has too, in the
-/// order of the later items per key. Duplicates are rare, so they are found by sorting hashes
-/// of the keys (hashed on every core; sorting numbers in place touches no item), and only
-/// items whose hashes are equal have their keys compared.
-fn clashes<T: Sync>(
+/// order of the later items per key. Duplicates are rare, so they are found by sorting the
+/// items' hashes of their keys (`hash`, computed beforehand; sorting numbers in place touches
+/// no item), and only items whose hashes are equal have their keys compared.
+fn clashes<T>(
     items: &[T],
-    key: impl for<'a> Fn(&'a T) -> Option<Cow<'a, str>> + Sync,
-    hash: impl Fn(&str) -> u64 + Sync,
+    key: impl for<'a> Fn(&'a T) -> Option<Cow<'a, str>>,
+    hash: impl Fn(&T) -> Option<NonZeroU32>,
 ) -> Vec<(usize, usize)> {
-    let hashes = crate::parallel::map_in_order(items, &|item| key(item).map(|k| hash(&k)));
-    let mut sorted: Vec<(u64, usize)> = hashes
-        .into_iter()
+    let mut sorted: Vec<(NonZeroU32, usize)> = items
+        .iter()
         .enumerate()
-        .filter_map(|(n, hash)| hash.map(|h| (h, n)))
+        .filter_map(|(n, item)| hash(item).map(|h| (h, n)))
         .collect();
     sorted.sort_unstable();
     let mut clashes = Vec::new();
@@ -229,9 +291,10 @@ fn clashes<T: Sync>(
     clashes
 }
 
-/// The hash `clashes` sorts by.
-fn hash_key(key: &str) -> u64 {
-    foldhash::fast::FixedState::default().hash_one(key)
+/// The hash `clashes` sorts by: the high half of a 64-bit hash, never 0.
+fn hash_key(key: &str) -> NonZeroU32 {
+    let high = (foldhash::fast::FixedState::default().hash_one(key) >> 32) as u32;
+    NonZeroU32::new(high).unwrap_or(NonZeroU32::MIN)
 }
 
 fn text_attr_ref<'a>(u: &'a MappedUser, name: &str) -> Option<&'a str> {
@@ -343,6 +406,7 @@ mod tests {
     use proptest::prelude::*;
     use std::borrow::Cow;
     use std::collections::HashMap;
+    use std::num::NonZeroU32;
 
     /// What `clashes` finds, the plain way: each key's first item, then every later one.
     fn naive(items: &[Option<String>]) -> Vec<(usize, usize)> {
@@ -370,8 +434,8 @@ mod tests {
             fn key(item: &Option<String>) -> Option<Cow<'_, str>> {
                 item.as_deref().map(Cow::Borrowed)
             }
-            for hash in [hash_key as fn(&str) -> u64, |_: &str| 0] {
-                let mut found = clashes(&items, key, hash);
+            for hash in [hash_key as fn(&str) -> NonZeroU32, |_: &str| NonZeroU32::MIN] {
+                let mut found = clashes(&items, key, |item| key(item).map(|k| hash(&k)));
                 found.sort_unstable();
                 prop_assert_eq!(&found, &naive(&items));
             }

@@ -33,11 +33,11 @@ pub fn evaluate_one(program: &Program, record: &Record, ctx: &Context) -> Evalua
         record: &record.fields,
         ctx,
     };
-    Evaluated {
-        index: record.origin.index,
-        line: record.origin.line,
-        outcome: record::evaluate_record(&scope, None),
-    }
+    Evaluated::new(
+        record.origin.index,
+        record.origin.line,
+        record::evaluate_record(&scope, None),
+    )
 }
 
 /// The desired state from every record's outcome (one per record of the source, in any order
