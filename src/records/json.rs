@@ -95,7 +95,8 @@ fn read_parallel_mapped<T: Numbered + Send>(
 ) -> Option<Vec<T>> {
     let pieces = split::json_pieces(bytes, open, plan)?;
     split::read_pieces(&pieces, |piece| {
-        read_piece_mapped(name, bytes, shape, piece, map)
+        let first = piece.start == pieces[0].start;
+        read_piece_mapped(name, bytes, shape, piece, first, map)
     })
 }
 
@@ -108,7 +109,7 @@ pub(super) fn read_piece(
     shape: Shape,
     piece: &Piece,
 ) -> Result<Vec<Record>, RecordsError> {
-    read_piece_mapped(name, bytes, shape, piece, &|record| record)
+    read_piece_mapped(name, bytes, shape, piece, false, &|record| record)
 }
 
 fn read_piece_mapped<T>(
@@ -116,11 +117,17 @@ fn read_piece_mapped<T>(
     bytes: &[u8],
     shape: Shape,
     piece: &Piece,
+    first: bool,
     map: &(dyn Fn(Record) -> T + Sync),
 ) -> Result<Vec<T>, RecordsError> {
     // The whole document is kept under every piece, so that serde_json sees exactly the bytes
     // it sees when reading on one thread, up to the end of each element.
     let mut doc = Doc::at(name, bytes, shape, piece.start, piece.newlines, map);
+    // The first piece's list becomes the whole file's (the others are appended to it), so it
+    // makes room for every record; the others for their own.
+    if !first {
+        doc.room_until = piece.end;
+    }
     doc.skip_ws();
     if piece.end == bytes.len() {
         doc.elements(Doc::record, None)?;
@@ -146,7 +153,14 @@ struct Doc<'a, T> {
     /// What each record becomes as soon as it is read.
     map: &'a (dyn Fn(Record) -> T + Sync),
     out: Vec<T>,
+    /// Where the cursor started, and the end of the records `out` makes room for (see
+    /// [`Doc::make_room`]).
+    started: usize,
+    room_until: usize,
 }
+
+/// Records read before `out` makes room for the rest, estimated from their size.
+const ESTIMATE_AFTER: usize = 64;
 
 impl<'a, Out> Doc<'a, Out> {
     /// A cursor at `pos`, after `newlines` line breaks.
@@ -168,7 +182,19 @@ impl<'a, Out> Doc<'a, Out> {
             count: 0,
             map,
             out: Vec::new(),
+            started: pos,
+            room_until: bytes.len(),
         }
+    }
+
+    /// Makes room in `out` for the records up to `room_until`, as many as the bytes read so
+    /// far suggest, and a sixteenth more. Growing a list of 100k outcomes by doubling copied
+    /// each into ever larger fresh memory: most of that list's cost. Room that stays unused
+    /// is never touched, so costs no memory.
+    fn make_room(&mut self) {
+        let per_record = ((self.pos - self.started) / self.out.len().max(1)).max(1);
+        let more = self.room_until.saturating_sub(self.pos) / per_record;
+        self.out.reserve(more + more / 16 + 16);
     }
 
     fn peek(&self) -> Option<u8> {
@@ -354,6 +380,9 @@ impl<'a, Out> Doc<'a, Out> {
         };
         self.count += 1;
         self.out.push((self.map)(Record { fields, origin }));
+        if self.out.len() == ESTIMATE_AFTER {
+            self.make_room();
+        }
         Ok(())
     }
 

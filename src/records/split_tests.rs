@@ -422,3 +422,25 @@ fn a_piece_that_does_not_end_at_its_cut_fails() {
     let comma = closed.match_indices(',').nth(1).map_or(0, |(i, _)| i);
     assert!(read(closed, 1, comma).is_err());
 }
+
+#[test]
+fn room_for_the_records_is_made_once_from_the_size_of_the_first() {
+    // Records of about one size, as exports are: the list is sized from the first 64, not
+    // doubled (which would leave room for 2048) nor grown again when the pieces are joined.
+    let text = layouts(&records(1100, 7))
+        .into_iter()
+        .find(|(name, _)| *name == "lines")
+        .map(|(_, text)| text)
+        .unwrap_or_default();
+    let bytes = text.as_bytes();
+    let one = json::read("p.json", bytes, Shape::Plain).unwrap();
+    let many = json::read_parallel("p.json", bytes, Shape::Plain, open(&text), cut(3)).unwrap();
+    for (label, read) in [("one thread", &one), ("three pieces", &many)] {
+        assert_eq!(read.len(), 1100, "{label}");
+        assert!(
+            read.capacity() < 1400,
+            "{label}: room for {} records",
+            read.capacity()
+        );
+    }
+}
