@@ -187,6 +187,7 @@ fn quarantine_duplicates(
     state: &mut DesiredState,
 ) -> Vec<(usize, Option<usize>, MappedUser, KeyHashes)> {
     let mut remaining = users;
+    let mut sorted = Vec::with_capacity(remaining.len());
     for (
         n,
         UniqueKey {
@@ -201,6 +202,7 @@ fn quarantine_duplicates(
             &remaining,
             |(_, _, u, _)| key(u),
             |(_, _, _, hashes)| hashes.0[n],
+            &mut sorted,
         );
         if clashes.is_empty() {
             continue;
@@ -267,12 +269,16 @@ fn clashes<T>(
     items: &[T],
     key: impl for<'a> Fn(&'a T) -> Option<Cow<'a, str>>,
     hash: impl Fn(&T) -> Option<NonZeroU32>,
+    sorted: &mut Vec<(NonZeroU32, usize)>,
 ) -> Vec<(usize, usize)> {
-    let mut sorted: Vec<(NonZeroU32, usize)> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(n, item)| hash(item).map(|h| (h, n)))
-        .collect();
+    // `sorted` is the caller's, reused for each key: a fresh list per key is fresh memory.
+    sorted.clear();
+    sorted.extend(
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(n, item)| hash(item).map(|h| (h, n))),
+    );
     sorted.sort_unstable();
     let mut clashes = Vec::new();
     for run in sorted
@@ -435,7 +441,12 @@ mod tests {
                 item.as_deref().map(Cow::Borrowed)
             }
             for hash in [hash_key as fn(&str) -> NonZeroU32, |_: &str| NonZeroU32::MIN] {
-                let mut found = clashes(&items, key, |item| key(item).map(|k| hash(&k)));
+                let mut found = clashes(
+                    &items,
+                    key,
+                    |item| key(item).map(|k| hash(&k)),
+                    &mut Vec::new(),
+                );
                 found.sort_unstable();
                 prop_assert_eq!(&found, &naive(&items));
             }
