@@ -56,7 +56,7 @@ impl KeyHashes {
 
 /// A key no two users may share.
 struct UniqueKey {
-    /// What it is, in reasons (`username`).
+    /// What it is called in the quarantine reason (`external ID`).
     what: &'static str,
     /// The attribute whose statement a clash is blamed on.
     attribute: &'static str,
