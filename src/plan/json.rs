@@ -24,8 +24,13 @@ pub fn write_json(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// [`write_json`] with `threads` rendering threads (the calling one included) and `piece`
-/// actions a piece.
-fn write_json_on(plan: &Plan, out: &mut dyn Write, threads: usize, piece: usize) -> io::Result<()> {
+/// actions a piece (tests choose both, to take the several-thread path on any machine).
+pub(super) fn write_json_on(
+    plan: &Plan,
+    out: &mut dyn Write,
+    threads: usize,
+    piece: usize,
+) -> io::Result<()> {
     // Some slack over BUFFER: the piece is passed on after the element that fills it.
     let mut buffer = Vec::with_capacity(BUFFER + BUFFER / 4);
     let mut spill = |buffer: &mut Vec<u8>| {
@@ -124,14 +129,4 @@ pub fn render_json(plan: &Plan) -> String {
     // Valid UTF-8 by construction: `&str`s are copied whole or split only before an ASCII
     // byte that is escaped.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-#[cfg(test)]
-pub(super) fn write_json_for_tests(
-    plan: &Plan,
-    out: &mut dyn Write,
-    threads: usize,
-    piece: usize,
-) -> io::Result<()> {
-    write_json_on(plan, out, threads, piece)
 }
