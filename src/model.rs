@@ -193,8 +193,9 @@ pub struct DesiredMembership {
 /// Everything a mapping wants, for every record of one source read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DesiredState {
-    /// Users keyed by external ID.
-    pub users: BTreeMap<String, DesiredUser>,
+    /// Users keyed by external ID. A sorted vector (`LiteMap`, a `BTreeMap`'s API): built once
+    /// from the records and then only read, so it is one block of memory, filled without copying.
+    pub users: litemap::LiteMap<String, DesiredUser>,
     /// Teams keyed by external ID.
     pub teams: BTreeMap<String, DesiredTeam>,
     /// Segments keyed by external ID.

@@ -126,7 +126,7 @@ pub(super) fn move_created_attributes(
     created_at: &[usize],
     actions: &mut [PlannedAction],
 ) {
-    let mut users = desired.users.values_mut();
+    let mut users = desired.users.iter_mut().map(|(_, user)| user);
     for &at in created_at {
         let Action::CreateUser {
             external_id,

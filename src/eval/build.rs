@@ -7,6 +7,7 @@ use super::team_path::TeamPath;
 use crate::check::program::GroupPathRule;
 use crate::diagnostics::Code;
 use crate::model::*;
+use litemap::LiteMap;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
@@ -160,16 +161,26 @@ pub fn build(
         })
         .collect();
     let users = quarantine_duplicates(users, reasons, &mut state);
-    // Users are collected first and the map built in one go: building a BTreeMap from many
-    // pairs sorts once instead of searching the tree for every insert. Keys are unique here
+    // Users are collected first and sorted once (not at all when the source lists them by
+    // external ID, as exports usually do); the sorted list is the map. Keys are unique here
     // (duplicate external IDs were quarantined).
-    let mut entries = Vec::with_capacity(users.len());
+    // Collected in place, like the outcomes into users above.
     let mut shared_ids = TeamIds::default();
-    for (_, _, u, _) in users {
-        let user = add_user(&mut state, &mut shared_ids, u, reasons, group);
-        entries.push((user.external_id.clone(), user));
+    let mut entries: Vec<(String, DesiredUser)> = users
+        .into_iter()
+        .map(|(_, _, u, _)| {
+            let user = add_user(&mut state, &mut shared_ids, u, reasons, group);
+            (user.external_id.clone(), user)
+        })
+        .collect();
+    if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     }
-    state.users = entries.into_iter().collect();
+    debug_assert!(
+        entries.windows(2).all(|w| w[0].0 < w[1].0),
+        "unique external IDs"
+    );
+    state.users = LiteMap::from_sorted_store_unchecked(entries);
     assign_managers(&mut state, manager_because);
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     state
