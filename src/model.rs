@@ -190,6 +190,38 @@ pub struct DesiredMembership {
     pub because: Because,
 }
 
+/// A desired state's team memberships. They follow from every user's team and manager, so
+/// the evaluator leaves them to the diff, which makes them on a core of its own while it
+/// matches the users (that step needs the users, not their memberships).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DesiredMemberships {
+    /// Still to make from the users: managers' roles get `manager_because` (the mapping's
+    /// `manager = …` statement).
+    ToMake {
+        /// The `manager = …` statement, when the mapping has one.
+        manager_because: Option<Because>,
+    },
+    /// One role per (user, team) pair; sorted by user, then team. A flat `Vec` because a
+    /// million-user plan holds two million of them.
+    Made(Vec<DesiredMembership>),
+}
+
+impl DesiredMemberships {
+    /// The memberships, once made.
+    pub fn made(&self) -> Option<&[DesiredMembership]> {
+        match self {
+            DesiredMemberships::Made(made) => Some(made),
+            DesiredMemberships::ToMake { .. } => None,
+        }
+    }
+}
+
+impl Default for DesiredMemberships {
+    fn default() -> Self {
+        DesiredMemberships::Made(Vec::new())
+    }
+}
+
 /// Everything a mapping wants, for every record of one source read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DesiredState {
@@ -200,9 +232,8 @@ pub struct DesiredState {
     pub teams: BTreeMap<String, DesiredTeam>,
     /// Segments keyed by external ID.
     pub segments: BTreeMap<String, DesiredSegment>,
-    /// Team memberships, one role per (user, team) pair; sorted by user, then team. A flat
-    /// `Vec` because a million-user plan holds two million of them.
-    pub memberships: Vec<DesiredMembership>,
+    /// Team memberships: made by the diff (see [`DesiredMemberships`]).
+    pub memberships: DesiredMemberships,
     /// Records skipped on purpose.
     pub skipped: Vec<SkippedRecord>,
     /// Records that failed and are left alone.

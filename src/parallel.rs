@@ -31,9 +31,52 @@ pub fn map_in_order<I: Sync, T: Send>(items: &[I], f: &(dyn Fn(&I) -> T + Sync))
     })
 }
 
+/// `(first(), second())`, with `second` on a thread of its own when `worth_a_thread` (one
+/// thread costs tens of microseconds to start) and there is a core for it.
+pub fn join<A, B>(
+    worth_a_thread: bool,
+    first: impl FnOnce() -> A,
+    second: impl FnOnce() -> B + Send,
+) -> (A, B)
+where
+    B: Send,
+{
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if !worth_a_thread || cores < 2 {
+        return (first(), second());
+    }
+    std::thread::scope(|s| {
+        let helper = s.spawn(second);
+        let a = first();
+        match helper.join() {
+            Ok(b) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn join_gives_both_results_on_one_thread_or_two() {
+        for worth_a_thread in [false, true] {
+            let items: Vec<u64> = (1..=1000).collect();
+            let (sum, max) = join(
+                worth_a_thread,
+                || items.iter().sum::<u64>(),
+                || items.iter().copied().max(),
+            );
+            assert_eq!((sum, max), (500_500, Some(1000)), "{worth_a_thread}");
+        }
+    }
+
+    #[test]
+    fn a_panic_on_the_helper_thread_reaches_the_caller() {
+        let caught = std::panic::catch_unwind(|| join(true, || 1, || -> u8 { panic!("helper") }));
+        assert!(caught.is_err());
+    }
 
     #[test]
     fn results_keep_item_order_small_and_large() {

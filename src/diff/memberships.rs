@@ -4,14 +4,21 @@
 
 use super::users::Users;
 use super::{Diff, Input, W_UNKNOWN_GROUP, rule_because, warning};
-use crate::model::{Because, CurrentMembership, DesiredUser, MembershipRule, Role, SegmentRule};
+use crate::model::{
+    Because, CurrentMembership, DesiredMembership, DesiredUser, MembershipRule, Role, SegmentRule,
+};
 use crate::plan::{Action, PlannedAction};
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeSet;
 
 /// Membership actions. A role change is a `remove_membership` of the old role followed by an
 /// `add_membership` of the new one (kept adjacent by `sort_actions`).
-pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff) {
+pub(crate) fn diff_memberships(
+    input: &Input<'_>,
+    users: &Users,
+    wanted: &[DesiredMembership],
+    out: &mut Diff,
+) {
     let known: HashSet<&str> = input
         .desired
         .teams
@@ -31,18 +38,17 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
     let desired = input.desired;
     let mut of_user = vec![0..0; desired.users.len()];
     // A walk along both (a search per user would compare strings all over the list).
-    let all = &desired.memberships;
     debug_assert!(
-        all.is_sorted_by(|a, b| a.user <= b.user),
-        "DesiredState::memberships must be sorted by user"
+        wanted.is_sorted_by(|a, b| a.user <= b.user),
+        "desired memberships must be sorted by user"
     );
     let mut next = 0;
     for (position, user) in desired.users.values().enumerate() {
-        while all.get(next).is_some_and(|m| m.user < user.external_id) {
+        while wanted.get(next).is_some_and(|m| m.user < user.external_id) {
             next += 1;
         }
         let start = next;
-        while all.get(next).is_some_and(|m| m.user == user.external_id) {
+        while wanted.get(next).is_some_and(|m| m.user == user.external_id) {
             next += 1;
         }
         of_user[position] = start..next;
@@ -59,7 +65,7 @@ pub(crate) fn diff_memberships(input: &Input<'_>, users: &Users, out: &mut Diff)
     let rule = input.given.rules.membership;
     // In username order, and within a user in team order: the plan's order.
     for &(user, position) in &users.by_username {
-        for m in &desired.memberships[of_user[position].clone()] {
+        for m in &wanted[of_user[position].clone()] {
             let team: &str = &m.team;
             if !known.contains(team) {
                 unknown.insert(team);

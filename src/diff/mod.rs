@@ -16,7 +16,10 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-use crate::model::{Because, CurrentState, DesiredState, MatchKey, Rules, RunWarning};
+use crate::eval::{make_memberships, store_memberships};
+use crate::model::{
+    Because, CurrentState, DesiredMemberships, DesiredState, MatchKey, Rules, RunWarning,
+};
 use crate::plan::{PlannedAction, sort_actions};
 use crate::value::lowercase;
 use foldhash::HashSet;
@@ -70,23 +73,36 @@ pub const W_PROTECTED_MATCH: &str = "W0604";
 /// Warning: a membership or segment connection names a team/segment that does not exist.
 pub const W_UNKNOWN_GROUP: &str = "W0605";
 
+/// From this many users, memberships still to make are made on a thread of their own.
+const MEMBERSHIPS_ON_A_THREAD_FROM: usize = 4096;
+
 /// Computes the actions that make `current` look like `desired` under the given rules.
 ///
 /// The attributes of the users it creates move from `desired` into their create actions (a
 /// million users' attributes are not copied): afterwards those users have no attributes in
+/// `desired`. Memberships still to make are made (with their warnings) and stored in
 /// `desired`. Everything else in `desired` is left as it was.
 pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
     let input = Input { desired, given };
     let protection = Protection::of(input.desired);
     let mut out = Diff::default();
+    let to_make = match &input.desired.memberships {
+        DesiredMemberships::ToMake { manager_because } => Some(manager_because.as_ref()),
+        DesiredMemberships::Made(_) => None,
+    };
     // Room for every action the diff can make, so a plan of a million actions is never copied
-    // to grow (room that stays unused is never touched, so costs no memory).
+    // to grow (room that stays unused is never touched, so costs no memory). Memberships still
+    // to make are at most two per user (a member role, a few manager roles for some).
+    let memberships = match input.desired.memberships.made() {
+        Some(made) => made.len(),
+        None => input.desired.users.len() * 2,
+    };
     let connections: usize = input.desired.users.values().map(|u| u.segments.len()).sum();
     out.actions.reserve(
         input.desired.teams.len() * 2
             + input.desired.segments.len()
             + input.desired.users.len()
-            + input.desired.memberships.len() * 2
+            + memberships * 2
             + connections
             + input.given.current.users.len()
             + input.given.current.memberships.len()
@@ -94,13 +110,24 @@ pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
     );
     out.actions.extend(teams::diff_teams(&input));
     out.actions.extend(teams::diff_segments(&input));
-    let outcome = users::diff_users(&input, &protection, &mut out);
+    // Memberships still to make are made on another core while the users are matched: they
+    // need every user, and the matching does not need them.
+    let (outcome, made) = crate::parallel::join(
+        to_make.is_some() && input.desired.users.len() >= MEMBERSHIPS_ON_A_THREAD_FROM,
+        || users::diff_users(&input, &protection, &mut out),
+        || to_make.map(|because| make_memberships(input.desired, because)),
+    );
     crate::timings::stage("diff: users");
+    let made = made.unwrap_or_default();
+    let all_memberships = input.desired.memberships.made().unwrap_or(&made.0);
     let users = outcome.users(&input);
-    memberships::diff_memberships(&input, &users, &mut out);
+    memberships::diff_memberships(&input, &users, all_memberships, &mut out);
     memberships::diff_segment_connections(&input, &users, &mut out);
     crate::timings::stage("diff: memberships, segments");
     let created = outcome.created_at;
+    if to_make.is_some() {
+        store_memberships(desired, made);
+    }
     user_changes::move_created_attributes(desired, &created, &mut out.actions);
     sort_actions(&mut out.actions);
     crate::timings::stage("diff: actions sorted");

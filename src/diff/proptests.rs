@@ -197,6 +197,7 @@ fn case() -> impl Strategy<Value = Case> {
                         },
                     );
                 }
+                let mut memberships = Vec::new();
                 for (ext, bits, segs, teams) in du {
                     let id = format!("e{ext}");
                     for (t, manager) in teams {
@@ -206,7 +207,7 @@ fn case() -> impl Strategy<Value = Case> {
                             role: role(manager),
                             because: because("manager", 5),
                         };
-                        desired.memberships.push(m);
+                        memberships.push(m);
                     }
                     let user = DesiredUser {
                         external_id: id.clone(),
@@ -220,16 +221,14 @@ fn case() -> impl Strategy<Value = Case> {
                     };
                     desired.users.insert(id, user);
                 }
-                desired
-                    .memberships
-                    .retain(|m| desired.users.contains_key(&m.user));
+                memberships.retain(|m| desired.users.contains_key(&m.user));
                 // One role per (user, team), sorted, as the evaluator builds them.
-                let one_per_pair: std::collections::BTreeMap<_, _> = desired
-                    .memberships
-                    .drain(..)
+                let one_per_pair: std::collections::BTreeMap<_, _> = memberships
+                    .into_iter()
                     .map(|m| ((m.user.clone(), m.team.clone()), m))
                     .collect();
-                desired.memberships = one_per_pair.into_values().collect();
+                desired.memberships =
+                    DesiredMemberships::Made(one_per_pair.into_values().collect());
                 for (ext, name, quarantine) in prot {
                     let (external_id, username) = (
                         ext.map(|e| format!("e{e}")),

@@ -1,7 +1,6 @@
 //! From per-record outcomes to the desired state: duplicate keys quarantine every record
 //! involved, teams get path-derived IDs, managers become managers of their reports' teams.
 
-use super::managers::assign_managers;
 use super::record::{MappedUser, Outcome};
 use super::team_path::TeamPath;
 use crate::check::program::GroupPathRule;
@@ -181,7 +180,9 @@ pub fn build(
         "unique external IDs"
     );
     state.users = LiteMap::from_sorted_store_unchecked(entries);
-    assign_managers(&mut state, manager_because);
+    state.memberships = DesiredMemberships::ToMake {
+        manager_because: manager_because.cloned(),
+    };
     state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     state
         .quarantined

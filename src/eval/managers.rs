@@ -4,13 +4,41 @@
 //! they keep only the manager role, and a warning says so.
 
 use crate::diagnostics::Code;
-use crate::model::{Because, DesiredMembership, DesiredState, DesiredUser, Role, RunWarning};
+use crate::model::{
+    Because, DesiredMembership, DesiredMemberships, DesiredState, DesiredUser, Role, RunWarning,
+};
 use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// Makes the memberships of a state that has them still to make (the diff does this itself,
+/// on a core of its own; this is for callers that want the whole state at once).
+pub fn fill_memberships(state: &mut DesiredState) {
+    if let DesiredMemberships::ToMake { manager_because } = &state.memberships {
+        let made = make_memberships(state, manager_because.as_ref());
+        store_memberships(state, made);
+    }
+}
+
+/// Puts what [`make_memberships`] made into the state it made them from.
+pub fn store_memberships(
+    state: &mut DesiredState,
+    (memberships, warnings): (Vec<DesiredMembership>, Vec<RunWarning>),
+) {
+    state.memberships = DesiredMemberships::Made(memberships);
+    if !warnings.is_empty() {
+        state.warnings.extend(warnings);
+        state.warnings.sort();
+    }
+}
+
 /// Makes the state's memberships: each user's member role in their team, and the manager
-/// roles of their managers. One role per user and team, sorted by user, then team.
-pub(super) fn assign_managers(state: &mut DesiredState, manager_because: Option<&Because>) {
+/// roles of their managers. One role per user and team, sorted by user, then team; and the
+/// warnings about managers it could not place. Reads only the users, teams and the skipped
+/// and quarantined records.
+pub fn make_memberships(
+    state: &DesiredState,
+    manager_because: Option<&Because>,
+) -> (Vec<DesiredMembership>, Vec<RunWarning>) {
     let because = manager_because.cloned().unwrap_or(Because {
         statement: "manager".into(),
         line: 0,
@@ -132,8 +160,7 @@ pub(super) fn assign_managers(state: &mut DesiredState, manager_because: Option<
             .all(|w| (&w[0].user, &w[0].team) < (&w[1].user, &w[1].team)),
         "memberships sorted by user, then team, one role per pair"
     );
-    state.memberships = memberships;
-    state.warnings.extend(warnings);
+    (memberships, warnings)
 }
 
 /// External IDs of skipped and quarantined records (named in warnings about their reports).

@@ -8,6 +8,7 @@ pub mod record;
 mod team_path;
 
 pub use build::{Evaluated, record_label, segment_id};
+pub use managers::{fill_memberships, make_memberships, store_memberships};
 pub use record::{Outcome, TraceStep};
 pub use team_path::TeamPath;
 
