@@ -126,7 +126,7 @@ pub(crate) fn diff_users<'a>(
     let (finals, created) = final_usernames(input, &matches, out);
 
     let mut matched = vec![false; current.len()];
-    let mut created_at = Vec::new();
+    let mut created_at = Vec::with_capacity(created.len());
     for ((_, desired), (_, m)) in input.desired.users.iter().zip(&matches) {
         match *m {
             Match::Existing { index, link } => {

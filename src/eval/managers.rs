@@ -47,7 +47,9 @@ pub fn make_memberships(
     // (manager, team) pairs borrowed from the users: one per team a manager leads, sorted so
     // each manager's teams are together and "does this manager lead that team" is a binary
     // search.
-    let mut managed: Vec<(&str, &Arc<str>)> = Vec::new();
+    // Room for one pair per user up front: growing by doubling would copy the list into
+    // fresh memory several times, and faulting fresh pages in is what costs here.
+    let mut managed: Vec<(&str, &Arc<str>)> = Vec::with_capacity(state.users.len());
     let mut protected: Option<HashSet<&str>> = None;
     // Hashed: a tree lookup per user compares a dozen keys far apart in memory.
     let users: HashMap<&str, &DesiredUser> = state
