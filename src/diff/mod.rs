@@ -73,8 +73,8 @@ pub const W_PROTECTED_MATCH: &str = "W0604";
 /// Warning: a membership or segment connection names a team/segment that does not exist.
 pub const W_UNKNOWN_GROUP: &str = "W0605";
 
-/// From this many users, memberships still to make are made on a thread of their own.
-const MEMBERSHIPS_ON_A_THREAD_FROM: usize = 4096;
+/// From this many desired users, the diff's independent steps run on two cores.
+const ON_TWO_CORES_FROM: usize = 4096;
 
 /// Computes the actions that make `current` look like `desired` under the given rules.
 ///
@@ -83,6 +83,12 @@ const MEMBERSHIPS_ON_A_THREAD_FROM: usize = 4096;
 /// `desired`. Memberships still to make are made (with their warnings) and stored in
 /// `desired`. Everything else in `desired` is left as it was.
 pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
+    diff_from(desired, given, ON_TWO_CORES_FROM)
+}
+
+/// [`diff`], on two cores from `two_cores_from` desired users (tests set it to 0 and to
+/// `usize::MAX` to compare both ways on small cases).
+fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: usize) -> Diff {
     let input = Input { desired, given };
     let protection = Protection::of(input.desired);
     let mut out = Diff::default();
@@ -98,37 +104,57 @@ pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
         None => input.desired.users.len() * 2,
     };
     let connections: usize = input.desired.users.values().map(|u| u.segments.len()).sum();
+    let relations_room = memberships * 2
+        + connections
+        + input.given.current.memberships.len()
+        + input.given.current.segment_connections.len();
     out.actions.reserve(
         input.desired.teams.len() * 2
             + input.desired.segments.len()
             + input.desired.users.len()
-            + memberships * 2
-            + connections
             + input.given.current.users.len()
-            + input.given.current.memberships.len()
-            + input.given.current.segment_connections.len(),
+            + relations_room,
     );
     out.actions.extend(teams::diff_teams(&input));
     out.actions.extend(teams::diff_segments(&input));
-    // Memberships still to make are made on another core while the users are matched: they
-    // need every user, and the matching does not need them.
-    let (outcome, made) = crate::parallel::join(
-        to_make.is_some() && input.desired.users.len() >= MEMBERSHIPS_ON_A_THREAD_FROM,
-        || users::diff_users(&input, &protection, &mut out),
+    // Two steps on two cores. First the users are matched (and listed by their usernames
+    // after the plan) while the memberships still to make are made: those need every user,
+    // not the matching. Then the user actions are planned while the relation diffs plan
+    // memberships and segment connections: both start from the matching, and neither needs
+    // the other's actions.
+    let big = input.desired.users.len() >= two_cores_from;
+    let ((matching, relation_users), made) = crate::parallel::join(
+        big && to_make.is_some(),
+        || {
+            let matching = users::match_all(&input, &protection, &mut out);
+            let relation_users = matching.users(&input);
+            (matching, relation_users)
+        },
         || to_make.map(|because| make_memberships(input.desired, because)),
     );
-    crate::timings::stage("diff: users");
+    crate::timings::stage("diff: users matched, memberships made");
     let made = made.unwrap_or_default();
-    let all_memberships = input.desired.memberships.made().unwrap_or(&made.0);
-    let users = outcome.users(&input);
-    memberships::diff_memberships(&input, &users, all_memberships, &mut out);
-    memberships::diff_segment_connections(&input, &users, &mut out);
-    crate::timings::stage("diff: memberships, segments");
-    let created = outcome.created_at;
+    let wanted = input.desired.memberships.made().unwrap_or(&made.0);
+    let (created_at, relations) = crate::parallel::join(
+        big,
+        || users::user_actions(&input, &matching, &mut out.actions),
+        || {
+            let mut relations = Diff {
+                actions: Vec::with_capacity(relations_room),
+                warnings: Vec::new(),
+            };
+            memberships::diff_memberships(&input, &relation_users, wanted, &mut relations);
+            memberships::diff_segment_connections(&input, &relation_users, &mut relations);
+            relations
+        },
+    );
+    out.actions.extend(relations.actions);
+    out.warnings.extend(relations.warnings);
+    crate::timings::stage("diff: user and relation actions");
     if to_make.is_some() {
         store_memberships(desired, made);
     }
-    user_changes::move_created_attributes(desired, &created, &mut out.actions);
+    user_changes::move_created_attributes(desired, &created_at, &mut out.actions);
     sort_actions(&mut out.actions);
     crate::timings::stage("diff: actions sorted");
     // Warnings are found in an order that depends on the state file's order; sort them so the

@@ -4,7 +4,7 @@
 //! deterministic.
 
 use super::fixtures::{because, text};
-use super::{DiffInput, Protection, diff};
+use super::{DiffInput, Protection, diff_from};
 use crate::model::*;
 use crate::plan::apply_to_state;
 use crate::state::validate_state;
@@ -355,8 +355,19 @@ fn case() -> impl Strategy<Value = Case> {
 /// The diff of a copy of the case's desired state (the diff takes the created users'
 /// attributes from it).
 fn run(case: &Case, current: &CurrentState) -> super::Diff {
-    diff(
-        &mut case.desired.clone(),
+    run_from(case, current, super::ON_TWO_CORES_FROM).0
+}
+
+/// The diff of a copy of the case's desired state on two cores from `two_cores_from` users,
+/// and that copy afterwards.
+fn run_from(
+    case: &Case,
+    current: &CurrentState,
+    two_cores_from: usize,
+) -> (super::Diff, DesiredState) {
+    let mut desired = case.desired.clone();
+    let diff = diff_from(
+        &mut desired,
         &DiffInput {
             current,
             rules: &case.rules,
@@ -365,7 +376,9 @@ fn run(case: &Case, current: &CurrentState) -> super::Diff {
             rules_line: 1,
             match_line: 2,
         },
-    )
+        two_cores_from,
+    );
+    (diff, desired)
 }
 
 proptest! {
@@ -397,6 +410,11 @@ proptest! {
             };
             prop_assert_eq!(relations(&applied), relations(&case.current));
         }
+    }
+
+    #[test]
+    fn the_diff_on_two_cores_is_the_diff_on_one(case in case()) {
+        prop_assert_eq!(run_from(&case, &case.current, 0), run_from(&case, &case.current, usize::MAX));
     }
 
     #[test]

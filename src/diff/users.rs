@@ -13,9 +13,11 @@ use crate::plan::{Action, PlannedAction};
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What the user diff decided, owned; [`Users`] is the view the relation diffs read.
+/// Which Winningtemp user each desired user is, and the username every user has after the
+/// plan: what the user actions and the relation diffs both start from. [`Users`] is the view
+/// the relation diffs read.
 #[derive(Debug, Default)]
-pub(crate) struct UserOutcome<'a> {
+pub(crate) struct Matching<'a> {
     /// Each desired user's match, in external-ID order.
     matches: Vec<(&'a str, Match)>,
     /// The username every current user has after the plan (index-aligned with the state).
@@ -24,9 +26,6 @@ pub(crate) struct UserOutcome<'a> {
     created: HashMap<&'a str, &'a str>,
     /// Current users left exactly as they are (protected, or contested by several records).
     untouchable: Vec<bool>,
-    /// Where the create actions are in the diff's actions, in external-ID order (their
-    /// attributes are moved in at the end of the diff).
-    pub(super) created_at: Vec<usize>,
 }
 
 /// What the relation diffs need to know about users after the user diff.
@@ -41,9 +40,9 @@ pub(crate) struct Users<'a> {
     pub current: HashMap<&'a str, Option<&'a str>>,
 }
 
-impl<'a> UserOutcome<'a> {
+impl<'a> Matching<'a> {
     /// The usernames the relation diffs work with.
-    pub(crate) fn users(&'a self, input: &Input<'a>) -> Users<'a> {
+    pub(crate) fn users(&self, input: &Input<'a>) -> Users<'a> {
         let mut users = Users {
             by_username: Vec::with_capacity(self.matches.len()),
             current: HashMap::with_capacity(input.given.current.users.len()),
@@ -115,42 +114,59 @@ pub(super) fn username_of(user: &DesiredUser) -> Option<&str> {
     }
 }
 
-/// Diffs users; pushes user actions and warnings into `out`.
-pub(crate) fn diff_users<'a>(
+/// Matches the desired users to the current ones and settles every username; pushes the
+/// warnings about users it holds back into `out`.
+pub(crate) fn match_all<'a>(
     input: &Input<'a>,
     protection: &Protection,
     out: &mut super::Diff,
-) -> UserOutcome<'a> {
+) -> Matching<'a> {
     let current = &input.given.current.users;
     let (matches, claimed) = match_users(input, protection, out);
     let (finals, created) = final_usernames(input, &matches, out);
+    let untouchable: Vec<bool> = current
+        .iter()
+        .enumerate()
+        .map(|(index, user)| claimed.contains(&index) || protection.covers(user))
+        .collect();
+    Matching {
+        matches,
+        finals,
+        created,
+        untouchable,
+    }
+}
 
+/// Pushes the user actions (create, update, link, status, pause) into `actions`. Returns where
+/// the create actions are, in external-ID order (their attributes are moved in at the end of
+/// the diff).
+pub(crate) fn user_actions(
+    input: &Input<'_>,
+    matching: &Matching<'_>,
+    actions: &mut Vec<PlannedAction>,
+) -> Vec<usize> {
+    let current = &input.given.current.users;
     let mut matched = vec![false; current.len()];
-    let mut created_at = Vec::with_capacity(created.len());
-    for ((_, desired), (_, m)) in input.desired.users.iter().zip(&matches) {
+    let mut created_at = Vec::with_capacity(matching.created.len());
+    for ((_, desired), (_, m)) in input.desired.users.iter().zip(&matching.matches) {
         match *m {
             Match::Existing { index, link } => {
                 matched[index] = true;
                 let user = &current[index];
-                update_user(input, desired, user, finals[index], link, &mut out.actions);
+                update_user(input, desired, user, matching.finals[index], link, actions);
             }
             Match::New => {
-                if let Some(username) = created.get(desired.external_id.as_str()) {
-                    created_at.push(out.actions.len());
-                    out.actions.push(create_user(desired, username));
+                if let Some(username) = matching.created.get(desired.external_id.as_str()) {
+                    created_at.push(actions.len());
+                    actions.push(create_user(desired, username));
                 }
             }
             Match::Held => {}
         }
     }
 
-    let untouchable: Vec<bool> = current
-        .iter()
-        .enumerate()
-        .map(|(index, user)| claimed.contains(&index) || protection.covers(user))
-        .collect();
     for (index, user) in current.iter().enumerate() {
-        if matched[index] || untouchable[index] {
+        if matched[index] || matching.untouchable[index] {
             continue;
         }
         let (in_scope, rule) = match input.given.rules.user_removal {
@@ -161,7 +177,7 @@ pub(crate) fn diff_users<'a>(
             UserRemoval::All => (true, "user_removal = all"),
         };
         if in_scope && user.status == UserStatus::Active {
-            out.actions.push(PlannedAction {
+            actions.push(PlannedAction {
                 action: Action::PauseUser {
                     external_id: user.external_id.clone(),
                     username: user.username.clone(),
@@ -170,13 +186,7 @@ pub(crate) fn diff_users<'a>(
             });
         }
     }
-    UserOutcome {
-        matches,
-        finals,
-        created,
-        untouchable,
-        created_at,
-    }
+    created_at
 }
 
 /// Matches every desired user. Returns the matches and the current users contested by several
