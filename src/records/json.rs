@@ -16,7 +16,7 @@
 //!   Two array fields are ambiguous and an error.
 
 use super::shapes::{self, Problem};
-use super::split::{self, Piece, Plan};
+use super::split::{self, Cuts, Piece, Plan};
 use super::{Numbered, Origin, Position, Record, RecordsError, Shape};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
@@ -93,11 +93,17 @@ fn read_parallel_mapped<T: Numbered + Send>(
     plan: Plan,
     map: &(dyn Fn(Record) -> T + Sync),
 ) -> Option<Vec<T>> {
-    let pieces = split::json_pieces(bytes, open, plan)?;
-    split::read_pieces(&pieces, |piece| {
-        let first = piece.start == pieces[0].start;
-        read_piece_mapped(name, bytes, shape, piece, first, map)
-    })
+    // Quick cuts first; when one of them was wrong, exact ones.
+    for how in [Cuts::Quick, Cuts::Exact] {
+        if let Some(pieces) = split::json_pieces(bytes, open, plan, how)
+            && let Some(records) = split::read_pieces(&pieces, plan.threads, |piece, first| {
+                read_piece_mapped(name, bytes, shape, piece, first, map)
+            })
+        {
+            return Some(records);
+        }
+    }
+    None
 }
 
 /// The records of one piece of the top-level array. A piece that is not the last must end
@@ -210,10 +216,7 @@ impl<'a, Out> Doc<'a, Out> {
     /// 1-based line of `pos`; `pos` must not be before an earlier call's.
     fn line_at(&mut self, pos: usize) -> usize {
         let pos = pos.max(self.counted);
-        self.newlines += self.bytes[self.counted..pos]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        self.newlines += split::count_newlines(&self.bytes[self.counted..pos]);
         self.counted = pos;
         self.newlines + 1
     }

@@ -22,7 +22,7 @@ pub(super) fn read_with(
 ) -> Result<Vec<Record>, RecordsError> {
     if plan.wants(bytes)
         && let Some(pieces) = split::line_pieces(bytes, plan)
-        && let Some(records) = split::read_pieces(&pieces, |piece| {
+        && let Some(records) = split::read_pieces(&pieces, plan.threads, |piece, _| {
             read_lines(name, &bytes[piece.start..piece.end], shape, piece.newlines)
         })
     {

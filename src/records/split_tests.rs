@@ -9,13 +9,16 @@ use serde_json::{Value, json};
 const ONE: Plan = Plan {
     min_bytes: usize::MAX,
     pieces: 1,
+    threads: 1,
 };
 
-/// Cuts anything into `pieces`.
+/// Cuts anything into `pieces`, read by two threads (so that, from three pieces, a thread
+/// reads several).
 fn cut(pieces: usize) -> Plan {
     Plan {
         min_bytes: 0,
         pieces,
+        threads: 2,
     }
 }
 
@@ -119,7 +122,7 @@ fn every_layout_and_piece_count_reads_the_same_records() {
         for shape in [Shape::Plain, Shape::Flex] {
             for pieces in 2..=8 {
                 let bytes = text.as_bytes();
-                let made = json_pieces(bytes, open(&text), cut(pieces));
+                let made = json_pieces(bytes, open(&text), cut(pieces), Cuts::Exact);
                 assert_eq!(made.map(|p| p.len()), Some(pieces), "{layout} {pieces}");
                 let label = format!("{layout} {shape:?} {pieces}");
                 let one = json::read_with("p.json", bytes, shape, ONE);
@@ -166,7 +169,8 @@ fn a_big_file_takes_the_default_cut_and_reads_the_same() {
     let text = layouts(&records(6000, 3)).swap_remove(0).1;
     assert!(text.len() >= MIN_BYTES, "{}", text.len());
     let default = Plan {
-        pieces: 2,
+        pieces: 8,
+        threads: 2,
         ..Plan::for_machine()
     };
     assert!(default.wants(text.as_bytes()));
@@ -297,11 +301,20 @@ fn escapes_next_to_quotes_do_not_fool_the_scan() {
 
 #[test]
 fn too_small_to_cut_reads_on_one_thread() {
-    assert_eq!(json_pieces(b"[]", 0, cut(2)), None);
-    assert_eq!(json_pieces(br#"[{"a": [1, 2]}]"#, 0, cut(2)), None);
-    assert_eq!(json_pieces(br#"[{"a": [1, 2]"#, 0, cut(2)), None);
+    assert_eq!(json_pieces(b"[]", 0, cut(2), Cuts::Exact), None);
+    assert_eq!(
+        json_pieces(br#"[{"a": [1, 2]}]"#, 0, cut(2), Cuts::Exact),
+        None
+    );
+    assert_eq!(
+        json_pieces(br#"[{"a": [1, 2]"#, 0, cut(2), Cuts::Exact),
+        None
+    );
     // The array closes before the first cut: trailing text, which only one thread reports.
-    assert_eq!(json_pieces(br#"[{}], {}, {}, {}"#, 0, cut(2)), None);
+    assert_eq!(
+        json_pieces(br#"[{}], {}, {}, {}"#, 0, cut(2), Cuts::Exact),
+        None
+    );
     assert_same(
         "one record",
         json_both(r#"[{"a": [1, 2]}]"#, Shape::Plain, 2),
@@ -443,4 +456,123 @@ fn room_for_the_records_is_made_once_from_the_size_of_the_first() {
             read.capacity()
         );
     }
+}
+
+#[test]
+fn quick_cuts_fall_where_records_appear_to_meet() {
+    let text = r#"[{"a": "x, y"}, {"b": 1} ,
+  {"c": [{"d": 1},{"e": 2}]}, {"f": "},{"}]"#;
+    let cut_at = |from: usize| quick_cut(text.as_bytes(), from);
+    let first = text.find("}, {").map(|i| i + 1);
+    assert_eq!(cut_at(0), first, "the comma inside a string is not one");
+    let spaced = text.find("} ,").map(|i| i + 2);
+    assert_eq!(
+        cut_at(first.unwrap_or(0) + 1),
+        spaced,
+        "white space either side"
+    );
+    // Fooled by a nested array of objects and by the text of a string: the readers find out.
+    let nested = text.find("},{\"e").map(|i| i + 1);
+    assert_eq!(cut_at(spaced.unwrap_or(0) + 1), nested);
+    let in_string = text.rfind("},{").map(|i| i + 1);
+    let after_nested = text.find("]}, {").map(|i| i + 2);
+    assert_eq!(cut_at(nested.unwrap_or(0) + 1), after_nested);
+    assert_eq!(cut_at(after_nested.unwrap_or(0) + 1), in_string);
+    assert_eq!(cut_at(in_string.unwrap_or(0) + 1), None);
+}
+
+#[test]
+fn wrong_quick_cuts_are_caught_and_the_file_read_the_same() {
+    // Every record has a nested array of objects and a string that looks like a boundary, so
+    // most quick cuts are wrong; the records must still be the one-thread reader's.
+    let people: Vec<Value> = (0..400)
+        .map(|i| {
+            json!({
+                "Id": format!("{i:04}"),
+                "Roles": [{"Name": "a"}, {"Name": "b"}],
+                "Note": "}, {",
+            })
+        })
+        .collect();
+    let text = serde_json::to_string(&people).unwrap_or_default();
+    let quick = json_pieces(text.as_bytes(), open(&text), cut(6), Cuts::Quick).unwrap_or_default();
+    let records_start = |at: usize| text[at..].trim_start().starts_with("{\"Id\"");
+    assert!(
+        quick
+            .iter()
+            .skip(1)
+            .any(|piece| !records_start(piece.start)),
+        "some quick cut is wrong"
+    );
+    let one = || json::read_with("p.json", text.as_bytes(), Shape::Plain, ONE);
+    for pieces in [2, 3, 6] {
+        // Not the one-thread fallback: the exact cuts' pieces must have read it all.
+        let many = json::read_parallel(
+            "p.json",
+            text.as_bytes(),
+            Shape::Plain,
+            open(&text),
+            cut(pieces),
+        );
+        let Some(many) = many else {
+            panic!("{pieces} pieces: the exact cuts failed too")
+        };
+        assert_same(&format!("{pieces} pieces"), (one(), Ok(many)));
+    }
+}
+
+#[test]
+fn after_a_failed_piece_no_other_is_started() {
+    let pieces: Vec<Piece> = (0..6)
+        .map(|k| Piece {
+            start: k,
+            end: k + 1,
+            newlines: 0,
+        })
+        .collect();
+    let started = AtomicUsize::new(0);
+    let read = |piece: &Piece, _first: bool| {
+        started.fetch_add(1, Ordering::Relaxed);
+        if piece.start == 1 {
+            Err("broken")
+        } else {
+            Ok(vec![Record {
+                fields: Default::default(),
+                origin: Origin {
+                    index: 0,
+                    line: None,
+                },
+            }])
+        }
+    };
+    assert!(read_pieces(&pieces, 1, read).is_none());
+    assert_eq!(
+        started.load(Ordering::Relaxed),
+        2,
+        "pieces 0 and 1, then stop"
+    );
+    // Pieces read by several threads come back in file order, renumbered.
+    started.store(0, Ordering::Relaxed);
+    let fine = |piece: &Piece, first: bool| -> Result<Vec<Record>, ()> {
+        assert_eq!(first, piece.start == 0);
+        Ok((0..piece.start + 1)
+            .map(|i| Record {
+                fields: std::iter::once(("piece".to_string(), json!(piece.start))).collect(),
+                origin: Origin {
+                    index: i,
+                    line: None,
+                },
+            })
+            .collect())
+    };
+    let records = read_pieces(&pieces, 3, fine).unwrap_or_default();
+    let order: Vec<(Value, usize)> = records
+        .iter()
+        .map(|r| (r.fields["piece"].clone(), r.origin.index))
+        .collect();
+    let expected: Vec<(Value, usize)> = (0..6usize)
+        .flat_map(|k| std::iter::repeat_n(json!(k), k + 1))
+        .zip(0..)
+        .collect();
+    assert_eq!(order, expected);
 }
