@@ -121,7 +121,10 @@ fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: 
     // after the plan) while the memberships still to make are made: those need every user,
     // not the matching. Then the user actions are planned while the relation diffs plan
     // memberships and segment connections: both start from the matching, and neither needs
-    // the other's actions.
+    // the other's actions. The relation actions, listed on the other core, are appended after
+    // the user actions: the plan's order, so sorting moves little (the other way round, the
+    // sort moved every action: +14 ms at 100k users). While being appended they are held
+    // twice, ~200 MB more at the peak of a million users.
     let big = input.desired.users.len() >= two_cores_from;
     let ((matching, relation_users), made) = crate::parallel::join(
         big && to_make.is_some(),
@@ -135,7 +138,7 @@ fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: 
     crate::timings::stage("diff: users matched, memberships made");
     let made = made.unwrap_or_default();
     let wanted = input.desired.memberships.made().unwrap_or(&made.0);
-    let (created_at, relations) = crate::parallel::join(
+    let (created_at, mut relations) = crate::parallel::join(
         big,
         || users::user_actions(&input, &matching, &mut out.actions),
         || {
@@ -148,8 +151,8 @@ fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: 
             relations
         },
     );
-    out.actions.extend(relations.actions);
-    out.warnings.extend(relations.warnings);
+    out.actions.append(&mut relations.actions);
+    out.warnings.append(&mut relations.warnings);
     crate::timings::stage("diff: user and relation actions");
     if to_make.is_some() {
         store_memberships(desired, made);
