@@ -126,6 +126,7 @@ fn awkward_plan() -> Plan {
     };
     let mut actions = every_action();
     actions.extend(awkward_actions());
+    sort_actions(&mut actions);
     Plan::new(
         AWKWARD,
         &desired,

@@ -25,25 +25,39 @@ pub fn sort_actions(actions: &mut [PlannedAction]) {
     // Positions are sorted and the actions moved once: a key per action would be ~90 bytes, a
     // position and a rank are 16 (a million-user plan sorts in a tenth of the memory).
     let order: Vec<usize> = {
-        let parents = final_parents(actions);
-        let role_changes = role_changes(actions);
-        let ranks: Vec<u64> = actions
-            .iter()
-            .map(|planned| rank(&planned.action, &parents, &role_changes))
-            .collect();
+        let ranks = ranks(actions);
         let mut order: Vec<usize> = (0..actions.len()).collect();
         // The diff emits each kind of action already in key order, so the input is a few
         // sorted runs: the stable sort merges runs instead of sorting from scratch.
-        order.sort_by(|&a, &b| {
-            let (x, y) = (&actions[a].action, &actions[b].action);
-            ranks[a]
-                .cmp(&ranks[b])
-                .then_with(|| names(x, ranks[a]).cmp(&names(y, ranks[b])))
-                .then_with(|| tie_break(x).cmp(&tie_break(y)))
-        });
+        order.sort_by(|&a, &b| compare(actions, &ranks, a, b));
         order
     };
     permute(actions, order);
+}
+
+/// Whether the actions are in execution order (what [`sort_actions`] leaves).
+pub(super) fn in_order(actions: &[PlannedAction]) -> bool {
+    let ranks = ranks(actions);
+    (1..actions.len()).all(|b| compare(actions, &ranks, b - 1, b) != std::cmp::Ordering::Greater)
+}
+
+/// Each action's rank (see [`rank`]).
+fn ranks(actions: &[PlannedAction]) -> Vec<u64> {
+    let parents = final_parents(actions);
+    let role_changes = role_changes(actions);
+    actions
+        .iter()
+        .map(|planned| rank(&planned.action, &parents, &role_changes))
+        .collect()
+}
+
+/// The execution order of the actions at `a` and `b`.
+fn compare(actions: &[PlannedAction], ranks: &[u64], a: usize, b: usize) -> std::cmp::Ordering {
+    let (x, y) = (&actions[a].action, &actions[b].action);
+    ranks[a]
+        .cmp(&ranks[b])
+        .then_with(|| names(x, ranks[a]).cmp(&names(y, ranks[b])))
+        .then_with(|| tie_break(x).cmp(&tie_break(y)))
 }
 
 /// Puts `items[order[k]]` at position `k` for every `k`, in place (following each cycle of the

@@ -253,10 +253,12 @@ pub(super) fn sample_plan() -> Plan {
             ),
         },
     ];
+    let mut actions = every_action();
+    sort_actions(&mut actions);
     Plan::new(
         "mappings/acme.wtmap",
         &desired,
-        every_action(),
+        actions,
         diff_warnings,
         guards,
     )
@@ -430,4 +432,18 @@ fn the_documented_examples_are_valid() {
     assert_eq!(check(&plan_schema(), &example), Vec::<String>::new());
     let state_doc = json_blocks(include_str!("../../docs/state.md"));
     crate::state::parse_state(&state_doc[0], "docs/state.md").unwrap();
+}
+
+#[test]
+fn in_order_tells_sorted_actions_from_others() {
+    let mut actions = every_action();
+    assert!(
+        !order::in_order(&actions),
+        "the sample is listed out of order"
+    );
+    sort_actions(&mut actions);
+    assert!(order::in_order(&actions));
+    actions.swap(0, 1);
+    assert!(!order::in_order(&actions));
+    assert!(order::in_order(&[]));
 }
