@@ -11,26 +11,25 @@ use crate::plan::{Action, Change, PlannedAction};
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 /// The username every current user has after the plan (index-aligned with the current users),
-/// and the usernames of users to create. A rename or create onto a username that another user
-/// keeps is dropped with a warning, repeated until no two users share a username.
+/// and the username of each desired user to create (index-aligned with the desired users,
+/// `None` for the others). A rename or create onto a username that another user keeps is
+/// dropped with a warning, repeated until no two users share a username.
 pub(super) fn final_usernames<'a>(
     input: &Input<'a>,
     matches: &[(&'a str, Match)],
     out: &mut super::Diff,
-) -> (Vec<&'a str>, HashMap<&'a str, &'a str>) {
+) -> (Vec<&'a str>, Vec<Option<&'a str>>) {
     let current = &input.given.current.users;
     // Borrowed: every name is one the state or a desired user already holds.
     let mut finals: Vec<&'a str> = current.iter().map(|u| u.username.as_str()).collect();
-    let mut created = HashMap::with_capacity(input.desired.users.len());
-    for ((_, desired), (external_id, m)) in input.desired.users.iter().zip(matches) {
+    let mut created = vec![None; matches.len()];
+    for (position, ((_, desired), (_, m))) in input.desired.users.iter().zip(matches).enumerate() {
         let Some(name) = username_of(desired) else {
             continue;
         };
         match *m {
             Match::Existing { index, .. } => finals[index] = name,
-            Match::New => {
-                created.insert(*external_id, name);
-            }
+            Match::New => created[position] = Some(name),
             Match::Held => {}
         }
     }
@@ -39,7 +38,7 @@ pub(super) fn final_usernames<'a>(
         let shared: HashSet<String> = {
             let mut counts: HashMap<std::borrow::Cow<str>, usize> =
                 HashMap::with_capacity(finals.len() + created.len());
-            for name in finals.iter().chain(created.values()) {
+            for name in finals.iter().chain(created.iter().flatten()) {
                 *counts.entry(crate::value::lowercase(name)).or_default() += 1;
             }
             counts
@@ -68,13 +67,8 @@ pub(super) fn final_usernames<'a>(
                 changed = true;
             }
         }
-        let clashing: Vec<&str> = created
-            .iter()
-            .filter(|(_, name)| taken(name))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in clashing {
-            if let Some(name) = created.remove(id) {
+        for (slot, (id, _)) in created.iter_mut().zip(matches) {
+            if let Some(name) = slot.take_if(|name| taken(name)) {
                 out.warnings.push(warning(
                     W_USERNAME_TAKEN,
                     None,

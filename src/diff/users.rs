@@ -22,8 +22,8 @@ pub(crate) struct Matching<'a> {
     matches: Vec<(&'a str, Match)>,
     /// The username every current user has after the plan (index-aligned with the state).
     finals: Vec<&'a str>,
-    /// External ID → username of each user to create.
-    created: HashMap<&'a str, &'a str>,
+    /// The username of each desired user to create (index-aligned with `matches`).
+    created: Vec<Option<&'a str>>,
     /// Current users left exactly as they are (protected, or contested by several records).
     untouchable: Vec<bool>,
 }
@@ -52,10 +52,10 @@ impl<'a> Matching<'a> {
             users.current.insert(user.username.as_str(), after);
         }
         let mut keyed: Vec<(u64, &str, usize)> = Vec::with_capacity(self.matches.len());
-        for (position, (external_id, m)) in self.matches.iter().enumerate() {
+        for (position, (_, m)) in self.matches.iter().enumerate() {
             let name = match *m {
                 Match::Existing { index, .. } => Some(self.finals[index]),
-                Match::New => self.created.get(external_id).copied(),
+                Match::New => self.created[position],
                 Match::Held => None,
             };
             if let Some(name) = name {
@@ -147,8 +147,9 @@ pub(crate) fn user_actions(
 ) -> Vec<usize> {
     let current = &input.given.current.users;
     let mut matched = vec![false; current.len()];
-    let mut created_at = Vec::with_capacity(matching.created.len());
-    for ((_, desired), (_, m)) in input.desired.users.iter().zip(&matching.matches) {
+    let mut created_at = Vec::with_capacity(matching.created.iter().flatten().count());
+    let users = input.desired.users.iter().zip(&matching.matches);
+    for (position, ((_, desired), (_, m))) in users.enumerate() {
         match *m {
             Match::Existing { index, link } => {
                 matched[index] = true;
@@ -156,7 +157,7 @@ pub(crate) fn user_actions(
                 update_user(input, desired, user, matching.finals[index], link, actions);
             }
             Match::New => {
-                if let Some(username) = matching.created.get(desired.external_id.as_str()) {
+                if let Some(username) = matching.created[position] {
                     created_at.push(actions.len());
                     actions.push(create_user(desired, username));
                 }
