@@ -1,14 +1,19 @@
 //! Work on every core: independent items mapped in contiguous chunks, results in item order,
-//! so the outcome is exactly one thread's.
+//! and two independent steps run side by side; either way the outcome is exactly one thread's.
 
 /// Below this many items one thread is faster than starting others.
 const MIN_ITEMS: usize = 4096;
 
+/// The cores this process may use, asked once: asking is not free on Linux (it reads the
+/// cgroup's CPU quota), and every record file, diff and plan written asks.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `items.iter().map(f).collect()`, on every core (at most 8) for large inputs.
 pub fn map_in_order<I: Sync, T: Send>(items: &[I], f: &(dyn Fn(&I) -> T + Sync)) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let threads = cores().min(8);
     if threads < 2 || items.len() < MIN_ITEMS {
         return items.iter().map(f).collect();
     }
@@ -41,8 +46,7 @@ pub fn join<A, B>(
 where
     B: Send,
 {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if !worth_a_thread || cores < 2 {
+    if !worth_a_thread || cores() < 2 {
         return (first(), second());
     }
     std::thread::scope(|s| {

@@ -98,7 +98,8 @@ fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: 
     };
     // Room for every action the diff can make, so a plan of a million actions is never copied
     // to grow (room that stays unused is never touched, so costs no memory). Memberships still
-    // to make are at most two per user (a member role, a few manager roles for some).
+    // to make are counted as two per user: a member role each, and the managers' roles (a
+    // manager leads a team or a few); an org chart with more only grows the list.
     let memberships = match input.desired.memberships.made() {
         Some(made) => made.len(),
         None => input.desired.users.len() * 2,

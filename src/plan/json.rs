@@ -19,7 +19,7 @@ const PIECE: usize = 1024;
 /// unbuffered file or standard output. The bytes are those of `render_json`. A large plan's
 /// actions are rendered on every core (at most four), in pieces written in order.
 pub fn write_json(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let threads = crate::parallel::cores().min(4);
     write_json_on(plan, out, threads, PIECE)
 }
 

@@ -15,8 +15,6 @@
 //! reader's by construction, and a well-formed file gives the same records.
 
 use super::Numbered;
-use std::num::NonZeroUsize;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Files smaller than this are read on one thread: below it, starting threads and the extra
@@ -45,12 +43,7 @@ pub(super) struct Plan {
 impl Plan {
     /// A few pieces per available core, for files of at least a mebibyte.
     pub(super) fn for_machine() -> Plan {
-        // Asking is not free on Linux (it reads the cgroup's CPU quota), and every record
-        // file, however small, asks.
-        static CORES: OnceLock<usize> = OnceLock::new();
-        let cores = *CORES
-            .get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get));
-        let threads = cores.min(MAX_THREADS);
+        let threads = crate::parallel::cores().min(MAX_THREADS);
         Plan {
             min_bytes: MIN_BYTES,
             pieces: if threads > 1 {
