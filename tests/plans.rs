@@ -245,8 +245,29 @@ fn reading_and_evaluating_in_one_pass_gives_the_same_desired_state() {
         );
     }
 
+    // A Flex file is seen record by record without a map (`records::Fields::Flat`): camelCase
+    // keys, escaped text, numbers and nested values must read as the whole records do.
     let e = load("flex", "json");
     let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("odd.json");
+    let text = std::fs::read_to_string(root.join("mappings/data/flex-camel.json")).unwrap();
+    let text = text.replacen(
+        "\"firstName\": \"",
+        "\"extra\": {\"a\": [1, 2.5, null, true]}, \"n\": 7, \"firstName\": \"A\\u00e9\\\"",
+        3,
+    );
+    std::fs::write(&odd, &text).unwrap();
+    for path in [root.join("mappings/data/flex-camel.json"), odd] {
+        let records = read_records(&e.program, &path).unwrap();
+        let one_pass = desire_from_file(&e.program, &path, today()).unwrap();
+        let two_pass = desire(&e.program, &records, today());
+        assert_eq!(
+            with_memberships(one_pass),
+            with_memberships(two_pass),
+            "{path:?}"
+        );
+    }
+
     let path = big_flex_file(dir.path(), 90);
     assert!(std::fs::metadata(&path).unwrap().len() > 2 << 20);
     let records = read_records(&e.program, &path).unwrap();
@@ -268,6 +289,18 @@ fn reading_and_evaluating_in_one_pass_gives_the_same_desired_state() {
     std::fs::write(&path, &text).unwrap();
     let one_pass = desire_from_file(&e.program, &path, today()).unwrap_err();
     let two_pass = read_records(&e.program, &path).unwrap_err();
+    assert_eq!(one_pass.to_string(), two_pass.to_string());
+
+    // So does a record with one field spelt two ways.
+    let mut text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"broken\" ", "");
+    let at = text.len() / 2 + text[text.len() / 2..].find("\"FirstName\"").unwrap();
+    text.insert_str(at, "\"firstName\": \"Twice\", ");
+    std::fs::write(&path, &text).unwrap();
+    let one_pass = desire_from_file(&e.program, &path, today()).unwrap_err();
+    let two_pass = read_records(&e.program, &path).unwrap_err();
+    assert!(one_pass.to_string().contains("twice"), "{one_pass}");
     assert_eq!(one_pass.to_string(), two_pass.to_string());
 }
 

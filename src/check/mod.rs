@@ -61,7 +61,7 @@ pub fn eval_expression(
     let record = serde_json::Map::new();
     let scope = crate::eval::expr::Scope {
         program: &program,
-        record: &record,
+        record: crate::records::Fields::Map(&record),
         ctx,
     };
     scope

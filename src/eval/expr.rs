@@ -5,9 +5,9 @@ use super::read::{ReadError, read_field};
 use crate::builtins::Context;
 use crate::check::program::{CArm, CExpr, Program};
 use crate::diagnostics::Code;
+use crate::records::Fields;
 use crate::syntax::ast::BinOp;
 use crate::value::Value;
-use serde_json::{Map, Value as Json};
 use std::cmp::Ordering;
 
 /// Why an expression failed for a record.
@@ -24,7 +24,7 @@ pub struct Scope<'a> {
     /// The program.
     pub program: &'a Program,
     /// The record's fields.
-    pub record: &'a Map<String, Json>,
+    pub record: Fields<'a>,
     /// Clock and other context for builtins.
     pub ctx: &'a Context,
 }

@@ -15,7 +15,7 @@ pub use team_path::TeamPath;
 use crate::builtins::Context;
 use crate::check::Program;
 use crate::model::{DesiredState, Reasons};
-use crate::records::Record;
+use crate::records::{Fields, Record, RecordRef};
 use crate::syntax::ast::ConditionKind;
 use expr::Scope;
 use std::borrow::Cow;
@@ -28,10 +28,10 @@ pub fn evaluate(program: &Program, records: &[Record], ctx: &Context) -> Desired
 
 /// One record through the mapping. Records are independent until [`assemble`], so a caller
 /// may evaluate them as they are read, on any thread, and drop each record at once.
-pub fn evaluate_one(program: &Program, record: &Record, ctx: &Context) -> Evaluated {
+pub fn evaluate_one(program: &Program, record: RecordRef<'_>, ctx: &Context) -> Evaluated {
     let scope = Scope {
         program,
-        record: &record.fields,
+        record: record.fields,
         ctx,
     };
     Evaluated::new(
@@ -88,7 +88,7 @@ pub fn reasons(program: &Program) -> Reasons {
 
 /// Records are independent until `build`, so they are evaluated on every core.
 fn evaluate_all(program: &Program, records: &[Record], ctx: &Context) -> Vec<Evaluated> {
-    crate::parallel::map_in_order(records, &|r| evaluate_one(program, r, ctx))
+    crate::parallel::map_in_order(records, &|r| evaluate_one(program, r.as_ref(), ctx))
 }
 
 /// Evaluates one record with a trace of every statement, for `explain` and `test`.
@@ -99,7 +99,7 @@ pub fn trace_record(
 ) -> (Outcome, Vec<TraceStep>) {
     let scope = Scope {
         program,
-        record: &record.fields,
+        record: Fields::Map(&record.fields),
         ctx,
     };
     let mut steps = Vec::new();

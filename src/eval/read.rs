@@ -2,6 +2,7 @@
 //! data (JSON values, CSV text) becomes language values.
 
 use crate::check::program::FieldSlot;
+use crate::records::{Fields, FlatValue};
 use crate::types::Type;
 use crate::value::Value;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -16,31 +17,71 @@ pub enum ReadError {
     Invalid(String),
 }
 
+/// A value found in a record: text (borrowed from the record, or from the file it is read
+/// from) or any other JSON value.
+#[derive(Debug, Clone, Copy)]
+enum Raw<'r> {
+    Text(&'r str),
+    Json(&'r Json),
+}
+
+impl<'r> Raw<'r> {
+    fn of(json: &'r Json) -> Raw<'r> {
+        match json {
+            Json::String(s) => Raw::Text(s),
+            other => Raw::Json(other),
+        }
+    }
+}
+
 /// Looks a dotted path up in a record.
 pub fn lookup<'r>(record: &'r serde_json::Map<String, Json>, path: &[String]) -> Option<&'r Json> {
     let (first, rest) = path.split_first()?;
+    let current = first_field(record, first)?;
+    nested(current, rest)
+}
+
+/// A top-level field of a record read whole.
+fn first_field<'r>(record: &'r serde_json::Map<String, Json>, name: &str) -> Option<&'r Json> {
     // serde_json's map hashes keys with SipHash; for the dozen fields of a typical HR record,
     // comparing the keys in order is several times cheaper than hashing one.
-    let mut current = if record.len() <= 24 {
-        record.iter().find(|(k, _)| *k == first).map(|(_, v)| v)?
+    if record.len() <= 24 {
+        record.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     } else {
-        record.get(first)?
-    };
-    for segment in rest {
+        record.get(name)
+    }
+}
+
+/// The value at `path` under `json`.
+fn nested<'r>(mut current: &'r Json, path: &[String]) -> Option<&'r Json> {
+    for segment in path {
         current = current.as_object()?.get(segment)?;
     }
     Some(current)
 }
 
+/// Looks a dotted path up in a record, seen either way.
+fn lookup_raw<'r>(record: Fields<'r>, path: &[String]) -> Option<Raw<'r>> {
+    match record {
+        Fields::Map(map) => lookup(map, path).map(Raw::of),
+        Fields::Flat(fields) => {
+            let (first, rest) = path.split_first()?;
+            let (_, value) = fields.iter().find(|(k, _)| k == first)?;
+            match (value, rest.is_empty()) {
+                (FlatValue::Text(text), true) => Some(Raw::Text(text)),
+                (FlatValue::Text(_), false) => None,
+                (FlatValue::Json(json), _) => nested(json, rest).map(Raw::of),
+            }
+        }
+    }
+}
+
 /// Reads the slot's field from a record as a typed value.
-pub fn read_field(
-    record: &serde_json::Map<String, Json>,
-    slot: &FieldSlot,
-) -> Result<Value, ReadError> {
-    let raw = lookup(record, &slot.path);
+pub fn read_field(record: Fields<'_>, slot: &FieldSlot) -> Result<Value, ReadError> {
+    let raw = lookup_raw(record, &slot.path);
     let value = match raw {
-        None | Some(Json::Null) => Value::Empty,
-        Some(json) => convert(json, slot.ty.base(), &slot.formats)?,
+        None | Some(Raw::Json(Json::Null)) => Value::Empty,
+        Some(raw) => convert(raw, slot.ty.base(), &slot.formats)?,
     };
     if value.is_empty() && !slot.ty.is_optional() {
         return Err(ReadError::Empty);
@@ -48,17 +89,17 @@ pub fn read_field(
     Ok(value)
 }
 
-fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadError> {
-    let text = |j: &Json| -> Option<String> {
-        match j {
-            Json::String(s) => Some(s.clone()),
-            Json::Number(n) => Some(n.to_string()),
-            Json::Bool(b) => Some(b.to_string()),
-            _ => None,
+fn convert(raw: Raw<'_>, ty: &Type, formats: &[String]) -> Result<Value, ReadError> {
+    let text = |raw: Raw<'_>| -> Option<String> {
+        match raw {
+            Raw::Text(s) => Some(s.to_string()),
+            Raw::Json(Json::Number(n)) => Some(n.to_string()),
+            Raw::Json(Json::Bool(b)) => Some(b.to_string()),
+            Raw::Json(_) => None,
         }
     };
     match ty {
-        Type::Text => match text(json) {
+        Type::Text => match text(raw) {
             Some(s) => Ok(if s.trim().is_empty() {
                 Value::Empty
             } else {
@@ -66,16 +107,16 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
             }),
             None => Err(ReadError::Invalid(format!(
                 "expected text, found {}",
-                describe(json)
+                describe(raw)
             ))),
         },
-        Type::Int => match json {
-            Json::Number(n) => n
+        Type::Int => match raw {
+            Raw::Json(Json::Number(n)) => n
                 .as_i64()
                 .map(Value::Int)
                 .ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a whole number"))),
-            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
-            Json::String(s) => s
+            Raw::Text(s) if s.trim().is_empty() => Ok(Value::Empty),
+            Raw::Text(s) => s
                 .trim()
                 .parse()
                 .map(Value::Int)
@@ -85,14 +126,14 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
                 describe(other)
             ))),
         },
-        Type::Decimal => match json {
-            Json::Number(n) => n
+        Type::Decimal => match raw {
+            Raw::Json(Json::Number(n)) => n
                 .as_f64()
                 .map(Value::Decimal)
                 .ok_or_else(|| ReadError::Invalid(format!("`{n}` is not a number"))),
-            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
+            Raw::Text(s) if s.trim().is_empty() => Ok(Value::Empty),
             // Swedish and German exports write decimals with a comma.
-            Json::String(s) => s
+            Raw::Text(s) => s
                 .trim()
                 .replace(',', ".")
                 .parse()
@@ -103,49 +144,49 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
                 describe(other)
             ))),
         },
-        Type::Bool => match json {
-            Json::Bool(b) => Ok(Value::Bool(*b)),
-            Json::String(s) => match s.trim().to_lowercase().as_str() {
+        Type::Bool => match raw {
+            Raw::Json(Json::Bool(b)) => Ok(Value::Bool(*b)),
+            Raw::Text(s) => match s.trim().to_lowercase().as_str() {
                 "" => Ok(Value::Empty),
                 "true" | "1" | "yes" | "ja" => Ok(Value::Bool(true)),
                 "false" | "0" | "no" | "nej" => Ok(Value::Bool(false)),
                 _ => Err(ReadError::Invalid(format!("`{s}` is not true or false"))),
             },
-            Json::Number(n) if n.as_i64() == Some(1) => Ok(Value::Bool(true)),
-            Json::Number(n) if n.as_i64() == Some(0) => Ok(Value::Bool(false)),
+            Raw::Json(Json::Number(n)) if n.as_i64() == Some(1) => Ok(Value::Bool(true)),
+            Raw::Json(Json::Number(n)) if n.as_i64() == Some(0) => Ok(Value::Bool(false)),
             other => Err(ReadError::Invalid(format!(
                 "expected true or false, found {}",
                 describe(other)
             ))),
         },
-        Type::Date => match json {
-            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
-            Json::String(s) => parse_date(s.trim(), formats).map(Value::Date),
+        Type::Date => match raw {
+            Raw::Text(s) if s.trim().is_empty() => Ok(Value::Empty),
+            Raw::Text(s) => parse_date(s.trim(), formats).map(Value::Date),
             other => Err(ReadError::Invalid(format!(
                 "expected a date, found {}",
                 describe(other)
             ))),
         },
-        Type::DateTime => match json {
-            Json::String(s) if s.trim().is_empty() => Ok(Value::Empty),
-            Json::String(s) => parse_datetime(s.trim(), formats).map(Value::DateTime),
+        Type::DateTime => match raw {
+            Raw::Text(s) if s.trim().is_empty() => Ok(Value::Empty),
+            Raw::Text(s) => parse_datetime(s.trim(), formats).map(Value::DateTime),
             other => Err(ReadError::Invalid(format!(
                 "expected a date and time, found {}",
                 describe(other)
             ))),
         },
-        Type::List(inner) => match json {
-            Json::Array(items) => items
+        Type::List(inner) => match raw {
+            Raw::Json(Json::Array(items)) => items
                 .iter()
-                .map(|i| convert(i, inner, formats))
+                .map(|i| convert(Raw::of(i), inner, formats))
                 .collect::<Result<_, _>>()
                 .map(Value::List),
             // Personio tags arrive as one comma-separated string.
-            Json::String(s) => s
+            Raw::Text(s) => s
                 .split(',')
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
-                .map(|p| convert(&Json::String(p.to_string()), inner, formats))
+                .map(|p| convert(Raw::Text(p), inner, formats))
                 .collect::<Result<_, _>>()
                 .map(Value::List),
             other => Err(ReadError::Invalid(format!(
@@ -153,7 +194,7 @@ fn convert(json: &Json, ty: &Type, formats: &[String]) -> Result<Value, ReadErro
                 describe(other)
             ))),
         },
-        Type::Optional(inner) => convert(json, inner, formats),
+        Type::Optional(inner) => convert(raw, inner, formats),
         Type::Enum(_) | Type::Object | Type::Error => Err(ReadError::Invalid(
             "this field cannot be read directly".into(),
         )),
@@ -239,7 +280,10 @@ fn quoted_list(formats: &[String]) -> String {
         .join(" or ")
 }
 
-fn describe(json: &Json) -> &'static str {
+fn describe(raw: Raw<'_>) -> &'static str {
+    let Raw::Json(json) = raw else {
+        return "text";
+    };
     match json {
         Json::Null => "nothing",
         Json::Bool(_) => "true/false",
@@ -271,7 +315,10 @@ mod tests {
     fn personio_datetime_takes_the_date_as_written() {
         let r = rec(json!({"hire_date": "2014-11-09T00:00:00+01:00"}));
         assert_eq!(
-            read_field(&r, &slot("hire_date", Type::Date.optional(), &[])),
+            read_field(
+                Fields::Map(&r),
+                &slot("hire_date", Type::Date.optional(), &[])
+            ),
             Ok(Value::Date(NaiveDate::from_ymd_opt(2014, 11, 9).unwrap()))
         );
     }
@@ -279,12 +326,12 @@ mod tests {
     #[test]
     fn declared_formats_and_their_errors() {
         let r = rec(json!({"Född": "31.01.1990", "Bad": "1990-31-01"}));
-        let ok = read_field(&r, &slot("Född", Type::Date, &["%d.%m.%Y"]));
+        let ok = read_field(Fields::Map(&r), &slot("Född", Type::Date, &["%d.%m.%Y"]));
         assert_eq!(
             ok,
             Ok(Value::Date(NaiveDate::from_ymd_opt(1990, 1, 31).unwrap()))
         );
-        let bad = read_field(&r, &slot("Bad", Type::Date, &["%d.%m.%Y"]));
+        let bad = read_field(Fields::Map(&r), &slot("Bad", Type::Date, &["%d.%m.%Y"]));
         assert!(matches!(bad, Err(ReadError::Invalid(m)) if m.contains("%d.%m.%Y")));
     }
 
@@ -304,15 +351,18 @@ mod tests {
     fn empty_required_field_is_an_error_but_optional_is_empty() {
         let r = rec(json!({"A": "", "B": null}));
         assert_eq!(
-            read_field(&r, &slot("A", Type::Text, &[])),
+            read_field(Fields::Map(&r), &slot("A", Type::Text, &[])),
             Err(ReadError::Empty)
         );
         assert_eq!(
-            read_field(&r, &slot("B", Type::Text.optional(), &[])),
+            read_field(Fields::Map(&r), &slot("B", Type::Text.optional(), &[])),
             Ok(Value::Empty)
         );
         assert_eq!(
-            read_field(&r, &slot("Missing", Type::Text.optional(), &[])),
+            read_field(
+                Fields::Map(&r),
+                &slot("Missing", Type::Text.optional(), &[])
+            ),
             Ok(Value::Empty)
         );
     }
@@ -321,15 +371,18 @@ mod tests {
     fn nested_paths_numbers_as_text_and_tags() {
         let r = rec(json!({"id": 4711, "department": {"name": "Sales"}, "tags": "a, b"}));
         assert_eq!(
-            read_field(&r, &slot("id", Type::Text, &[])),
+            read_field(Fields::Map(&r), &slot("id", Type::Text, &[])),
             Ok(Value::Text("4711".into()))
         );
         assert_eq!(
-            read_field(&r, &slot("department.name", Type::Text, &[])),
+            read_field(Fields::Map(&r), &slot("department.name", Type::Text, &[])),
             Ok(Value::Text("Sales".into()))
         );
         assert_eq!(
-            read_field(&r, &slot("tags", Type::List(Box::new(Type::Text)), &[])),
+            read_field(
+                Fields::Map(&r),
+                &slot("tags", Type::List(Box::new(Type::Text)), &[])
+            ),
             Ok(Value::List(vec![
                 Value::Text("a".into()),
                 Value::Text("b".into())

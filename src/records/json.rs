@@ -15,10 +15,12 @@
 //!   array (`{"items": [...], "total": 3}`, `{"Data": [...]}`) is taken to be that array.
 //!   Two array fields are ambiguous and an error.
 
+use super::flat::FlatFlexRecord;
 use super::shapes::{self, Problem};
 use super::split::{self, Cuts, Piece, Plan};
-use super::{Numbered, Origin, Position, Record, RecordsError, Shape};
-use serde::de::{DeserializeOwned, IgnoredAny};
+use super::{Fields, Numbered, Origin, Position, Record, RecordRef, RecordsError, Shape};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 /// Where Worknice's `people` query puts the people.
@@ -36,19 +38,37 @@ pub(super) fn read_with(
     shape: Shape,
     plan: Plan,
 ) -> Result<Vec<Record>, RecordsError> {
-    read_mapped(name, bytes, shape, plan, &|record| record)
+    read_mapped(name, bytes, shape, plan, Sink::Owned(&|record| record))
 }
 
-/// [`read_with`], handing each record to `map` as soon as it is read (on the thread that read
-/// it) and keeping only what `map` makes of it.
+/// What a record becomes as soon as it is read (on the thread that read it).
+pub(super) enum Sink<'a, T> {
+    /// The record, read whole into a [`Record`], is given to the function.
+    Owned(&'a (dyn Fn(Record) -> T + Sync)),
+    /// The record is shown to the function as it is read: a Flex record without a map built
+    /// for it and with its text borrowed from the file where it has no escapes; records of
+    /// other shapes as their [`Record`].
+    Viewed(&'a (dyn Fn(RecordRef<'_>) -> T + Sync)),
+}
+
+impl<T> Clone for Sink<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Sink<'_, T> {}
+
+/// [`read_with`], handing each record to `sink` as soon as it is read and keeping only what
+/// it makes of it.
 pub(super) fn read_mapped<T: Numbered + Send>(
     name: &str,
     bytes: &[u8],
     shape: Shape,
     plan: Plan,
-    map: &(dyn Fn(Record) -> T + Sync),
+    sink: Sink<'_, T>,
 ) -> Result<Vec<T>, RecordsError> {
-    let mut doc = Doc::at(name, bytes, shape, 0, 0, map);
+    let mut doc = Doc::at(name, bytes, shape, 0, 0, sink);
     doc.skip_ws();
     match (doc.peek(), shape) {
         (Some(b'['), Shape::Personio) => doc.array(|d| d.personio_object(false))?,
@@ -56,7 +76,7 @@ pub(super) fn read_mapped<T: Numbered + Send>(
             // Only plain arrays of records are cut; envelopes, and Personio arrays (whose
             // elements may be whole pages), are left to one thread to keep this path simple.
             if plan.wants(bytes)
-                && let Some(records) = read_parallel_mapped(name, bytes, shape, doc.pos, plan, map)
+                && let Some(records) = read_parallel_mapped(name, bytes, shape, doc.pos, plan, sink)
             {
                 return Ok(records);
             }
@@ -82,7 +102,14 @@ pub(super) fn read_parallel(
     open: usize,
     plan: Plan,
 ) -> Option<Vec<Record>> {
-    read_parallel_mapped(name, bytes, shape, open, plan, &|record| record)
+    read_parallel_mapped(
+        name,
+        bytes,
+        shape,
+        open,
+        plan,
+        Sink::Owned(&|record| record),
+    )
 }
 
 fn read_parallel_mapped<T: Numbered + Send>(
@@ -91,13 +118,13 @@ fn read_parallel_mapped<T: Numbered + Send>(
     shape: Shape,
     open: usize,
     plan: Plan,
-    map: &(dyn Fn(Record) -> T + Sync),
+    sink: Sink<'_, T>,
 ) -> Option<Vec<T>> {
     // Quick cuts first; when one of them was wrong, exact ones.
     for how in [Cuts::Quick, Cuts::Exact] {
         if let Some(pieces) = split::json_pieces(bytes, open, plan, how)
             && let Some(records) = split::read_pieces(&pieces, plan.threads, |piece, first| {
-                read_piece_mapped(name, bytes, shape, piece, first, map)
+                read_piece_mapped(name, bytes, shape, piece, first, sink)
             })
         {
             return Some(records);
@@ -115,7 +142,14 @@ pub(super) fn read_piece(
     shape: Shape,
     piece: &Piece,
 ) -> Result<Vec<Record>, RecordsError> {
-    read_piece_mapped(name, bytes, shape, piece, false, &|record| record)
+    read_piece_mapped(
+        name,
+        bytes,
+        shape,
+        piece,
+        false,
+        Sink::Owned(&|record| record),
+    )
 }
 
 fn read_piece_mapped<T>(
@@ -124,11 +158,11 @@ fn read_piece_mapped<T>(
     shape: Shape,
     piece: &Piece,
     first: bool,
-    map: &(dyn Fn(Record) -> T + Sync),
+    sink: Sink<'_, T>,
 ) -> Result<Vec<T>, RecordsError> {
     // The whole document is kept under every piece, so that serde_json sees exactly the bytes
     // it sees when reading on one thread, up to the end of each element.
-    let mut doc = Doc::at(name, bytes, shape, piece.start, piece.newlines, map);
+    let mut doc = Doc::at(name, bytes, shape, piece.start, piece.newlines, sink);
     // The first piece's list becomes the whole file's (the others are appended to it), so it
     // makes room for every record; the others for their own.
     if !first {
@@ -157,7 +191,7 @@ struct Doc<'a, T> {
     /// Records read so far (their number).
     count: usize,
     /// What each record becomes as soon as it is read.
-    map: &'a (dyn Fn(Record) -> T + Sync),
+    sink: Sink<'a, T>,
     out: Vec<T>,
     /// Where the cursor started, and the end of the records `out` makes room for (see
     /// [`Doc::make_room`]).
@@ -176,7 +210,7 @@ impl<'a, Out> Doc<'a, Out> {
         shape: Shape,
         pos: usize,
         newlines: usize,
-        map: &'a (dyn Fn(Record) -> Out + Sync),
+        sink: Sink<'a, Out>,
     ) -> Self {
         Doc {
             name,
@@ -186,7 +220,7 @@ impl<'a, Out> Doc<'a, Out> {
             counted: pos,
             newlines,
             count: 0,
-            map,
+            sink,
             out: Vec::new(),
             started: pos,
             room_until: bytes.len(),
@@ -221,11 +255,12 @@ impl<'a, Out> Doc<'a, Out> {
         self.newlines + 1
     }
 
-    /// Parses one value at the cursor with serde_json and moves past it.
-    fn value<T: DeserializeOwned>(&mut self) -> Result<T, RecordsError> {
+    /// Parses one value at the cursor with serde_json and moves past it. The value may borrow
+    /// text from the document.
+    fn value<T: Deserialize<'a>>(&mut self) -> Result<T, RecordsError> {
         let start = self.pos;
-        let mut stream =
-            serde_json::Deserializer::from_slice(&self.bytes[start..]).into_iter::<T>();
+        let bytes: &'a [u8] = self.bytes;
+        let mut stream = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<T>();
         match stream.next() {
             Some(Ok(value)) => {
                 self.pos = start + stream.byte_offset();
@@ -357,6 +392,21 @@ impl<'a, Out> Doc<'a, Out> {
                 },
             ));
         }
+        if self.shape == Shape::Flex
+            && let Sink::Viewed(view) = self.sink
+        {
+            // Seen as it is read: no map is built, and text without escapes stays in the file.
+            let record: FlatFlexRecord<'a> = self.value()?;
+            if let Some(field) = record.clash {
+                return Err(self.invalid(line, shapes::clash(&field)));
+            }
+            let origin = self.next_origin(line);
+            let out = view(RecordRef {
+                fields: Fields::Flat(&record.fields),
+                origin,
+            });
+            return self.keep(out);
+        }
         if self.shape == Shape::Flex {
             // Flex keys are normalised while parsing; the big-file case, so no second map.
             let record: shapes::FlexRecord = self.value()?;
@@ -377,12 +427,28 @@ impl<'a, Out> Doc<'a, Out> {
 
     /// Adds a normalised record.
     fn add(&mut self, fields: Map<String, Value>, line: usize) -> Result<(), RecordsError> {
+        let origin = self.next_origin(line);
+        let record = Record { fields, origin };
+        let out = match self.sink {
+            Sink::Owned(map) => map(record),
+            Sink::Viewed(view) => view(record.as_ref()),
+        };
+        self.keep(out)
+    }
+
+    /// The origin of the next record, which starts at `line`.
+    fn next_origin(&mut self, line: usize) -> Origin {
         let origin = Origin {
             index: self.count,
             line: Some(line),
         };
         self.count += 1;
-        self.out.push((self.map)(Record { fields, origin }));
+        origin
+    }
+
+    /// Keeps what a record became.
+    fn keep(&mut self, out: Out) -> Result<(), RecordsError> {
+        self.out.push(out);
         if self.out.len() == ESTIMATE_AFTER {
             self.make_room();
         }

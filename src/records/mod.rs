@@ -16,6 +16,7 @@
 
 mod csv;
 mod error;
+mod flat;
 mod json;
 mod ndjson;
 mod shapes;
@@ -26,6 +27,7 @@ mod yaml;
 pub use error::{Position, RecordsError};
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -37,6 +39,45 @@ pub struct Record {
     pub fields: Map<String, Value>,
     /// Where the record came from, for reports.
     pub origin: Origin,
+}
+
+/// A record's fields as the evaluator reads them: a record read whole, or one seen while it
+/// is read (see [`RecordRef`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Fields<'a> {
+    /// The fields of a [`Record`].
+    Map(&'a Map<String, Value>),
+    /// Fields in file order, keys unique, text borrowed from the file where it has no escapes.
+    Flat(&'a [(Cow<'a, str>, FlatValue<'a>)]),
+}
+
+/// A field's value in [`Fields::Flat`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlatValue<'a> {
+    /// A JSON string.
+    Text(Cow<'a, str>),
+    /// Any other JSON value.
+    Json(Value),
+}
+
+/// One record as the evaluator sees it: its fields and where it came from. Reading a big JSON
+/// export for a plan, each record is seen this way as it is read, without a map built for it.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    /// The fields.
+    pub fields: Fields<'a>,
+    /// Where the record came from.
+    pub origin: Origin,
+}
+
+impl Record {
+    /// The record as the evaluator sees it.
+    pub fn as_ref(&self) -> RecordRef<'_> {
+        RecordRef {
+            fields: Fields::Map(&self.fields),
+            origin: self.origin,
+        }
+    }
 }
 
 /// Something made from one record that carries the record's number. Records read in pieces
@@ -199,7 +240,7 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Vec<Record>, Records
 pub fn read_file_map<T: Numbered + Send>(
     path: &Path,
     opts: &ReadOptions,
-    map: &(dyn Fn(&Record) -> T + Sync),
+    map: &(dyn Fn(RecordRef<'_>) -> T + Sync),
 ) -> Result<Vec<T>, RecordsError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| RecordsError::Read {
@@ -209,11 +250,13 @@ pub fn read_file_map<T: Numbered + Send>(
     let format = format_of(&name, opts)?;
     if format == RecordFormat::Json && matches!(opts.shape, Shape::Flex | Shape::Plain) {
         let bytes = text::json_bytes(&name, &bytes, opts.encoding)?;
-        let each = |record: Record| map(&record);
-        return json::read_mapped(&name, &bytes, opts.shape, split::Plan::for_machine(), &each);
+        let sink = json::Sink::Viewed(map);
+        return json::read_mapped(&name, &bytes, opts.shape, split::Plan::for_machine(), sink);
     }
     let records = read_bytes(&name, &bytes, opts)?;
-    Ok(crate::parallel::map_in_order(&records, map))
+    Ok(crate::parallel::map_in_order(&records, &|record| {
+        map(record.as_ref())
+    }))
 }
 
 /// The format `opts` names, else the one of the file name's extension.

@@ -1,0 +1,241 @@
+//! A Flex record seen as it is read, for a plan over a big export: its fields in a list, keys
+//! made PascalCase, text borrowed from the file wherever it has no escapes. Nothing is hashed
+//! and most of it is not copied; the record is gone once the evaluator has read it. The same
+//! record read whole is a [`super::shapes::FlexRecord`]; the two must agree on every field.
+
+use super::FlatValue;
+use super::shapes::pascal_case;
+use serde::Deserialize;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+
+/// About how many fields a Flex employee record has.
+const FLEX_FIELDS: usize = 16;
+
+/// A Flex record's fields in file order, keys PascalCase and unique.
+pub(super) struct FlatFlexRecord<'a> {
+    /// The fields.
+    pub fields: Vec<(Cow<'a, str>, FlatValue<'a>)>,
+    /// The first field that two keys became (`emailWork` and `EmailWork` are `EmailWork`).
+    pub clash: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for FlatFlexRecord<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RecordVisitor)
+    }
+}
+
+struct RecordVisitor;
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = FlatFlexRecord<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut fields: Vec<(Cow<'de, str>, FlatValue<'de>)> =
+            Vec::with_capacity(access.size_hint().unwrap_or(FLEX_FIELDS));
+        let mut clash = None;
+        while let Some(key) = access.next_key_seed(Text)? {
+            let key = pascal(key);
+            let value = access.next_value_seed(Field)?;
+            // A dozen short keys: comparing them is cheaper than hashing.
+            if fields.iter().any(|(k, _)| *k == key) {
+                clash.get_or_insert_with(|| key.into_owned());
+            } else {
+                fields.push((key, value));
+            }
+        }
+        Ok(FlatFlexRecord { fields, clash })
+    }
+}
+
+/// The key made PascalCase (`emailWork` → `EmailWork`), still borrowed when it already was.
+fn pascal(key: Cow<'_, str>) -> Cow<'_, str> {
+    match key.chars().next() {
+        Some(first) if first.is_lowercase() => Cow::Owned(pascal_case(&key)),
+        _ => key,
+    }
+}
+
+/// Text, borrowed from the input when serde_json can lend it (no escapes in it).
+struct Text;
+
+impl<'de> DeserializeSeed<'de> for Text {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("text")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s))
+    }
+}
+
+/// A field's value: text as [`FlatValue::Text`], anything else as the `serde_json::Value`
+/// reading it whole gives.
+struct Field;
+
+impl<'de> DeserializeSeed<'de> for Field {
+    type Value = FlatValue<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(FieldVisitor)
+    }
+}
+
+struct FieldVisitor;
+
+impl<'de> Visitor<'de> for FieldVisitor {
+    type Value = FlatValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(FlatValue::Text(Cow::Borrowed(s)))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(FlatValue::Text(Cow::Owned(s.to_owned())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        Ok(FlatValue::Text(Cow::Owned(s)))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(FlatValue::Json(Value::Bool(b)))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(FlatValue::Json(Value::from(n)))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(FlatValue::Json(Value::from(n)))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Self::Value, E> {
+        // As serde_json's own `Value` does: a float it cannot hold is null.
+        Ok(FlatValue::Json(Value::from(n)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(FlatValue::Json(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(FlatValue::Json(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Value::deserialize(SeqAccessDeserializer::new(seq)).map(FlatValue::Json)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Value::deserialize(MapAccessDeserializer::new(map)).map(FlatValue::Json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::shapes::FlexRecord;
+    use super::*;
+
+    /// Both readings of one record: the flat one as a map, and the whole one.
+    fn both(text: &str) -> (serde_json::Map<String, Value>, Option<String>, FlexRecord) {
+        let flat: FlatFlexRecord = serde_json::from_str(text).expect("flat");
+        let whole: FlexRecord = serde_json::from_str(text).expect("whole");
+        let fields = flat
+            .fields
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    FlatValue::Text(t) => Value::String(t.into_owned()),
+                    FlatValue::Json(j) => j,
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        (fields, flat.clash, whole)
+    }
+
+    #[test]
+    fn a_flat_record_holds_what_the_whole_reading_holds() {
+        let text = r#"{"emailWork": "a@b", "Id": "1", "ärende": 2, "_x": 3.5, "N": null,
+            "B": true, "Big": 18446744073709551615, "Neg": -7, "Esc": "line\nbreak \"q\"",
+            "Nested": {"Name": "Sales", "L": [1, "x", {"y": null}]}, "List": ["a", "b"]}"#;
+        let (flat, clash, whole) = both(text);
+        assert_eq!(clash, whole.clash);
+        assert_eq!(clash, None);
+        assert_eq!(flat, whole.fields);
+        assert_eq!(
+            flat.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "EmailWork",
+                "Id",
+                "Ärende",
+                "_x",
+                "N",
+                "B",
+                "Big",
+                "Neg",
+                "Esc",
+                "Nested",
+                "List"
+            ]
+        );
+    }
+
+    #[test]
+    fn text_without_escapes_is_borrowed_and_clashes_are_found() {
+        let flat: FlatFlexRecord =
+            serde_json::from_str(r#"{"EmailWork": "a@b", "esc": "a\"b"}"#).expect("flat");
+        assert!(matches!(flat.fields[0].0, Cow::Borrowed("EmailWork")));
+        assert!(matches!(
+            flat.fields[0].1,
+            FlatValue::Text(Cow::Borrowed("a@b"))
+        ));
+        assert!(matches!(flat.fields[1].0, Cow::Owned(_)), "made PascalCase");
+        assert!(
+            matches!(flat.fields[1].1, FlatValue::Text(Cow::Owned(_))),
+            "unescaped"
+        );
+        for text in [
+            r#"{"EmailWork": "a", "emailWork": "b"}"#,
+            r#"{"Id": 1, "Id": 2}"#,
+        ] {
+            let (flat, clash, whole) = both(text);
+            assert_eq!(clash, whole.clash, "{text}");
+            assert!(clash.is_some(), "{text}");
+            assert_eq!(flat, whole.fields, "the first spelling is kept: {text}");
+        }
+    }
+}
