@@ -115,11 +115,29 @@ pub fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
             std::borrow::Cow::Borrowed(s)
         };
     }
-    if s.chars().any(char::is_uppercase) {
+    if s.chars().any(|c| c.is_uppercase() || is_titlecase(c)) {
         std::borrow::Cow::Owned(s.to_lowercase())
     } else {
         std::borrow::Cow::Borrowed(s)
     }
+}
+
+/// Title-case letters (`ǅ`): not upper case, yet lower-casing changes them. With the upper-case
+/// ones they cover every character that lower-casing changes (a test checks all of Unicode).
+fn is_titlecase(c: char) -> bool {
+    matches!(
+        c,
+        '\u{01C5}'
+            | '\u{01C8}'
+            | '\u{01CB}'
+            | '\u{01F2}'
+            | '\u{1F88}'..='\u{1F8F}'
+            | '\u{1F98}'..='\u{1F9F}'
+            | '\u{1FA8}'..='\u{1FAF}'
+            | '\u{1FBC}'
+            | '\u{1FCC}'
+            | '\u{1FFC}'
+    )
 }
 
 #[cfg(test)]
@@ -136,6 +154,8 @@ mod tests {
             "åsa",
             "Straße",
             "İ",
+            "ǅemal",
+            "ǆemal ΣΑΣ",
         ] {
             let lower = lowercase(text);
             assert_eq!(lower, text.to_lowercase(), "{text}");
@@ -145,6 +165,16 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn upper_and_title_case_cover_every_character_lower_casing_changes() {
+        let changed = |c: char| !c.to_lowercase().eq(std::iter::once(c));
+        let wrong: Vec<char> = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| changed(c) && !(c.is_uppercase() || is_titlecase(c)))
+            .collect();
+        assert_eq!(wrong, Vec::<char>::new());
     }
 
     #[test]
