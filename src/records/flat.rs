@@ -1,14 +1,14 @@
 //! A Flex record seen as it is read, for a plan over a big export: its fields in a list, keys
 //! made PascalCase, text borrowed from the file wherever it has no escapes. Nothing is hashed
-//! and most of it is not copied; the record is gone once the evaluator has read it. The same
-//! record read whole is a [`super::shapes::FlexRecord`]; the two must agree on every field.
+//! and most of it is not copied; the record is gone once the evaluator has read it. A record
+//! read whole is this list made a map ([`FlatFlexRecord::into_map`]).
 
 use super::FlatValue;
 use super::shapes::pascal_case;
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -21,6 +21,22 @@ pub(super) struct FlatFlexRecord<'a> {
     pub fields: Vec<(Cow<'a, str>, FlatValue<'a>)>,
     /// The first field that two keys became (`emailWork` and `EmailWork` are `EmailWork`).
     pub clash: Option<String>,
+}
+
+impl FlatFlexRecord<'_> {
+    /// The fields as a record read whole holds them.
+    pub(super) fn into_map(self) -> Map<String, Value> {
+        self.fields
+            .into_iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    FlatValue::Text(text) => Value::String(text.into_owned()),
+                    FlatValue::Json(json) => json,
+                };
+                (key.into_owned(), value)
+            })
+            .collect()
+    }
 }
 
 impl<'de> Deserialize<'de> for FlatFlexRecord<'de> {
@@ -166,36 +182,26 @@ impl<'de> Visitor<'de> for FieldVisitor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::shapes::FlexRecord;
+    use super::super::shapes::flex_keys;
     use super::*;
 
-    /// Both readings of one record: the flat one as a map, and the whole one.
-    fn both(text: &str) -> (serde_json::Map<String, Value>, Option<String>, FlexRecord) {
+    /// The record read as a list and made a map, and its clash.
+    fn read(text: &str) -> (Map<String, Value>, Option<String>) {
         let flat: FlatFlexRecord = serde_json::from_str(text).expect("flat");
-        let whole: FlexRecord = serde_json::from_str(text).expect("whole");
-        let fields = flat
-            .fields
-            .into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    FlatValue::Text(t) => Value::String(t.into_owned()),
-                    FlatValue::Json(j) => j,
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        (fields, flat.clash, whole)
+        let clash = flat.clash.clone();
+        (flat.into_map(), clash)
     }
 
     #[test]
-    fn a_flat_record_holds_what_the_whole_reading_holds() {
+    fn a_flat_record_holds_what_a_whole_map_holds() {
         let text = r#"{"emailWork": "a@b", "Id": "1", "ärende": 2, "_x": 3.5, "N": null,
             "B": true, "Big": 18446744073709551615, "Neg": -7, "Esc": "line\nbreak \"q\"",
             "Nested": {"Name": "Sales", "L": [1, "x", {"y": null}]}, "List": ["a", "b"]}"#;
-        let (flat, clash, whole) = both(text);
-        assert_eq!(clash, whole.clash);
+        let (flat, clash) = read(text);
         assert_eq!(clash, None);
-        assert_eq!(flat, whole.fields);
+        // The other Flex reader (CSV, YAML): serde_json's map, keys made PascalCase after.
+        let whole = serde_json::from_str::<Map<String, Value>>(text).expect("whole");
+        assert_eq!(flex_keys(whole).ok(), Some(flat.clone()));
         assert_eq!(
             flat.keys().map(String::as_str).collect::<Vec<_>>(),
             [
@@ -228,14 +234,14 @@ mod tests {
             matches!(flat.fields[1].1, FlatValue::Text(Cow::Owned(_))),
             "unescaped"
         );
-        for text in [
-            r#"{"EmailWork": "a", "emailWork": "b"}"#,
-            r#"{"Id": 1, "Id": 2}"#,
+        for (text, field, first) in [
+            (r#"{"EmailWork": "a", "emailWork": "b"}"#, "EmailWork", "a"),
+            (r#"{"Id": "1", "Id": "2"}"#, "Id", "1"),
         ] {
-            let (flat, clash, whole) = both(text);
-            assert_eq!(clash, whole.clash, "{text}");
-            assert!(clash.is_some(), "{text}");
-            assert_eq!(flat, whole.fields, "the first spelling is kept: {text}");
+            let (flat, clash) = read(text);
+            assert_eq!(clash.as_deref(), Some(field), "{text}");
+            assert_eq!(flat.len(), 1, "{text}");
+            assert_eq!(flat[field], first, "the first spelling is kept: {text}");
         }
     }
 }

@@ -37,7 +37,7 @@ pub(super) fn read_with(
     shape: Shape,
     plan: Plan,
 ) -> Result<Vec<Record>, RecordsError> {
-    read_mapped(name, bytes, shape, plan, Sink::Owned(&|record| record))
+    read_mapped(name, bytes, shape, plan, Sink::RECORDS)
 }
 
 /// What a record becomes as soon as it is read (on the thread that read it).
@@ -57,6 +57,11 @@ impl<T> Clone for Sink<'_, T> {
 }
 
 impl<T> Copy for Sink<'_, T> {}
+
+impl Sink<'static, Record> {
+    /// Keeps each record as it was read.
+    const RECORDS: Self = Sink::Owned(&|record| record);
+}
 
 /// [`read_with`], handing each record to `sink` as soon as it is read and keeping only what
 /// it makes of it.
@@ -101,14 +106,7 @@ pub(super) fn read_parallel(
     open: usize,
     plan: Plan,
 ) -> Option<Vec<Record>> {
-    read_parallel_mapped(
-        name,
-        bytes,
-        shape,
-        open,
-        plan,
-        Sink::Owned(&|record| record),
-    )
+    read_parallel_mapped(name, bytes, shape, open, plan, Sink::RECORDS)
 }
 
 fn read_parallel_mapped<T: Numbered + Send>(
@@ -141,14 +139,7 @@ pub(super) fn read_piece(
     shape: Shape,
     piece: &Piece,
 ) -> Result<Vec<Record>, RecordsError> {
-    read_piece_mapped(
-        name,
-        bytes,
-        shape,
-        piece,
-        false,
-        Sink::Owned(&|record| record),
-    )
+    read_piece_mapped(name, bytes, shape, piece, false, Sink::RECORDS)
 }
 
 fn read_piece_mapped<T>(
@@ -391,28 +382,22 @@ impl<'a, Out> Doc<'a, Out> {
                 },
             ));
         }
-        if self.shape == Shape::Flex
-            && let Sink::Viewed(view) = self.sink
-        {
-            // Seen as it is read: no map is built, and text without escapes stays in the file.
+        if self.shape == Shape::Flex {
+            // Flex keys are made PascalCase while parsing, into a list; a record seen as it is
+            // read stays that list, with its text still in the file where it has no escapes.
             let record: FlatFlexRecord<'a> = self.value()?;
             if let Some(field) = record.clash {
                 return Err(self.invalid(line, shapes::clash(&field)));
             }
+            let Sink::Viewed(view) = self.sink else {
+                return self.add(record.into_map(), line);
+            };
             let origin = self.next_origin(line);
             let out = view(RecordRef {
                 fields: Fields::Flat(&record.fields),
                 origin,
             });
             return self.keep(out);
-        }
-        if self.shape == Shape::Flex {
-            // Flex keys are normalised while parsing; the big-file case, so no second map.
-            let record: shapes::FlexRecord = self.value()?;
-            if let Some(field) = record.clash {
-                return Err(self.invalid(line, shapes::clash(&field)));
-            }
-            return self.add(record.fields, line);
         }
         let fields: Map<String, Value> = self.value()?;
         self.push(fields, line)

@@ -3,9 +3,6 @@
 //! this file only sees one record at a time, and never clones its values.
 
 use super::Shape;
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 /// A record that does not fit its shape; the caller adds the file, record number and line.
@@ -57,54 +54,6 @@ pub(super) fn flex_keys(record: Map<String, Value>) -> Result<Map<String, Value>
     Ok(out)
 }
 
-/// A Flex record whose keys are made PascalCase while serde_json reads them, so that a
-/// camelCase file costs no more to read than a PascalCase one (no second map is built).
-pub(super) struct FlexRecord {
-    /// The record, keys PascalCase.
-    pub fields: Map<String, Value>,
-    /// The first field that two keys became (`emailWork` and `EmailWork` are `EmailWork`).
-    pub clash: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for FlexRecord {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(FlexVisitor)
-    }
-}
-
-struct FlexVisitor;
-
-/// About how many fields a Flex employee record has.
-const FLEX_FIELDS: usize = 16;
-
-impl<'de> Visitor<'de> for FlexVisitor {
-    type Value = FlexRecord;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a record object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<FlexRecord, A::Error> {
-        // Room for a Flex employee's dozen fields: a map grown from empty rehashes three times
-        // per record, a million times over. (JSON does not say how many fields follow.)
-        let mut fields = Map::with_capacity(access.size_hint().unwrap_or(FLEX_FIELDS));
-        let mut clash = None;
-        while let Some(mut key) = access.next_key::<String>()? {
-            pascal_case_in_place(&mut key);
-            let value: Value = access.next_value()?;
-            match fields.entry(key) {
-                Entry::Vacant(entry) => {
-                    entry.insert(value);
-                }
-                Entry::Occupied(entry) => {
-                    clash.get_or_insert_with(|| entry.key().clone());
-                }
-            }
-        }
-        Ok(FlexRecord { fields, clash })
-    }
-}
-
 /// The problem of a record with two spellings of one Flex field (or one key twice).
 pub(super) fn clash(field: &str) -> Problem {
     Problem::new(
@@ -113,19 +62,6 @@ pub(super) fn clash(field: &str) -> Problem {
         ),
         Some("keep one spelling of the field"),
     )
-}
-
-/// Upper-cases a key's first letter, without allocating when it is ASCII.
-fn pascal_case_in_place(key: &mut String) {
-    match key.chars().next() {
-        Some(first) if first.is_ascii_lowercase() => {
-            if let Some(head) = key.get_mut(..1) {
-                head.make_ascii_uppercase();
-            }
-        }
-        Some(first) if first.is_lowercase() => *key = pascal_case(key),
-        _ => {}
-    }
 }
 
 fn starts_lowercase(key: &str) -> bool {
@@ -400,25 +336,6 @@ mod tests {
         assert!(
             problem.problem.contains("has field `EmailWork` twice"),
             "{problem:?}"
-        );
-    }
-
-    #[test]
-    fn flex_record_reads_keys_as_pascal_case() {
-        let record: FlexRecord =
-            serde_json::from_str(r#"{"emailWork": "a", "Id": "1", "ärende": 2, "_x": 3}"#).unwrap();
-        assert_eq!(
-            record.fields.keys().collect::<Vec<_>>(),
-            ["EmailWork", "Id", "Ärende", "_x"]
-        );
-        assert_eq!(record.clash, None);
-        let record: FlexRecord =
-            serde_json::from_str(r#"{"EmailWork": "a", "emailWork": "b"}"#).unwrap();
-        assert_eq!(record.clash.as_deref(), Some("EmailWork"));
-        assert_eq!(
-            record.fields["EmailWork"],
-            json!("a"),
-            "the first spelling is kept"
         );
     }
 
