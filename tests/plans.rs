@@ -236,50 +236,38 @@ fn reading_and_evaluating_in_one_pass_gives_the_same_desired_state() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (name, ext) in EXAMPLES {
         let e = load(name, ext);
-        let path = root.join(format!("mappings/data/{name}.{ext}"));
-        let one_pass = desire_from_file(&e.program, &path, today()).unwrap();
-        assert_eq!(
-            with_memberships(one_pass),
-            with_memberships(desire(&e.program, &e.records, today())),
-            "{name}"
+        desire_both_ways(
+            &e.program,
+            &root.join(format!("mappings/data/{name}.{ext}")),
         );
     }
 
-    // A Flex file is seen record by record without a map (`records::Fields::Flat`): camelCase
-    // keys, escaped text, numbers and nested values must read as the whole records do.
+    // A Flex file is seen record by record as a list of fields (`records::Fields::Flat`), not a
+    // map: camelCase keys, escaped text, numbers and nested values must evaluate alike.
     let e = load("flex", "json");
     let dir = tempfile::tempdir().unwrap();
     let odd = dir.path().join("odd.json");
-    let text = std::fs::read_to_string(root.join("mappings/data/flex-camel.json")).unwrap();
-    let text = text.replacen(
+    let camel = std::fs::read_to_string(root.join("mappings/data/flex-camel.json")).unwrap();
+    let text = camel.replacen(
         "\"firstName\": \"",
         "\"extra\": {\"a\": [1, 2.5, null, true]}, \"n\": 7, \"firstName\": \"A\\u00e9\\\"",
         3,
     );
+    assert_eq!(
+        text.matches("\"extra\"").count(),
+        3,
+        "the camelCase example changed"
+    );
     std::fs::write(&odd, &text).unwrap();
     for path in [root.join("mappings/data/flex-camel.json"), odd] {
-        let records = read_records(&e.program, &path).unwrap();
-        let one_pass = desire_from_file(&e.program, &path, today()).unwrap();
-        let two_pass = desire(&e.program, &records, today());
-        assert_eq!(
-            with_memberships(one_pass),
-            with_memberships(two_pass),
-            "{path:?}"
-        );
+        desire_both_ways(&e.program, &path);
     }
 
     let path = big_flex_file(dir.path(), 90);
     assert!(std::fs::metadata(&path).unwrap().len() > 2 << 20);
-    let records = read_records(&e.program, &path).unwrap();
-    let one_pass = desire_from_file(&e.program, &path, today()).unwrap();
-    let two_pass = desire(&e.program, &records, today());
-    assert!(
-        two_pass.users.len() > 80 * 42 / 2,
-        "{}",
-        two_pass.users.len()
-    );
-    assert!(!two_pass.quarantined.is_empty());
-    assert_eq!(with_memberships(one_pass), with_memberships(two_pass));
+    let desired = desire_both_ways(&e.program, &path);
+    assert!(desired.users.len() > 80 * 42 / 2, "{}", desired.users.len());
+    assert!(!desired.quarantined.is_empty());
 
     // A broken record far into the file fails the whole read, as `read_records` does.
     let mut text = std::fs::read_to_string(&path).unwrap();
@@ -328,6 +316,16 @@ fn big_flex_file(dir: &Path, copies: usize) -> std::path::PathBuf {
     let path = dir.join("big.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&big).unwrap()).unwrap();
     path
+}
+
+/// The desired state of a records file read and evaluated in one pass (as `wtmap plan` does),
+/// checked against reading every record first and then evaluating them.
+fn desire_both_ways(program: &wtmap::check::Program, path: &Path) -> DesiredState {
+    let records = read_records(program, path).unwrap();
+    let one_pass = with_memberships(desire_from_file(program, path, today()).unwrap());
+    let two_pass = with_memberships(desire(program, &records, today()));
+    assert_eq!(one_pass, two_pass, "{path:?}");
+    two_pass
 }
 
 /// The state with its memberships made (the evaluator leaves them to the diff).

@@ -290,7 +290,7 @@ pub(super) fn read_pieces<T: Numbered + Send, E>(
         done
     };
     let work = &work;
-    let done: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads.min(pieces.len()))
             .map(|_| scope.spawn(work))
             .collect();
@@ -306,11 +306,9 @@ pub(super) fn read_pieces<T: Numbered + Send, E>(
     if failed.load(Ordering::Relaxed) || done.len() != pieces.len() {
         return None;
     }
-    let mut parts: Vec<Option<Vec<T>>> = (0..pieces.len()).map(|_| None).collect();
-    for (index, records) in done {
-        parts[index] = Some(records);
-    }
-    let mut parts = parts.into_iter().map(Option::unwrap_or_default);
+    // Every piece was read once: in index order, they are the file's order.
+    done.sort_unstable_by_key(|&(index, _)| index);
+    let mut parts = done.into_iter().map(|(_, part)| part);
     let mut records = parts.next()?;
     for part in parts {
         let base = records.len();
