@@ -155,8 +155,11 @@ impl Checker<'_> {
             report_to: Vec::new(),
             tests: Vec::new(),
             mapped_attributes: Default::default(),
+            attribute_slots: Default::default(),
         };
         self.check_statements(ast, &mut env, &mut program);
+        program.attribute_slots =
+            program::AttributeSlots::of(&program.attributes, &program.conditions);
         self.check_mandatory(ast, &program);
         for unused in env.unused_declarations() {
             self.report(

@@ -249,6 +249,65 @@ pub struct Program {
     pub tests: Vec<TestCase>,
     /// Attributes some statement maps (an empty result clears the attribute in Winningtemp).
     pub mapped_attributes: BTreeSet<String>,
+    /// Where the evaluator puts each attribute rule's value (made from `attributes` and
+    /// `conditions` once they are final).
+    pub attribute_slots: AttributeSlots,
+}
+
+/// The plain attributes a program's users can have, in the order a user's [`Attributes`]
+/// keeps them (by name), and the place of each rule's value among them. The evaluator fills
+/// the places and drops the empty ones: no name is compared per record, and a user's
+/// attributes never move to make room (an insert into a sorted list moves those after it).
+///
+/// [`Attributes`]: crate::model::Attributes
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributeSlots {
+    /// The attributes, sorted by name.
+    pub names: Vec<&'static str>,
+    /// Per attribute rule (in `Program::attributes` order): its attribute's place in `names`,
+    /// or `None` for the attributes a user keeps apart (`external_id`, `manager`, `status`).
+    pub of_rule: Vec<Option<usize>>,
+    /// Per attribute rule: whether its attribute is mandatory (an empty value fails the record).
+    pub mandatory: Vec<bool>,
+    /// The place of `exclude_from_surveys` when an `exclude when` sets it.
+    pub exclude: Option<usize>,
+}
+
+impl AttributeSlots {
+    /// The slots of a program with these rules.
+    pub fn of(attributes: &[AttributeRule], conditions: &[ConditionRule]) -> AttributeSlots {
+        let kept_apart = |name: &str| matches!(name, "external_id" | "manager" | "status");
+        let excludes = conditions.iter().any(|c| c.kind == ConditionKind::Exclude);
+        let mut names: Vec<&'static str> = attributes
+            .iter()
+            .map(|rule| rule.attribute)
+            .filter(|name| !kept_apart(name))
+            .chain(excludes.then_some("exclude_from_surveys"))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let place = |name: &str| names.binary_search(&name).ok();
+        // The evaluator marks filled places in a 64-bit mask; the names are the schema's.
+        debug_assert!(names.len() <= 64);
+        AttributeSlots {
+            of_rule: attributes
+                .iter()
+                .map(|rule| place(rule.attribute).filter(|_| !kept_apart(rule.attribute)))
+                .collect(),
+            mandatory: attributes
+                .iter()
+                .map(|rule| {
+                    crate::schema::target::attribute(rule.attribute).is_some_and(|d| d.mandatory)
+                })
+                .collect(),
+            exclude: if excludes {
+                place("exclude_from_surveys")
+            } else {
+                None
+            },
+            names,
+        }
+    }
 }
 
 impl Program {
@@ -278,6 +337,7 @@ impl Program {
             report_to: Vec::new(),
             tests: Vec::new(),
             mapped_attributes: BTreeSet::new(),
+            attribute_slots: AttributeSlots::default(),
         }
     }
 
@@ -287,5 +347,70 @@ impl Program {
             Schedule::Daily { zone, .. } => zone,
             Schedule::Every { .. } => chrono_tz::Europe::Stockholm,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AttributeSlots;
+
+    fn program(statements: &str) -> super::Program {
+        let text = format!(
+            "source csv {{ path = \"x.csv\" }}\nfields {{ id: text, mail: text, kind: text? }}\n\
+             target winningtemp.files {{ dir = \"out\" }}\n{statements}\n"
+        );
+        let file = crate::source::SourceFile::new("t.wtmap", text);
+        let (program, diags) = crate::check::check_source(&file);
+        program.unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    #[test]
+    fn every_plain_attribute_has_one_place_in_name_order() {
+        let p = program(
+            "user {\n external_id = id\n username = mail\n last_name = id\n first_name = id\n \
+             manager = id\n email = mail\n}\nexclude when kind == \"x\"\n",
+        );
+        let slots = &p.attribute_slots;
+        assert_eq!(
+            slots.names,
+            [
+                "email",
+                "exclude_from_surveys",
+                "first_name",
+                "last_name",
+                "username"
+            ]
+        );
+        let of_rule: Vec<(&str, Option<&str>, bool)> = p
+            .attributes
+            .iter()
+            .zip(&slots.of_rule)
+            .zip(&slots.mandatory)
+            .map(|((rule, place), mandatory)| {
+                (rule.attribute, place.map(|p| slots.names[p]), *mandatory)
+            })
+            .collect();
+        assert_eq!(
+            of_rule,
+            [
+                ("external_id", None, true),
+                ("username", Some("username"), true),
+                ("last_name", Some("last_name"), true),
+                ("first_name", Some("first_name"), true),
+                ("manager", None, false),
+                ("email", Some("email"), false),
+            ]
+        );
+        assert_eq!(slots.exclude, Some(1));
+        assert_eq!(
+            AttributeSlots::of(&p.attributes, &[]).exclude,
+            None,
+            "no `exclude when`, no place"
+        );
+    }
+
+    #[test]
+    fn the_schema_fits_the_evaluators_mask_of_filled_places() {
+        assert!(crate::schema::target::attributes().len() <= 64);
     }
 }

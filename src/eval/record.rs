@@ -6,7 +6,6 @@ use super::team_path::TeamPath;
 use crate::check::program::AttributeRule;
 use crate::diagnostics::Code;
 use crate::model::{AttrValue, Attributes, Because, UserStatus};
-use crate::schema::target;
 use crate::syntax::ast::ConditionKind;
 use crate::value::Value;
 use std::borrow::Cow;
@@ -110,21 +109,51 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
 
     let mut user = MappedUser {
         external_id: String::new(),
-        attributes: Attributes::with_capacity(attribute_slots(program)),
+        attributes: Attributes::new(),
         status: UserStatus::Active,
         manager: None,
         team_path: TeamPath::default(),
         segments: Vec::new(),
         status_because: None,
     };
-    for rule in &program.attributes {
+    // The user's attributes in their final order, each place holding a stand-in until a rule
+    // fills it (a bit in `filled`); places no rule fills are dropped at the end.
+    let slots = &program.attribute_slots;
+    debug_assert_eq!(slots.of_rule.len(), program.attributes.len());
+    let mut attributes: Vec<(Cow<'static, str>, AttrValue)> = slots
+        .names
+        .iter()
+        .map(|name| (Cow::Borrowed(*name), AttrValue::Bool(false)))
+        .collect();
+    let mut filled: u64 = 0;
+    for (n, rule) in program.attributes.iter().enumerate() {
         let value = match scope.eval(&rule.expr) {
             Ok(v) => v,
             Err(e) => return quarantine(e, &rule.because),
         };
         note(&rule.because, &|| show(&value));
-        if let Err(e) = store(&mut user, rule, value) {
-            return quarantine(e, &rule.because);
+        if value.is_empty() {
+            if slots.mandatory[n] {
+                let err = EvalError {
+                    code: Code::MandatoryEmpty,
+                    message: format!(
+                        "`{}` is mandatory but evaluated to an empty value",
+                        rule.attribute
+                    ),
+                };
+                return quarantine(err, &rule.because);
+            }
+            continue;
+        }
+        match slots.of_rule[n] {
+            Some(place) => {
+                attributes[place].1 = match value {
+                    Value::Bool(b) => AttrValue::Bool(b),
+                    other => AttrValue::Text(other.into_text()),
+                };
+                filled |= 1 << place;
+            }
+            None => store_apart(&mut user, rule, value),
         }
     }
 
@@ -138,13 +167,12 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Err(e) => return quarantine(e, &cond.because),
         };
         note(&cond.because, &|| holds.to_string());
-        match cond.kind {
-            ConditionKind::Exclude => {
-                user.attributes.insert(
-                    Cow::Borrowed("exclude_from_surveys"),
-                    AttrValue::Bool(holds),
-                );
+        match (cond.kind, slots.exclude) {
+            (ConditionKind::Exclude, Some(place)) => {
+                attributes[place].1 = AttrValue::Bool(holds);
+                filled |= 1 << place;
             }
+            (ConditionKind::Exclude, None) => {}
             // Only a pause that holds explains the status; otherwise the user is active
             // because the source has them, which the diff says itself.
             _ if holds => {
@@ -154,6 +182,15 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             _ => {}
         }
     }
+    if filled.count_ones() as usize != attributes.len() {
+        let mut place = 0;
+        attributes.retain(|_| {
+            let keep = filled & (1 << place) != 0;
+            place += 1;
+            keep
+        });
+    }
+    user.attributes = Attributes::from_sorted_store_unchecked(attributes);
 
     if let Some(group) = &program.group_path {
         for (i, level) in group.levels.iter().enumerate() {
@@ -198,37 +235,12 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
     Outcome::User(user)
 }
 
-/// How many attributes a user of `program` can have: its attribute rules but the key, manager
-/// and status, and the `exclude when` flag. The map is made that size at once: grown as
-/// attributes come (4, then 8 entries), a map of 100k users held a third more memory and was
-/// copied once on the way.
-fn attribute_slots(program: &crate::check::Program) -> usize {
-    let plain = program
-        .attributes
-        .iter()
-        .filter(|rule| !matches!(rule.attribute, "external_id" | "manager" | "status"))
-        .count();
-    let exclude = program
-        .conditions
-        .iter()
-        .any(|cond| cond.kind == ConditionKind::Exclude);
-    plain + usize::from(exclude)
-}
-
-/// Stores an attribute value, enforcing non-empty mandatory attributes.
-fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<(), EvalError> {
-    let attr = rule.attribute;
-    let mandatory = target::attribute(attr).is_some_and(|d| d.mandatory);
-    if value.is_empty() {
-        if mandatory {
-            return Err(EvalError {
-                code: Code::MandatoryEmpty,
-                message: format!("`{attr}` is mandatory but evaluated to an empty value"),
-            });
-        }
-        return Ok(());
-    }
-    match attr {
+/// Stores the value of an attribute a user keeps apart from the plain ones (`external_id`,
+/// `manager`, `status`: see [`AttributeSlots`]).
+///
+/// [`AttributeSlots`]: crate::check::program::AttributeSlots
+fn store_apart(user: &mut MappedUser, rule: &AttributeRule, value: Value) {
+    match rule.attribute {
         "external_id" => user.external_id = value.into_text(),
         "manager" => user.manager = Some(value.into_text()),
         "status" => {
@@ -239,15 +251,9 @@ fn store(user: &mut MappedUser, rule: &AttributeRule, value: Value) -> Result<()
                 UserStatus::Active
             };
         }
-        _ => {
-            let v = match value {
-                Value::Bool(b) => AttrValue::Bool(b),
-                other => AttrValue::Text(other.into_text()),
-            };
-            user.attributes.insert(Cow::Borrowed(attr), v);
-        }
+        // Every other attribute has a place among the plain ones.
+        _ => {}
     }
-    Ok(())
 }
 
 /// Best-effort value of a key attribute for a record that is skipped or quarantined, so the
