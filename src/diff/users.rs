@@ -10,6 +10,7 @@ use crate::model::{
     AttrValue, Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus,
 };
 use crate::plan::{Action, PlannedAction};
+use crate::value::order_prefix;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,7 +60,7 @@ impl<'a> Matching<'a> {
                 Match::Held => None,
             };
             if let Some(name) = name {
-                keyed.push((prefix_key(name), name, position));
+                keyed.push((order_prefix(name), name, position));
             }
         }
         // A million usernames sort mostly on their first eight bytes, without reading the
@@ -76,16 +77,6 @@ impl<'a> Matching<'a> {
         );
         users
     }
-}
-
-/// The first eight bytes of `name` as a number that orders like the strings (shorter names
-/// padded with zero bytes; equal keys are told apart by the names themselves).
-fn prefix_key(name: &str) -> u64 {
-    let mut head = [0u8; 8];
-    let bytes = name.as_bytes();
-    let n = bytes.len().min(8);
-    head[..n].copy_from_slice(&bytes[..n]);
-    u64::from_be_bytes(head)
 }
 
 /// How one desired user relates to Winningtemp.

@@ -5,8 +5,10 @@
 
 use crate::diagnostics::Code;
 use crate::model::{
-    Because, DesiredMembership, DesiredMemberships, DesiredState, DesiredUser, Role, RunWarning,
+    Because, DesiredMembership, DesiredMemberships, DesiredState, DesiredUser, Reasons, Role,
+    RunWarning,
 };
+use crate::value::order_prefix;
 use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -49,7 +51,8 @@ pub fn make_memberships(
     // search.
     // Room for one pair per user up front: growing by doubling would copy the list into
     // fresh memory several times, and faulting fresh pages in is what costs here.
-    let mut managed: Vec<(&str, &Arc<str>)> = Vec::with_capacity(state.users.len());
+    // Each pair keyed by the manager's first bytes (see `order_prefix`).
+    let mut managed: Vec<(u64, &str, &Arc<str>)> = Vec::with_capacity(state.users.len());
     let mut protected: Option<HashSet<&str>> = None;
     // Hashed: a tree lookup per user compares a dozen keys far apart in memory.
     let users: HashMap<&str, &DesiredUser> = state
@@ -82,7 +85,7 @@ pub fn make_memberships(
             continue;
         }
         if let Some(team) = &user.team {
-            managed.push((manager.as_str(), team));
+            managed.push((order_prefix(manager), manager.as_str(), team));
         }
     }
     // Managers are users, so sorted by manager is in the order of the users (a `BTreeMap` of
@@ -90,8 +93,9 @@ pub fn make_memberships(
     managed.sort_unstable();
     managed.dedup();
     let leads = |manager: &str, team: &str| {
+        let key = order_prefix(manager);
         managed
-            .binary_search_by(|&(m, t)| (m, &**t).cmp(&(manager, team)))
+            .binary_search_by(|&(k, m, t)| (k, m, &**t).cmp(&(key, manager, team)))
             .is_ok()
     };
     let parent_of = |t: &str| state.teams.get(t).and_then(|x| x.parent.as_deref());
@@ -99,15 +103,26 @@ pub fn make_memberships(
     // Built user by user, in order: no list of every role to sort afterwards.
     let mut memberships = Vec::with_capacity(users.len() + managed.len());
     let mut next_led = 0;
+    // Why users are members of their teams: every user of a mapping shares one map of
+    // reasons, so the lookup is made again only when a user has another map.
+    let mut team_reason: Option<(&Arc<Reasons>, Option<&Because>)> = None;
     for user in state.users.values() {
         let id = user.external_id.as_str();
+        let team_because = match team_reason {
+            Some((reasons, because)) if Arc::ptr_eq(reasons, &user.because) => because,
+            _ => {
+                let because = user.because.get("team");
+                team_reason = Some((&user.because, because));
+                because
+            }
+        };
         let first = memberships.len();
         let led_from = next_led;
-        while managed.get(next_led).is_some_and(|&(m, _)| m == id) {
+        while managed.get(next_led).is_some_and(|&(_, m, _)| m == id) {
             next_led += 1;
         }
         let led = &managed[led_from..next_led];
-        for &(_, team) in led {
+        for &(_, _, team) in led {
             memberships.push(DesiredMembership {
                 user: id.to_string(),
                 team: Arc::clone(team),
@@ -116,13 +131,13 @@ pub fn make_memberships(
             });
         }
         if let Some(team) = &user.team
-            && !led.iter().any(|&(_, t)| t == team)
+            && !led.iter().any(|&(_, _, t)| t == team)
         {
             memberships.push(DesiredMembership {
                 user: id.to_string(),
                 team: Arc::clone(team),
                 role: Role::Member,
-                because: user.because.get("team").cloned().unwrap_or(Because {
+                because: team_because.cloned().unwrap_or(Because {
                     statement: "group path".into(),
                     line: 0,
                 }),
@@ -141,7 +156,7 @@ pub fn make_memberships(
                     user: id.to_string(),
                     team: parent.into(),
                     role: Role::Member,
-                    because: user.because.get("team").cloned().unwrap_or(because.clone()),
+                    because: team_because.cloned().unwrap_or(because.clone()),
                 }),
                 None => warnings.push(RunWarning {
                     code: Code::ManagerAlsoMember.as_str().into(),
