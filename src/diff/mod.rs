@@ -200,11 +200,9 @@ impl Protection {
     /// True when a desired user names the same person as a skipped/quarantined record (same
     /// external ID, or its username or email): two records for one person, so neither is used.
     pub(crate) fn covers_desired(&self, user: &crate::model::DesiredUser) -> bool {
-        let named = |key: &str| match user.attributes.get(key) {
-            Some(crate::model::AttrValue::Text(name)) => {
-                self.names.contains(lowercase(name).as_ref())
-            }
-            _ => false,
+        let named = |key: &str| {
+            crate::model::text_attribute(&user.attributes, key)
+                .is_some_and(|name| self.names.contains(lowercase(name).as_ref()))
         };
         // Nothing is protected in most runs: skip the lookups.
         if self.external_ids.is_empty() && self.names.is_empty() {

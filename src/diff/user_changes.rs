@@ -5,7 +5,7 @@ use super::users::{Match, username_of};
 use super::{Input, W_USERNAME_TAKEN, warning};
 use crate::model::{
     AttrValue, Attributes, Because, CurrentUser, DesiredState, DesiredUser, MatchKey, UserStatus,
-    UserStatusRule,
+    UserStatusRule, take_attribute,
 };
 use crate::plan::{Action, Change, PlannedAction};
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -133,7 +133,7 @@ pub(super) fn move_created_attributes(
         // Both walk the desired users in order: the user is at or after the last one taken.
         if let Some(user) = users.find(|u| &u.external_id == external_id) {
             *attributes = std::mem::take(&mut user.attributes);
-            attributes.remove("username");
+            take_attribute(attributes, "username");
         }
     }
 }

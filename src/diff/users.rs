@@ -7,7 +7,7 @@ use super::{
     warning,
 };
 use crate::model::{
-    AttrValue, Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus,
+    Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus, text_attribute,
 };
 use crate::plan::{Action, PlannedAction};
 use crate::value::order_prefix;
@@ -92,17 +92,11 @@ pub(super) enum Match {
 
 /// The user's `email` attribute, when it is text.
 pub(crate) fn email_of(attributes: &Attributes) -> Option<&str> {
-    match attributes.get("email") {
-        Some(AttrValue::Text(email)) => Some(email),
-        _ => None,
-    }
+    text_attribute(attributes, "email")
 }
 
 pub(super) fn username_of(user: &DesiredUser) -> Option<&str> {
-    match user.attributes.get("username") {
-        Some(AttrValue::Text(name)) if !name.is_empty() => Some(name),
-        _ => None,
-    }
+    text_attribute(&user.attributes, "username").filter(|name| !name.is_empty())
 }
 
 /// Matches the desired users to the current ones and settles every username; pushes the

@@ -335,23 +335,11 @@ fn hash_key(key: &str) -> NonZeroU32 {
 }
 
 fn text_attr_ref<'a>(u: &'a MappedUser, name: &str) -> Option<&'a str> {
-    // Every record's keys are looked up here: among a handful of names, a scan that compares
-    // lengths first is cheaper than the map's binary search comparing text.
-    let value = u
-        .attributes
-        .iter()
-        .find(|(k, _)| k.len() == name.len() && k == &name);
-    match value {
-        Some((_, AttrValue::Text(t))) => Some(t.as_str()),
-        _ => None,
-    }
+    text_attribute(&u.attributes, name)
 }
 
 fn text_attr(u: &MappedUser, name: &str) -> Option<String> {
-    match u.attributes.get(name) {
-        Some(AttrValue::Text(t)) => Some(t.clone()),
-        _ => None,
-    }
+    text_attr_ref(u, name).map(str::to_string)
 }
 
 fn add_user(
