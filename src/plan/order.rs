@@ -41,14 +41,75 @@ pub(super) fn in_order(actions: &[PlannedAction]) -> bool {
     (1..actions.len()).all(|b| compare(actions, &ranks, b - 1, b) != std::cmp::Ordering::Greater)
 }
 
-/// Each action's rank (see [`rank`]).
+/// Each action's rank: its phase (the step of the order above) and its rank within the phase
+/// (a team's depth among created/moved teams), packed. One pass over the actions (a plan of a
+/// million users is hundreds of megabytes: each pass costs) finds every phase, the final parents
+/// of created/moved teams and the removed memberships; the teams' depths and the role changes
+/// among the removals are settled afterwards from those few.
 fn ranks(actions: &[PlannedAction]) -> Vec<u64> {
-    let parents = final_parents(actions);
-    let role_changes = role_changes(actions);
-    actions
-        .iter()
-        .map(|planned| rank(&planned.action, &parents, &role_changes))
-        .collect()
+    let mut ranks = Vec::with_capacity(actions.len());
+    let mut parents: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    let mut teams = Vec::new();
+    let mut removals = Vec::new();
+    for (at, planned) in actions.iter().enumerate() {
+        let phase: u64 = match &planned.action {
+            Action::CreateTeam {
+                external_id,
+                parent,
+                ..
+            } => {
+                parents.insert(external_id, parent.as_deref());
+                teams.push((at, external_id.as_str()));
+                0
+            }
+            Action::RenameTeam { .. } => 1,
+            Action::MoveTeam {
+                external_id, to, ..
+            } => {
+                parents.insert(external_id, to.as_deref());
+                teams.push((at, external_id.as_str()));
+                2
+            }
+            Action::CreateSegment { .. } => 3,
+            Action::CreateUser { .. } => 4,
+            Action::UpdateUser { link, .. } => {
+                ranks.push((5 << 56) | u64::from(!*link));
+                continue;
+            }
+            Action::ReactivateUser { .. } => 6,
+            Action::AddMembership { .. } => 7,
+            Action::RemoveMembership { user, team, .. } => {
+                removals.push((at, (user.as_str(), &**team)));
+                REMOVE_MEMBERSHIP
+            }
+            Action::AddSegmentConnection { .. } => 8,
+            Action::RemoveSegmentConnection { .. } => 10,
+            Action::PauseUser { .. } => 11,
+        };
+        ranks.push(phase << 56);
+    }
+    for (at, team) in teams {
+        // A depth is bounded by the number of teams, far below 2^56.
+        ranks[at] |= depth(team, &parents) as u64 & ((1 << 56) - 1);
+    }
+    if !removals.is_empty() {
+        // A removal of a membership that is also added is a role change: it goes with the adds.
+        let removed: HashSet<(&str, &str)> = removals.iter().map(|&(_, pair)| pair).collect();
+        let added: HashSet<(&str, &str)> = actions
+            .iter()
+            .filter_map(|planned| match &planned.action {
+                Action::AddMembership { user, team, .. } => Some((user.as_str(), &**team)),
+                _ => None,
+            })
+            .filter(|pair| removed.contains(pair))
+            .collect();
+        for (at, pair) in removals {
+            if added.contains(&pair) {
+                ranks[at] = 7 << 56;
+            }
+        }
+    }
+    ranks
 }
 
 /// The execution order of the actions at `a` and `b`.
@@ -78,37 +139,6 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 /// The phase of a `remove_membership` that is not a role change.
 const REMOVE_MEMBERSHIP: u64 = 9;
 
-/// The first part of an action's key, packed: its phase (the step of the order above) and
-/// its rank within the phase (a team's depth among created/moved teams).
-fn rank(
-    action: &Action,
-    parents: &BTreeMap<String, Option<String>>,
-    role_changes: &HashSet<(&str, &str)>,
-) -> u64 {
-    let (phase, within): (u64, usize) = match action {
-        Action::CreateTeam { external_id, .. } => (0, depth(external_id, parents)),
-        Action::RenameTeam { .. } => (1, 0),
-        Action::MoveTeam { external_id, .. } => (2, depth(external_id, parents)),
-        Action::CreateSegment { .. } => (3, 0),
-        Action::CreateUser { .. } => (4, 0),
-        Action::UpdateUser { link, .. } => (5, usize::from(!*link)),
-        Action::ReactivateUser { .. } => (6, 0),
-        Action::AddMembership { .. } => (7, 0),
-        Action::RemoveMembership { user, team, .. } => {
-            if role_changes.contains(&(user.as_str(), &**team)) {
-                (7, 0)
-            } else {
-                (REMOVE_MEMBERSHIP, 0)
-            }
-        }
-        Action::AddSegmentConnection { .. } => (8, 0),
-        Action::RemoveSegmentConnection { .. } => (10, 0),
-        Action::PauseUser { .. } => (11, 0),
-    };
-    // A depth is bounded by the number of teams, far below 2^56.
-    (phase << 56) | (within as u64 & ((1 << 56) - 1))
-}
-
 /// The key parts after the rank: external ID, or username then team/segment (and the role of
 /// a removal that is not a role change: a role change's removal ranks with the adds).
 fn names(action: &Action, rank: u64) -> [&str; 3] {
@@ -136,28 +166,6 @@ fn tie_break(action: &Action) -> u8 {
     u8::from(matches!(action, Action::AddMembership { .. }))
 }
 
-/// (user, team) pairs whose membership is both removed and added: a role change.
-fn role_changes(actions: &[PlannedAction]) -> HashSet<(&str, &str)> {
-    let removed: HashSet<(&str, &str)> = actions
-        .iter()
-        .filter_map(|planned| match &planned.action {
-            Action::RemoveMembership { user, team, .. } => Some((user.as_str(), &**team)),
-            _ => None,
-        })
-        .collect();
-    if removed.is_empty() {
-        return removed;
-    }
-    actions
-        .iter()
-        .filter_map(|planned| match &planned.action {
-            Action::AddMembership { user, team, .. } => Some((user.as_str(), &**team)),
-            _ => None,
-        })
-        .filter(|pair| removed.contains(pair))
-        .collect()
-}
-
 fn role_name(role: crate::model::Role) -> &'static str {
     match role {
         crate::model::Role::Member => "member",
@@ -165,31 +173,13 @@ fn role_name(role: crate::model::Role) -> &'static str {
     }
 }
 
-/// The parent each created or moved team will have after the plan.
-fn final_parents(actions: &[PlannedAction]) -> BTreeMap<String, Option<String>> {
-    actions
-        .iter()
-        .filter_map(|planned| match &planned.action {
-            Action::CreateTeam {
-                external_id,
-                parent,
-                ..
-            } => Some((external_id.clone(), parent.clone())),
-            Action::MoveTeam {
-                external_id, to, ..
-            } => Some((external_id.clone(), to.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 /// How many created/moved ancestors a team has, so those go first. Bounded by the number of
 /// teams, so a (malformed) cycle cannot loop forever.
-fn depth(team: &str, parents: &BTreeMap<String, Option<String>>) -> usize {
+fn depth(team: &str, parents: &BTreeMap<&str, Option<&str>>) -> usize {
     let mut depth = 0;
     let mut at = team;
-    while let Some(Some(parent)) = parents.get(at) {
-        if !parents.contains_key(parent.as_str()) || depth > parents.len() {
+    while let Some(&Some(parent)) = parents.get(at) {
+        if !parents.contains_key(parent) || depth > parents.len() {
             break;
         }
         depth += 1;
