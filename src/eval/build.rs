@@ -51,7 +51,26 @@ pub struct KeyHashes([Option<NonZeroU32>; 3]);
 
 impl KeyHashes {
     fn of(user: &MappedUser) -> KeyHashes {
-        KeyHashes(UNIQUE_KEYS.map(|unique| (unique.key)(user).map(|k| hash_key(&k))))
+        let mut hashes = [None; 3];
+        let mut previous: Option<(&str, bool, NonZeroU32)> = None;
+        for (hash, unique) in hashes.iter_mut().zip(&UNIQUE_KEYS) {
+            let Some(text) = (unique.text)(user) else {
+                continue;
+            };
+            // Mappings usually make the email the username (`lower(trim(EmailWork))` twice):
+            // the same text is lowercased and hashed once.
+            let h = match previous {
+                Some((seen, ignore_case, h))
+                    if seen == text && ignore_case == unique.ignore_case =>
+                {
+                    h
+                }
+                _ => hash_key(&unique.key_of(text)),
+            };
+            *hash = Some(h);
+            previous = Some((text, unique.ignore_case, h));
+        }
+        KeyHashes(hashes)
     }
 }
 
@@ -63,8 +82,26 @@ struct UniqueKey {
     attribute: &'static str,
     /// The quarantine code of a clash.
     code: Code,
-    /// The key (borrowed where it can be: this runs over every record).
-    key: for<'a> fn(&'a MappedUser) -> Option<Cow<'a, str>>,
+    /// The key's text (borrowed: this runs over every record).
+    text: for<'a> fn(&'a MappedUser) -> Option<&'a str>,
+    /// Whether case is ignored (the key is the text lowercased).
+    ignore_case: bool,
+}
+
+impl UniqueKey {
+    /// The key of a user, when it has one.
+    fn key<'a>(&self, user: &'a MappedUser) -> Option<Cow<'a, str>> {
+        (self.text)(user).map(|text| self.key_of(text))
+    }
+
+    /// The key a text makes.
+    fn key_of<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.ignore_case {
+            crate::value::lowercase(text)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
 }
 
 /// External ID, username and email: each names one person, so a shared one is a clash.
@@ -74,19 +111,22 @@ const UNIQUE_KEYS: [UniqueKey; 3] = [
         what: "external ID",
         attribute: "external_id",
         code: Code::DuplicateExternalId,
-        key: |u| Some(Cow::Borrowed(u.external_id.as_str())),
+        text: |u| Some(u.external_id.as_str()),
+        ignore_case: false,
     },
     UniqueKey {
         what: "username",
         attribute: "username",
         code: Code::DuplicateUsername,
-        key: |u| text_attr_ref(u, "username").map(crate::value::lowercase),
+        text: |u| text_attr_ref(u, "username"),
+        ignore_case: true,
     },
     UniqueKey {
         what: "email",
         attribute: "email",
         code: Code::DuplicateEmail,
-        key: |u| text_attr_ref(u, "email").map(crate::value::lowercase),
+        text: |u| text_attr_ref(u, "email"),
+        ignore_case: true,
     },
 ];
 
@@ -201,19 +241,16 @@ fn quarantine_duplicates(
 ) -> Vec<(usize, Option<usize>, MappedUser, KeyHashes)> {
     let mut remaining = users;
     let mut seen = SeenHashes::default();
-    for (
-        n,
-        UniqueKey {
+    for (n, unique) in UNIQUE_KEYS.iter().enumerate() {
+        let UniqueKey {
             what,
             attribute,
             code,
-            key,
-        },
-    ) in UNIQUE_KEYS.iter().enumerate()
-    {
+            ..
+        } = unique;
         let clashes = clashes(
             &remaining,
-            |(_, _, u, _)| key(u),
+            |(_, _, u, _)| unique.key(u),
             |(_, _, _, hashes)| hashes.0[n],
             &mut seen,
         );
@@ -222,7 +259,10 @@ fn quarantine_duplicates(
         }
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (seen, n) in clashes {
-            let k = key(&remaining[seen].2).unwrap_or_default().into_owned();
+            let k = unique
+                .key(&remaining[seen].2)
+                .unwrap_or_default()
+                .into_owned();
             groups.entry(k).or_insert_with(|| vec![seen]).push(n);
         }
         let shared: Vec<(String, Vec<usize>)> = groups.into_iter().collect();
