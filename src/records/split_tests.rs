@@ -285,6 +285,36 @@ fn errors_are_the_one_thread_readers() {
 }
 
 #[test]
+fn a_byte_that_is_not_utf8_is_reported_as_the_one_thread_reader_does() {
+    // `Ö` as Windows-1252 writes it: one byte, not UTF-8. The pieces read text checked once
+    // as UTF-8; the piece holding this byte, and then the one-thread reader, read bytes.
+    let text = broken(300, 0.6, |t, i| {
+        format!("{}{{\"a\": \"Ö\"}},{}", &t[..i], &t[i..])
+    });
+    let at = text.find('Ö').unwrap_or_default();
+    let mut bytes = text.into_bytes();
+    bytes.splice(at..at + 'Ö'.len_utf8(), [0xD6]);
+    for shape in [Shape::Plain, Shape::Flex] {
+        for pieces in [2, 3, 8] {
+            let one = json::read_with("p.json", &bytes, shape, ONE);
+            match &one {
+                Err(RecordsError::Syntax {
+                    at: position,
+                    help: Some(help),
+                    ..
+                }) => {
+                    assert!(help.contains("Windows-1252"), "{help}");
+                    assert_eq!(position.line, 1, "{position:?}");
+                }
+                other => panic!("{other:?}"),
+            }
+            let many = json::read_with("p.json", &bytes, shape, cut(pieces));
+            assert_same(&format!("{shape:?} {pieces}"), (one, many));
+        }
+    }
+}
+
+#[test]
 fn escapes_next_to_quotes_do_not_fool_the_scan() {
     let text = broken(50, 0.3, |t, i| {
         format!("{}{{\"a\": \"x\\\\\"}},{}", &t[..i], &t[i..])
