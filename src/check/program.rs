@@ -31,8 +31,9 @@ impl FieldSlot {
     }
 }
 
-/// A checked expression.
-#[derive(Debug, Clone)]
+/// A checked expression. Equal expressions give equal values for one record (builtins are
+/// pure in a run), which lets the evaluator compute a repeated one once.
+#[derive(Debug, Clone, PartialEq)]
 pub enum CExpr {
     /// A constant.
     Literal(Value),
@@ -95,7 +96,7 @@ pub enum CExpr {
 }
 
 /// One checked value-map arm.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CArm {
     /// Exact-match patterns; `None` is `_`.
     pub patterns: Vec<Option<Value>>,
@@ -271,6 +272,12 @@ pub struct AttributeSlots {
     pub mandatory: Vec<bool>,
     /// The place of `exclude_from_surveys` when an `exclude when` sets it.
     pub exclude: Option<usize>,
+    /// Per attribute rule: the latest earlier rule with the same expression, whose value it
+    /// takes instead of computing it again (`username` and `email` are often both
+    /// `lower(trim(EmailWork))`).
+    pub same_as: Vec<Option<usize>>,
+    /// Per attribute rule: whether a later rule takes its value.
+    pub kept: Vec<bool>,
 }
 
 impl AttributeSlots {
@@ -289,6 +296,13 @@ impl AttributeSlots {
         let place = |name: &str| names.binary_search(&name).ok();
         // The evaluator marks filled places in a 64-bit mask; the names are the schema's.
         debug_assert!(names.len() <= 64);
+        let same_as: Vec<Option<usize>> = (attributes.iter().enumerate())
+            .map(|(n, rule)| (0..n).rev().find(|&m| attributes[m].expr == rule.expr))
+            .collect();
+        let mut kept = vec![false; attributes.len()];
+        for &earlier in same_as.iter().flatten() {
+            kept[earlier] = true;
+        }
         AttributeSlots {
             of_rule: attributes
                 .iter()
@@ -306,6 +320,8 @@ impl AttributeSlots {
                 None
             },
             names,
+            same_as,
+            kept,
         }
     }
 }
@@ -402,6 +418,13 @@ mod tests {
             ]
         );
         assert_eq!(slots.exclude, Some(1));
+        // Each repeat takes the value of the latest rule before it with the same expression:
+        // `id` four times (external_id, last_name, first_name, manager), `mail` twice.
+        assert_eq!(
+            slots.same_as,
+            [None, None, Some(0), Some(2), Some(3), Some(1)]
+        );
+        assert_eq!(slots.kept, [true, true, true, true, false, false]);
         assert_eq!(
             AttributeSlots::of(&p.attributes, &[]).exclude,
             None,

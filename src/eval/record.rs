@@ -126,11 +126,20 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         .map(|name| (Cow::Borrowed(*name), AttrValue::Bool(false)))
         .collect();
     let mut filled: u64 = 0;
+    // The value of the latest rule whose expression a later rule repeats (see
+    // `AttributeSlots::same_as`).
+    let mut kept: Option<(usize, Value)> = None;
     for (n, rule) in program.attributes.iter().enumerate() {
-        let value = match scope.eval(&rule.expr) {
-            Ok(v) => v,
-            Err(e) => return quarantine(e, &rule.because),
+        let value = match (slots.same_as[n], kept.take()) {
+            (Some(earlier), Some((m, value))) if m == earlier => value,
+            _ => match scope.eval(&rule.expr) {
+                Ok(v) => v,
+                Err(e) => return quarantine(e, &rule.because),
+            },
         };
+        if slots.kept[n] {
+            kept = Some((n, value.clone()));
+        }
         note(&rule.because, &|| show(&value));
         if value.is_empty() {
             if slots.mandatory[n] {
@@ -275,5 +284,82 @@ fn show(v: &Value) -> String {
         Value::Empty => "empty".into(),
         Value::Text(t) => format!("{t:?}"),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::builtins::Context;
+    use crate::eval::{Outcome, trace_record};
+    use crate::model::AttrValue;
+    use crate::records::{Origin, Record};
+
+    /// Evaluates one CSV-shaped record with `user { … }` statements.
+    fn evaluate(user: &str, fields: &[(&str, &str)]) -> (Outcome, Vec<String>) {
+        let text = format!(
+            "source csv {{ path = \"x.csv\" }}\nfields {{ id: text, mail: text, alias: text? }}\n\
+             target winningtemp.files {{ dir = \"out\" }}\nuser {{\n{user}\n}}\n"
+        );
+        let file = crate::source::SourceFile::new("t.wtmap", text);
+        let (program, diags) = crate::check::check_source(&file);
+        let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+        let record = Record {
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+                .collect(),
+            origin: Origin {
+                index: 0,
+                line: None,
+            },
+        };
+        let (outcome, steps) = trace_record(&program, &record, &Context::for_examples());
+        (outcome, steps.into_iter().map(|s| s.result).collect())
+    }
+
+    fn text(outcome: &Outcome, name: &str) -> Option<String> {
+        match outcome {
+            Outcome::User(user) => match user.attributes.get(name) {
+                Some(AttrValue::Text(t)) => Some(t.clone()),
+                _ => None,
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_repeated_expression_gives_every_rule_its_value() {
+        // username/email, then first_name/last_name/title alternating between two expressions:
+        // each rule must get its own expression's value, taken or computed.
+        let (outcome, results) = evaluate(
+            " external_id = id\n username = lower(trim(mail))\n email = lower(trim(mail))\n \
+             first_name = upper(id)\n last_name = trim(id)\n title = upper(id)\n \
+             employee_number = trim(id)\n phone = alias",
+            &[("id", " x7 "), ("mail", " Ann@X.se "), ("alias", "")],
+        );
+        assert_eq!(text(&outcome, "username").as_deref(), Some("ann@x.se"));
+        assert_eq!(text(&outcome, "email").as_deref(), Some("ann@x.se"));
+        assert_eq!(text(&outcome, "first_name").as_deref(), Some(" X7 "));
+        assert_eq!(text(&outcome, "last_name").as_deref(), Some("x7"));
+        assert_eq!(text(&outcome, "title").as_deref(), Some(" X7 "));
+        assert_eq!(text(&outcome, "employee_number").as_deref(), Some("x7"));
+        assert_eq!(text(&outcome, "phone"), None, "empty, so not set");
+        // `explain` still shows every rule's value.
+        assert_eq!(results.iter().filter(|r| *r == "\"ann@x.se\"").count(), 2);
+    }
+
+    #[test]
+    fn a_repeated_expression_that_fails_quarantines_at_the_first_rule() {
+        let (outcome, _) = evaluate(
+            " external_id = id\n username = lower(required(alias))\n \
+             email = lower(required(alias))\n first_name = mail\n last_name = id",
+            &[("id", "x7"), ("mail", "a@x"), ("alias", "")],
+        );
+        match outcome {
+            Outcome::Quarantined { because, .. } => {
+                assert!(because.statement.starts_with("username"), "{because:?}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
