@@ -79,6 +79,15 @@ fn lookup_raw<'r>(record: Fields<'r>, path: &[String]) -> Option<Raw<'r>> {
 /// Reads the slot's field from a record as a typed value.
 pub fn read_field(record: Fields<'_>, slot: &FieldSlot) -> Result<Value, ReadError> {
     let raw = lookup_raw(record, &slot.path);
+    // Text read as text, most of any record's fields, is made where it is returned: through
+    // `convert` and the checks after it, a value was copied on the stack several times, each
+    // copy waiting for the one before to land (a fifth of evaluating a Flex record).
+    if let (Some(Raw::Text(text)), Type::Text) = (raw, slot.ty.base()) {
+        return match text_value(text) {
+            Value::Empty if !slot.ty.is_optional() => Err(ReadError::Empty),
+            value => Ok(value),
+        };
+    }
     let value = match raw {
         None | Some(Raw::Json(Json::Null)) => Value::Empty,
         Some(raw) => convert(raw, slot.ty.base(), &slot.formats)?,
@@ -89,25 +98,25 @@ pub fn read_field(record: Fields<'_>, slot: &FieldSlot) -> Result<Value, ReadErr
     Ok(value)
 }
 
+/// Text as a text value: blank text is empty.
+fn text_value(text: &str) -> Value {
+    if text.trim().is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(text.to_owned())
+    }
+}
+
 fn convert(raw: Raw<'_>, ty: &Type, formats: &[String]) -> Result<Value, ReadError> {
-    let text = |raw: Raw<'_>| -> Option<String> {
-        match raw {
-            Raw::Text(s) => Some(s.to_string()),
-            Raw::Json(Json::Number(n)) => Some(n.to_string()),
-            Raw::Json(Json::Bool(b)) => Some(b.to_string()),
-            Raw::Json(_) => None,
-        }
-    };
     match ty {
-        Type::Text => match text(raw) {
-            Some(s) => Ok(if s.trim().is_empty() {
-                Value::Empty
-            } else {
-                Value::Text(s)
-            }),
-            None => Err(ReadError::Invalid(format!(
+        Type::Text => match raw {
+            Raw::Text(s) => Ok(text_value(s)),
+            // Numbers and booleans written out are never blank.
+            Raw::Json(Json::Number(n)) => Ok(Value::Text(n.to_string())),
+            Raw::Json(Json::Bool(b)) => Ok(Value::Text(b.to_string())),
+            other => Err(ReadError::Invalid(format!(
                 "expected text, found {}",
-                describe(raw)
+                describe(other)
             ))),
         },
         Type::Int => match raw {
@@ -349,10 +358,23 @@ mod tests {
 
     #[test]
     fn empty_required_field_is_an_error_but_optional_is_empty() {
-        let r = rec(json!({"A": "", "B": null}));
+        let r = rec(json!({"A": "", "B": null, "C": " \t", "D": " x "}));
         assert_eq!(
             read_field(Fields::Map(&r), &slot("A", Type::Text, &[])),
             Err(ReadError::Empty)
+        );
+        // Blank is empty; other text is read as it is, spaces and all.
+        assert_eq!(
+            read_field(Fields::Map(&r), &slot("C", Type::Text, &[])),
+            Err(ReadError::Empty)
+        );
+        assert_eq!(
+            read_field(Fields::Map(&r), &slot("C", Type::Text.optional(), &[])),
+            Ok(Value::Empty)
+        );
+        assert_eq!(
+            read_field(Fields::Map(&r), &slot("D", Type::Text, &[])),
+            Ok(Value::Text(" x ".into()))
         );
         assert_eq!(
             read_field(Fields::Map(&r), &slot("B", Type::Text.optional(), &[])),
