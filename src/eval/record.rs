@@ -130,9 +130,14 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
     // `AttributeSlots::same_as`).
     let mut kept: Option<(usize, Value)> = None;
     for (n, rule) in program.attributes.iter().enumerate() {
-        let value = match (slots.same_as[n], kept.take()) {
-            (Some(earlier), Some((m, value))) if m == earlier => value,
-            _ => match scope.eval(&rule.expr) {
+        // Taken only by the rule that repeats it; the others leave it where it is.
+        let reused = match slots.same_as[n] {
+            Some(earlier) if kept.as_ref().is_some_and(|(m, _)| *m == earlier) => kept.take(),
+            _ => None,
+        };
+        let value = match reused {
+            Some((_, value)) => value,
+            None => match scope.eval(&rule.expr) {
                 Ok(v) => v,
                 Err(e) => return quarantine(e, &rule.because),
             },
