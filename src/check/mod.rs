@@ -69,6 +69,14 @@ pub fn eval_expression(
         .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))
 }
 
+/// A mapping's text checked, for tests: panics with the diagnostics when it has errors.
+#[cfg(test)]
+pub(crate) fn checked(text: String) -> Program {
+    let file = SourceFile::new("t.wtmap", text);
+    let (program, diags) = check_source(&file);
+    program.unwrap_or_else(|| panic!("{diags:?}"))
+}
+
 /// Checks a parsed file.
 pub fn check(ast: &File, file: &SourceFile) -> (Program, Diagnostics) {
     let mut cx = Checker {

@@ -375,9 +375,7 @@ mod tests {
             "source csv {{ path = \"x.csv\" }}\nfields {{ id: text, mail: text, kind: text? }}\n\
              target winningtemp.files {{ dir = \"out\" }}\n{statements}\n"
         );
-        let file = crate::source::SourceFile::new("t.wtmap", text);
-        let (program, diags) = crate::check::check_source(&file);
-        program.unwrap_or_else(|| panic!("{diags:?}"))
+        crate::check::checked(text)
     }
 
     #[test]

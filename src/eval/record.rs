@@ -305,9 +305,7 @@ mod tests {
             "source csv {{ path = \"x.csv\" }}\nfields {{ id: text, mail: text, alias: text? }}\n\
              target winningtemp.files {{ dir = \"out\" }}\nuser {{\n{user}\n}}\n"
         );
-        let file = crate::source::SourceFile::new("t.wtmap", text);
-        let (program, diags) = crate::check::check_source(&file);
-        let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+        let program = crate::check::checked(text);
         let record = Record {
             fields: fields
                 .iter()

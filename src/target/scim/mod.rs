@@ -103,9 +103,7 @@ mod tests {
             "source csv {{ path = \"x.csv\" }}\nfields {{ id: text, mail: text }}\n{target}\n\
              user {{\n external_id = id\n username = mail\n first_name = id\n last_name = id\n}}\n"
         );
-        let file = crate::source::SourceFile::new("t.wtmap", text);
-        let (program, diags) = crate::check::check_source(&file);
-        program.unwrap_or_else(|| panic!("{diags:?}"))
+        crate::check::checked(text)
     }
 
     #[test]
