@@ -12,7 +12,8 @@
 #   --1m      also the 1,000,000-record run: in-process parse-only vs plan, and one command-line
 #             `wtmap plan` (empty state) and Python run each (jq would take minutes). Needs
 #             ~12 GB of free memory (the in-process bench refuses with less; wtmap's own 1M plan peaks at ~1.5 GB).
-#   --runs N  command-line runs per tool (default 3; min and median wall, max RSS reported)
+#   --runs N  command-line runs per tool (default 3; min and median wall, max RSS reported),
+#             after one untimed warm-up run when N > 1
 #
 # Missing jq or GNU time are installed with apt-get when running as root; otherwise the rows
 # that need them are skipped. Results are noisy on shared machines: see the load averages.
@@ -89,12 +90,16 @@ if [ "$ONE_M" = 1 ]; then export WTMAP_BENCH_1M=1 WTMAP_BENCH_FILE_1M="$WORK/fle
 cargo bench --quiet --bench plan 2>&1 | tee "$WORK/plan.txt"
 
 # measure LABEL CMD... : runs CMD $RUNS times; appends "label|min s|median s|max RSS MB|rc" to
-# the results. Standard output of CMD is discarded.
+# the results. Standard output of CMD is discarded. With several runs, one untimed run comes
+# first (as hyperfine's --warmup): the file is in the page cache, and the runs are all warm.
+# On the development VM, a wtmap run that starts seconds after the last one pays up to half a
+# second of huge-page faults (docs/benchmarks.md, "Cold runs"); this table measures warm runs.
 RESULTS="$WORK/results"
 : > "$RESULTS"
 measure() {
     local label="$1"; shift
     local walls=() rss=0 rc=0
+    if [ "$RUNS" -gt 1 ]; then "$@" > /dev/null 2>&1 || true; fi
     for _ in $(seq "$RUNS"); do
         if [ "$HAVE_TIME" = 1 ]; then
             "$TIME" -v -o "$WORK/time.txt" "$@" > /dev/null 2> "$WORK/stderr.txt" || rc=$?
