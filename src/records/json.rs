@@ -151,8 +151,10 @@ fn read_piece_mapped<T>(
     first: bool,
     sink: Sink<'_, T>,
 ) -> Result<Vec<T>, RecordsError> {
-    // The whole document is kept under every piece, so that serde_json sees exactly the bytes
-    // it sees when reading on one thread, up to the end of each element.
+    // The whole document is kept under every piece, so that positions are the file's and
+    // serde_json sees exactly the bytes it sees when reading on one thread, up to the end of
+    // each element. As text it sees only the piece: a piece holds its elements whole (a wrong
+    // cut fails the piece, and a failed piece sends the whole file to the one-thread reader).
     let mut doc = Doc::at(name, bytes, shape, piece.start, piece.newlines, sink);
     doc.know_text(piece.start, piece.end);
     // The first piece's list becomes the whole file's (the others are appended to it), so it
