@@ -18,24 +18,20 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The `scim2-server` executable: `$WTMAP_SCIM_SERVER`, else `.venv/bin/scim2-server`.
-/// Missing in CI (`CI=true`) fails the test; missing locally skips it with a loud message.
-pub fn scim_server_program() -> Option<PathBuf> {
+/// Missing, it fails the test (`scripts/test.sh` installs it; `WTMAP_SKIP_PEERS=1` marks the
+/// tests that need it ignored instead).
+pub fn scim_server_program() -> PathBuf {
     let path = std::env::var_os("WTMAP_SCIM_SERVER").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/scim2-server"),
         PathBuf::from,
     );
-    if path.is_file() {
-        return Some(path);
-    }
-    let msg = format!(
-        "scim2-server not found at {}: run `python3 -m venv .venv && .venv/bin/pip install scim2-server` (as .ci/run does) or set WTMAP_SCIM_SERVER",
+    assert!(
+        path.is_file(),
+        "scim2-server not found at {}: run scripts/test.sh (it installs every peer), set \
+         WTMAP_SCIM_SERVER, or opt out of peer tests with WTMAP_SKIP_PEERS=1",
         path.display()
     );
-    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-        panic!("{msg}");
-    }
-    eprintln!("\n!!!!! SKIPPED: {msg} !!!!!\n");
-    None
+    path
 }
 
 /// A free loopback port: bind port 0, read it, release it. Another process may take it before
@@ -57,9 +53,9 @@ pub struct ScimServer {
 }
 
 impl ScimServer {
-    /// Starts a server accepting `token`; `None` when the program is missing (outside CI).
-    pub fn start(token: &str) -> Option<ScimServer> {
-        let program = scim_server_program()?;
+    /// Starts a server accepting `token`; fails the test when the program is missing.
+    pub fn start(token: &str) -> ScimServer {
+        let program = scim_server_program();
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new(&program)
@@ -76,11 +72,11 @@ impl ScimServer {
                     break; // exited: most likely the port was taken; try another
                 }
                 if raw_request(port, "GET", "/v2/ServiceProviderConfig", token, None).is_ok() {
-                    return Some(ScimServer {
+                    return ScimServer {
                         child,
                         port,
                         token: token.to_string(),
-                    });
+                    };
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }

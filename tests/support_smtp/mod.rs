@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The Python of `.venv` (or `$WTMAP_PYTHON`) when it can import `aiosmtpd`. Missing in CI
-/// (`CI=true`) fails the test; missing locally skips it with a loud message.
-pub fn python() -> Option<PathBuf> {
+/// The Python of `.venv` (or `$WTMAP_PYTHON`), which must import `aiosmtpd`. Missing, it fails
+/// the test (`scripts/test.sh` installs it; `WTMAP_SKIP_PEERS=1` marks the tests ignored instead).
+pub fn python() -> PathBuf {
     let path = std::env::var_os("WTMAP_PYTHON").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
         PathBuf::from,
@@ -30,18 +30,13 @@ pub fn python() -> Option<PathBuf> {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if works {
-        return Some(path);
-    }
-    let msg = format!(
-        "aiosmtpd cannot be imported by {}: run `python3 -m venv .venv && .venv/bin/pip install aiosmtpd` (as .ci/run does) or set WTMAP_PYTHON",
+    assert!(
+        works,
+        "aiosmtpd cannot be imported by {}: run scripts/test.sh (it installs every peer), set \
+         WTMAP_PYTHON, or opt out of peer tests with WTMAP_SKIP_PEERS=1",
         path.display()
     );
-    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-        panic!("{msg}");
-    }
-    eprintln!("\n!!!!! SKIPPED: {msg} !!!!!\n");
-    None
+    path
 }
 
 /// A message as the server received it.
@@ -66,10 +61,10 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server; with `auth`, it requires that user and password. `None` when aiosmtpd
-    /// is missing (outside CI).
-    pub fn start(auth: Option<(&str, &str)>) -> Option<SmtpServer> {
-        let python = python()?;
+    /// Starts a server; with `auth`, it requires that user and password. Fails the test when
+    /// aiosmtpd is missing.
+    pub fn start(auth: Option<(&str, &str)>) -> SmtpServer {
+        let python = python();
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support_smtp/wtmap_smtp_sink.py");
         let dir = tempfile::tempdir().unwrap();
@@ -94,7 +89,7 @@ impl SmtpServer {
                     break; // exited: most likely the port was taken; try another
                 }
                 if greets(port) {
-                    return Some(SmtpServer { child, port, dir });
+                    return SmtpServer { child, port, dir };
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }

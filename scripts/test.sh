@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every test with its real peers, on a fresh machine: installs what the tests start (the PyPI
+# servers in .venv, openssh-server when root and missing), then runs `cargo test`. Arguments go
+# to cargo test. A peer that cannot be installed makes its tests fail; to run without peers on
+# purpose, set WTMAP_SKIP_PEERS=1 and they are reported as ignored (never as passed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${WTMAP_SKIP_PEERS:-}" != 1 ] && [ "${WTMAP_SKIP_PEERS:-}" != true ]; then
+  # tests/sftp.rs uploads to a real OpenSSH sshd started on a loopback port.
+  if [ ! -x /usr/sbin/sshd ]; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "== installing openssh-server (for tests/sftp.rs)"
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+    else
+      echo "!! /usr/sbin/sshd is missing and this is not root: install openssh-server, or set WTMAP_SKIP_PEERS=1" >&2
+    fi
+  fi
+
+  # The SCIM server (scim2-server) and the SMTP server (aiosmtpd) from PyPI, pinned, in .venv.
+  SCIM2_SERVER_VERSION=0.8.3
+  AIOSMTPD_VERSION=1.4.6
+  [ -x .venv/bin/pip ] || python3 -m venv .venv
+  for pin in "scim2-server==${SCIM2_SERVER_VERSION}" "aiosmtpd==${AIOSMTPD_VERSION}"; do
+    if ! .venv/bin/pip show "${pin%%==*}" 2>/dev/null | grep -qx "Version: ${pin##*==}"; then
+      echo "== installing ${pin} into .venv"
+      .venv/bin/pip install --quiet --disable-pip-version-check "${pin}"
+    fi
+  done
+  .venv/bin/scim2-server --help >/dev/null
+  .venv/bin/python -c "import aiosmtpd"
+fi
+
+echo "== tests"
+exec cargo test --locked "$@"
