@@ -1,12 +1,48 @@
-//! Build-time switches. `WTMAP_SKIP_PEERS=1` (or `true`) sets the `wtmap_skip_peers` cfg, which
-//! marks every test that needs a real peer (SCIM server, SMTP server, sshd, an editor, a browser)
-//! as ignored — so a machine without the peers reports them as ignored, never as passed. Without
-//! it those tests run, and fail when their peer is missing (`scripts/test.sh` installs them all).
+//! Build-time facts and switches.
+//!
+//! `WTMAP_VERSION`: the crate version, followed by the commit and its date when built from a
+//! git checkout with git on the PATH (`0.1.0 (607dd9d 2026-12-07)`), so a bug report names
+//! the exact build; a tarball build shows the plain version.
+//!
+//! `WTMAP_SKIP_PEERS=1` (or `true`) sets the `wtmap_skip_peers` cfg, which marks every test
+//! that needs a real peer (SCIM server, SMTP server, sshd, an editor, a browser) as ignored —
+//! so a machine without the peers reports them as ignored, never as passed. Without it those
+//! tests run, and fail when their peer is missing (`scripts/test.sh` installs them all).
+
+use std::process::Command;
 
 fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    version();
+    skip_peers();
+}
+
+fn version() {
+    // Rebuild when HEAD moves (a commit or a checkout); both files exist in a git checkout.
+    for path in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
+        if std::path::Path::new(path).exists() {
+            println!("cargo::rerun-if-changed={path}");
+        }
+    }
+    let package = env!("CARGO_PKG_VERSION");
+    let commit = Command::new("git")
+        .args(["log", "-1", "--format=%h %cs"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|text| text.trim().to_string())
+        .filter(|text| !text.is_empty());
+    let version = match commit {
+        Some(commit) => format!("{package} ({commit})"),
+        None => package.to_string(),
+    };
+    println!("cargo::rustc-env=WTMAP_VERSION={version}");
+}
+
+fn skip_peers() {
     println!("cargo::rustc-check-cfg=cfg(wtmap_skip_peers)");
     println!("cargo::rerun-if-env-changed=WTMAP_SKIP_PEERS");
-    println!("cargo::rerun-if-changed=build.rs");
     let skip = std::env::var("WTMAP_SKIP_PEERS").is_ok_and(|v| v == "1" || v == "true");
     if skip {
         println!("cargo::rustc-cfg=wtmap_skip_peers");

@@ -9,6 +9,23 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     wtmap::timings::stage("started");
-    let cli = wtmap::cli::Cli::parse();
+    // args_os: a non-UTF-8 argument (a file name) must reach clap, not panic in std::env::args.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match wtmap::cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints its own message (and --help/--version); a hint for flags that other
+            // tools have under another name follows it.
+            let _ = error.print();
+            let words: Vec<String> = args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            if let Some(hint) = wtmap::cli::hints::render(&error, &words) {
+                eprintln!("\nhint: {hint}");
+            }
+            return std::process::ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
     std::process::ExitCode::from(wtmap::cli::run(cli))
 }

@@ -4,10 +4,12 @@
 pub mod apply;
 pub mod apply_files;
 pub mod check;
+pub mod completions;
 pub mod explain;
 pub mod fetch;
 pub mod files;
 pub mod fmt;
+pub mod hints;
 pub mod history;
 pub mod load;
 pub mod plan;
@@ -20,9 +22,13 @@ pub mod test;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 
+/// The version `--version` shows: the crate's, and the commit it was built from when built
+/// from a git checkout (build.rs), e.g. `0.1.0 (607dd9d 2026-12-07)`.
+pub const VERSION: &str = env!("WTMAP_VERSION");
+
 /// wtmap: type-checked HR → Winningtemp user sync.
 #[derive(Debug, Parser)]
-#[command(name = "wtmap", version, about, long_about = None)]
+#[command(name = "wtmap", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// When to colour output.
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
@@ -91,6 +97,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// List the runs `serve` recorded, with their counts and report paths.
     History(history::HistoryArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (or write one page per command with --out-dir).
+    Man(completions::ManArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -118,5 +128,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::run(args),
         Command::History(args) => history::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }

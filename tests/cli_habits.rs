@@ -1,0 +1,165 @@
+//! The command-line habits users bring from cargo, ruff and terraform: `--version` with the
+//! commit, shell completions and a man page from the clap definitions, hints for flags other
+//! tools spell differently, `fmt -` as a filter, and `check` of the current folder.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on a broken fixture"
+)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn wtmap_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs")
+}
+
+fn wtmap(args: &[&str]) -> Output {
+    wtmap_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn version_names_the_crate_version() {
+    let out = wtmap(&["--version"]);
+    assert!(out.status.success());
+    let line = text(&out.stdout);
+    assert!(
+        line.starts_with(&format!("wtmap {}", env!("CARGO_PKG_VERSION"))),
+        "{line}"
+    );
+}
+
+#[test]
+fn completions_for_every_shell_list_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = wtmap(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for subcommand in ["check", "plan", "apply", "serve"] {
+            assert!(script.contains(subcommand), "{shell} lacks {subcommand}");
+        }
+    }
+    let out = wtmap(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn man_pages_render_to_stdout_and_one_per_command_to_a_folder() {
+    let out = wtmap(&["man"]);
+    assert!(out.status.success());
+    let page = text(&out.stdout);
+    assert!(page.contains(".TH wtmap 1"), "{page}");
+    assert!(page.contains("plan"), "the page lists the subcommands");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = wtmap(&["man", "--out-dir", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for page in ["wtmap.1", "wtmap-plan.1", "wtmap-check.1"] {
+        assert!(dir.path().join(page).is_file(), "{page} written");
+    }
+}
+
+#[test]
+fn flags_from_other_tools_get_a_hint() {
+    let out = wtmap(&["plan", "mappings/flex.wtmap", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("hint: use `--format json`"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    for command in ["run", "apply"] {
+        let out = wtmap(&[command, "mappings/flex.wtmap", "--dry-run"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains("`wtmap plan MAPPING` shows what"),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+    }
+
+    let out = wtmap(&["plan", "mappings/flex.wtmap", "--frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!text(&out.stderr).contains("hint:"), "no hint without one");
+}
+
+fn fmt_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn fmt_dash_filters_standard_input() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let formatted = std::fs::read_to_string(root.join("mappings/flex.wtmap")).unwrap();
+    // Squash the layout: indentation gone, so the formatter has something to do.
+    let squashed: String = formatted
+        .lines()
+        .map(str::trim_start)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(squashed, formatted);
+
+    let out = fmt_stdin(&["fmt", "-"], &squashed);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), formatted);
+
+    let out = fmt_stdin(&["fmt", "--check", "-"], &squashed);
+    assert_eq!(out.status.code(), Some(1), "--check - reports the change");
+    let out = fmt_stdin(&["fmt", "--check", "-"], &formatted);
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = fmt_stdin(&["fmt", "-"], "source flex {\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing printed for text that does not parse"
+    );
+    assert!(text(&out.stderr).contains("does not parse"));
+}
+
+#[test]
+fn check_without_paths_checks_the_current_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("mappings/flex.wtmap"), dir.path().join("a.wtmap")).unwrap();
+    let out = wtmap_in(dir.path(), &["check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("checked 1 file"));
+
+    std::fs::write(dir.path().join("b.wtmap"), "source nope {}\n").unwrap();
+    let out = wtmap_in(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = wtmap_in(empty.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no .wtmap files"));
+}
