@@ -12,8 +12,8 @@ use std::path::PathBuf;
 /// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Mapping files or folders (searched recursively for *.wtmap).
-    #[arg(required_unless_present = "explain")]
+    /// Mapping files or folders (searched recursively for *.wtmap); none checks the current
+    /// folder, as `cargo check` and `ruff check` do.
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -79,7 +79,13 @@ fn explain(code: &str) -> u8 {
 }
 
 fn check_paths(args: &CheckArgs, color: ColorChoice) -> Result<u8, FileError> {
-    let paths = discover(&args.paths)?;
+    let current_folder = [PathBuf::from(".")];
+    let roots = if args.paths.is_empty() {
+        &current_folder[..]
+    } else {
+        &args.paths[..]
+    };
+    let paths = discover(roots)?;
     let mut sources = Vec::new();
     for path in &paths {
         sources.push(read_source(path)?);
