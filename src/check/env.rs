@@ -45,6 +45,13 @@ impl FieldEnv {
         }
     }
 
+    /// Whether the source kind is unknown (or missing): its built-in fields are then unknown
+    /// too, so an undeclared name is not reported — the one E0301 (or E0010) says what is
+    /// wrong, instead of an "unknown field" for every built-in field the mapping reads.
+    pub(crate) fn kind_unknown(&self) -> bool {
+        self.kind.is_none()
+    }
+
     /// Whether every field must be declared (csv, json, …).
     pub(crate) fn declared_only(&self) -> bool {
         self.kind.is_none_or(|k| k.declared_fields_only)
@@ -160,5 +167,60 @@ fn collect_empty_tests(expr: &Expr, out: &mut HashSet<String>) {
         }
         ExprKind::Paren(inner) => collect_empty_tests(inner, out),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::check_source;
+    use crate::diagnostics::Code;
+    use crate::source::SourceFile;
+
+    fn codes(text: String) -> Vec<Code> {
+        let (_, diags) = check_source(&SourceFile::new("t.wtmap", text));
+        diags.iter().map(|d| d.code).collect()
+    }
+
+    /// A misspelt source kind is one error, not one more per built-in field the mapping reads
+    /// (every example mapping, with its kind misspelt, for every kind).
+    #[test]
+    fn an_unknown_source_kind_is_one_error_not_a_cascade() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "wtmap") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Some(start) = text.find("\nsource ") else {
+                continue;
+            };
+            let kind_start = start + "\nsource ".len();
+            let kind_end = kind_start + text[kind_start..].find([' ', '{']).unwrap();
+            let misspelt = format!(
+                "{}{}x{}",
+                &text[..kind_start],
+                &text[kind_start..kind_end],
+                &text[kind_end..]
+            );
+            let found = codes(misspelt);
+            assert_eq!(
+                found
+                    .iter()
+                    .filter(|c| **c == Code::UnknownSourceKind)
+                    .count(),
+                1,
+                "{}: {found:?}",
+                path.display()
+            );
+            assert!(
+                !found.contains(&Code::UnknownField),
+                "{}: unknown fields after an unknown kind: {found:?}",
+                path.display()
+            );
+            seen += 1;
+        }
+        assert!(seen >= 3, "the example mappings were found");
     }
 }

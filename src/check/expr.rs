@@ -188,6 +188,9 @@ impl Checker<'_> {
         dotted: &str,
         span: crate::source::Span,
     ) {
+        if env.kind_unknown() {
+            return;
+        }
         let known = env.known_paths();
         let d = Diagnostic::new(
             Code::UnknownField,

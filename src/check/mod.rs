@@ -6,6 +6,7 @@ mod config;
 mod env;
 mod expr;
 pub mod program;
+mod repeats;
 mod statements;
 mod tests_block;
 
@@ -166,6 +167,7 @@ impl Checker<'_> {
             attribute_slots: Default::default(),
         };
         self.check_statements(ast, &mut env, &mut program);
+        self.warn_repeated_statements(ast);
         program.attribute_slots =
             program::AttributeSlots::of(&program.attributes, &program.conditions);
         self.check_mandatory(ast, &program);

@@ -113,6 +113,17 @@ impl Checker<'_> {
                     self.note_write("team", g.span, &mut writes);
                 }
                 Item::Segment(s) => {
+                    if s.category.node.trim().is_empty() {
+                        self.report(
+                            Diagnostic::new(
+                                Code::EmptySegmentCategory,
+                                s.category.span,
+                                "a segment category cannot be empty",
+                                "no category",
+                            )
+                            .with_help("name the category people are grouped by: `segment \"Country\" = Country`"),
+                        );
+                    }
                     if program.target.kind == "winningtemp.scim" {
                         self.report(
                             Diagnostic::new(
@@ -329,6 +340,9 @@ impl Checker<'_> {
                 .map(|f| (f, stmt.attribute.span)),
         };
         let Some((field, field_span)) = field_name else {
+            if env.kind_unknown() {
+                return; // the unknown source kind is the one error (see FieldEnv::kind_unknown)
+            }
             self.report(
                 Diagnostic::new(
                     Code::UnknownField,

@@ -77,6 +77,8 @@ codes! {
     UnusedField = "W0115", Warning, "unused_field", "a declared field is never used";
     SegmentsNotSupported = "E0116", Error, "segments_not_supported", "the target cannot carry segments";
     AttributeNotCarried = "W0117", Warning, "attribute_not_carried", "an attribute the target does not carry";
+    RepeatedStatement = "W0118", Warning, "repeated_statement", "a statement repeated word for word";
+    EmptySegmentCategory = "E0119", Error, "empty_segment_category", "a `segment` whose category is empty";
 
     UnknownBuiltin = "E0201", Error, "unknown_builtin", "a function that does not exist";
     WrongArity = "E0202", Error, "wrong_arity", "a function called with the wrong number of arguments";
