@@ -163,3 +163,35 @@ fn check_without_paths_checks_the_current_folder() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no .wtmap files"));
 }
+
+#[test]
+fn skipped_records_are_listed_in_record_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.wtmap"),
+        "source csv {\n  path = \"people.csv\"\n}\n\nfields {\n  Id:    text\n  Email: text?\n}\n\n\
+         target winningtemp.files {\n  dir = \"out\"\n}\n\nuser {\n  external_id = Id\n  \
+         username    = required(Email)\n  first_name  = Id\n  last_name   = Id\n}\n\n\
+         skip when Email is empty\n",
+    )
+    .unwrap();
+    // Records #2 and #11 have no email; byte order would list #11 first.
+    let mut csv = String::from("Id,Email\n");
+    for n in 1..=12 {
+        let email = if n == 2 || n == 11 {
+            String::new()
+        } else {
+            format!("p{n}@acme.example")
+        };
+        csv.push_str(&format!("{n},{email}\n"));
+    }
+    std::fs::write(dir.path().join("people.csv"), csv).unwrap();
+    let out = wtmap_in(dir.path(), &["plan", "m.wtmap", "--today", "2026-12-07"]);
+    let plan = text(&out.stdout);
+    let (second, eleventh) = (plan.find("record 2: skip"), plan.find("record 11: skip"));
+    assert!(
+        second.is_some() && eleventh.is_some() && second < eleventh,
+        "{plan}{}",
+        text(&out.stderr)
+    );
+}

@@ -162,6 +162,10 @@ pub fn build(
         source_records,
         ..DesiredState::default()
     };
+    // Skipped and quarantined records with their positions: the lists are shown in record
+    // order (`#2` before `#10`), whatever their labels are.
+    let mut skipped: Vec<(usize, SkippedRecord)> = Vec::new();
+    let mut quarantined: Vec<(usize, QuarantinedRecord)> = Vec::new();
     // Collected in place: the users take over the outcomes' memory (same size), so a million
     // outcomes are not copied into a second vector.
     let users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)> = outcomes
@@ -173,12 +177,15 @@ pub fn build(
                 external_id,
                 username,
             } => {
-                state.skipped.push(SkippedRecord {
-                    record_id: record_label(e.index, e.line, external_id.as_deref()),
-                    external_id,
-                    username,
-                    because,
-                });
+                skipped.push((
+                    e.index,
+                    SkippedRecord {
+                        record_id: record_label(e.index, e.line, external_id.as_deref()),
+                        external_id,
+                        username,
+                        because,
+                    },
+                ));
                 None
             }
             Outcome::Quarantined {
@@ -188,19 +195,22 @@ pub fn build(
                 external_id,
                 username,
             } => {
-                state.quarantined.push(QuarantinedRecord {
-                    record_id: record_label(e.index, e.line, external_id.as_deref()),
-                    external_id,
-                    username,
-                    code: code.as_str().to_string(),
-                    reason,
-                    because,
-                });
+                quarantined.push((
+                    e.index,
+                    QuarantinedRecord {
+                        record_id: record_label(e.index, e.line, external_id.as_deref()),
+                        external_id,
+                        username,
+                        code: code.as_str().to_string(),
+                        reason,
+                        because,
+                    },
+                ));
                 None
             }
         })
         .collect();
-    let users = quarantine_duplicates(users, reasons, &mut state);
+    let users = quarantine_duplicates(users, reasons, &mut quarantined);
     // Users are collected first and sorted once (not at all when the source lists them by
     // external ID, as exports usually do); the sorted list is the map. Keys are unique here
     // (duplicate external IDs were quarantined).
@@ -224,12 +234,16 @@ pub fn build(
     state.memberships = DesiredMemberships::ToMake {
         manager_because: manager_because.cloned(),
     };
-    state.skipped.sort_by(|a, b| a.record_id.cmp(&b.record_id));
-    state
-        .quarantined
-        .sort_by(|a, b| a.record_id.cmp(&b.record_id));
+    state.skipped = in_record_order(skipped);
+    state.quarantined = in_record_order(quarantined);
     state.warnings.sort();
     state
+}
+
+/// Entries sorted by their record's position (stable: one record's entries keep their order).
+fn in_record_order<T>(mut entries: Vec<(usize, T)>) -> Vec<T> {
+    entries.sort_by_key(|(position, _)| *position);
+    entries.into_iter().map(|(_, entry)| entry).collect()
 }
 
 /// Records sharing an external ID, username or email are all quarantined: picking one would
@@ -237,7 +251,7 @@ pub fn build(
 fn quarantine_duplicates(
     users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)>,
     reasons: &Reasons,
-    state: &mut DesiredState,
+    quarantined: &mut Vec<(usize, QuarantinedRecord)>,
 ) -> Vec<(usize, Option<usize>, MappedUser, KeyHashes)> {
     let mut remaining = users;
     let mut seen = SeenHashes::default();
@@ -295,14 +309,17 @@ fn quarantine_duplicates(
                 statement: (*what).into(),
                 line: 0,
             });
-            state.quarantined.push(QuarantinedRecord {
-                record_id: format!("{} {me}", u.external_id),
-                external_id: Some(u.external_id.clone()),
-                username: text_attr(u, "username"),
-                code: code.as_str().to_string(),
-                reason,
-                because,
-            });
+            quarantined.push((
+                remaining[n].0,
+                QuarantinedRecord {
+                    record_id: format!("{} {me}", u.external_id),
+                    external_id: Some(u.external_id.clone()),
+                    username: text_attr(u, "username"),
+                    code: code.as_str().to_string(),
+                    reason,
+                    because,
+                },
+            ));
         }
         remaining = remaining
             .into_iter()
