@@ -195,3 +195,45 @@ fn skipped_records_are_listed_in_record_order() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn explain_finds_a_record_by_id_position_or_email_and_suggests_close_ids() {
+    let explain = |record: &str| {
+        wtmap(&[
+            "explain",
+            "mappings/flex.wtmap",
+            record,
+            "--records",
+            "mappings/data/flex.json",
+            "--today",
+            "2026-11-21",
+        ])
+    };
+    let by_email = explain("JOHAN.Andersson@acme.example");
+    assert!(by_email.status.success(), "{}", text(&by_email.stderr));
+    let by_id = explain("4975035c-a572-563c-8441-4639f09350f8");
+    assert_eq!(
+        text(&by_email.stdout),
+        text(&by_id.stdout),
+        "the same record"
+    );
+    let by_position = explain("#20");
+    assert_eq!(text(&by_position.stdout), text(&by_id.stdout));
+
+    let typo = explain("4975035c-a572-563c-8441-4639f09350f9");
+    assert_eq!(typo.status.code(), Some(2));
+    let message = text(&typo.stderr);
+    assert!(message.contains("searched 42 records"), "{message}");
+    assert!(
+        message.contains("did you mean `4975035c-a572-563c-8441-4639f09350f8`?"),
+        "{message}"
+    );
+
+    let beyond = explain("#43");
+    assert_eq!(beyond.status.code(), Some(2));
+    assert!(
+        text(&beyond.stderr).contains("there is no record #43: the records hold 42 records"),
+        "{}",
+        text(&beyond.stderr)
+    );
+}

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 pub struct ExplainArgs {
     /// The mapping.
     pub mapping: PathBuf,
-    /// The record: its external ID, or `#N` for the N-th record of the file.
+    /// The record: its external ID, its username/email, or `#N` for the N-th record of the file.
     pub record: String,
     #[command(flatten)]
     pub input: InputArgs,
@@ -37,24 +37,66 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     let by_position = wanted
         .strip_prefix('#')
         .and_then(|n| n.parse::<usize>().ok());
+    if let Some(n) = by_position
+        && (n == 0 || n > c.records.len())
+    {
+        eprintln!(
+            "error: there is no record #{n}: the records hold {} record{} (#1 to #{})",
+            c.records.len(),
+            if c.records.len() == 1 { "" } else { "s" },
+            c.records.len()
+        );
+        return exit::USAGE;
+    }
+    // A record is found by its external ID, its position `#N`, or its username/email
+    // (case-insensitively: people paste addresses as they see them).
+    let mut names: Vec<String> = Vec::new();
     let found = c.records.iter().find_map(|r| {
         let (outcome, steps) = trace_record(&c.program, r, &ctx);
-        let id = match &outcome {
-            Outcome::User(u) => Some(u.external_id.clone()),
-            Outcome::Skipped { external_id, .. } | Outcome::Quarantined { external_id, .. } => {
-                external_id.clone()
+        let (id, username) = match &outcome {
+            Outcome::User(u) => (
+                Some(u.external_id.clone()),
+                crate::model::text_attribute(&u.attributes, "username").map(str::to_string),
+            ),
+            Outcome::Skipped {
+                external_id,
+                username,
+                ..
             }
+            | Outcome::Quarantined {
+                external_id,
+                username,
+                ..
+            } => (external_id.clone(), username.clone()),
         };
         let hit = match by_position {
             Some(n) => r.origin.index + 1 == n,
-            None => id.as_deref() == Some(wanted),
+            None => {
+                id.as_deref() == Some(wanted)
+                    || username
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(wanted))
+            }
         };
+        if !hit {
+            names.extend(id.clone());
+            names.extend(username);
+        }
         hit.then_some((r, outcome, steps, id))
     });
     let Some((record, outcome, steps, id)) = found else {
         eprintln!(
-            "error: no record with external ID `{wanted}` in the records (use `#N` for the N-th record)"
+            "error: no record has the external ID or email `{wanted}` (searched {} record{})",
+            c.records.len(),
+            if c.records.len() == 1 { "" } else { "s" }
         );
+        match crate::suggest::did_you_mean(wanted, names.iter().map(String::as_str)) {
+            Some(close) => eprintln!("help: did you mean `{close}`?"),
+            None => eprintln!(
+                "help: give a record's external ID, its email, or `#N` for the N-th record (#1 to #{})",
+                c.records.len()
+            ),
+        }
         return exit::USAGE;
     };
     let mut out = String::new();
