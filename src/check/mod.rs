@@ -32,6 +32,25 @@ pub fn check_source(file: &SourceFile) -> (Option<Program>, Diagnostics) {
     }
 }
 
+/// The `report to` recipients of a mapping that may not check: the people who must hear that
+/// the nightly run stopped because the mapping has errors. Empty when the text does not parse;
+/// only addresses that check (E0310) are returned.
+pub fn report_recipients(file: &SourceFile) -> Vec<String> {
+    let Ok((ast, _)) = crate::syntax::parse(file) else {
+        return Vec::new();
+    };
+    ast.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Report(r) => Some(r),
+            _ => None,
+        })
+        .flat_map(|r| r.recipients.iter())
+        .filter(|rcpt| config::is_email(&rcpt.node))
+        .map(|rcpt| rcpt.node.clone())
+        .collect()
+}
+
 /// Checks and evaluates a lone expression that reads no fields (builtin examples, docs):
 /// the value, or the rendered reason it has none.
 pub fn eval_expression(

@@ -279,7 +279,17 @@ pub fn run_with_report(
         report.duration_seconds = clock.elapsed().as_secs_f64();
     };
     finish(&mut report);
-    let recipients = program.map(|p| p.report_to.clone()).unwrap_or_default();
+    // A mapping with errors still names its recipients: they are the ones who must hear
+    // that tonight's run did not happen.
+    let recipients = match program {
+        Some(p) => p.report_to.clone(),
+        None => std::fs::read_to_string(mapping)
+            .map(|text| {
+                let file = crate::source::SourceFile::new(mapping.display().to_string(), text);
+                crate::check::report_recipients(&file)
+            })
+            .unwrap_or_default(),
+    };
     let will_send = opts.send_email && !recipients.is_empty();
     if let Some(dir) = &report_dir {
         // Should the process die while sending, this first copy says so.
