@@ -80,9 +80,11 @@ fn the_report_arrives_as_text_and_html_to_every_recipient() {
     let parsed = MessageParser::default().parse(&m.raw).unwrap();
     assert_eq!(
         parsed.subject().unwrap(),
-        "[wtmap] kb: 2 created, 4 updated, 2 paused, 1 reactivated, \
-         10 team, membership and segment changes, 4 quarantined"
+        "kb: 2 created, 4 updated, 2 paused, 1 reactivated, \
+         10 team, membership and segment changes, 4 need attention"
     );
+    let message_id = parsed.message_id().expect("a Message-ID");
+    assert!(message_id.contains('@'), "{message_id}");
     let to: Vec<&str> = parsed
         .to()
         .unwrap()

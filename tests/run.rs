@@ -222,7 +222,7 @@ fn a_guard_abort_writes_nothing_exits_3_and_still_sends_the_email() {
     let parsed = MessageParser::default().parse(&messages[1].raw).unwrap();
     let subject = parsed.subject().unwrap();
     assert!(
-        subject.starts_with("[wtmap] m: ABORTED by guard pauses <= 5%"),
+        subject.starts_with("m: ABORTED by guard pauses <= 5%"),
         "{subject}"
     );
     let text = parsed.body_text(0).unwrap();

@@ -49,15 +49,16 @@ impl EmailOutcome {
 /// Longest subject; mail clients cut around here anyway.
 const SUBJECT_MAX: usize = 150;
 
-/// The subject: `[wtmap] acme: 3 created, 1 paused, 2 quarantined`, or
-/// `[wtmap] acme: ABORTED by guard pauses <= 5%`.
+/// The subject, plain words an HR inbox can sort: `acme: 3 created, 1 paused, 2 need
+/// attention`, or `acme: ABORTED by guard pauses <= 5%`. "Need attention" is the quarantined
+/// records: the people HR must fix in the HR system.
 pub fn subject(report: &Report) -> String {
     let c = &report.counts;
     let what = match report.status {
         RunStatus::Success | RunStatus::SuccessWithQuarantine => {
             let mut parts = vec![short_changes(c)];
             if c.quarantined > 0 {
-                parts.push(format!("{} quarantined", c.quarantined));
+                parts.push(format!("{} need attention", c.quarantined));
             }
             parts.join(", ")
         }
@@ -77,7 +78,7 @@ pub fn subject(report: &Report) -> String {
         RunStatus::MappingInvalid => "FAILED: the mapping has errors".to_string(),
         RunStatus::Locked => "NOT RUN: another run holds the lock".to_string(),
     };
-    let mut text = format!("[wtmap] {}: {what}", report.mapping.name);
+    let mut text = format!("{}: {what}", report.mapping.name);
     if text.chars().count() > SUBJECT_MAX {
         text = text.chars().take(SUBJECT_MAX - 1).collect::<String>() + "…";
     }
@@ -132,6 +133,9 @@ pub fn compose(settings: &SmtpSettings, to: &[String], report: &Report) -> Resul
         .from(from)
         .mailbox(header::To::from(mailboxes))
         .subject(subject(report))
+        // A Message-ID of our own (`<uuid@hostname>`): threads, deduplication and relays'
+        // spam scores expect one, and some relays refuse mail without it.
+        .message_id(None)
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| format!("cannot build the message: {e}"))
 }

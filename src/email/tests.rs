@@ -115,11 +115,11 @@ fn subjects_say_what_happened() {
     let s = |status, counts: &Counts, guards| subject(&report(status, counts.clone(), guards));
     assert_eq!(
         s(RunStatus::SuccessWithQuarantine, &counts, vec![]),
-        "[wtmap] acme: 3 created, 1 paused, 4 team, membership and segment changes, 2 quarantined"
+        "acme: 3 created, 1 paused, 4 team, membership and segment changes, 2 need attention"
     );
     assert_eq!(
         s(RunStatus::Success, &Counts::default(), vec![]),
-        "[wtmap] acme: no changes"
+        "acme: no changes"
     );
     let guard = GuardOutcome {
         guard: "pauses <= 5%".into(),
@@ -136,7 +136,7 @@ fn subjects_say_what_happened() {
     };
     assert_eq!(
         s(RunStatus::GuardAborted, &Counts::default(), vec![guard]),
-        "[wtmap] acme: ABORTED by guard pauses <= 5%"
+        "acme: ABORTED by guard pauses <= 5%"
     );
     let failed = Counts {
         planned: 10,
@@ -146,15 +146,15 @@ fn subjects_say_what_happened() {
     };
     assert_eq!(
         s(RunStatus::TargetFailed, &failed, vec![]),
-        "[wtmap] acme: FAILED: 2 of 10 actions failed; done: 8 created"
+        "acme: FAILED: 2 of 10 actions failed; done: 8 created"
     );
     assert_eq!(
         s(RunStatus::SourceFailed, &Counts::default(), vec![]),
-        "[wtmap] acme: FAILED: the source could not be read"
+        "acme: FAILED: the source could not be read"
     );
     assert_eq!(
         s(RunStatus::Locked, &Counts::default(), vec![]),
-        "[wtmap] acme: NOT RUN: another run holds the lock"
+        "acme: NOT RUN: another run holds the lock"
     );
 }
 
