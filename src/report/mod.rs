@@ -177,7 +177,7 @@ pub struct ApplyStats {
 pub struct Report {
     /// Always `wtmap.report/v1`.
     pub format: String,
-    /// The run's ID, also its folder's name (`20261121T010000Z-3fa2`).
+    /// The run's ID, also its folder's name (`20261121T010000.417Z-3fa2`).
     pub run_id: String,
     /// How the run ended.
     pub status: RunStatus,

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 pub(crate) fn new_run_id(started: DateTime<Utc>) -> String {
     format!(
         "{}-{:04x}",
-        started.format("%Y%m%dT%H%M%SZ"),
+        // Milliseconds, so that run IDs sort by start time even within one second (two
+        // `serve` runs of one mapping, a retry); the random part only breaks exact ties.
+        started.format("%Y%m%dT%H%M%S%.3fZ"),
         fastrand::u16(..)
     )
 }
@@ -53,4 +55,20 @@ pub(crate) fn write(dir: &Path, report: &Report, plan: Option<&Plan>) -> Result<
         write_atomic(&dir.join(name), text.as_bytes()).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_run_id;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn run_ids_sort_by_start_time_within_one_second() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 21, 1, 0, 2).unwrap();
+        let ids: Vec<String> = (0..50)
+            .map(|ms| new_run_id(start + Duration::milliseconds(ms * 20)))
+            .collect();
+        assert!(ids.is_sorted(), "{ids:?}");
+        assert!(ids[0].starts_with("20261121T010002.000Z-"), "{}", ids[0]);
+    }
 }

@@ -29,7 +29,7 @@ fn text_and_markdown_reports_of_the_example() {
     let read = |name: &str| std::fs::read_to_string(folder.join(name)).unwrap();
     insta::with_settings!({
         filters => vec![
-            (r"\d{8}T\d{6}Z-[0-9a-f]{4}", "[RUN]"),
+            (r"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}", "[RUN]"),
             (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "[TIME]"),
             (r"\d+\.\d s\b", "[DURATION]"),
             (r"sha256 [0-9a-f]{12}", "sha256 [HASH]"),
