@@ -111,12 +111,16 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         .journal_dir
         .clone()
         .unwrap_or_else(|| default_journal_dir(&args.mapping));
+    let identity = crate::target::mapping_identity(&args.mapping, &file, &program, &ProcessEnv);
     let rt = runtime()?;
-    let unfinished =
-        session::find_unfinished(&journal_dir, &file.name).map_err(|e| fail(e, exit::USAGE))?;
+    let unfinished = session::find_unfinished(&journal_dir, &file.name, &identity)
+        .map_err(|e| fail(e, exit::USAGE))?;
 
     if let Some(u) = unfinished {
         if !args.fresh {
+            if let Some(refusal) = u.refusal(&identity) {
+                return Err(fail(refusal, exit::USAGE));
+            }
             if args.plan.is_some() {
                 return Err(fail(
                     format!(
@@ -134,13 +138,19 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
     }
 
     let (current, directory) = rt
-        .block_on(session::read_current(&target, &journal_dir, &file.name))
+        .block_on(session::read_current(
+            &target,
+            &journal_dir,
+            &file.name,
+            &identity,
+        ))
         .map_err(|e| fail(e, exit::FAILED))?;
     let plan = approved_plan(args, &file, &program, &current, color)?;
     let applied = rt.block_on(session::apply_plan(
         &target,
         &journal_dir,
         &file.name,
+        &identity,
         &plan,
         directory,
     ));

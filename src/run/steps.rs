@@ -163,7 +163,13 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
-    let read = runtime.block_on(session::read_current(&target, &journal_dir, name));
+    let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    let read = runtime.block_on(session::read_current(
+        &target,
+        &journal_dir,
+        name,
+        &identity,
+    ));
     let (current, directory) = match read {
         Ok(r) => r,
         Err(e) => return s.end(RunStatus::TargetFailed, format!("{e}; nothing was applied")),
@@ -174,7 +180,7 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
     // A nightly run does not finish an interrupted plan made from older records: it gives it
     // up and applies its own, made against the directory as it is now, which includes
     // whatever the interrupted run did and plans again whatever it did not.
-    match session::find_unfinished(&journal_dir, name) {
+    match session::find_unfinished(&journal_dir, name, &identity) {
         Ok(None) => {}
         Ok(Some(u)) => {
             let done = u.outcomes.values().filter(|o| o.is_ok()).count();
@@ -201,6 +207,7 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         &target,
         &journal_dir,
         name,
+        &identity,
         plan,
         directory,
     )) {
