@@ -14,6 +14,7 @@ use crate::check::Program;
 use crate::guard::guards_passed;
 use crate::model::CurrentState;
 use crate::pipeline::today_in;
+use crate::run::lock::{LockInfo, RunLock};
 use crate::plan::{PLAN_FORMAT, Plan};
 use crate::source::SourceFile;
 use crate::target::scim::{ClientOptions, ScimTarget};
@@ -57,6 +58,10 @@ pub struct ApplyArgs {
     /// Where journals are kept (default: `.wtmap/journal` beside the mapping).
     #[arg(long, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
+    /// Where the mapping's lock is kept, as for `wtmap run` (default: `.wtmap/runs` beside
+    /// the mapping).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
     /// Give up an interrupted run instead of finishing it, and plan afresh.
     #[arg(long)]
     pub fresh: bool,
@@ -94,8 +99,12 @@ pub fn run(args: ApplyArgs, color: ColorChoice) -> u8 {
     }
 }
 
+/// Exit code when another run or apply of the mapping holds its lock (as `wtmap run`'s).
+pub const LOCKED: u8 = 7;
+
 fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
     let (file, program) = load_program(&args.mapping, color.stderr())?;
+    let _lock = take_lock(args)?;
     let options = ClientOptions {
         concurrency: args.concurrency.map(usize::from),
         timeout: seconds(args.timeout),
@@ -155,6 +164,22 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         directory,
     ));
     finish(args, applied)
+}
+
+/// The mapping's lock, the one `wtmap run` takes, held until the apply ends.
+fn take_lock(args: &ApplyArgs) -> Result<RunLock, u8> {
+    let runs_dir = args
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| crate::run::default_runs_dir(&args.mapping));
+    let run = format!("apply-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let info = LockInfo::this_process(&run, chrono::Utc::now());
+    let lock = RunLock::acquire(&crate::run::lock_path(&runs_dir, &args.mapping), &info)
+        .map_err(|e| fail(e, LOCKED))?;
+    if let Some(released) = lock.released() {
+        eprintln!("note: {released}");
+    }
+    Ok(lock)
 }
 
 fn resume(

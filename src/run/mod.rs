@@ -232,6 +232,9 @@ pub fn run_with_report(
         &LockInfo::this_process(&run_id, started),
     );
     let mut notes = Vec::new();
+    if let Ok(Some(released)) = lock.as_ref().map(RunLock::released) {
+        notes.push(released.to_string());
+    }
     let report_dir = match folder::create(&mapping_runs, started, &run_id) {
         Ok((dir, id)) => {
             run_id = id;
