@@ -625,13 +625,18 @@ impl Checker<'_> {
         let bad = |this: &mut Self, span: Span, msg: String, help: &str| {
             this.report(Diagnostic::new(Code::InvalidGuard, span, msg, "here").with_help(help));
         };
+        const SUBJECTS: [&str; 4] = ["pauses", "source", "membership_removals", "identity_changes"];
         let subject = match g.subject.node.as_str() {
             "pauses" => GuardSubject::Pauses,
             "source" => GuardSubject::Source,
+            "membership_removals" => GuardSubject::MembershipRemovals,
+            "identity_changes" => GuardSubject::IdentityChanges,
             other => {
-                let help = match did_you_mean(other, ["pauses", "source"]) {
+                let help = match did_you_mean(other, SUBJECTS) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => "guards limit `pauses` (upper bound) or `source` (lower bound)".into(),
+                    None => "guards limit `pauses`, `membership_removals`, `identity_changes` \
+                             (upper bounds) or `source` (lower bound)"
+                        .into(),
                 };
                 return bad(
                     self,
@@ -642,11 +647,11 @@ impl Checker<'_> {
             }
         };
         let upper = matches!(g.op.node, GuardOp::Le | GuardOp::Lt);
-        if (subject == GuardSubject::Pauses) != upper {
+        if (subject != GuardSubject::Source) != upper {
             let help = if upper {
                 "`source` is a lower bound: `guard source >= 90% of last_run`"
             } else {
-                "`pauses` is an upper bound: `guard pauses <= 5%`"
+                "only `source` is a lower bound; the others are upper bounds: `guard pauses <= 5%`"
             };
             return bad(
                 self,
@@ -676,12 +681,13 @@ impl Checker<'_> {
                     "the only reference is `last_run`",
                 );
             }
-            (Some(of), GuardSubject::Pauses, _) => {
+            (Some(of), subject, _) if subject != GuardSubject::Source => {
                 return bad(
                     self,
                     of.span,
                     "`of last_run` applies to `source` guards".into(),
-                    "pause percentages are of the active users the integration manages",
+                    "pause and identity percentages are of the active users the integration \
+                     manages, membership percentages of the memberships Winningtemp holds",
                 );
             }
             (None, GuardSubject::Source, GuardLimit::Percent(_)) => {
@@ -908,7 +914,7 @@ mod url_tests {
         /// password, is refused, without repeating the password.
         #[test]
         fn exposing_urls_are_refused(
-            host in "[a-z]{1,8}(\\.[a-z]{2,5}){0,2}|10\\.[0-9]{1,2}\\.0\\.1|\\[fe80::[1-9]\\]",
+            host in "[a-z]{1,8}(\\.[a-z]{2,5}){0,2}|10\\.[1-9][0-9]?\\.0\\.1|\\[fe80::[1-9]\\]",
             user in "[a-z]{0,5}",
             password in proptest::option::of("[a-zA-Z0-9]{4,9}"),
             https in proptest::bool::ANY,
