@@ -6,7 +6,7 @@
 //! it writes no source guard `source >= 80% of last_run` applies (docs/plan.md, "Guards").
 
 use crate::model::{
-    Because, CurrentState, DesiredState, Guard, GuardLimit, GuardSubject, Rules, UserRemoval,
+    Because, CurrentState, Guard, GuardLimit, GuardSubject, Rules, UserRemoval,
     UserStatus,
 };
 use crate::plan::{Action, PlannedAction};
@@ -47,8 +47,8 @@ pub struct Allow {
 pub struct GuardInput<'a> {
     /// The planned actions.
     pub actions: &'a [PlannedAction],
-    /// The desired state (for the number of source records).
-    pub desired: &'a DesiredState,
+    /// How many records the source delivered.
+    pub source_records: usize,
     /// The current state (active users, last run's record count).
     pub current: &'a CurrentState,
     /// The rules (which users count as managed for percentages).
@@ -129,7 +129,7 @@ pub fn effective_guards(guards: &[Guard]) -> Vec<Guard> {
 
 /// Checks the built-in empty-source guard and every effective guard.
 pub fn check_guards(input: &GuardInput<'_>) -> Vec<GuardOutcome> {
-    let records = input.desired.source_records;
+    let records = input.source_records;
     let empty_flag = "--allow-empty-source";
     let mut outcomes = vec![outcome(
         "source is not empty".to_string(),
@@ -289,7 +289,7 @@ fn check_pauses(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
 }
 
 fn check_source(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
-    let records = input.desired.source_records;
+    let records = input.source_records;
     let flag = "--allow-source-drop";
     let (actual, message) = match (guard.limit, input.current.last_run_source_records) {
         (GuardLimit::Count(_), _) => (
@@ -453,14 +453,10 @@ mod tests {
         guards: &[Guard],
         allow: Allow,
     ) -> Vec<GuardOutcome> {
-        let desired = DesiredState {
-            source_records: records,
-            ..DesiredState::default()
-        };
         let rules = Rules::default();
         check_guards(&GuardInput {
             actions,
-            desired: &desired,
+            source_records: records,
             current: state,
             rules: &rules,
             guards,
@@ -554,10 +550,6 @@ mod tests {
             GuardLimit::Count(100),
             42,
         )];
-        let desired = DesiredState {
-            source_records: 1,
-            ..DesiredState::default()
-        };
         let rules = Rules {
             user_removal: UserRemoval::All,
             ..Rules::default()
@@ -565,7 +557,7 @@ mod tests {
         let current = state(9, None);
         let input = GuardInput {
             actions: &pauses(1),
-            desired: &desired,
+            source_records: 1,
             current: &current,
             rules: &rules,
             guards: &guards,

@@ -130,7 +130,7 @@ fn a_run_applies_reports_in_four_formats_and_the_next_run_has_nothing_to_do() {
     let stored: Value = serde_json::from_str(&read(&f.join("report.json"))).unwrap();
     assert_eq!(&stored, r);
     let plan: Value = serde_json::from_str(&read(&f.join("plan.json"))).unwrap();
-    assert_eq!(plan["format"], "wtmap.plan/v1");
+    assert_eq!(plan["format"], "wtmap.plan/v2");
     assert_eq!(
         plan["actions"].as_array().unwrap().len(),
         r["actions"].as_array().unwrap().len()

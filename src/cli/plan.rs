@@ -99,7 +99,7 @@ impl GuardOverrides {
 pub enum PlanFormat {
     /// Grouped, readable, like `terraform plan`.
     Human,
-    /// `wtmap.plan/v1` (docs/plan.md, docs/plan.schema.json).
+    /// `wtmap.plan/v2` (docs/plan.md, docs/plan.schema.json).
     Json,
     /// For pull-request comments.
     Markdown,
@@ -180,7 +180,14 @@ pub fn compute(
         }
     };
     crate::timings::stage("desired state built");
-    let plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+    let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+    let identity = crate::target::mapping_identity(
+        mapping,
+        &file,
+        &program,
+        &crate::target::ProcessEnv,
+    );
+    plan.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));
     crate::timings::stage("guards checked, plan made");
     Ok(Computed {
         file,

@@ -85,7 +85,7 @@ fn records(ctx: &Ctx, s: &mut Synced) -> Result<Loaded, String> {
 /// Plans, and says whether the guards let the plan through.
 fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> bool {
     let today = s.today.unwrap_or_else(|| today_in(ctx.program));
-    let (plan, _) = crate::pipeline::plan(&PlanInput {
+    let (mut plan, _) = crate::pipeline::plan(&PlanInput {
         mapping: &ctx.file.name,
         program: ctx.program,
         records: &loaded.records,
@@ -93,6 +93,8 @@ fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> b
         today,
         allow: ctx.opts.allow,
     });
+    let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
     let passed = guards_passed(&plan.guards);
     if !passed {
         let failed: Vec<&str> = plan
