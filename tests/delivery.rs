@@ -186,3 +186,71 @@ fn a_plan_without_inputs_is_refused() {
     assert!(stderr(&o).contains("not wtmap.plan/v2"), "{}", stderr(&o));
     assert!(!d.join("out").exists());
 }
+
+/// Issue 21, item 5: an apply whose state cannot be recorded after the files were replaced
+/// says what was delivered (it used to say "nothing was delivered"), and the next plan starts
+/// from what was delivered: nothing to do. (Library calls: the state must become unwritable
+/// between reading it and recording the new one.)
+#[test]
+fn a_state_that_cannot_be_recorded_is_reported_as_delivered_and_repaired() {
+    let dir = fixture(6);
+    let d = dir.path();
+    let o = wtmap(d, &["apply", "m.wtmap", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    people(d, 7);
+
+    let file = wtmap::source::SourceFile::new("m.wtmap", MAPPING);
+    let program = wtmap::check::check_source(&file).0.unwrap();
+    let cfg = wtmap::target::files::FilesConfig::from_program(&program, d).unwrap();
+    let records = wtmap::pipeline::read_records(&program, &d.join("people.csv")).unwrap();
+    let plan_now = |current: &wtmap::model::CurrentState| {
+        wtmap::pipeline::plan(&wtmap::pipeline::PlanInput {
+            mapping: "m.wtmap",
+            program: &program,
+            records: &records,
+            current,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+            allow: Default::default(),
+        })
+        .0
+    };
+    let current = wtmap::target::files::read_state(&cfg).unwrap();
+    let plan = plan_now(&current);
+    assert!(!plan.is_empty());
+    // The state cannot be replaced now: a folder is in its place.
+    let state = cfg.state_path();
+    std::fs::rename(&state, d.join("saved.json")).unwrap();
+    std::fs::create_dir(&state).unwrap();
+    let env = std::collections::HashMap::<String, String>::new();
+    let applied = wtmap::apply::files::apply_files(&cfg, &current, &plan, "m.wtmap", &env);
+    let wtmap::apply::report::Outcome::Failed { message } = &applied.report.actions[0].result
+    else {
+        panic!("{:?}", applied.report.actions[0].result)
+    };
+    assert!(
+        message.starts_with("the export was delivered (wt_users.csv")
+            && !message.contains("nothing was delivered"),
+        "{message}"
+    );
+    assert!(
+        std::fs::read_to_string(d.join("out/wt_users.csv"))
+            .unwrap()
+            .contains("p6@x.example")
+    );
+
+    // The disk is fixed; the next plan (through the binary) has nothing to do.
+    std::fs::remove_dir(&state).unwrap();
+    std::fs::rename(d.join("saved.json"), &state).unwrap();
+    let o = wtmap(
+        d,
+        &["plan", "m.wtmap", "--format", "json", "--out", "again.json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let again: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("again.json")).unwrap()).unwrap();
+    assert_eq!(again["summary"]["total"], 0, "{again}");
+    // And `apply` says it took the pending state.
+    let o = wtmap(d, &["apply", "m.wtmap", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("matches the files"), "{}", stderr(&o));
+}

@@ -287,8 +287,11 @@ fn a_failed_upload_leaves_the_previous_files_and_state_untouched() {
     assert_eq!(read_state(&cfg).unwrap(), normalized(sample()));
 }
 
+/// Issue 21, item 5: a state that cannot be recorded after the files were replaced used to
+/// read "nothing was delivered". The error names what was delivered, and the next read takes
+/// the pending state once it matches the files.
 #[test]
-fn a_failed_state_write_keeps_the_previous_state() {
+fn a_failed_state_write_says_what_was_delivered_and_the_next_read_repairs_it() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = config(tmp.path());
     export(&cfg, &sample(), &no_env()).unwrap();
@@ -305,8 +308,58 @@ fn a_failed_state_write_keeps_the_previous_state() {
         .segment_connections
         .retain(|c| c.user != "li@x.example");
     let e = export(&cfg, &changed, &no_env()).unwrap_err();
-    assert!(matches!(e, FilesError::State(_)), "{e:?}");
+    assert!(matches!(e, FilesError::NotRecorded { .. }), "{e:?}");
+    assert!(!e.delivered_nothing());
+    let message = e.to_string();
+    assert!(
+        message.starts_with("the export was delivered (wt_users.csv, wt_groups.csv")
+            && message.contains("its state could not be recorded")
+            && message.contains("state.json.pending"),
+        "{message}"
+    );
     assert!(state.is_dir(), "the previous state is not replaced");
+    assert!(!std::fs::read_to_string(cfg.dir.join("wt_users.csv")).unwrap().contains("li@x.example"));
+
+    // Once the state can be read again, the pending state is what the files hold: taken.
+    std::fs::remove_dir(&state).unwrap();
+    std::fs::rename(tmp.path().join("saved.json"), &state).unwrap();
+    let (read, note) = wtmap::target::files::read_state_repaired(&cfg).unwrap();
+    assert_eq!(read, normalized(changed.clone()));
+    assert!(note.unwrap().contains("matches the files"));
+    // The next export records its own state and leaves nothing pending.
+    export(&cfg, &changed, &no_env()).unwrap();
+    assert!(!cfg.pending_state_path().exists());
+    assert_eq!(
+        wtmap::target::files::read_state_repaired(&cfg).unwrap(),
+        (normalized(changed), None)
+    );
+}
+
+/// Issue 21, item 5: files replaced one by one; a failure in between names the files of
+/// each export, and the state (still the previous one) is not taken over by the pending one.
+#[test]
+fn a_partly_replaced_export_names_the_files_and_keeps_the_previous_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path());
+    export(&cfg, &sample(), &no_env()).unwrap();
+    // `wt_segments.csv` cannot be replaced: a non-empty folder is in its place.
+    let segments = cfg.dir.join("wt_segments.csv");
+    std::fs::remove_file(&segments).unwrap();
+    std::fs::create_dir(&segments).unwrap();
+    std::fs::write(segments.join("x"), "x").unwrap();
+    let mut changed = sample();
+    changed.users.retain(|u| u.external_id.as_deref() != Some("E3"));
+    changed.memberships.retain(|m| m.user != "li@x.example");
+    changed.segment_connections.retain(|c| c.user != "li@x.example");
+    let e = export(&cfg, &changed, &no_env()).unwrap_err();
+    let FilesError::PartlyDelivered { replaced, kept, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(replaced, &["wt_users.csv", "wt_groups.csv"]);
+    assert_eq!(kept[0], "wt_segments.csv");
+    assert!(e.to_string().contains("the next run writes every file again"), "{e}");
+    let (read, note) = wtmap::target::files::read_state_repaired(&cfg).unwrap();
+    assert_eq!((read, note), (normalized(sample()), None));
 }
 
 fn normalized(mut s: CurrentState) -> CurrentState {

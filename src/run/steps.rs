@@ -241,8 +241,11 @@ fn files_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
-    let current = match files::read_state(&cfg) {
-        Ok(c) => c,
+    let current = match files::read_state_repaired(&cfg) {
+        Ok((c, repaired)) => {
+            s.notes.extend(repaired);
+            c
+        }
         Err(e) => {
             let message = format!("the last export's state cannot be read: {e}");
             return s.end(RunStatus::TargetFailed, message);
