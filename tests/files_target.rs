@@ -157,6 +157,48 @@ fn quoted_values_read_back_unchanged() {
     assert_eq!(names, ["Göteborg", "Stockholm", "IT; Drift", "Ops"]);
 }
 
+/// The value in column `header` of every row of a rendered file.
+fn column(bytes: &[u8], header: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(bytes);
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == header)
+        .unwrap_or_else(|| panic!("no column {header}"));
+    reader.records().map(|r| r.unwrap()[at].to_string()).collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Issue 21, item 25: values that a spreadsheet would take for a formula (`=`, `+`, `-`,
+    /// `@`, a tab or a carriage return first) reach the import exactly as they are: no `'`
+    /// prefix, no other change (docs/files-target.md, "Formulas"). Names like "-Anna" or
+    /// "+46 8 …" must survive.
+    #[test]
+    fn formula_like_values_are_written_exactly(
+        lead in proptest::sample::select(vec!["=", "+", "-", "@", "\t", "\r", "'", ""]),
+        rest in "[A-Za-zÅÄÖåäö0-9 ;\"(),.!*+=-]{0,12}",
+    ) {
+        let value = format!("{lead}{rest}");
+        let mut state = sample();
+        for u in &mut state.users {
+            u.attributes.insert("last_name".into(), wtmap::model::AttrValue::Text(value.clone()));
+        }
+        for t in &mut state.teams {
+            t.name = value.clone();
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let (files, _) = render(&state, &config(tmp.path())).unwrap();
+        for last in column(&files[0].bytes, "last_name") {
+            proptest::prop_assert_eq!(&last, &value);
+        }
+        for name in column(&files[1].bytes, "name") {
+            proptest::prop_assert_eq!(&name, &value);
+        }
+    }
+}
+
 #[test]
 fn columns_are_renamed_and_unknown_keys_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
