@@ -1,11 +1,12 @@
 //! Guards: safety limits checked on a plan before anything is written (product requirement 1).
 //!
 //! Always checked: the source is not empty. Then every `guard` of the mapping; when the mapping
-//! writes no pause guard the defaults `pauses <= 10%` and `pauses <= 50` apply, and when it
-//! writes no source guard `source >= 80% of last_run` applies (docs/plan.md, "Guards").
+//! writes no pause guard the defaults `pauses <= 10%` and `pauses <= 50` apply, likewise
+//! `membership_removals <= 10%` and `<= 50`, and `identity_changes <= 10%` and `<= 50`; when
+//! it writes no source guard `source >= 80% of last_run` applies (docs/plan.md, "Guards").
 
 use crate::model::{
-    Because, CurrentState, DesiredState, Guard, GuardLimit, GuardSubject, Rules, UserRemoval,
+    Because, CurrentState, Guard, GuardLimit, GuardSubject, Rules, UserRemoval,
     UserStatus,
 };
 use crate::plan::{Action, PlannedAction};
@@ -15,6 +16,14 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_PAUSE_PERCENT: f64 = 10.0;
 /// Default absolute pause limit (Entra Connect stops at 500 deletes; we are stricter).
 pub const DEFAULT_PAUSE_COUNT: u64 = 50;
+/// Default limit on membership removals, in percent of the memberships Winningtemp holds.
+pub const DEFAULT_MEMBERSHIP_REMOVAL_PERCENT: f64 = 10.0;
+/// Default absolute limit on membership removals.
+pub const DEFAULT_MEMBERSHIP_REMOVAL_COUNT: u64 = 50;
+/// Default limit on username/email changes, in percent of active managed users.
+pub const DEFAULT_IDENTITY_CHANGE_PERCENT: f64 = 10.0;
+/// Default absolute limit on username/email changes.
+pub const DEFAULT_IDENTITY_CHANGE_COUNT: u64 = 50;
 /// Default minimum source size in percent of the last run.
 pub const DEFAULT_SOURCE_PERCENT: f64 = 80.0;
 
@@ -27,6 +36,10 @@ pub struct Allow {
     pub empty_source: bool,
     /// `--allow-source-drop`: source guards may fail.
     pub source_drop: bool,
+    /// `--allow-mass-membership-removal`: membership removal guards may fail.
+    pub membership_removals: bool,
+    /// `--allow-mass-identity-change`: username/email change guards may fail.
+    pub identity_changes: bool,
 }
 
 /// Everything guards look at.
@@ -34,8 +47,8 @@ pub struct Allow {
 pub struct GuardInput<'a> {
     /// The planned actions.
     pub actions: &'a [PlannedAction],
-    /// The desired state (for the number of source records).
-    pub desired: &'a DesiredState,
+    /// How many records the source delivered.
+    pub source_records: usize,
     /// The current state (active users, last run's record count).
     pub current: &'a CurrentState,
     /// The rules (which users count as managed for percentages).
@@ -84,20 +97,28 @@ pub fn effective_guards(guards: &[Guard]) -> Vec<Guard> {
             line: 0,
         },
     };
-    if !guards.iter().any(|g| g.subject == GuardSubject::Pauses) {
-        let (p, n) = (DEFAULT_PAUSE_PERCENT, DEFAULT_PAUSE_COUNT);
-        all.push(default(
+    for (subject, p, n) in [
+        (
             GuardSubject::Pauses,
-            true,
-            GuardLimit::Percent(p),
-            "default guard",
-        ));
-        all.push(default(
-            GuardSubject::Pauses,
-            true,
-            GuardLimit::Count(n),
-            "default guard",
-        ));
+            DEFAULT_PAUSE_PERCENT,
+            DEFAULT_PAUSE_COUNT,
+        ),
+        (
+            GuardSubject::MembershipRemovals,
+            DEFAULT_MEMBERSHIP_REMOVAL_PERCENT,
+            DEFAULT_MEMBERSHIP_REMOVAL_COUNT,
+        ),
+        (
+            GuardSubject::IdentityChanges,
+            DEFAULT_IDENTITY_CHANGE_PERCENT,
+            DEFAULT_IDENTITY_CHANGE_COUNT,
+        ),
+    ] {
+        if !guards.iter().any(|g| g.subject == subject) {
+            let percent = GuardLimit::Percent(p);
+            all.push(default(subject, true, percent, "default guard"));
+            all.push(default(subject, true, GuardLimit::Count(n), "default guard"));
+        }
     }
     if !guards.iter().any(|g| g.subject == GuardSubject::Source) {
         let p = GuardLimit::Percent(DEFAULT_SOURCE_PERCENT);
@@ -108,7 +129,7 @@ pub fn effective_guards(guards: &[Guard]) -> Vec<Guard> {
 
 /// Checks the built-in empty-source guard and every effective guard.
 pub fn check_guards(input: &GuardInput<'_>) -> Vec<GuardOutcome> {
-    let records = input.desired.source_records;
+    let records = input.source_records;
     let empty_flag = "--allow-empty-source";
     let mut outcomes = vec![outcome(
         "source is not empty".to_string(),
@@ -131,9 +152,113 @@ pub fn check_guards(input: &GuardInput<'_>) -> Vec<GuardOutcome> {
         outcomes.push(match guard.subject {
             GuardSubject::Pauses => check_pauses(input, &guard),
             GuardSubject::Source => check_source(input, &guard),
+            GuardSubject::MembershipRemovals => check_membership_removals(input, &guard),
+            GuardSubject::IdentityChanges => check_identity_changes(input, &guard),
         });
     }
     outcomes
+}
+
+/// The active users the integration manages: the base of pause and identity percentages.
+fn active_managed(input: &GuardInput<'_>) -> usize {
+    input
+        .current
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Active)
+        .filter(|u| input.rules.user_removal == UserRemoval::All || u.external_id.is_some())
+        .count()
+}
+
+/// A limit measured as `part` of `whole`: the outcome of `guard` on it.
+fn measured(
+    guard: &Guard,
+    part: usize,
+    whole: usize,
+    allowed: bool,
+    flag: &str,
+    detail: impl FnOnce(&str) -> String,
+) -> GuardOutcome {
+    let percent = percent_of(part, whole);
+    let actual = match guard.limit {
+        GuardLimit::Count(_) => part as f64,
+        GuardLimit::Percent(_) => percent,
+    };
+    outcome(
+        describe(guard),
+        guard.because.clone(),
+        guard.limit,
+        Some(actual),
+        holds(guard, actual),
+        allowed,
+        flag,
+        detail(&percent_text(percent)),
+    )
+}
+
+/// Memberships removed from users who keep no membership of that role: a user moved from
+/// one team to another is not counted, a user left without any team is (records that lost
+/// their `Dept` would otherwise strip every membership and pass).
+fn check_membership_removals(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
+    let added: std::collections::HashSet<(&str, crate::model::Role)> = input
+        .actions
+        .iter()
+        .filter_map(|a| match &a.action {
+            Action::AddMembership { user, role, .. } => Some((user.as_str(), *role)),
+            _ => None,
+        })
+        .collect();
+    let removed = input
+        .actions
+        .iter()
+        .filter(|a| match &a.action {
+            Action::RemoveMembership { user, role, .. } => {
+                !added.contains(&(user.as_str(), *role))
+            }
+            _ => false,
+        })
+        .count();
+    let held = input.current.memberships.len();
+    measured(
+        guard,
+        removed,
+        held,
+        input.allow.membership_removals,
+        "--allow-mass-membership-removal",
+        |percent| {
+            format!(
+                "this plan removes {removed} of {held} memberships without a replacement ({percent})"
+            )
+        },
+    )
+}
+
+/// Users whose username or email changes from a value they had (setting a missing email is
+/// not counted).
+fn check_identity_changes(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
+    let changed = input
+        .actions
+        .iter()
+        .filter(|a| match &a.action {
+            Action::UpdateUser { changes, .. } => changes.iter().any(|c| {
+                matches!(c.attribute.as_str(), "username" | "email") && c.from.is_some()
+            }),
+            _ => false,
+        })
+        .count();
+    let active = active_managed(input);
+    measured(
+        guard,
+        changed,
+        active,
+        input.allow.identity_changes,
+        "--allow-mass-identity-change",
+        |percent| {
+            format!(
+                "this plan changes the username or email of {changed} of {active} active users ({percent})"
+            )
+        },
+    )
 }
 
 fn check_pauses(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
@@ -142,13 +267,7 @@ fn check_pauses(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
         .iter()
         .filter(|a| matches!(a.action, Action::PauseUser { .. }))
         .count();
-    let active = input
-        .current
-        .users
-        .iter()
-        .filter(|u| u.status == UserStatus::Active)
-        .filter(|u| input.rules.user_removal == UserRemoval::All || u.external_id.is_some())
-        .count();
+    let active = active_managed(input);
     let percent = percent_of(pauses, active);
     let actual = match guard.limit {
         GuardLimit::Count(_) => pauses as f64,
@@ -170,7 +289,7 @@ fn check_pauses(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
 }
 
 fn check_source(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
-    let records = input.desired.source_records;
+    let records = input.source_records;
     let flag = "--allow-source-drop";
     let (actual, message) = match (guard.limit, input.current.last_run_source_records) {
         (GuardLimit::Count(_), _) => (
@@ -269,6 +388,8 @@ pub fn describe(guard: &Guard) -> String {
     let subject = match guard.subject {
         GuardSubject::Pauses => "pauses",
         GuardSubject::Source => "source",
+        GuardSubject::MembershipRemovals => "membership_removals",
+        GuardSubject::IdentityChanges => "identity_changes",
     };
     let op = if guard.upper_bound { "<=" } else { ">=" };
     let limit = match guard.limit {
@@ -332,14 +453,10 @@ mod tests {
         guards: &[Guard],
         allow: Allow,
     ) -> Vec<GuardOutcome> {
-        let desired = DesiredState {
-            source_records: records,
-            ..DesiredState::default()
-        };
         let rules = Rules::default();
         check_guards(&GuardInput {
             actions,
-            desired: &desired,
+            source_records: records,
             current: state,
             rules: &rules,
             guards,
@@ -433,10 +550,6 @@ mod tests {
             GuardLimit::Count(100),
             42,
         )];
-        let desired = DesiredState {
-            source_records: 1,
-            ..DesiredState::default()
-        };
         let rules = Rules {
             user_removal: UserRemoval::All,
             ..Rules::default()
@@ -444,7 +557,7 @@ mod tests {
         let current = state(9, None);
         let input = GuardInput {
             actions: &pauses(1),
-            desired: &desired,
+            source_records: 1,
             current: &current,
             rules: &rules,
             guards: &guards,
@@ -487,6 +600,10 @@ mod tests {
                 "source is not empty",
                 "pauses <= 10%",
                 "pauses <= 50",
+                "membership_removals <= 10%",
+                "membership_removals <= 50",
+                "identity_changes <= 10%",
+                "identity_changes <= 50",
                 "source >= 80% of last_run"
             ]
         );
@@ -511,6 +628,8 @@ mod tests {
         let written = [
             guard(GuardSubject::Pauses, true, GuardLimit::Percent(50.0), 42),
             guard(GuardSubject::Source, false, GuardLimit::Percent(10.0), 43),
+            guard(GuardSubject::MembershipRemovals, true, GuardLimit::Count(5), 44),
+            guard(GuardSubject::IdentityChanges, true, GuardLimit::Percent(1.0), 45),
         ];
         let out = check(
             &pauses(11),
@@ -519,7 +638,7 @@ mod tests {
             &written,
             Allow::default(),
         );
-        assert_eq!(out.len(), 3, "no defaults: {out:?}");
+        assert_eq!(out.len(), 5, "no defaults: {out:?}");
         assert!(guards_passed(&out));
     }
 
@@ -562,4 +681,106 @@ mod tests {
         assert!(g.passed && g.actual.is_none());
         assert!(g.message.contains("not checked"), "{}", g.message);
     }
+
+    fn planned(action: Action) -> PlannedAction {
+        PlannedAction {
+            action,
+            because: because("group path", 3),
+        }
+    }
+
+    /// Issue 21, item 18: records that lost their `Dept` made `run` remove every membership
+    /// and report success.
+    #[test]
+    fn mass_membership_removals_stop_the_plan_unless_allowed_and_moves_do_not_count() {
+        use crate::diff::fixtures::current_membership;
+        use crate::model::Role;
+        let mut st = state(100, Some(100));
+        st.memberships = (0..100)
+            .map(|i| current_membership(&format!("u{i}"), "T1", Role::Member, true))
+            .collect();
+        let remove = |i: usize| {
+            planned(Action::RemoveMembership {
+                user: format!("u{i}"),
+                team: "T1".into(),
+                role: Role::Member,
+            })
+        };
+        let lost: Vec<PlannedAction> = (0..11).map(remove).collect();
+        let out = check(&lost, 100, &st, &[], Allow::default());
+        let g = find(&out, "membership_removals <= 10%");
+        assert!(!g.passed && !guards_passed(&out));
+        assert_eq!(
+            g.message,
+            "default guard `membership_removals <= 10%`: this plan removes 11 of 100 memberships \
+             without a replacement (11.0%); nothing was applied. If this is intended, re-run with \
+             --allow-mass-membership-removal"
+        );
+        let allow = Allow {
+            membership_removals: true,
+            ..Allow::default()
+        };
+        assert!(guards_passed(&check(&lost, 100, &st, &[], allow)));
+        // The same removals, each with a move to another team: a reorganisation, not a loss.
+        let mut moved = lost.clone();
+        moved.extend((0..11).map(|i| {
+            planned(Action::AddMembership {
+                user: format!("u{i}"),
+                team: "T2".into(),
+                role: Role::Member,
+            })
+        }));
+        let out = check(&moved, 100, &st, &[], Allow::default());
+        assert_eq!(find(&out, "membership_removals <= 10%").actual, Some(0.0));
+        // A mapping's own limit replaces both defaults.
+        let own = [guard(
+            GuardSubject::MembershipRemovals,
+            true,
+            GuardLimit::Count(20),
+            9,
+        )];
+        let out = check(&lost, 100, &st, &own, Allow::default());
+        assert!(guards_passed(&out));
+        assert!(!out.iter().any(|o| o.guard == "membership_removals <= 10%"));
+    }
+
+    /// Issue 21, item 18: every user's email changed also passed.
+    #[test]
+    fn mass_username_or_email_changes_stop_the_plan_unless_allowed() {
+        let change = |i: usize, attribute: &str, from: Option<&str>| {
+            planned(Action::UpdateUser {
+                external_id: i.to_string(),
+                username: format!("u{i}"),
+                changes: vec![crate::plan::Change {
+                    attribute: attribute.into(),
+                    from: from.map(crate::diff::fixtures::text),
+                    to: Some(crate::diff::fixtures::text("new@x")),
+                    because: None,
+                }],
+                link: false,
+            })
+        };
+        let st = state(100, Some(100));
+        let emails: Vec<PlannedAction> = (0..100).map(|i| change(i, "email", Some("old"))).collect();
+        let out = check(&emails, 100, &st, &[], Allow::default());
+        let g = find(&out, "identity_changes <= 50");
+        assert!(!g.passed && g.override_flag == "--allow-mass-identity-change");
+        assert!(g.message.contains("changes the username or email of 100 of 100 active users"));
+        let allow = Allow {
+            identity_changes: true,
+            ..Allow::default()
+        };
+        assert!(guards_passed(&check(&emails, 100, &st, &[], allow)));
+        let usernames: Vec<PlannedAction> =
+            (0..11).map(|i| change(i, "username", Some("old"))).collect();
+        let out = check(&usernames, 100, &st, &[], Allow::default());
+        assert!(!find(&out, "identity_changes <= 10%").passed);
+        // Filling in a missing email, or another attribute, is not an identity change.
+        let filled: Vec<PlannedAction> = (0..100)
+            .map(|i| change(i, "email", None))
+            .chain((0..100).map(|i| change(i, "first_name", Some("A"))))
+            .collect();
+        assert!(guards_passed(&check(&filled, 100, &st, &[], Allow::default())));
+    }
+
 }

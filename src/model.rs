@@ -462,6 +462,12 @@ pub enum GuardSubject {
     Pauses,
     /// Records the source delivered (`guard source >= 90% of last_run`).
     Source,
+    /// Memberships removed from users who get no other membership of that role in the plan
+    /// (`guard membership_removals <= 10%`, of the memberships Winningtemp holds).
+    MembershipRemovals,
+    /// Users whose username or email changes from a value they had
+    /// (`guard identity_changes <= 10%`, of the active users the integration manages).
+    IdentityChanges,
 }
 
 /// A guard's limit.

@@ -141,7 +141,7 @@ pub fn plan_desired(
     );
     let guards = check_guards(&GuardInput {
         actions: &d.actions,
-        desired,
+        source_records: desired.source_records,
         current,
         rules: &program.rules,
         guards: &program.guards,

@@ -396,6 +396,38 @@ pub fn normalize(state: &mut CurrentState) {
     state.segment_connections.sort();
 }
 
+/// A SHA-256 of what `state` holds, independent of the order users, teams, memberships and
+/// segments are listed in, of the order of attributes, and of the last run's record count
+/// (which the guards read afresh): the same directory read twice has the same fingerprint.
+/// A plan records its state's fingerprint so that `apply --plan` can refuse a stale plan.
+pub fn fingerprint(state: &CurrentState) -> String {
+    /// Object keys sorted at every depth; the lists of the top level (users, teams, …)
+    /// sorted too, lists inside a value kept in their order.
+    fn sorted(v: serde_json::Value, top: bool) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(String, serde_json::Value)> =
+                    map.into_iter().map(|(k, v)| (k, sorted(v, top))).collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().collect())
+            }
+            serde_json::Value::Array(items) => {
+                let mut items: Vec<serde_json::Value> =
+                    items.into_iter().map(|v| sorted(v, false)).collect();
+                if top {
+                    items.sort_by_cached_key(|v| v.to_string());
+                }
+                serde_json::Value::Array(items)
+            }
+            other => other,
+        }
+    }
+    let mut state = state.clone();
+    state.last_run_source_records = None;
+    let value = serde_json::to_value(&state).unwrap_or(serde_json::Value::Null);
+    crate::identity::sha256_hex(sorted(value, true).to_string().as_bytes())
+}
+
 /// The canonical JSON text of a state: normalized, pretty, with a final newline.
 pub fn state_to_json(state: &CurrentState) -> String {
     let mut state = state.clone();
@@ -584,4 +616,33 @@ mod tests {
             "state file `s.json` has a cycle of team parents: `a` → `c` → `b` → `a`"
         );
     }
+
+    #[test]
+    fn a_fingerprint_ignores_order_and_the_last_run_but_nothing_else() {
+        let mut a = current(vec![current_user(Some("1"), "a@x"), current_user(Some("2"), "b@x")]);
+        a.teams = vec![current_team("T1", "One", None), current_team("T2", "Two", None)];
+        a.memberships = vec![
+            current_membership("a@x", "T1", Role::Member, true),
+            current_membership("b@x", "T2", Role::Manager, true),
+        ];
+        let fp = fingerprint(&a);
+        let mut b = a.clone();
+        b.users.reverse();
+        b.teams.reverse();
+        b.memberships.reverse();
+        b.last_run_source_records = Some(7);
+        assert_eq!(fingerprint(&b), fp);
+        // Written and read back, as `wtmap state --out` and `plan --state` do.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        write_state(&path, &a).unwrap();
+        assert_eq!(fingerprint(&read_state(&path).unwrap()), fp);
+        let mut c = a.clone();
+        c.memberships[0].role = Role::Manager;
+        assert_ne!(fingerprint(&c), fp);
+        let mut d = a.clone();
+        d.users[1].username = "c@x".into();
+        assert_ne!(fingerprint(&d), fp);
+    }
+
 }

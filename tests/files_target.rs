@@ -157,6 +157,48 @@ fn quoted_values_read_back_unchanged() {
     assert_eq!(names, ["Göteborg", "Stockholm", "IT; Drift", "Ops"]);
 }
 
+/// The value in column `header` of every row of a rendered file.
+fn column(bytes: &[u8], header: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(bytes);
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == header)
+        .unwrap_or_else(|| panic!("no column {header}"));
+    reader.records().map(|r| r.unwrap()[at].to_string()).collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Issue 21, item 25: values that a spreadsheet would take for a formula (`=`, `+`, `-`,
+    /// `@`, a tab or a carriage return first) reach the import exactly as they are: no `'`
+    /// prefix, no other change (docs/files-target.md, "Formulas"). Names like "-Anna" or
+    /// "+46 8 …" must survive.
+    #[test]
+    fn formula_like_values_are_written_exactly(
+        lead in proptest::sample::select(vec!["=", "+", "-", "@", "\t", "\r", "'", ""]),
+        rest in "[A-Za-zÅÄÖåäö0-9 ;\"(),.!*+=-]{0,12}",
+    ) {
+        let value = format!("{lead}{rest}");
+        let mut state = sample();
+        for u in &mut state.users {
+            u.attributes.insert("last_name".into(), wtmap::model::AttrValue::Text(value.clone()));
+        }
+        for t in &mut state.teams {
+            t.name = value.clone();
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let (files, _) = render(&state, &config(tmp.path())).unwrap();
+        for last in column(&files[0].bytes, "last_name") {
+            proptest::prop_assert_eq!(&last, &value);
+        }
+        for name in column(&files[1].bytes, "name") {
+            proptest::prop_assert_eq!(&name, &value);
+        }
+    }
+}
+
 #[test]
 fn columns_are_renamed_and_unknown_keys_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
@@ -287,8 +329,11 @@ fn a_failed_upload_leaves_the_previous_files_and_state_untouched() {
     assert_eq!(read_state(&cfg).unwrap(), normalized(sample()));
 }
 
+/// Issue 21, item 5: a state that cannot be recorded after the files were replaced used to
+/// read "nothing was delivered". The error names what was delivered, and the next read takes
+/// the pending state once it matches the files.
 #[test]
-fn a_failed_state_write_keeps_the_previous_state() {
+fn a_failed_state_write_says_what_was_delivered_and_the_next_read_repairs_it() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = config(tmp.path());
     export(&cfg, &sample(), &no_env()).unwrap();
@@ -305,8 +350,58 @@ fn a_failed_state_write_keeps_the_previous_state() {
         .segment_connections
         .retain(|c| c.user != "li@x.example");
     let e = export(&cfg, &changed, &no_env()).unwrap_err();
-    assert!(matches!(e, FilesError::State(_)), "{e:?}");
+    assert!(matches!(e, FilesError::NotRecorded { .. }), "{e:?}");
+    assert!(!e.delivered_nothing());
+    let message = e.to_string();
+    assert!(
+        message.starts_with("the export was delivered (wt_users.csv, wt_groups.csv")
+            && message.contains("its state could not be recorded")
+            && message.contains("state.json.pending"),
+        "{message}"
+    );
     assert!(state.is_dir(), "the previous state is not replaced");
+    assert!(!std::fs::read_to_string(cfg.dir.join("wt_users.csv")).unwrap().contains("li@x.example"));
+
+    // Once the state can be read again, the pending state is what the files hold: taken.
+    std::fs::remove_dir(&state).unwrap();
+    std::fs::rename(tmp.path().join("saved.json"), &state).unwrap();
+    let (read, note) = wtmap::target::files::read_state_repaired(&cfg).unwrap();
+    assert_eq!(read, normalized(changed.clone()));
+    assert!(note.unwrap().contains("matches the files"));
+    // The next export records its own state and leaves nothing pending.
+    export(&cfg, &changed, &no_env()).unwrap();
+    assert!(!cfg.pending_state_path().exists());
+    assert_eq!(
+        wtmap::target::files::read_state_repaired(&cfg).unwrap(),
+        (normalized(changed), None)
+    );
+}
+
+/// Issue 21, item 5: files replaced one by one; a failure in between names the files of
+/// each export, and the state (still the previous one) is not taken over by the pending one.
+#[test]
+fn a_partly_replaced_export_names_the_files_and_keeps_the_previous_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path());
+    export(&cfg, &sample(), &no_env()).unwrap();
+    // `wt_segments.csv` cannot be replaced: a non-empty folder is in its place.
+    let segments = cfg.dir.join("wt_segments.csv");
+    std::fs::remove_file(&segments).unwrap();
+    std::fs::create_dir(&segments).unwrap();
+    std::fs::write(segments.join("x"), "x").unwrap();
+    let mut changed = sample();
+    changed.users.retain(|u| u.external_id.as_deref() != Some("E3"));
+    changed.memberships.retain(|m| m.user != "li@x.example");
+    changed.segment_connections.retain(|c| c.user != "li@x.example");
+    let e = export(&cfg, &changed, &no_env()).unwrap_err();
+    let FilesError::PartlyDelivered { replaced, kept, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(replaced, &["wt_users.csv", "wt_groups.csv"]);
+    assert_eq!(kept[0], "wt_segments.csv");
+    assert!(e.to_string().contains("the next run writes every file again"), "{e}");
+    let (read, note) = wtmap::target::files::read_state_repaired(&cfg).unwrap();
+    assert_eq!((read, note), (normalized(sample()), None));
 }
 
 fn normalized(mut s: CurrentState) -> CurrentState {

@@ -2,7 +2,7 @@
 //! 2.0 server, tests/support), the Personio emulator (tests/emulators) and `aiosmtpd` (a real
 //! SMTP server, tests/support_smtp). Every exit code is produced by the situation it stands
 //! for: success, quarantined records, a guard abort, a source failure, a target failure, a
-//! held lock and a stale one. `run/reports.rs` snapshots the reports of a deterministic run.
+//! held lock, a stale one, and `apply` under the same lock. `run/reports.rs` snapshots the reports of a deterministic run.
 
 #![allow(
     clippy::unwrap_used,
@@ -132,7 +132,7 @@ fn a_run_applies_reports_in_four_formats_and_the_next_run_has_nothing_to_do() {
     let stored: Value = serde_json::from_str(&read(&f.join("report.json"))).unwrap();
     assert_eq!(&stored, r);
     let plan: Value = serde_json::from_str(&read(&f.join("plan.json"))).unwrap();
-    assert_eq!(plan["format"], "wtmap.plan/v1");
+    assert_eq!(plan["format"], "wtmap.plan/v2");
     assert_eq!(
         plan["actions"].as_array().unwrap().len(),
         r["actions"].as_array().unwrap().len()
@@ -361,32 +361,73 @@ fn a_held_lock_exits_7_and_does_nothing() {
     assert_eq!(read(&lock), before, "the lock was touched");
 }
 
+/// Issue 21, item 19: a lock left on this host by a process that is gone is released, and
+/// the run says so; a lock of another host still waits for a person.
 #[test]
-fn a_stale_lock_is_reported_not_stolen() {
+fn a_stale_lock_of_this_host_is_released_and_reported_another_hosts_is_not() {
     let dir = down_dir();
     // Above the largest PID Linux hands out (2^22): certainly no such process.
     let lock = write_lock(dir.path(), 4_194_999);
+    let ran = run(dir.path(), &["--attempts", "1"], &[]);
+    // The run went ahead (and found the target down).
+    assert_eq!(ran.code, 6, "{}", ran.stderr);
+    let txt = read(&folder(dir.path(), &ran.report).join("report.txt"));
+    assert!(
+        txt.contains("released the stale lock")
+            && txt.contains("run 20261120T010000Z-beef")
+            && txt.contains("no process 4194999 runs on this host"),
+        "{txt}"
+    );
+    assert!(!lock.exists(), "the run's own lock is removed at its end");
+
+    // Another host's lock: wtmap cannot see its processes, so it waits for a person.
+    let mut info =
+        wtmap::run::lock::LockInfo::this_process("20261120T010000Z-f00d", chrono::Utc::now());
+    info.pid = 4_194_999;
+    info.host = "another-host.example".into();
+    std::fs::write(&lock, serde_json::to_string(&info).unwrap()).unwrap();
     let before = read(&lock);
     let ran = run(dir.path(), &["--attempts", "1"], &[]);
     assert_eq!(ran.code, 7, "{}", ran.stderr);
     let message = ran.report["message"].as_str().unwrap();
     assert!(
-        message.starts_with("a stale lock was left by a killed run"),
-        "{message}"
-    );
-    assert!(
-        message.contains("no process 4194999 runs on this host"),
+        message.starts_with("another run holds the lock") && message.contains("another-host"),
         "{message}"
     );
     assert!(message.contains("remove the file"), "{message}");
-    assert_eq!(read(&lock), before, "the stale lock was taken over");
-    let txt = read(&folder(dir.path(), &ran.report).join("report.txt"));
-    assert!(
-        txt.contains("NOT RUN (LOCKED)") && txt.contains("stale lock"),
-        "{txt}"
-    );
+    assert_eq!(read(&lock), before, "another host's lock was taken over");
+}
 
-    // Once a person removes it, the next run goes ahead (and finds the target down).
+/// Issue 21, item 19: `apply` takes the lock `run` takes, so an apply never runs beside a
+/// run (or another apply) of the same mapping.
+#[test]
+fn apply_takes_the_same_lock_as_run() {
+    let dir = down_dir();
+    let lock = write_lock(dir.path(), std::process::id());
+    let before = read(&lock);
+    let o = Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(["apply", "m.wtmap", "--yes", "--attempts", "1"])
+        .current_dir(dir.path())
+        .env("WT_SCIM_TOKEN", TOKEN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(7), "{stderr}");
+    assert!(
+        stderr.contains("another run holds the lock") && stderr.contains("20261120T010000Z-beef"),
+        "{stderr}"
+    );
+    assert_eq!(read(&lock), before);
+    // Free, the apply goes ahead (and finds the target down) and leaves no lock behind.
     std::fs::remove_file(&lock).unwrap();
-    assert_eq!(run(dir.path(), &["--attempts", "1"], &[]).code, 6);
+    let o = Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(["apply", "m.wtmap", "--yes", "--attempts", "1"])
+        .current_dir(dir.path())
+        .env("WT_SCIM_TOKEN", TOKEN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(7));
+    assert!(!lock.exists());
 }

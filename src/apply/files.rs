@@ -14,7 +14,7 @@ use crate::target::files::{self, ExportReport, FilesConfig};
 pub struct FilesApplied {
     /// Every action with the export's outcome.
     pub report: ApplyReport,
-    /// What the export wrote, or why it failed (then nothing was recorded as exported).
+    /// What the export wrote, or why it failed; the message says what was delivered.
     pub export: Result<ExportReport, String>,
 }
 
@@ -29,14 +29,21 @@ pub fn apply_files(
     let started = std::time::Instant::now();
     let mut next = apply_to_state(current, &plan.actions);
     next.last_run_source_records = Some(plan.source_records);
-    let export = files::export(cfg, &next, env).map_err(|e| e.to_string());
+    let export = files::export(cfg, &next, env).map_err(|e| {
+        if e.delivered_nothing() {
+            // Nothing was recorded as exported: the next run plans the same changes again.
+            format!("the export failed, nothing was delivered: {e}")
+        } else {
+            // The message names what was delivered and what the next run does about it.
+            e.to_string()
+        }
+    });
     let outcome = match &export {
         Ok(report) => Outcome::ok(match &report.uploaded_to {
             Some(to) => format!("exported and uploaded to {to}"),
             None => format!("exported to {}", report.dir.display()),
         }),
-        // Nothing was recorded as exported: the next run plans the same changes again.
-        Err(e) => Outcome::failed(format!("the export failed, nothing was delivered: {e}")),
+        Err(e) => Outcome::failed(e.clone()),
     };
     let actions = ActionReport::all(plan, &outcome);
     let report = ApplyReport {

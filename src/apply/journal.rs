@@ -4,7 +4,7 @@
 //! `fsync`.
 //!
 //! ```text
-//! {"event":"start","format":"wtmap.journal/v1","run":"…","mapping":"…","at":"…","plan":{…}}
+//! {"event":"start","format":"wtmap.journal/v1","run":"…","mapping":"…","at":"…","identity":{…},"plan":{…}}
 //! {"event":"outcome","at":"…","actions":[0],"result":{"status":"ok","detail":"created"}}
 //! {"event":"outcome","at":"…","actions":[7,8,9],"result":{"status":"failed","message":"…"}}
 //! {"event":"resume","at":"…"}
@@ -13,8 +13,15 @@
 //!
 //! A run without `end` is unfinished: the next `apply` of the same mapping resumes it (see
 //! `crate::apply`). A last line cut short by a kill is dropped when the journal is reopened.
+//!
+//! Journals are filed as `<key>.<run>.jsonl`, `<key>` the mapping's [`file_key`] (no two
+//! mapping names share one), and the start line carries the [`Identity`] of the run: the
+//! mapping's canonical path and text hash and the target. A journal is only this mapping's when
+//! its path matches, and an unfinished one is only resumed when the text and the target match
+//! too ([`Unfinished::refusal`]).
 
 use super::report::Outcome;
+use crate::identity::Identity;
 use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -39,6 +46,9 @@ pub enum Entry {
         mapping: String,
         /// When (RFC 3339, UTC).
         at: String,
+        /// The mapping and target the run belongs to (absent in journals of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<Identity>,
         /// The plan.
         plan: Box<Plan>,
     },
@@ -86,15 +96,21 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Starts the journal of a new run of `mapping` under `dir` (created when missing).
-    pub fn create(dir: &Path, mapping: &str, plan: &Plan) -> io::Result<Journal> {
+    /// Starts the journal of a new run of `mapping` (for `identity`) under `dir` (created when
+    /// missing).
+    pub fn create(
+        dir: &Path,
+        mapping: &str,
+        identity: &Identity,
+        plan: &Plan,
+    ) -> io::Result<Journal> {
         std::fs::create_dir_all(dir)?;
         let run = format!(
             "{}-{:04x}",
             chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
             fastrand::u16(..)
         );
-        let path = dir.join(format!("{}.{run}.jsonl", stem(mapping)));
+        let path = dir.join(format!("{}.{run}.jsonl", file_key(mapping)));
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
@@ -106,6 +122,7 @@ impl Journal {
             run: journal.run.clone(),
             mapping: mapping.to_string(),
             at: now(),
+            identity: Some(identity.clone()),
             plan: Box::new(plan.clone()),
         })?;
         Ok(journal)
@@ -167,21 +184,44 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// The file-name stem of a mapping (`flex` for `mappings/flex.wtmap`).
+/// The file-name stem of a mapping for people (`flex` for `mappings/flex.wtmap`): characters
+/// other than letters, digits, `-` and `_` become `_`, so two mappings may share it. Files are
+/// named by [`file_key`], which no two mapping names share.
 pub fn stem(mapping: &str) -> String {
-    let name = Path::new(mapping)
+    raw_stem(mapping)
+        .chars()
+        .map(|c| if kept(c) { c } else { '_' })
+        .collect()
+}
+
+/// The name a mapping's journals and run folder are filed under: its file stem with every
+/// character other than a letter, a digit, `-` and `_` written `~XX` (each UTF-8 byte in hex,
+/// `~` itself included). Injective, so `a.b.wtmap` (`a~2Eb`) and `a_b.wtmap` (`a_b`) never
+/// share journals or a lock; a stem of only those characters is its own key, as before.
+pub fn file_key(mapping: &str) -> String {
+    let mut key = String::new();
+    for c in raw_stem(mapping).chars() {
+        if kept(c) {
+            key.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                key.push_str(&format!("~{b:02X}"));
+            }
+        }
+    }
+    key
+}
+
+fn kept(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '_'
+}
+
+fn raw_stem(mapping: &str) -> String {
+    Path::new(mapping)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "mapping".to_string());
-    name.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+        .unwrap_or_else(|| "mapping".to_string())
 }
 
 /// A journal as read back.
@@ -191,6 +231,10 @@ pub struct Unfinished {
     pub path: PathBuf,
     /// Run ID.
     pub run: String,
+    /// The mapping as named when the run started.
+    pub mapping: String,
+    /// The mapping and target the run belongs to; `None` in journals of older versions.
+    pub identity: Option<Identity>,
     /// The plan the run executes.
     pub plan: Plan,
     /// The latest outcome of each action that has one.
@@ -211,7 +255,13 @@ pub fn read(path: &Path) -> io::Result<Unfinished> {
     let mut abandoned = false;
     for line in text.lines() {
         match serde_json::from_str::<Entry>(line) {
-            Ok(Entry::Start { run, plan, .. }) => start = Some((run, *plan)),
+            Ok(Entry::Start {
+                run,
+                plan,
+                mapping,
+                identity,
+                ..
+            }) => start = Some((run, *plan, mapping, identity)),
             Ok(Entry::Outcome {
                 actions, result, ..
             }) => {
@@ -226,7 +276,7 @@ pub fn read(path: &Path) -> io::Result<Unfinished> {
             Ok(Entry::Resume { .. }) | Err(_) => {}
         }
     }
-    let (run, plan) = start.ok_or_else(|| {
+    let (run, plan, mapping, identity) = start.ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("`{}` is not a wtmap journal", path.display()),
@@ -235,6 +285,8 @@ pub fn read(path: &Path) -> io::Result<Unfinished> {
     Ok(Unfinished {
         path: path.to_path_buf(),
         run,
+        mapping,
+        identity,
         plan,
         outcomes,
         ended,
@@ -242,9 +294,37 @@ pub fn read(path: &Path) -> io::Result<Unfinished> {
     })
 }
 
-/// The journals of `mapping` under `dir`, oldest first (names sort by start time).
+impl Unfinished {
+    /// True when the journal is `identity`'s mapping's: the same canonical path, or, for a
+    /// journal of an older version without an identity, the same file key.
+    fn belongs_to(&self, mapping: &str, identity: &Identity) -> bool {
+        match &self.identity {
+            Some(i) => i.mapping == identity.mapping,
+            None => file_key(&self.mapping) == file_key(mapping),
+        }
+    }
+
+    /// Why this run must not be resumed by a command working on `now`, in one sentence;
+    /// `None` when it may (the same mapping text and target as when it started).
+    pub fn refusal(&self, now: &Identity) -> Option<String> {
+        let why = match &self.identity {
+            Some(then) => then.mismatch(now)?,
+            None => "its journal was written by an older wtmap and does not say which mapping \
+                     text and target it was made for"
+                .to_string(),
+        };
+        Some(format!(
+            "the interrupted run {} (journal `{}`) cannot be resumed: {why}; nothing was \
+             applied. `--fresh` gives that run up and plans afresh",
+            self.run,
+            self.path.display()
+        ))
+    }
+}
+
+/// The journals filed under `mapping`'s key in `dir`, newest first (names sort by start time).
 fn journals(dir: &Path, mapping: &str) -> io::Result<Vec<PathBuf>> {
-    let prefix = format!("{}.", stem(mapping));
+    let prefix = format!("{}.", file_key(mapping));
     let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -259,26 +339,38 @@ fn journals(dir: &Path, mapping: &str) -> io::Result<Vec<PathBuf>> {
         Err(e) => return Err(e),
     };
     paths.sort();
+    paths.reverse();
     Ok(paths)
 }
 
-/// The latest run of `mapping` when it did not finish.
-pub fn find_unfinished(dir: &Path, mapping: &str) -> io::Result<Option<Unfinished>> {
-    let Some(last) = journals(dir, mapping)?.pop() else {
-        return Ok(None);
-    };
-    let journal = read(&last)?;
-    Ok((!journal.ended).then_some(journal))
+/// The latest run of the mapping (`mapping` as named, `identity` its identity) when it did not
+/// finish. Journals of another mapping filed under the same key (a shared journals folder)
+/// are not this mapping's and are passed over; whether the run may be resumed is
+/// [`Unfinished::refusal`]'s call.
+pub fn find_unfinished(
+    dir: &Path,
+    mapping: &str,
+    identity: &Identity,
+) -> io::Result<Option<Unfinished>> {
+    for path in journals(dir, mapping)? {
+        let journal = read(&path)?;
+        if journal.belongs_to(mapping, identity) {
+            return Ok((!journal.ended).then_some(journal));
+        }
+    }
+    Ok(None)
 }
 
-/// How many records the source delivered in the latest finished run of `mapping` (for the
-/// `source >= N% of last_run` guard: SCIM itself does not remember it).
-pub fn last_run_source_records(dir: &Path, mapping: &str) -> Option<usize> {
+/// How many records the source delivered in the latest finished run of the mapping against
+/// the same target (for the `source >= N% of last_run` guard: SCIM itself does not remember
+/// it).
+pub fn last_run_source_records(dir: &Path, mapping: &str, identity: &Identity) -> Option<usize> {
     let paths = journals(dir, mapping).ok()?;
     paths
         .iter()
-        .rev()
         .filter_map(|p| read(p).ok())
+        .filter(|j| j.belongs_to(mapping, identity))
+        .filter(|j| j.identity.as_ref().is_none_or(|i| i.target == identity.target))
         .find(|j| j.ended && !j.abandoned)
         .map(|j| j.plan.source_records)
 }

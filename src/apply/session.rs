@@ -6,6 +6,7 @@
 use super::journal::{self, Entry, Journal, Unfinished};
 use super::report::ApplyReport;
 use super::{Run, execute};
+use crate::identity::Identity;
 use crate::model::CurrentState;
 use crate::plan::Plan;
 use crate::target::TargetError;
@@ -64,12 +65,13 @@ impl fmt::Display for SessionError {
 
 impl std::error::Error for SessionError {}
 
-/// The latest run of `mapping` under `journal_dir` when it did not finish.
+/// The latest run of `mapping` (`identity`) under `journal_dir` when it did not finish.
 pub fn find_unfinished(
     journal_dir: &Path,
     mapping: &str,
+    identity: &Identity,
 ) -> Result<Option<Unfinished>, SessionError> {
-    journal::find_unfinished(journal_dir, mapping).map_err(|error| SessionError::ReadJournals {
+    journal::find_unfinished(journal_dir, mapping, identity).map_err(|error| SessionError::ReadJournals {
         dir: journal_dir.to_path_buf(),
         error,
     })
@@ -94,9 +96,11 @@ pub async fn read_current(
     target: &ScimTarget,
     journal_dir: &Path,
     mapping: &str,
+    identity: &Identity,
 ) -> Result<(CurrentState, Directory), SessionError> {
     let (mut current, directory) = target.read().await.map_err(SessionError::ReadDirectory)?;
-    current.last_run_source_records = journal::last_run_source_records(journal_dir, mapping);
+    current.last_run_source_records =
+        journal::last_run_source_records(journal_dir, mapping, identity);
     Ok((current, directory))
 }
 
@@ -105,10 +109,11 @@ pub async fn apply_plan(
     target: &ScimTarget,
     journal_dir: &Path,
     mapping: &str,
+    identity: &Identity,
     plan: &Plan,
     directory: Directory,
 ) -> Result<ApplyReport, SessionError> {
-    let mut journal = Journal::create(journal_dir, mapping, plan).map_err(|error| {
+    let mut journal = Journal::create(journal_dir, mapping, identity, plan).map_err(|error| {
         SessionError::StartJournal {
             dir: journal_dir.to_path_buf(),
             error,

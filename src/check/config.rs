@@ -97,10 +97,36 @@ impl Checker<'_> {
             &format!("target {name}"),
             block.name.span,
         );
+        if name == "winningtemp.scim" {
+            self.check_token_url(block, &settings);
+        }
         Endpoint {
             kind: name.clone(),
             settings,
         }
+    }
+
+    /// The SCIM token travels with every request to `url`: plain http to another host than
+    /// this machine, or credentials inside the URL, would expose it (E0313).
+    fn check_token_url(&mut self, block: &TargetBlock, settings: &[(String, ConfigValue)]) {
+        let Some((_, ConfigValue::Text(url))) = settings.iter().find(|(k, _)| k == "url") else {
+            return;
+        };
+        let Some((message, help)) = url_exposure(url) else {
+            return;
+        };
+        let span = block
+            .settings
+            .iter()
+            .find(|s| s.key.node == "url")
+            .map_or(block.name.span, |s| match &s.value {
+                SettingValue::Expr(e) => e.span,
+                SettingValue::Block(_) => s.span,
+            });
+        self.report(
+            Diagnostic::new(Code::InsecureUrl, span, format!("target `url` {message}"), "this URL")
+                .with_help(help),
+        );
     }
 
     fn check_settings(
@@ -599,13 +625,18 @@ impl Checker<'_> {
         let bad = |this: &mut Self, span: Span, msg: String, help: &str| {
             this.report(Diagnostic::new(Code::InvalidGuard, span, msg, "here").with_help(help));
         };
+        const SUBJECTS: [&str; 4] = ["pauses", "source", "membership_removals", "identity_changes"];
         let subject = match g.subject.node.as_str() {
             "pauses" => GuardSubject::Pauses,
             "source" => GuardSubject::Source,
+            "membership_removals" => GuardSubject::MembershipRemovals,
+            "identity_changes" => GuardSubject::IdentityChanges,
             other => {
-                let help = match did_you_mean(other, ["pauses", "source"]) {
+                let help = match did_you_mean(other, SUBJECTS) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => "guards limit `pauses` (upper bound) or `source` (lower bound)".into(),
+                    None => "guards limit `pauses`, `membership_removals`, `identity_changes` \
+                             (upper bounds) or `source` (lower bound)"
+                        .into(),
                 };
                 return bad(
                     self,
@@ -616,11 +647,11 @@ impl Checker<'_> {
             }
         };
         let upper = matches!(g.op.node, GuardOp::Le | GuardOp::Lt);
-        if (subject == GuardSubject::Pauses) != upper {
+        if (subject != GuardSubject::Source) != upper {
             let help = if upper {
                 "`source` is a lower bound: `guard source >= 90% of last_run`"
             } else {
-                "`pauses` is an upper bound: `guard pauses <= 5%`"
+                "only `source` is a lower bound; the others are upper bounds: `guard pauses <= 5%`"
             };
             return bad(
                 self,
@@ -650,12 +681,13 @@ impl Checker<'_> {
                     "the only reference is `last_run`",
                 );
             }
-            (Some(of), GuardSubject::Pauses, _) => {
+            (Some(of), subject, _) if subject != GuardSubject::Source => {
                 return bad(
                     self,
                     of.span,
                     "`of last_run` applies to `source` guards".into(),
-                    "pause percentages are of the active users the integration manages",
+                    "pause and identity percentages are of the active users the integration \
+                     manages, membership percentages of the memberships Winningtemp holds",
                 );
             }
             (None, GuardSubject::Source, GuardLimit::Percent(_)) => {
@@ -804,5 +836,103 @@ fn example_for(ty: SettingType) -> &'static str {
         SettingType::Bool => "true",
         SettingType::TextList => "[\"…\"]",
         SettingType::Block(_) | SettingType::AttributeMap | SettingType::Map => "{ … }",
+    }
+}
+
+/// Why a URL that a secret travels to would expose it, as (what is wrong, how to fix it):
+/// plain `http` to a host other than loopback (`localhost`, `127.0.0.0/8`, `::1`), or a user
+/// name or password inside the URL (sent as a second `Authorization`). `None` when neither,
+/// or when the text is no URL at all (the connection says so then). The message never repeats
+/// the credentials.
+pub fn url_exposure(text: &str) -> Option<(String, String)> {
+    let url = reqwest::Url::parse(text.trim()).ok()?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some((
+            "has a user name or password in it".to_string(),
+            "remove it: the token goes in `token = env(\"…\")`, and credentials in the URL \
+             would be sent along as a second Authorization"
+                .to_string(),
+        ));
+    }
+    let host = url.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if url.scheme() == "http" && !loopback {
+        return Some((
+            format!(
+                "uses plain http to `{}`",
+                url.host_str().unwrap_or_default()
+            ),
+            "the token would travel unencrypted: use https (plain http is allowed to \
+             localhost, 127.0.0.0/8 and ::1 only)"
+                .to_string(),
+        ));
+    }
+    None
+}
+
+
+#[cfg(test)]
+mod url_tests {
+    use super::url_exposure;
+    use crate::diagnostics::Code;
+
+    fn codes(url: &str) -> Vec<Code> {
+        let text = format!(
+            "source csv {{ path = \"x.csv\" }}\nfields {{ id: text, mail: text }}\n\
+             target winningtemp.scim {{\n  url = \"{url}\"\n  token = env(\"T\")\n}}\n\
+             user {{\n external_id = id\n username = mail\n first_name = id\n last_name = id\n}}\n"
+        );
+        let file = crate::source::SourceFile::new("t.wtmap", text);
+        let (_, diags) = crate::check::check_source(&file);
+        diags.iter().map(|d| d.code).collect()
+    }
+
+    /// Issue 21, item 20: both used to pass `check`.
+    #[test]
+    fn plain_http_elsewhere_and_credentials_in_the_url_are_errors() {
+        assert_eq!(codes("http://scim.acme.example/api"), vec![Code::InsecureUrl]);
+        assert_eq!(
+            codes("https://u:hunter2@scim.acme.example/api"),
+            vec![Code::InsecureUrl]
+        );
+        for fine in [
+            "https://scim.acme.example/api",
+            "http://localhost:8080/v2",
+            "http://127.0.0.9/v2",
+            "http://[::1]:9/v2",
+        ] {
+            assert_eq!(codes(fine), vec![], "{fine}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every http URL to a host that is not loopback, and every URL with a user or a
+        /// password, is refused, without repeating the password.
+        #[test]
+        fn exposing_urls_are_refused(
+            host in "[a-z]{1,8}(\\.[a-z]{2,5}){0,2}|10\\.[1-9][0-9]?\\.0\\.1|\\[fe80::[1-9]\\]",
+            user in "[a-z]{0,5}",
+            password in proptest::option::of("[a-zA-Z0-9]{4,9}"),
+            https in proptest::bool::ANY,
+        ) {
+            proptest::prop_assume!(host != "localhost");
+            let creds = match (&password, user.is_empty()) {
+                (Some(p), _) => format!("{user}:{p}@"),
+                (None, false) => format!("{user}@"),
+                (None, true) => String::new(),
+            };
+            let scheme = if https { "https" } else { "http" };
+            let url = format!("{scheme}://{creds}{host}/api");
+            let found = url_exposure(&url);
+            let exposed = !creds.is_empty() || !https;
+            proptest::prop_assert_eq!(found.is_some(), exposed, "{}", url);
+            if let (Some((what, help)), Some(p)) = (found, password) {
+                proptest::prop_assert!(!what.contains(&p) && !help.contains(&p));
+            }
+        }
     }
 }

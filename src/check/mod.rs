@@ -3,6 +3,7 @@
 //! once, and returns a best-effort program the caller must not run when errors are present.
 
 mod config;
+pub use config::url_exposure;
 mod env;
 mod expr;
 pub mod program;

@@ -11,10 +11,12 @@ use crate::apply::journal::Unfinished;
 use crate::apply::report::{ApplyReport, render_human, render_json};
 use crate::apply::session::{self, SessionError};
 use crate::check::Program;
-use crate::guard::guards_passed;
+use crate::guard::{GuardInput, check_guards, guards_passed};
+use crate::identity::{Identity, short};
 use crate::model::CurrentState;
 use crate::pipeline::today_in;
-use crate::plan::{PLAN_FORMAT, Plan};
+use crate::run::lock::{LockInfo, RunLock};
+use crate::plan::{PLAN_FORMAT, Plan, PlanInputs};
 use crate::source::SourceFile;
 use crate::target::scim::{ClientOptions, ScimTarget};
 use crate::target::{ProcessEnv, Target};
@@ -57,6 +59,10 @@ pub struct ApplyArgs {
     /// Where journals are kept (default: `.wtmap/journal` beside the mapping).
     #[arg(long, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
+    /// Where the mapping's lock is kept, as for `wtmap run` (default: `.wtmap/runs` beside
+    /// the mapping).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
     /// Give up an interrupted run instead of finishing it, and plan afresh.
     #[arg(long)]
     pub fresh: bool,
@@ -94,8 +100,12 @@ pub fn run(args: ApplyArgs, color: ColorChoice) -> u8 {
     }
 }
 
+/// Exit code when another run or apply of the mapping holds its lock (as `wtmap run`'s).
+pub const LOCKED: u8 = 7;
+
 fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
     let (file, program) = load_program(&args.mapping, color.stderr())?;
+    let _lock = take_lock(args)?;
     let options = ClientOptions {
         concurrency: args.concurrency.map(usize::from),
         timeout: seconds(args.timeout),
@@ -111,12 +121,16 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         .journal_dir
         .clone()
         .unwrap_or_else(|| default_journal_dir(&args.mapping));
+    let identity = crate::target::mapping_identity(&args.mapping, &file, &program, &ProcessEnv);
     let rt = runtime()?;
-    let unfinished =
-        session::find_unfinished(&journal_dir, &file.name).map_err(|e| fail(e, exit::USAGE))?;
+    let unfinished = session::find_unfinished(&journal_dir, &file.name, &identity)
+        .map_err(|e| fail(e, exit::USAGE))?;
 
     if let Some(u) = unfinished {
         if !args.fresh {
+            if let Some(refusal) = u.refusal(&identity) {
+                return Err(fail(refusal, exit::USAGE));
+            }
             if args.plan.is_some() {
                 return Err(fail(
                     format!(
@@ -134,17 +148,39 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
     }
 
     let (current, directory) = rt
-        .block_on(session::read_current(&target, &journal_dir, &file.name))
+        .block_on(session::read_current(
+            &target,
+            &journal_dir,
+            &file.name,
+            &identity,
+        ))
         .map_err(|e| fail(e, exit::FAILED))?;
     let plan = approved_plan(args, &file, &program, &current, color)?;
     let applied = rt.block_on(session::apply_plan(
         &target,
         &journal_dir,
         &file.name,
+        &identity,
         &plan,
         directory,
     ));
     finish(args, applied)
+}
+
+/// The mapping's lock, the one `wtmap run` takes, held until the apply ends.
+fn take_lock(args: &ApplyArgs) -> Result<RunLock, u8> {
+    let runs_dir = args
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| crate::run::default_runs_dir(&args.mapping));
+    let run = format!("apply-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let info = LockInfo::this_process(&run, chrono::Utc::now());
+    let lock = RunLock::acquire(&crate::run::lock_path(&runs_dir, &args.mapping), &info)
+        .map_err(|e| fail(e, LOCKED))?;
+    if let Some(released) = lock.released() {
+        eprintln!("note: {released}");
+    }
+    Ok(lock)
 }
 
 fn resume(
@@ -190,7 +226,8 @@ pub(super) fn finish(
     })
 }
 
-pub(super) fn read_plan(path: &std::path::Path, file: &SourceFile) -> Result<Plan, u8> {
+/// Reads a plan file. Whether it may be applied here is [`check_inputs`]'s call.
+pub(super) fn read_plan(path: &std::path::Path) -> Result<Plan, u8> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         fail(
             format!("cannot read `{}`: {e}", path.display()),
@@ -206,20 +243,54 @@ pub(super) fn read_plan(path: &std::path::Path, file: &SourceFile) -> Result<Pla
     if plan.format != PLAN_FORMAT {
         return Err(fail(
             format!(
-                "`{}` is `{}`, not {PLAN_FORMAT}",
+                "`{}` is `{}`, not {PLAN_FORMAT}; nothing was applied. Plan again with \
+                 `wtmap plan MAPPING --format json --out FILE`",
                 path.display(),
                 plan.format
             ),
             exit::USAGE,
         ));
     }
-    if plan.mapping != file.name {
-        eprintln!(
-            "warning: the plan was made for `{}`, not `{}`",
-            plan.mapping, file.name
-        );
-    }
     Ok(plan)
+}
+
+/// Refuses a plan file made for another mapping (path or text), another target, or a state
+/// other than the one found now (stale).
+fn check_inputs(
+    plan: &Plan,
+    path: &std::path::Path,
+    now: &Identity,
+    current: &CurrentState,
+) -> Result<(), u8> {
+    let refuse = |why: String| {
+        fail(
+            format!(
+                "the plan `{}` cannot be applied: {why}; nothing was applied. Plan again with \
+                 `wtmap plan MAPPING --format json --out FILE`",
+                path.display()
+            ),
+            exit::USAGE,
+        )
+    };
+    let Some(inputs) = &plan.inputs else {
+        return Err(refuse(
+            "it does not say which mapping, target and state it was made from".into(),
+        ));
+    };
+    if let Some(why) = inputs.identity().mismatch(now) {
+        return Err(refuse(why));
+    }
+    let found = crate::state::fingerprint(current);
+    if inputs.state_sha256 != found {
+        return Err(refuse(format!(
+            "it was made against another state of the target (sha256 {}), and the target now \
+             holds {}: Winningtemp changed since, or the plan was made from a state file that \
+             is not what the target holds",
+            short(&inputs.state_sha256),
+            short(&found)
+        )));
+    }
+    Ok(())
 }
 
 /// The plan to apply (`--plan FILE`, else planned now against `current`), once its guards
@@ -231,9 +302,28 @@ pub(super) fn approved_plan(
     current: &CurrentState,
     color: ColorChoice,
 ) -> Result<Plan, u8> {
+    let identity = crate::target::mapping_identity(&args.mapping, file, program, &ProcessEnv);
     let plan = match &args.plan {
-        Some(path) => read_plan(path, file)?,
-        None => fresh_plan(args, file, program, current)?,
+        Some(path) => {
+            let mut plan = read_plan(path)?;
+            check_inputs(&plan, path, &identity, current)?;
+            // The file's guard verdicts are never trusted: every guard of the mapping is
+            // checked again on the plan's own actions against the state found now.
+            plan.guards = check_guards(&GuardInput {
+                actions: &plan.actions,
+                source_records: plan.source_records,
+                current,
+                rules: &program.rules,
+                guards: &program.guards,
+                allow: args.overrides.allow(),
+            });
+            plan
+        }
+        None => {
+            let mut plan = fresh_plan(args, file, program, current)?;
+            plan.inputs = Some(PlanInputs::new(&identity, current));
+            plan
+        }
     };
     if !guards_passed(&plan.guards) {
         for g in plan.guards.iter().filter(|g| !g.passed && !g.overridden) {

@@ -20,7 +20,10 @@ pub fn run(
 ) -> Result<u8, u8> {
     let dir = args.mapping.parent().unwrap_or(std::path::Path::new("."));
     let cfg = FilesConfig::from_program(program, dir).map_err(|e| fail(e, exit::USAGE))?;
-    let current = files::read_state(&cfg).map_err(|e| fail(e, exit::USAGE))?;
+    let (current, repaired) = files::read_state_repaired(&cfg).map_err(|e| fail(e, exit::USAGE))?;
+    if let Some(note) = repaired {
+        eprintln!("note: {note}");
+    }
     let plan = approved_plan(args, file, program, &current, color)?;
     let applied = apply_files(&cfg, &current, &plan, &file.name, &ProcessEnv);
     if let Ok(report) = &applied.export {

@@ -73,6 +73,12 @@ pub struct GuardOverrides {
     /// Let a source much smaller than last run through.
     #[arg(long)]
     pub allow_source_drop: bool,
+    /// Let the plan remove more memberships than the membership guards allow.
+    #[arg(long)]
+    pub allow_mass_membership_removal: bool,
+    /// Let the plan change more usernames/emails than the identity guards allow.
+    #[arg(long)]
+    pub allow_mass_identity_change: bool,
 }
 
 impl GuardOverrides {
@@ -82,6 +88,8 @@ impl GuardOverrides {
             pauses: self.allow_mass_pause,
             empty_source: self.allow_empty_source,
             source_drop: self.allow_source_drop,
+            membership_removals: self.allow_mass_membership_removal,
+            identity_changes: self.allow_mass_identity_change,
         }
     }
 }
@@ -91,7 +99,7 @@ impl GuardOverrides {
 pub enum PlanFormat {
     /// Grouped, readable, like `terraform plan`.
     Human,
-    /// `wtmap.plan/v1` (docs/plan.md, docs/plan.schema.json).
+    /// `wtmap.plan/v2` (docs/plan.md, docs/plan.schema.json).
     Json,
     /// For pull-request comments.
     Markdown,
@@ -172,7 +180,14 @@ pub fn compute(
         }
     };
     crate::timings::stage("desired state built");
-    let plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+    let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+    let identity = crate::target::mapping_identity(
+        mapping,
+        &file,
+        &program,
+        &crate::target::ProcessEnv,
+    );
+    plan.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));
     crate::timings::stage("guards checked, plan made");
     Ok(Computed {
         file,

@@ -124,7 +124,8 @@ pub fn read_scim_state(
         })?
         .0;
     let dir = journal_dir.unwrap_or_else(|| default_journal_dir(mapping));
+    let identity = crate::target::mapping_identity(mapping, file, program, &ProcessEnv);
     state.last_run_source_records =
-        crate::apply::journal::last_run_source_records(&dir, &file.name);
+        crate::apply::journal::last_run_source_records(&dir, &file.name, &identity);
     Ok(state)
 }

@@ -40,6 +40,7 @@ where
     let Plan {
         format,
         mapping,
+        inputs,
         source_records,
         summary,
         actions,
@@ -53,6 +54,19 @@ where
     string(out, format);
     key(out, 1, false, "mapping");
     string(out, mapping);
+    if let Some(i) = inputs {
+        key(out, 1, false, "inputs");
+        out.push(b'{');
+        key(out, 2, true, "mapping");
+        string(out, &i.mapping);
+        key(out, 2, false, "mapping_sha256");
+        string(out, &i.mapping_sha256);
+        key(out, 2, false, "target");
+        string(out, &i.target);
+        key(out, 2, false, "state_sha256");
+        string(out, &i.state_sha256);
+        close(out, 1, b'}');
+    }
     key(out, 1, false, "source_records");
     number(out, *source_records as u64);
     key(out, 1, false, "summary");

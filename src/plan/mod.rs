@@ -1,7 +1,7 @@
 //! The plan: the ordered list of Winningtemp actions that turns the current state into the
 //! desired state, each with the mapping statement that caused it, plus everything a reviewer
 //! needs next to it (skipped and quarantined records, warnings, guard outcomes, a summary).
-//! The JSON form (`wtmap.plan/v1`) is documented in docs/plan.md and docs/plan.schema.json.
+//! The JSON form (`wtmap.plan/v2`) is documented in docs/plan.md and docs/plan.schema.json.
 
 mod apply_memory;
 mod json;
@@ -30,8 +30,44 @@ use crate::model::{
 };
 use serde::{Deserialize, Serialize};
 
-/// The `wtmap.plan/v1` format tag.
-pub const PLAN_FORMAT: &str = "wtmap.plan/v1";
+/// The `wtmap.plan/v2` format tag. v2 added `inputs`, which `apply --plan` requires.
+pub const PLAN_FORMAT: &str = "wtmap.plan/v2";
+
+/// What a plan was made from: the mapping (canonical path, text hash), the target, and the
+/// state the plan was computed against. `wtmap apply --plan` refuses a plan whose inputs are
+/// not the mapping, target and state it finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInputs {
+    /// The mapping file's canonical path.
+    pub mapping: String,
+    /// SHA-256 of the mapping's text.
+    pub mapping_sha256: String,
+    /// `scim:<url>` or `files:<folder>`.
+    pub target: String,
+    /// [`crate::state::fingerprint`] of the state the plan was made against.
+    pub state_sha256: String,
+}
+
+impl PlanInputs {
+    /// The inputs of a plan of the mapping and target `identity` against `state`.
+    pub fn new(identity: &crate::identity::Identity, state: &crate::model::CurrentState) -> Self {
+        PlanInputs {
+            mapping: identity.mapping.clone(),
+            mapping_sha256: identity.mapping_sha256.clone(),
+            target: identity.target.clone(),
+            state_sha256: crate::state::fingerprint(state),
+        }
+    }
+
+    /// The mapping and target part.
+    pub fn identity(&self) -> crate::identity::Identity {
+        crate::identity::Identity {
+            mapping: self.mapping.clone(),
+            mapping_sha256: self.mapping_sha256.clone(),
+            target: self.target.clone(),
+        }
+    }
+}
 
 /// One change to Winningtemp. Serialized internally tagged: `{"action": "create_user", …}`.
 ///
@@ -324,13 +360,16 @@ impl Summary {
     }
 }
 
-/// A complete plan (`wtmap.plan/v1`).
+/// A complete plan (`wtmap.plan/v2`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// Always `wtmap.plan/v1`.
+    /// Always `wtmap.plan/v2`.
     pub format: String,
     /// The mapping file's name (`mappings/flex.wtmap`).
     pub mapping: String,
+    /// What the plan was made from; `None` for plans made in memory (tests, `explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<PlanInputs>,
     /// How many records the source delivered.
     pub source_records: usize,
     /// Counts per action kind.
@@ -365,6 +404,7 @@ impl Plan {
         Plan {
             format: PLAN_FORMAT.to_string(),
             mapping: mapping.into(),
+            inputs: None,
             source_records: desired.source_records,
             summary: Summary::of(&actions),
             actions,

@@ -390,6 +390,19 @@ fn the_schema_lists_exactly_the_rust_action_tags() {
 fn a_rendered_plan_satisfies_the_schema() {
     let json: serde_json::Value = serde_json::from_str(&render_json(&sample_plan())).unwrap();
     assert_eq!(check(&plan_schema(), &json), Vec::<String>::new());
+    // With its inputs, as `wtmap plan` writes it; and serde reads back what the writer wrote.
+    let mut bound = sample_plan();
+    bound.inputs = Some(crate::plan::PlanInputs {
+        mapping: "/srv/m.wtmap".into(),
+        mapping_sha256: "a".repeat(64),
+        target: "scim:https://scim.example".into(),
+        state_sha256: "b".repeat(64),
+    });
+    let text = render_json(&bound);
+    let with_inputs: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(check(&plan_schema(), &with_inputs), Vec::<String>::new());
+    let back: crate::plan::Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.inputs, bound.inputs);
     let mut broken = json.clone();
     broken["actions"][0]["colour"] = "red".into();
     broken["summary"]["total"] = "many".into();

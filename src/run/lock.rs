@@ -2,10 +2,16 @@
 //! process ID, the host, the boot and the start time of the run that holds it, removed when
 //! the run ends.
 //!
-//! A run that was killed leaves its lock behind. The next run sees whether that process is
-//! still alive (same host: `/proc/PID`, and the same boot) and says so, but never takes the
-//! lock over: a person checks and removes the file. Stealing a lock that only looks stale (a
-//! host name that changed, a shared folder seen from two machines) could run two syncs at once.
+//! `wtmap run` and `wtmap apply` take the same lock, so two of them never deliver to one
+//! target at once.
+//!
+//! A run that was killed leaves its lock behind. When it was left on this host and its process
+//! is certainly gone (no `/proc/PID`, or the host restarted since), the next run releases it,
+//! takes the lock and says so ([`RunLock::released`]). A lock of another host (or one that
+//! cannot be read) is never taken over: wtmap cannot see that host's processes, so a person
+//! checks and removes the file. Taking over is serialised by an OS lock (`flock`) on the
+//! sidecar `run.lock.guard`, which the OS releases when its holder dies: two runs that find the
+//! same stale lock cannot both take it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -112,6 +118,7 @@ impl std::fmt::Display for LockError {
 pub struct RunLock {
     path: PathBuf,
     run: String,
+    released: Option<String>,
 }
 
 impl RunLock {
@@ -124,26 +131,48 @@ impl RunLock {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut file = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-        {
+        let create = || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+        };
+        let mut released = None;
+        let mut file = match create() {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let info = read(path).map(Box::new);
-                let stale = info.as_deref().and_then(staleness);
-                return Err(LockError::Held {
-                    path: path.to_path_buf(),
-                    info,
-                    stale,
-                });
+                // Held until the end of this arm; the OS drops it if this process dies.
+                let guard = takeover_guard(path);
+                let held = read(path).map(Box::new);
+                let stale = held.as_deref().and_then(staleness);
+                match (&guard, &held, stale) {
+                    (Some(_), Some(h), Some(why)) => {
+                        std::fs::remove_file(path).map_err(io)?;
+                        released = Some(format!(
+                            "released the stale lock `{}` of run {} (pid {} on {}, started {}): {why}",
+                            path.display(),
+                            h.run,
+                            h.pid,
+                            h.host,
+                            h.started.format("%Y-%m-%d %H:%M:%S UTC")
+                        ));
+                        create().map_err(io)?
+                    }
+                    (_, _, stale) => {
+                        return Err(LockError::Held {
+                            path: path.to_path_buf(),
+                            info: held,
+                            stale,
+                        });
+                    }
+                }
             }
             Err(e) => return Err(io(e)),
         };
         let lock = RunLock {
             path: path.to_path_buf(),
             run: info.run.clone(),
+            released,
         };
         // From here on the file exists: dropping `lock` on an error removes it again.
         let text = serde_json::to_string_pretty(info).map_err(std::io::Error::other);
@@ -159,6 +188,27 @@ impl RunLock {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// What was said when a stale lock of a dead process on this host was released to take
+    /// this one; `None` when the lock was free.
+    pub fn released(&self) -> Option<&str> {
+        self.released.as_deref()
+    }
+}
+
+/// An exclusive OS lock on `<lock>.guard`, serialising the take-over of a stale lock; `None`
+/// when the file system cannot lock (then a stale lock is reported, not taken over).
+fn takeover_guard(path: &Path) -> Option<std::fs::File> {
+    let mut name = path.file_name()?.to_os_string();
+    name.push(".guard");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.with_file_name(name))
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
 }
 
 impl Drop for RunLock {

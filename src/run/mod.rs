@@ -183,9 +183,10 @@ pub fn default_runs_dir(mapping: &Path) -> PathBuf {
         .join("runs")
 }
 
-/// Where a mapping's run folders and lock are: `<runs_dir>/<mapping-stem>`.
+/// Where a mapping's run folders and lock are: `<runs_dir>/<file key>` (see
+/// [`crate::apply::journal::file_key`]: no two mapping names share one).
 pub fn mapping_runs_dir(runs_dir: &Path, mapping: &Path) -> PathBuf {
-    runs_dir.join(crate::apply::journal::stem(&mapping.display().to_string()))
+    runs_dir.join(crate::apply::journal::file_key(&mapping.display().to_string()))
 }
 
 /// The lock file of a mapping's runs: `<runs_dir>/<mapping-stem>/run.lock`.
@@ -231,6 +232,9 @@ pub fn run_with_report(
         &LockInfo::this_process(&run_id, started),
     );
     let mut notes = Vec::new();
+    if let Ok(Some(released)) = lock.as_ref().map(RunLock::released) {
+        notes.push(released.to_string());
+    }
     let report_dir = match folder::create(&mapping_runs, started, &run_id) {
         Ok((dir, id)) => {
             run_id = id;

@@ -85,7 +85,7 @@ fn records(ctx: &Ctx, s: &mut Synced) -> Result<Loaded, String> {
 /// Plans, and says whether the guards let the plan through.
 fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> bool {
     let today = s.today.unwrap_or_else(|| today_in(ctx.program));
-    let (plan, _) = crate::pipeline::plan(&PlanInput {
+    let (mut plan, _) = crate::pipeline::plan(&PlanInput {
         mapping: &ctx.file.name,
         program: ctx.program,
         records: &loaded.records,
@@ -93,6 +93,8 @@ fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> b
         today,
         allow: ctx.opts.allow,
     });
+    let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
     let passed = guards_passed(&plan.guards);
     if !passed {
         let failed: Vec<&str> = plan
@@ -163,7 +165,13 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
-    let read = runtime.block_on(session::read_current(&target, &journal_dir, name));
+    let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    let read = runtime.block_on(session::read_current(
+        &target,
+        &journal_dir,
+        name,
+        &identity,
+    ));
     let (current, directory) = match read {
         Ok(r) => r,
         Err(e) => return s.end(RunStatus::TargetFailed, format!("{e}; nothing was applied")),
@@ -174,7 +182,7 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
     // A nightly run does not finish an interrupted plan made from older records: it gives it
     // up and applies its own, made against the directory as it is now, which includes
     // whatever the interrupted run did and plans again whatever it did not.
-    match session::find_unfinished(&journal_dir, name) {
+    match session::find_unfinished(&journal_dir, name, &identity) {
         Ok(None) => {}
         Ok(Some(u)) => {
             let done = u.outcomes.values().filter(|o| o.is_ok()).count();
@@ -201,6 +209,7 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         &target,
         &journal_dir,
         name,
+        &identity,
         plan,
         directory,
     )) {
@@ -232,8 +241,11 @@ fn files_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
-    let current = match files::read_state(&cfg) {
-        Ok(c) => c,
+    let current = match files::read_state_repaired(&cfg) {
+        Ok((c, repaired)) => {
+            s.notes.extend(repaired);
+            c
+        }
         Err(e) => {
             let message = format!("the last export's state cannot be read: {e}");
             return s.end(RunStatus::TargetFailed, message);

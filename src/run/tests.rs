@@ -88,6 +88,29 @@ fn a_lock_someone_else_took_is_not_removed() {
 }
 
 #[test]
+fn a_stale_lock_of_this_host_is_taken_over_once() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("run.lock");
+    let mut dead = LockInfo::this_process("dead", Utc::now());
+    dead.pid = 4_194_999;
+    let text = serde_json::to_string(&dead).unwrap_or_default();
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let Ok(mine) = RunLock::acquire(&path, &LockInfo::this_process("mine", Utc::now())) else {
+        panic!("a dead process's lock is released")
+    };
+    let note = mine.released().unwrap_or_default();
+    assert!(note.contains("run dead") && note.contains("no process 4194999"), "{note}");
+    // Now it is held by a live process: nobody else takes it.
+    assert!(matches!(
+        RunLock::acquire(&path, &LockInfo::this_process("late", Utc::now())),
+        Err(LockError::Held { stale: None, .. })
+    ));
+}
+
+#[test]
 fn staleness_only_when_certain() {
     let mut info = LockInfo::this_process("r", Utc::now());
     assert_eq!(staleness(&info), None);

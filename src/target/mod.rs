@@ -88,6 +88,41 @@ impl Target {
     }
 }
 
+/// The target a mapping writes to, as plans and journals record it: `scim:<url>` (the URL the
+/// mapping or its environment variable gives, without a final `/`) or `files:<folder>` (the
+/// export folder, canonical when it exists). Reads no secret.
+pub fn identity_of(program: &Program, mapping_dir: &std::path::Path, env: &dyn Env) -> String {
+    use crate::check::program::ConfigValue;
+    match program.target.kind.as_str() {
+        "winningtemp.scim" => {
+            let url = match program.target.get("url") {
+                Some(ConfigValue::Text(t)) => t.clone(),
+                Some(ConfigValue::Env(name)) => env
+                    .var(name)
+                    .unwrap_or_else(|| format!("env(\"{name}\")")),
+                _ => scim::DEFAULT_URL.to_string(),
+            };
+            format!("scim:{}", url.trim().trim_end_matches('/'))
+        }
+        "winningtemp.files" => match files::FilesConfig::from_program(program, mapping_dir) {
+            Ok(cfg) => format!("files:{}", crate::identity::canonical(&cfg.dir)),
+            Err(_) => "files:(unusable)".to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The identity of the mapping at `path` (text in `file`) and its target.
+pub fn mapping_identity(
+    path: &std::path::Path,
+    file: &crate::source::SourceFile,
+    program: &Program,
+    env: &dyn Env,
+) -> crate::identity::Identity {
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    crate::identity::Identity::new(path, &file.text, identity_of(program, dir, env))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,6 +89,11 @@ impl FilesConfig {
     pub fn state_path(&self) -> PathBuf {
         self.dir.join(".wtmap").join("state.json")
     }
+
+    /// Where an export keeps the state it is about to record until its files are in place.
+    pub fn pending_state_path(&self) -> PathBuf {
+        self.dir.join(".wtmap").join("state.json.pending")
+    }
 }
 
 fn bad(message: String) -> FilesError {

@@ -83,6 +83,42 @@ pub enum FilesError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),
+    /// Some files were replaced before replacing another failed: the folder holds a mix of
+    /// the new and the previous export, and the state still records the previous one.
+    #[error(
+        "the export was delivered only in part: {} replaced, {} not ({source}); the state still \
+         records the previous export, so the next run writes every file again",
+        list(.replaced),
+        list(.kept)
+    )]
+    #[diagnostic(code(wtmap::files::partly_delivered))]
+    PartlyDelivered {
+        /// The files replaced by the new export.
+        replaced: Vec<&'static str>,
+        /// The files still from the previous export.
+        kept: Vec<&'static str>,
+        /// Why replacing the next one failed.
+        source: Box<FilesError>,
+    },
+    /// Every file was delivered, but the state that records it could not be: it waits beside
+    /// the state as `state.json.pending`, and the next read takes it once it matches the files.
+    #[error(
+        "the export was delivered ({}{}), but its state could not be recorded ({source}); the \
+         next run finds the pending state `{pending}`, checks it against the files, and records it",
+        list(.files),
+        .uploaded_to.as_ref().map(|t| format!(", uploaded to {t}")).unwrap_or_default()
+    )]
+    #[diagnostic(code(wtmap::files::not_recorded))]
+    NotRecorded {
+        /// Every file, each replaced by the new export.
+        files: Vec<&'static str>,
+        /// `user@host:port:path` when they were uploaded.
+        uploaded_to: Option<String>,
+        /// The pending state file.
+        pending: String,
+        /// Why the state could not be recorded.
+        source: Box<FilesError>,
+    },
     /// The server's host key is not the configured one, or is not known at all.
     #[error("SFTP server {host}:{port} is not trusted: {reason} (its key: {fingerprint})")]
     #[diagnostic(code(wtmap::files::host_key))]
@@ -131,6 +167,24 @@ pub enum FilesError {
         /// What the server or the connection said.
         message: String,
     },
+}
+
+impl FilesError {
+    /// True when nothing of the export reached the folder or the server.
+    pub fn delivered_nothing(&self) -> bool {
+        !matches!(
+            self,
+            FilesError::PartlyDelivered { .. } | FilesError::NotRecorded { .. }
+        )
+    }
+}
+
+fn list(files: &[&str]) -> String {
+    if files.is_empty() {
+        "none".to_string()
+    } else {
+        files.join(", ")
+    }
 }
 
 fn file_part(file: &Option<String>) -> String {

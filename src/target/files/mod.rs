@@ -7,10 +7,15 @@
 //! (`<dir>/.wtmap/state.json`) and is the current state the next plan starts from.
 //!
 //! An export is as close to all-or-nothing as files allow: every file is first written to a
-//! temporary file and synced, then uploaded (when `sftp` is configured), then the temporary
-//! files are renamed over the old ones, and only then is the new state recorded. A failure
-//! before the renames leaves the previous files and state untouched; a failure after them leaves
-//! the previous state, so the next run plans the same changes again and converges.
+//! temporary file and synced, and the new state to `state.json.pending`; then the files are
+//! uploaded (when `sftp` is configured), then the temporary files are renamed over the old
+//! ones, and then the pending state is renamed over `state.json`. A failure before the renames
+//! leaves the previous files and state untouched ("nothing was delivered"). A failure between
+//! two renames is [`FilesError::PartlyDelivered`], naming the files replaced and kept: the
+//! state still records the previous export, so the next run writes every file again. A failure
+//! of the last rename is [`FilesError::NotRecorded`]: the files are delivered, and the next
+//! [`read_state`] takes the pending state when the files on disk are exactly what it renders
+//! to (and says so), else the previous state; either way the next export converges.
 
 mod columns;
 mod config;
@@ -58,6 +63,49 @@ pub struct ExportReport {
 
 /// The state of the last successful export, or an empty Winningtemp on the first run.
 pub fn read_state(cfg: &FilesConfig) -> Result<CurrentState, FilesError> {
+    read_state_repaired(cfg).map(|(state, _)| state)
+}
+
+/// [`read_state`], and a note when the state was repaired: an export whose state could not be
+/// recorded left `state.json.pending`, and the files on disk are exactly what it renders to,
+/// so it is what was delivered. Nothing is written (`plan` reads through here): the next
+/// export records its own state.
+pub fn read_state_repaired(cfg: &FilesConfig) -> Result<(CurrentState, Option<String>), FilesError> {
+    let pending = cfg.pending_state_path();
+    if pending.is_file()
+        && let Ok(state) = crate::state::read_state(&pending)
+        && delivered(cfg, &state)
+    {
+        let note = format!(
+            "the last export was delivered but its state not recorded; its pending state `{}` \
+             matches the files and is taken as the last export",
+            pending.display()
+        );
+        return Ok((state, Some(note)));
+    }
+    read_recorded_state(cfg).map(|s| (s, None))
+}
+
+/// Removes the pending state of an export that delivered nothing, and its folder when that
+/// is left empty (a first export that failed leaves nothing behind).
+fn discard_pending(pending: &Path) {
+    let _ = std::fs::remove_file(pending);
+    if let Some(parent) = pending.parent() {
+        let _ = std::fs::remove_dir(parent);
+    }
+}
+
+/// True when the files in the folder are exactly those `state` renders to.
+fn delivered(cfg: &FilesConfig, state: &CurrentState) -> bool {
+    let Ok((files, _)) = render(state, cfg) else {
+        return false;
+    };
+    files.iter().all(|f| {
+        std::fs::read(cfg.dir.join(f.kind.file_name())).is_ok_and(|on_disk| on_disk == f.bytes)
+    })
+}
+
+fn read_recorded_state(cfg: &FilesConfig) -> Result<CurrentState, FilesError> {
     let path = cfg.state_path();
     match path.try_exists() {
         Ok(true) => Ok(crate::state::read_state(&path)?),
@@ -89,6 +137,11 @@ pub fn export(
         move |source| FilesError::Write { file, source }
     };
     std::fs::create_dir_all(&cfg.dir).map_err(write_err(&cfg.dir))?;
+    let state_file = cfg.state_path();
+    let pending = cfg.pending_state_path();
+    if let Some(parent) = state_file.parent() {
+        std::fs::create_dir_all(parent).map_err(write_err(parent))?;
+    }
     let mut temps = Vec::new();
     for f in &files {
         let target = cfg.dir.join(f.kind.file_name());
@@ -102,31 +155,57 @@ pub fn export(
         temps.push((tmp, target));
     }
 
+    // The state to record, on disk before any file is replaced: should recording it fail
+    // after the renames, the next read finds it and checks it against the files.
+    crate::state::write_state(&pending, new_state)?;
+
     // Uploading before the local renames keeps the local files equal to what Winningtemp
     // last received when the upload fails.
     let uploaded_to = match upload {
         Some(u) => {
             let to = u.destination();
-            u.run(&files)?;
+            if let Err(e) = u.run(&files) {
+                discard_pending(&pending);
+                return Err(e);
+            }
             Some(to)
         }
         None => None,
     };
 
-    for (tmp, target) in temps {
-        tmp.persist(&target)
-            .map_err(|e| write_err(&target)(e.error))?;
+    let names: Vec<&'static str> = files.iter().map(|f| f.kind.file_name()).collect();
+    for (i, (tmp, target)) in temps.into_iter().enumerate() {
+        if let Err(e) = tmp.persist(&target) {
+            let source = Box::new(write_err(&target)(e.error));
+            if i == 0 {
+                discard_pending(&pending);
+                return Err(*source);
+            }
+            return Err(FilesError::PartlyDelivered {
+                replaced: names[..i].to_vec(),
+                kept: names[i..].to_vec(),
+                source,
+            });
+        }
     }
     // Make the renames durable before the state claims them (not every platform can).
     if let Ok(d) = std::fs::File::open(&cfg.dir) {
         let _ = d.sync_all();
     }
 
-    let state_file = cfg.state_path();
-    if let Some(parent) = state_file.parent() {
-        std::fs::create_dir_all(parent).map_err(write_err(parent))?;
+    if let Err(e) = std::fs::rename(&pending, &state_file) {
+        return Err(FilesError::NotRecorded {
+            files: names,
+            uploaded_to,
+            pending: pending.display().to_string(),
+            source: Box::new(write_err(&state_file)(e)),
+        });
     }
-    crate::state::write_state(&state_file, new_state)?;
+    if let Some(parent) = state_file.parent()
+        && let Ok(d) = std::fs::File::open(parent)
+    {
+        let _ = d.sync_all();
+    }
 
     Ok(ExportReport {
         dir: cfg.dir.clone(),

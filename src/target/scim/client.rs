@@ -137,11 +137,16 @@ impl ScimClient {
     ) -> Result<ScimClient, TargetError> {
         let parsed = reqwest::Url::parse(base)
             .map_err(|e| TargetError::Config(format!("SCIM url `{base}` is not a URL: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || !parsed.username().is_empty() {
+        if !matches!(parsed.scheme(), "http" | "https") {
             return Err(TargetError::Config(format!(
-                "SCIM url `{}` must be http(s) without credentials in it",
-                parsed.host_str().unwrap_or(base)
+                "SCIM url `{}` must be https",
+                parsed.host_str().unwrap_or_default()
             )));
+        }
+        // The checker refuses these in the mapping (E0313); a URL from `env("…")` only shows
+        // here.
+        if let Some((what, help)) = crate::check::url_exposure(base) {
+            return Err(TargetError::Config(format!("the SCIM url {what}: {help}")));
         }
         let concurrency = concurrency.max(1);
         let http = reqwest::Client::builder()
