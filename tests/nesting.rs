@@ -238,7 +238,7 @@ proptest! {
                 1 => { open.push_str("trim("); close.insert(0, ')'); }
                 2 => { open.push_str("if Id == \"x\" then "); close.insert_str(0, " else \"y\""); }
                 3 => open.push_str("Dept ?? "),
-                4 => { open.push_str("["); close.insert(0, ']'); }
+                4 => { open.push('['); close.insert(0, ']'); }
                 _ => { open.push_str("not "); }
             }
         }
