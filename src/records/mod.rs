@@ -23,6 +23,7 @@ mod shapes;
 mod split;
 mod text;
 mod yaml;
+mod yaml_depth;
 
 pub use error::{Position, RecordsError};
 
