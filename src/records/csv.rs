@@ -345,10 +345,19 @@ mod tests {
     }
 
     #[test]
-    fn windows_1252_is_detected() {
-        let opts = ReadOptions::new(Shape::Plain);
+    fn windows_1252_is_read_when_declared_and_refused_when_not() {
         // "Förnamn;Efternamn\nÅsa;Öhman" as Windows-1252 writes it.
-        let records = read_bytes("p.csv", b"F\xF6rnamn;Efternamn\n\xC5sa;\xD6hman", &opts).unwrap();
+        let bytes = b"F\xF6rnamn;Efternamn\n\xC5sa;\xD6hman";
+        let undeclared = read_bytes("p.csv", bytes, &ReadOptions::new(Shape::Plain));
+        assert!(matches!(
+            undeclared,
+            Err(RecordsError::Encoding { line: 1, .. })
+        ));
+        let opts = ReadOptions {
+            encoding: Some(crate::records::TextEncoding::Windows1252),
+            ..ReadOptions::new(Shape::Plain)
+        };
+        let records = read_bytes("p.csv", bytes, &opts).unwrap();
         assert_eq!(
             object(&records[0]),
             json!({"Förnamn": "Åsa", "Efternamn": "Öhman"})

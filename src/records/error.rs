@@ -83,11 +83,11 @@ pub enum RecordsError {
     },
 
     /// The text is not valid in the encoding it was declared (or had to be) in.
-    #[error("`{name}` is not valid {encoding} at line {line}")]
+    #[error("`{name}` is not valid {encoding} at line {line} (byte 0x{byte:02X})")]
     #[diagnostic(
         code(records::encoding),
         help(
-            "set the file's encoding (`windows-1252` or `latin-1`) if it was not written as UTF-8"
+            "save the file as UTF-8, or, if all of it is in another encoding, declare it in the mapping's `source` block: `encoding = \"windows-1252\"` (or `\"latin-1\"`)"
         )
     )]
     Encoding {
@@ -95,6 +95,8 @@ pub enum RecordsError {
         name: String,
         /// Line of the first invalid byte.
         line: usize,
+        /// The first invalid byte.
+        byte: u8,
         /// The encoding it failed (`UTF-8`).
         encoding: &'static str,
     },
