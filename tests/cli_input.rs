@@ -93,3 +93,37 @@ fn a_mapping_saved_with_a_byte_order_mark_checks() {
     let o = wtmap_in(tmp.path(), &["check", "bom.wtmap"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn a_csv_header_that_differs_only_in_case_or_spaces_is_one_error_before_any_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = std::fs::read(repo.join("mappings/data/csv.csv")).unwrap();
+    // `E-post` becomes ` e-post ` in the header; the records stay as they are.
+    let at = data.windows(8).position(|w| w == b";E-post;").unwrap();
+    let mut bent = data[..at].to_vec();
+    bent.extend_from_slice(b"; e-post ;");
+    bent.extend_from_slice(&data[at + 8..]);
+    std::fs::write(tmp.path().join("people.csv"), bent).unwrap();
+    std::fs::copy(repo.join("mappings/csv.wtmap"), tmp.path().join("m.wtmap")).unwrap();
+    let o = wtmap_in(
+        tmp.path(),
+        &[
+            "plan",
+            "m.wtmap",
+            "--records",
+            "people.csv",
+            "--today",
+            "2026-11-21",
+        ],
+    );
+    let err = stderr(&o);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("has no column `E-post`"), "{err}");
+    assert!(err.contains("the header has ` e-post `"), "{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "no plan: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

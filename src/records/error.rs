@@ -186,6 +186,21 @@ pub enum RecordsError {
         second: usize,
     },
 
+    /// A column the mapping declares is not in the CSV header.
+    #[error("`{name}` has no column `{column}`{}", if *more > 0 { format!(" (nor {more} more declared field(s))") } else { String::new() })]
+    #[diagnostic(code(records::missing_column))]
+    MissingColumns {
+        /// The file.
+        name: String,
+        /// The first declared column that is missing.
+        column: String,
+        /// How many more are missing.
+        more: usize,
+        /// Did-you-mean against the header, or the header's columns.
+        #[help]
+        help: String,
+    },
+
     /// The file is an HR system's error response (Personio `"success": false`, GraphQL
     /// `errors`), saved where records were expected.
     #[error("`{name}` holds an error response from {system} instead of records: {message}")]
