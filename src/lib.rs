@@ -27,6 +27,7 @@ pub mod diff;
 pub mod email;
 pub mod env;
 pub mod eval;
+pub mod files;
 pub mod format;
 pub mod guard;
 pub mod identity;

@@ -40,9 +40,20 @@ pub fn read_options(program: &Program) -> ReadOptions {
             "latin-1" | "latin1" | "iso-8859-1" => Some(TextEncoding::Latin1),
             _ => None,
         });
+    // A csv source's declared fields are its columns; each must be in the header.
+    let columns = match program.source.kind.as_str() {
+        "csv" => program
+            .fields
+            .iter()
+            .filter(|f| f.path.len() == 1)
+            .map(|f| f.path[0].clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     ReadOptions {
         delimiter,
         encoding,
+        columns,
         ..ReadOptions::new(shape)
     }
 }

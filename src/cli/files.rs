@@ -1,84 +1,18 @@
 //! Reading and writing files for the CLI: discovery of `*.wtmap` under folders, strict UTF-8
 //! reading with one-line errors, and atomic writes (a temp file in the same folder, renamed).
 
-use crate::source::SourceFile;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A usage or I/O problem: reported as one line, exit code 2.
-#[derive(Debug)]
-pub struct FileError(pub String);
-
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::files::{FileError, read_source};
 
 /// Expands paths: files as given, folders recursively to their `*.wtmap` files (sorted).
+/// What was passed over (a FIFO, a link out of the folder or into a loop) is said on stderr.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
-    let mut out = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| {
-            FileError(format!(
-                "cannot read `{}`: {}",
-                path.display(),
-                io_reason(&e)
-            ))
-        })?;
-        if meta.is_dir() {
-            let before = out.len();
-            walk(path, &mut out)?;
-            if out.len() == before {
-                return Err(FileError(format!(
-                    "no .wtmap files under `{}`",
-                    path.display()
-                )));
-            }
-        } else {
-            out.push(path.clone());
-        }
+    let found = crate::files::discover(paths)?;
+    for skipped in &found.skipped {
+        eprintln!("warning: {skipped}");
     }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FileError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        FileError(format!(
-            "cannot read folder `{}`: {}",
-            dir.display(),
-            io_reason(&e)
-        ))
-    })?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "wtmap") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
-/// Reads a mapping as UTF-8 text.
-pub fn read_source(path: &Path) -> Result<SourceFile, FileError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        FileError(format!(
-            "cannot read `{}`: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    })?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
-        Err(e) => Err(FileError(format!(
-            "`{}` is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))),
-    }
+    Ok(found.files)
 }
 
 /// Writes a file atomically: readers see the old or the new content, never a half-written one.
@@ -103,10 +37,4 @@ fn write_error(path: &Path, e: &std::io::Error) -> FileError {
     ))
 }
 
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
+use crate::files::io_reason;

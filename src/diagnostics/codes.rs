@@ -57,6 +57,7 @@ macro_rules! codes {
 codes! {
     Syntax = "E0001", Error, "syntax", "the text is not valid wtmap syntax";
     InvalidLiteral = "E0002", Error, "invalid_literal", "a literal is malformed (date, number, time, escape)";
+    NestingTooDeep = "E0003", Error, "nesting_too_deep", "an expression or block is nested too deeply";
     MissingStatement = "E0010", Error, "missing_statement", "a required statement (`source`, `target`, `user`) is missing";
     DuplicateStatement = "E0011", Error, "duplicate_statement", "a statement that may appear once appears twice";
 

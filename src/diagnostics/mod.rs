@@ -2,6 +2,7 @@
 //! `render` turns it into text for people (miette), JSON or GitHub annotations.
 
 pub mod codes;
+mod excerpt;
 pub mod render;
 
 pub use codes::Code;

@@ -1,6 +1,7 @@
 //! Turning diagnostics into text: miette's graphical report for people, a versioned JSON
 //! document for tools, and GitHub workflow annotations for CI.
 
+use super::excerpt::Excerpt;
 use super::{Diagnostic, Severity};
 use crate::source::SourceFile;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
@@ -31,7 +32,13 @@ struct View {
     severity: Severity,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
-    source: NamedSource<String>,
+    source: Source,
+}
+
+/// The text miette draws from: the file, or the file with its long lines cut down.
+enum Source {
+    Whole(NamedSource<String>),
+    Excerpt(Excerpt),
 }
 
 impl fmt::Debug for View {
@@ -67,7 +74,10 @@ impl miette::Diagnostic for View {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        Some(match &self.source {
+            Source::Whole(s) => s,
+            Source::Excerpt(e) => e,
+        })
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -76,7 +86,10 @@ impl miette::Diagnostic for View {
 }
 
 /// Renders one diagnostic for people, with the file name, line and the source around it.
+/// Lines longer than [`LONG_LINE`](super::excerpt::LONG_LINE) are cut down around the labels.
 pub fn human(d: &Diagnostic, file: &SourceFile, style: HumanStyle) -> String {
+    let spans: Vec<_> = d.labels.iter().map(|l| l.span).collect();
+    let excerpt = Excerpt::new(&file.name, &file.text, &spans);
     let view = View {
         message: d.message.clone(),
         code: d.code.as_str(),
@@ -87,14 +100,18 @@ pub fn human(d: &Diagnostic, file: &SourceFile, style: HumanStyle) -> String {
             .iter()
             .map(|l| {
                 let text = (!l.message.is_empty()).then(|| l.message.clone());
+                let span = excerpt.as_ref().map_or(l.span, |e| e.span(l.span));
                 if l.primary {
-                    LabeledSpan::new_primary_with_span(text, l.span)
+                    LabeledSpan::new_primary_with_span(text, span)
                 } else {
-                    LabeledSpan::new_with_span(text, l.span)
+                    LabeledSpan::new_with_span(text, span)
                 }
             })
             .collect(),
-        source: NamedSource::new(&file.name, file.text.to_string()),
+        source: match excerpt {
+            Some(excerpt) => Source::Excerpt(excerpt),
+            None => Source::Whole(NamedSource::new(&file.name, file.text.to_string())),
+        },
     };
     let theme = if style.color {
         GraphicalTheme::unicode()
@@ -264,5 +281,32 @@ mod tests {
         assert!(text.contains("E0101"), "{text}");
         assert!(text.contains("m.wtmap:2:16"), "{text}");
         assert!(text.contains("did you mean"), "{text}");
+    }
+
+    #[test]
+    fn labels_past_column_65535_render_with_their_real_column() {
+        for (before, after) in [(65_536, 0), (70_000, 100_000), (200_000, 10), (1_001, 1)] {
+            for filler in ["a", "é", "\u{1F600}"] {
+                let line = format!("{}Fornamn{}", filler.repeat(before), filler.repeat(after));
+                let text = format!("user {{\n  first_name = {line}\n}}\n");
+                let file = SourceFile::new("m.wtmap", text.clone());
+                let start = text.find("Fornamn").unwrap();
+                let d = Diagnostic::new(
+                    Code::UnknownField,
+                    Span::new(start, start + 7),
+                    "unknown field `Fornamn`",
+                    "not a field",
+                );
+                let out = human(&d, &file, HumanStyle::PLAIN);
+                let column = start - text.find("  first_name").unwrap() + 1;
+                assert!(
+                    out.contains(&format!("m.wtmap:2:{column}]")),
+                    "{}",
+                    &out[..300]
+                );
+                assert!(out.contains("Fornamn") && out.contains("not a field"));
+                assert!(out.len() < 2_000, "{}", out.len());
+            }
+        }
     }
 }

@@ -36,13 +36,21 @@ impl Key {
     }
 
     fn prefix(&self, width: usize) -> String {
-        let label = self.label();
+        let label = pad_right(self.label(), width);
         if self.colon {
-            format!("{label:<width$} ")
+            format!("{label} ")
         } else {
-            format!("{label:<width$} = ")
+            format!("{label} = ")
         }
     }
+}
+
+/// `text` padded with spaces to `width` characters. Not `format!("{:<width$}")`: a width
+/// above 65535 (a 70,000-character name) panics there.
+fn pad_right(mut text: String, width: usize) -> String {
+    let len = text.chars().count();
+    text.extend(std::iter::repeat_n(' ', width.saturating_sub(len)));
+    text
 }
 
 /// What a child is.
@@ -303,7 +311,7 @@ fn align_trailing_comments(children: &[Child], rendered: &mut [Rendered]) {
         if let Some(width) = width {
             for r in run.iter_mut().filter(|r| r.trailing.is_some()) {
                 if let [line] = r.code.as_mut_slice() {
-                    line.text = format!("{:<width$}", line.text);
+                    line.text = pad_right(std::mem::take(&mut line.text), width);
                 }
             }
         }

@@ -17,6 +17,7 @@ pub(super) fn read(
     text: &str,
     delimiter: Option<u8>,
     shape: Shape,
+    columns: &[String],
 ) -> Result<Vec<Record>, RecordsError> {
     let delimiter = delimiter.unwrap_or_else(|| sniff(text));
     let mut reader = csv::ReaderBuilder::new()
@@ -31,6 +32,7 @@ pub(super) fn read(
         Some(row) => row.map_err(|e| csv_error(name, text, &e))?,
     };
     let names = header_names(name, &header, shape)?;
+    missing_columns(name, &names, columns)?;
     let mut lines = Lines {
         bytes: text.as_bytes(),
         counted: 0,
@@ -122,6 +124,40 @@ fn header_names(
     Ok(names)
 }
 
+/// Every declared column must be in the header, exactly as declared: a column that differs in
+/// case or surrounding spaces would otherwise be absent from every record.
+fn missing_columns(name: &str, header: &[String], columns: &[String]) -> Result<(), RecordsError> {
+    let missing: Vec<&String> = columns.iter().filter(|c| !header.contains(c)).collect();
+    let Some(first) = missing.first() else {
+        return Ok(());
+    };
+    let suggestion = |column: &str| {
+        let wanted = column.trim().to_lowercase();
+        header
+            .iter()
+            .find(|h| h.trim().to_lowercase() == wanted)
+            .map(String::as_str)
+            .or_else(|| crate::suggest::did_you_mean(column, header.iter().map(String::as_str)))
+    };
+    let mut help: Vec<String> = missing
+        .iter()
+        .filter_map(|c| suggestion(c).map(|h| format!("`{c}`: the header has `{h}`")))
+        .collect();
+    if help.is_empty() {
+        let shown: Vec<String> = header.iter().take(20).map(|h| format!("`{h}`")).collect();
+        help.push(format!("the header has {}", shown.join(", ")));
+    }
+    Err(RecordsError::MissingColumns {
+        name: name.to_owned(),
+        column: (*first).clone(),
+        more: missing.len() - 1,
+        help: format!(
+            "{}; rename the column in the file or the field in `fields` so that they match exactly",
+            help.join("; ")
+        ),
+    })
+}
+
 /// Picks the candidate that occurs most often in the header line outside quotes (a quoted
 /// header may contain a newline, so the line ends at the first unquoted line break).
 /// With no candidate in the header there is one column, and the delimiter must then be one
@@ -183,7 +219,7 @@ mod tests {
     use serde_json::json;
 
     fn read_plain(text: &str) -> Result<Vec<Record>, RecordsError> {
-        read("p.csv", text, None, Shape::Plain)
+        read("p.csv", text, None, Shape::Plain, &[])
     }
 
     fn object(record: &Record) -> Value {
@@ -244,7 +280,7 @@ mod tests {
 
     #[test]
     fn declared_delimiter_wins() {
-        let records = read("p.csv", "a;b|c\n1;2|3\n", Some(b'|'), Shape::Plain).unwrap();
+        let records = read("p.csv", "a;b|c\n1;2|3\n", Some(b'|'), Shape::Plain, &[]).unwrap();
         assert_eq!(object(&records[0]), json!({"a;b": "1;2", "c": "3"}));
     }
 
@@ -319,7 +355,14 @@ mod tests {
             "{err:?}"
         );
         // Flex makes both spellings the same field.
-        let flex = read("p.csv", "emailWork;EmailWork\na;b\n", None, Shape::Flex).unwrap_err();
+        let flex = read(
+            "p.csv",
+            "emailWork;EmailWork\na;b\n",
+            None,
+            Shape::Flex,
+            &[],
+        )
+        .unwrap_err();
         assert!(
             matches!(flex, RecordsError::DuplicateHeader { ref header, .. } if header == "EmailWork")
         );
@@ -327,7 +370,7 @@ mod tests {
 
     #[test]
     fn flex_headers_become_pascal_case() {
-        let records = read("p.csv", "id;emailWork\n1;a@b\n", None, Shape::Flex).unwrap();
+        let records = read("p.csv", "id;emailWork\n1;a@b\n", None, Shape::Flex, &[]).unwrap();
         assert_eq!(object(&records[0]), json!({"Id": "1", "EmailWork": "a@b"}));
     }
 
@@ -345,13 +388,50 @@ mod tests {
     }
 
     #[test]
-    fn windows_1252_is_detected() {
-        let opts = ReadOptions::new(Shape::Plain);
+    fn windows_1252_is_read_when_declared_and_refused_when_not() {
         // "Förnamn;Efternamn\nÅsa;Öhman" as Windows-1252 writes it.
-        let records = read_bytes("p.csv", b"F\xF6rnamn;Efternamn\n\xC5sa;\xD6hman", &opts).unwrap();
+        let bytes = b"F\xF6rnamn;Efternamn\n\xC5sa;\xD6hman";
+        let undeclared = read_bytes("p.csv", bytes, &ReadOptions::new(Shape::Plain));
+        assert!(matches!(
+            undeclared,
+            Err(RecordsError::Encoding { line: 1, .. })
+        ));
+        let opts = ReadOptions {
+            encoding: Some(crate::records::TextEncoding::Windows1252),
+            ..ReadOptions::new(Shape::Plain)
+        };
+        let records = read_bytes("p.csv", bytes, &opts).unwrap();
         assert_eq!(
             object(&records[0]),
             json!({"Förnamn": "Åsa", "Efternamn": "Öhman"})
         );
+    }
+
+    #[test]
+    fn a_declared_column_missing_from_the_header_is_one_error_with_a_suggestion() {
+        let columns = vec!["Id".to_string(), "Email".to_string()];
+        let opts = ReadOptions {
+            columns: columns.clone(),
+            ..ReadOptions::new(Shape::Plain)
+        };
+        for (header, hint) in [
+            ("Id;email", "`Email`: the header has `email`"),
+            ("Id; Email ", "`Email`: the header has ` Email `"),
+            ("Id;EMAIL", "`Email`: the header has `EMAIL`"),
+            ("Id;Emal", "`Email`: the header has `Emal`"),
+            ("Id;Phone", "the header has `Id`, `Phone`"),
+        ] {
+            let text = format!("{header}\n1;a@b.se\n");
+            let err = read_bytes("p.csv", text.as_bytes(), &opts).unwrap_err();
+            let RecordsError::MissingColumns { column, help, .. } = &err else {
+                panic!("{header}: {err:?}")
+            };
+            assert_eq!(column, "Email");
+            assert!(help.contains(hint), "{header}: {help}");
+        }
+        // Header only, no records: still an error, before any record.
+        assert!(read_bytes("p.csv", b"Id;email\n", &opts).is_err());
+        let ok = read_bytes("p.csv", b"Email;Id;Extra\na@b.se;1;x\n", &opts).unwrap();
+        assert_eq!(ok.len(), 1);
     }
 }

@@ -83,11 +83,11 @@ pub enum RecordsError {
     },
 
     /// The text is not valid in the encoding it was declared (or had to be) in.
-    #[error("`{name}` is not valid {encoding} at line {line}")]
+    #[error("`{name}` is not valid {encoding} at line {line} (byte 0x{byte:02X})")]
     #[diagnostic(
         code(records::encoding),
         help(
-            "set the file's encoding (`windows-1252` or `latin-1`) if it was not written as UTF-8"
+            "save the file as UTF-8, or, if all of it is in another encoding, declare it in the mapping's `source` block: `encoding = \"windows-1252\"` (or `\"latin-1\"`)"
         )
     )]
     Encoding {
@@ -95,6 +95,8 @@ pub enum RecordsError {
         name: String,
         /// Line of the first invalid byte.
         line: usize,
+        /// The first invalid byte.
+        byte: u8,
         /// The encoding it failed (`UTF-8`).
         encoding: &'static str,
     },
@@ -182,6 +184,21 @@ pub enum RecordsError {
         first: usize,
         /// 1-based column of the second.
         second: usize,
+    },
+
+    /// A column the mapping declares is not in the CSV header.
+    #[error("`{name}` has no column `{column}`{}", if *more > 0 { format!(" (nor {more} more declared field(s))") } else { String::new() })]
+    #[diagnostic(code(records::missing_column))]
+    MissingColumns {
+        /// The file.
+        name: String,
+        /// The first declared column that is missing.
+        column: String,
+        /// How many more are missing.
+        more: usize,
+        /// Did-you-mean against the header, or the header's columns.
+        #[help]
+        help: String,
     },
 
     /// The file is an HR system's error response (Personio `"success": false`, GraphQL

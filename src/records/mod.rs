@@ -23,6 +23,7 @@ mod shapes;
 mod split;
 mod text;
 mod yaml;
+mod yaml_depth;
 
 pub use error::{Position, RecordsError};
 
@@ -195,7 +196,7 @@ impl FromStr for TextEncoding {
 }
 
 /// How to read a record file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// The HR system's record shape.
     pub shape: Shape,
@@ -208,6 +209,11 @@ pub struct ReadOptions {
     /// read as Windows-1252 (which covers Latin-1's printable characters too); JSON and NDJSON
     /// are UTF-8 by definition and are only transcoded when an encoding is given.
     pub encoding: Option<TextEncoding>,
+    /// Columns a CSV header must have (the fields a `csv` source declares). A column missing
+    /// from the header is one error before any record is read, with a did-you-mean against
+    /// the header; without this, a header that differs only in case or spaces would leave
+    /// every record without the field. Ignored by the other formats.
+    pub columns: Vec<String>,
 }
 
 impl ReadOptions {
@@ -218,6 +224,7 @@ impl ReadOptions {
             format: None,
             delimiter: None,
             encoding: None,
+            columns: Vec::new(),
         }
     }
 }
@@ -279,7 +286,7 @@ pub fn read_bytes(
     match format_of(name, opts)? {
         RecordFormat::Csv => {
             let text = text::decode(name, bytes, opts.encoding)?;
-            csv::read(name, &text, opts.delimiter, opts.shape)
+            csv::read(name, &text, opts.delimiter, opts.shape, &opts.columns)
         }
         RecordFormat::Json => {
             let bytes = text::json_bytes(name, bytes, opts.encoding)?;

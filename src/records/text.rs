@@ -1,11 +1,11 @@
 //! Turning file bytes into text: byte order marks and encodings.
 //!
-//! HR exports from Excel on Windows are often Windows-1252 rather than UTF-8, and nobody
-//! declares it. Detection is therefore simple and predictable: bytes that are valid UTF-8 are
-//! UTF-8 (a Windows-1252 file with non-ASCII letters is practically never valid UTF-8);
-//! anything else is read as Windows-1252, which also covers the printable characters of
-//! Latin-1. A UTF-16 byte order mark (Excel's "Unicode text") is honoured too. An explicit
-//! encoding always wins.
+//! The encoding is decided on evidence, never guessed: a byte order mark (UTF-8 or UTF-16,
+//! Excel's "Unicode text"), else the encoding the mapping declares (`encoding = …` in its
+//! `source` block), else the file must be valid UTF-8 throughout. A file that is neither is an
+//! error naming the line of its first bad byte, so that one Windows-1252 byte in an otherwise
+//! UTF-8 export can never turn every other name into mojibake. (Reading such a file as
+//! Windows-1252 used to be the fallback; it silently re-decoded the valid text around it.)
 
 use super::{RecordsError, TextEncoding};
 use std::borrow::Cow;
@@ -26,15 +26,7 @@ pub(super) fn decode<'a>(
                 let (text, _) = utf16.decode_without_bom_handling(&bytes[bom_len..]);
                 return Ok(text);
             }
-            let bytes = strip_bom(bytes);
-            Ok(match std::str::from_utf8(bytes) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => {
-                    encoding_rs::WINDOWS_1252
-                        .decode_without_bom_handling(bytes)
-                        .0
-                }
-            })
+            strict_utf8(name, strip_bom(bytes)).map(Cow::Borrowed)
         }
         Some(TextEncoding::Utf8) => strict_utf8(name, strip_bom(bytes)).map(Cow::Borrowed),
         Some(TextEncoding::Windows1252) => Ok(encoding_rs::WINDOWS_1252
@@ -76,6 +68,7 @@ fn strict_utf8<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, RecordsError>
             .iter()
             .filter(|&&b| b == b'\n')
             .count(),
+        byte: bytes.get(e.valid_up_to()).copied().unwrap_or(0),
         encoding: "UTF-8",
     })
 }
@@ -94,11 +87,31 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_read_as_windows_1252() {
-        let text = decode("x", CP1252, None).unwrap();
-        assert_eq!(text, "Förnamn;Efternamn\nÅsa;Öhman");
-        // 0x80 is the euro sign in Windows-1252 (a control character in Latin-1).
-        assert_eq!(decode("x", b"\x80 5", None).unwrap(), "€ 5");
+    fn undeclared_invalid_utf8_is_an_error_not_a_guess() {
+        let err = decode("x", CP1252, None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RecordsError::Encoding {
+                    line: 1,
+                    byte: 0xF6,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // One cp1252 byte in a UTF-8 file, with or without BOM: the valid text is never
+        // re-decoded.
+        for bom in ["", "\u{FEFF}"] {
+            let mut bytes = format!("{bom}Id;Namn\n1;Åsa\n2;").into_bytes();
+            bytes.extend_from_slice(b"\xD6hman\n");
+            let err = decode("x", &bytes, None).unwrap_err();
+            assert!(
+                matches!(err, RecordsError::Encoding { line: 3, .. }),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("line 3 (byte 0xD6)"), "{err}");
+        }
     }
 
     #[test]

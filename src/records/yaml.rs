@@ -11,6 +11,23 @@ use serde_json::Value;
 
 /// Reads a YAML sequence of mappings. An empty document is no records.
 pub(super) fn read(name: &str, text: &str, shape: Shape) -> Result<Vec<Record>, RecordsError> {
+    if let Some((line, column)) = super::yaml_depth::too_deep(text) {
+        return Err(RecordsError::Syntax {
+            name: name.to_owned(),
+            format: "YAML",
+            at: Position {
+                line,
+                column: Some(column),
+            },
+            message: format!(
+                "nested more than {} levels deep",
+                super::yaml_depth::MAX_DEPTH
+            ),
+            help: Some(
+                "records are mappings of fields; a value nests a few levels at most".to_owned(),
+            ),
+        });
+    }
     // Deserialising straight into JSON values keeps key order and rejects non-string keys.
     let document: Value = serde_yaml_ng::from_str(text).map_err(|e| syntax(name, &e))?;
     let items = match document {

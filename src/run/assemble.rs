@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// A mapping that checks, or the one-line reason and the rendered diagnostics.
 pub(super) fn load_mapping(mapping: &Path) -> Result<(SourceFile, Program), (String, Vec<String>)> {
-    let file = crate::cli::files::read_source(mapping).map_err(|e| (e.to_string(), Vec::new()))?;
+    let file = crate::files::read_source(mapping).map_err(|e| (e.to_string(), Vec::new()))?;
     let (program, diags) = check_source(&file);
     match program {
         Some(p) => Ok((file, p)),

@@ -106,12 +106,16 @@ const CSV_SETTINGS: &[SettingDef] = &[
         "delimiter",
         "Column separator; sniffed from the header line (`,` `;` tab) when not given.",
     ),
-    SettingDef::text(
-        "encoding",
-        "Text encoding; detected when not given: UTF-8 (with or without BOM), else windows-1252.",
-    )
-    .values(&["utf-8", "windows-1252", "latin-1"]),
+    ENCODING,
 ];
+
+const ENCODING: SettingDef = SettingDef::text(
+    "encoding",
+    "Text encoding of the whole file. Not given: a byte order mark decides, else the file must be valid UTF-8 (a bad byte is an error naming its line, never a guess).",
+)
+.values(&["utf-8", "windows-1252", "latin-1"]);
+
+const YAML_SETTINGS: &[SettingDef] = &[PATH, ENCODING];
 
 static SOURCE_KINDS: LazyLock<Vec<SourceKind>> = LazyLock::new(|| {
     vec![
@@ -145,7 +149,7 @@ static SOURCE_KINDS: LazyLock<Vec<SourceKind>> = LazyLock::new(|| {
             name: "yaml",
             doc: "A YAML file holding a sequence of record mappings. Every field used must be declared in `fields`.",
             fields: Vec::new(),
-            settings: &[PATH],
+            settings: YAML_SETTINGS,
             declared_fields_only: true,
         },
     ]

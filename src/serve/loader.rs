@@ -136,7 +136,7 @@ impl Loader {
     /// Looks at the folder again; returns what changed. An unreadable folder is an error and
     /// changes nothing (a mount that went away must not unschedule every mapping).
     pub fn scan(&mut self, now: DateTime<Utc>) -> Result<Vec<Change>, String> {
-        let files = list(&self.dir)?;
+        let files = crate::files::mappings_in(&self.dir)?;
         let mut changes = Vec::new();
         let names: Vec<String> = self.entries.keys().cloned().collect();
         for name in names {
@@ -164,7 +164,9 @@ impl Loader {
         {
             return None;
         }
-        let bytes = match std::fs::read(path) {
+        // Only a regular file is read, and never with a blocking open: a FIFO named
+        // `*.wtmap` is reported on the status page instead of stopping every schedule.
+        let bytes = match crate::files::read_regular(path) {
             Ok(b) => b,
             // Vanished between listing and reading: the next scan reports it removed.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
@@ -187,24 +189,19 @@ impl Loader {
             e.seen = seen;
             return None;
         }
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
+        let file = match crate::files::source_from_bytes(&path.display().to_string(), bytes) {
+            Ok(f) => f,
             Err(e) => {
-                let message = format!(
-                    "`{}` is not UTF-8 text (invalid byte at offset {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                );
+                let message = e.to_string();
                 return Some(self.invalid(name, path, seen, message.clone(), message, now));
             }
         };
-        let file = SourceFile::new(path.display().to_string(), text.as_str());
         let (program, diags) = check_source(&file);
         match program {
             Some(program) => {
                 let good = GoodVersion {
                     schedule: program.schedule,
-                    text: Arc::from(text),
+                    text: Arc::clone(&file.text),
                     hash: seen.hash.clone(),
                     loaded_at: now,
                 };
@@ -262,26 +259,6 @@ impl Loader {
             summary,
         }
     }
-}
-
-/// The `*.wtmap` files directly in `dir`, by name.
-fn list(dir: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read folder `{}`: {e}", dir.display()))?;
-    let mut out = BTreeMap::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        let is_mapping = path.extension().is_some_and(|e| e == "wtmap")
-            && !stem.starts_with('.')
-            && entry.file_type().is_ok_and(|t| !t.is_dir());
-        if is_mapping {
-            out.insert(stem.to_string(), path);
-        }
-    }
-    Ok(out)
 }
 
 /// SHA-256 of some bytes, lower-case hex.

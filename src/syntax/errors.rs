@@ -255,6 +255,11 @@ pub fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic 
             };
             (message, format!("found {found}"))
         }
+        // pest refuses to recurse further when the stack runs low; that is too deep a nesting
+        // (of `if`s, say) that the lexical scan could not see coming.
+        ErrorVariant::CustomError { message } if message == "stack limit reached" => {
+            return super::depth::too_deep(span, "this expression");
+        }
         ErrorVariant::CustomError { message } => (message.clone(), String::new()),
     };
     let help = match (&error.variant, previous_token(text, pos)) {

@@ -3,6 +3,7 @@
 //! diagnostic that says what was expected, in words.
 
 pub mod ast;
+pub mod depth;
 pub(crate) mod errors;
 mod parser;
 

@@ -1,13 +1,14 @@
 //! The only file that sees pest pairs: one `parse_<rule>` per grammar rule, building the AST.
 
 use super::ast::*;
+use super::depth::{MAX_NESTING, prescan, too_deep};
 use super::errors::syntax_error;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{Span, Spanned};
 use pest::Parser as _;
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::LazyLock;
 
 /// The generated pest parser.
@@ -34,6 +35,9 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// Parses a whole file. Grammar errors are fatal (one diagnostic); literal errors are
 /// collected and returned with the tree.
 pub fn parse_file(text: &str) -> Result<(File, Diagnostics), Diagnostics> {
+    if let Some(deep) = prescan(text) {
+        return Err(Diagnostics(vec![deep]));
+    }
     let mut pairs = match WtmapParser::parse(Rule::file, text) {
         Ok(p) => p,
         Err(e) => return Err(Diagnostics(vec![syntax_error(text, &e)])),
@@ -56,6 +60,9 @@ pub fn parse_file(text: &str) -> Result<(File, Diagnostics), Diagnostics> {
         .filter(|p| p.as_rule() != Rule::EOI)
         .map(|p| builder.item(p))
         .collect();
+    if let Some(deep) = builder.too_deep.take() {
+        return Err(Diagnostics(vec![deep]));
+    }
     Ok((
         File { items, comments },
         Diagnostics(builder.diags.into_inner()),
@@ -64,6 +71,9 @@ pub fn parse_file(text: &str) -> Result<(File, Diagnostics), Diagnostics> {
 
 /// Parses a lone expression.
 pub fn parse_expression(text: &str) -> Result<(Expr, Diagnostics), Diagnostics> {
+    if let Some(deep) = prescan(text) {
+        return Err(Diagnostics(vec![deep]));
+    }
     let mut pairs = match WtmapParser::parse(Rule::expression_only, text) {
         Ok(p) => p,
         Err(e) => return Err(Diagnostics(vec![syntax_error(text, &e)])),
@@ -74,6 +84,9 @@ pub fn parse_expression(text: &str) -> Result<(Expr, Diagnostics), Diagnostics> 
         .and_then(|p| significant(p).find(|q| q.as_rule() == Rule::expr))
         .map(|p| builder.expr(p))
         .ok_or_else(Diagnostics::default)?;
+    if let Some(deep) = builder.too_deep.take() {
+        return Err(Diagnostics(vec![deep]));
+    }
     Ok((expr, Diagnostics(builder.diags.into_inner())))
 }
 
@@ -86,15 +99,16 @@ fn span(pair: &Pair<Rule>) -> Span {
 }
 
 fn trimmed_end(pair: &Pair<Rule>) -> usize {
-    match pair
+    let mut current = pair.clone();
+    while let Some(last) = current
         .clone()
         .into_inner()
         .filter(|p| p.as_rule() != Rule::COMMENT)
         .last()
     {
-        Some(last) => trimmed_end(&last),
-        None => pair.as_span().end(),
+        current = last;
     }
+    current.as_span().end()
 }
 
 /// Children that carry meaning: no comments and no punctuation.
@@ -165,6 +179,10 @@ fn unexpected_rule(pair: &Pair<Rule>) -> Expr {
 #[derive(Default)]
 struct Builder {
     diags: RefCell<Vec<Diagnostic>>,
+    /// How many expressions (or types) are being built, one inside the other.
+    depth: Cell<usize>,
+    /// The first place the nesting limit was passed; the tree is cut there.
+    too_deep: Cell<Option<Diagnostic>>,
 }
 
 impl Builder {
@@ -283,6 +301,27 @@ impl Builder {
         }
     }
 
+    /// Records the first place the nesting limit is passed.
+    fn report_too_deep(&self, span: Span) {
+        let first = self.too_deep.take();
+        self.too_deep.set(Some(
+            first.unwrap_or_else(|| too_deep(span, "this expression")),
+        ));
+    }
+
+    /// Runs `build` one level deeper, or reports the limit and returns `fallback` instead.
+    fn nested<T>(&self, span: Span, fallback: T, build: impl FnOnce() -> T) -> T {
+        let depth = self.depth.get();
+        if depth >= MAX_NESTING {
+            self.report_too_deep(span);
+            return fallback;
+        }
+        self.depth.set(depth + 1);
+        let built = build();
+        self.depth.set(depth);
+        built
+    }
+
     fn ident(&self, pair: Pair<Rule>) -> Ident {
         Spanned::new(pair.as_str().to_string(), span(&pair))
     }
@@ -297,7 +336,8 @@ impl Builder {
         let key = it.next().map(|p| self.ident(p)).unwrap_or_default_ident(sp);
         let value = match it.next() {
             Some(p) if p.as_rule() == Rule::settings_body => {
-                SettingValue::Block(self.settings_body(p))
+                let sp = span(&p);
+                SettingValue::Block(self.nested(sp, Vec::new(), || self.settings_body(p)))
             }
             Some(p) => SettingValue::Expr(self.expr(p)),
             None => SettingValue::Block(Vec::new()),
@@ -346,7 +386,9 @@ impl Builder {
                 Rule::ident => ty.name = self.ident(p),
                 Rule::type_formats => ty.formats = significant(p).map(|s| self.string(s)).collect(),
                 Rule::type_element => {
-                    ty.element = significant(p).next().map(|t| Box::new(self.type_expr(t)))
+                    ty.element = significant(p).next().and_then(|t| {
+                        self.nested(span(&t), None, || Some(Box::new(self.type_expr(t))))
+                    })
                 }
                 Rule::question => ty.optional = true,
                 _ => {}
@@ -668,24 +710,53 @@ impl Builder {
     }
 
     fn expr_list(&self, pair: Pair<Rule>) -> Vec<Expr> {
-        significant(pair).map(|p| self.expr(p)).collect()
+        self.expr_list_h(pair).0
+    }
+
+    /// The expressions of a list and the height of the tallest.
+    fn expr_list_h(&self, pair: Pair<Rule>) -> (Vec<Expr>, usize) {
+        let mut height = 0;
+        let list = significant(pair)
+            .map(|p| {
+                let (e, h) = self.expr_h(p);
+                height = height.max(h);
+                e
+            })
+            .collect();
+        (list, height)
     }
 
     fn expr(&self, pair: Pair<Rule>) -> Expr {
+        self.expr_h(pair).0
+    }
+
+    /// An expression and its height (a literal is 1). A tree that would grow taller than
+    /// [`MAX_NESTING`] is cut where it would, and the place is reported.
+    fn expr_h(&self, pair: Pair<Rule>) -> (Expr, usize) {
+        let sp = span(&pair);
+        self.nested(sp, (empty_expr(sp), 1), || self.expr_unguarded(pair))
+    }
+
+    fn expr_unguarded(&self, pair: Pair<Rule>) -> (Expr, usize) {
         if pair.as_rule() != Rule::expr {
-            return self.primary(pair);
+            return self.primary_h(pair);
         }
         PRATT
-            .map_primary(|p| self.primary(p))
-            .map_prefix(|op, rhs| {
+            .map_primary(|p| self.primary_h(p))
+            .map_prefix(|op, (rhs, h)| {
                 let sp = span(&op).join(rhs.span);
-                Expr {
+                if h >= MAX_NESTING {
+                    self.report_too_deep(sp);
+                    return (rhs, h);
+                }
+                let e = Expr {
                     kind: ExprKind::Not(Box::new(rhs)),
                     span: sp,
-                }
+                };
+                (e, h + 1)
             })
-            .map_postfix(|lhs, op| self.postfix(lhs, op))
-            .map_infix(|lhs, op, rhs| {
+            .map_postfix(|lhs, op| self.postfix_h(lhs, op))
+            .map_infix(|(lhs, hl), op, (rhs, hr)| {
                 let bin = match op.as_rule() {
                     Rule::op_or => BinOp::Or,
                     Rule::op_and => BinOp::And,
@@ -698,98 +769,140 @@ impl Builder {
                     _ => BinOp::Coalesce,
                 };
                 let sp = lhs.span.join(rhs.span);
-                Expr {
+                let h = hl.max(hr);
+                if h >= MAX_NESTING {
+                    self.report_too_deep(span(&op));
+                    return (lhs, hl);
+                }
+                let e = Expr {
                     kind: ExprKind::Binary {
                         op: Spanned::new(bin, span(&op)),
                         lhs: Box::new(lhs),
                         rhs: Box::new(rhs),
                     },
                     span: sp,
-                }
+                };
+                (e, h + 1)
             })
             .parse(pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT))
     }
 
-    fn postfix(&self, lhs: Expr, op: Pair<Rule>) -> Expr {
+    fn postfix_h(&self, (lhs, hl): (Expr, usize), op: Pair<Rule>) -> (Expr, usize) {
         let sp = lhs.span.join(span(&op));
-        let kind = match op.as_rule() {
+        if hl >= MAX_NESTING {
+            self.report_too_deep(span(&op));
+            return (lhs, hl);
+        }
+        let (kind, h) = match op.as_rule() {
             Rule::is_empty_op => {
                 let negated = op.into_inner().any(|p| p.as_rule() == Rule::kw_not);
-                ExprKind::IsEmpty {
+                let kind = ExprKind::IsEmpty {
                     expr: Box::new(lhs),
                     negated,
-                }
+                };
+                (kind, hl)
             }
             Rule::in_op => {
                 let mut negated = false;
                 let mut list = Vec::new();
+                let mut hlist = 0;
                 for p in op.into_inner() {
                     match p.as_rule() {
                         Rule::kw_not => negated = true,
-                        Rule::expr_list => list = self.expr_list(p),
+                        Rule::expr_list => (list, hlist) = self.expr_list_h(p),
                         _ => {}
                     }
                 }
-                ExprKind::In {
+                let kind = ExprKind::In {
                     expr: Box::new(lhs),
                     list,
                     negated,
-                }
+                };
+                (kind, hl.max(hlist))
             }
-            _ => ExprKind::Map {
-                scrutinee: Box::new(lhs),
-                arms: significant(op)
-                    .filter(|p| p.as_rule() == Rule::map_arm)
-                    .map(|p| self.map_arm(p))
-                    .collect(),
-            },
+            _ => {
+                let kind = ExprKind::Map {
+                    scrutinee: Box::new(lhs),
+                    arms: significant(op)
+                        .filter(|p| p.as_rule() == Rule::map_arm)
+                        .map(|p| self.map_arm(p))
+                        .collect(),
+                };
+                (kind, hl.max(1))
+            }
         };
-        Expr { kind, span: sp }
+        if h >= MAX_NESTING {
+            self.report_too_deep(sp);
+            return (empty_expr(sp), 1);
+        }
+        (Expr { kind, span: sp }, h + 1)
     }
 
     fn primary(&self, pair: Pair<Rule>) -> Expr {
+        self.primary_h(pair).0
+    }
+
+    fn primary_h(&self, pair: Pair<Rule>) -> (Expr, usize) {
         let sp = span(&pair);
-        let kind = match pair.as_rule() {
-            Rule::expr => return self.expr(pair),
-            Rule::paren_expr => ExprKind::Paren(Box::new(
-                significant(pair)
+        let (kind, children) = match pair.as_rule() {
+            Rule::expr => return self.expr_h(pair),
+            Rule::paren_expr => {
+                let (inner, h) = significant(pair)
                     .next()
-                    .map(|p| self.expr(p))
-                    .unwrap_or_else(|| empty_expr(sp)),
-            )),
-            Rule::list_expr => ExprKind::List(
-                significant(pair)
+                    .map(|p| self.expr_h(p))
+                    .unwrap_or_else(|| (empty_expr(sp), 1));
+                (ExprKind::Paren(Box::new(inner)), h)
+            }
+            Rule::list_expr => {
+                let (list, h) = significant(pair)
                     .next()
-                    .map(|p| self.expr_list(p))
-                    .unwrap_or_default(),
-            ),
+                    .map(|p| self.expr_list_h(p))
+                    .unwrap_or_default();
+                (ExprKind::List(list), h)
+            }
             Rule::if_expr => {
-                let mut parts = significant(pair).map(|p| self.expr(p));
+                let mut height = 0;
+                let mut parts = significant(pair).map(|p| {
+                    let (e, h) = self.expr_h(p);
+                    height = height.max(h);
+                    e
+                });
                 let cond = parts.next().unwrap_or_else(|| empty_expr(sp));
                 let then = parts.next().unwrap_or_else(|| empty_expr(sp));
                 let otherwise = parts.next().unwrap_or_else(|| empty_expr(sp));
-                ExprKind::If {
+                drop(parts);
+                let kind = ExprKind::If {
                     cond: Box::new(cond),
                     then: Box::new(then),
                     otherwise: Box::new(otherwise),
-                }
+                };
+                (kind, height)
             }
-            Rule::kw_today => ExprKind::Today,
+            Rule::kw_today => (ExprKind::Today, 0),
             Rule::call => {
                 let mut it = significant(pair);
                 let name = it.next().map(|p| self.ident(p)).unwrap_or_default_ident(sp);
-                ExprKind::Call {
-                    name,
-                    args: it.map(|p| self.expr(p)).collect(),
-                }
+                let mut height = 0;
+                let args = it
+                    .map(|p| {
+                        let (e, h) = self.expr_h(p);
+                        height = height.max(h);
+                        e
+                    })
+                    .collect();
+                (ExprKind::Call { name, args }, height)
             }
-            Rule::field_path => ExprKind::Field(self.field_path(pair)),
+            Rule::field_path => (ExprKind::Field(self.field_path(pair)), 0),
             Rule::string | Rule::integer | Rule::decimal | Rule::boolean | Rule::date => {
-                ExprKind::Literal(self.literal(pair))
+                (ExprKind::Literal(self.literal(pair)), 0)
             }
-            _ => return unexpected_rule(&pair),
+            _ => return (unexpected_rule(&pair), 1),
         };
-        Expr { kind, span: sp }
+        if children >= MAX_NESTING {
+            self.report_too_deep(sp);
+            return (empty_expr(sp), 1);
+        }
+        (Expr { kind, span: sp }, children + 1)
     }
 }
 
