@@ -364,7 +364,11 @@ impl ScimClient {
         if matches!(status, 429 | 503) {
             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
         }
-        let detail = server_detail(parsed.as_ref(), &bytes);
+        // The whole body is scrubbed before the detail is picked and cut, so that a cut cannot
+        // leave part of the token.
+        let scrubbed = self.token.redact(&String::from_utf8_lossy(&bytes));
+        let parsed: Option<Value> = serde_json::from_str(&scrubbed).ok();
+        let detail = server_detail(parsed.as_ref(), scrubbed.as_bytes());
         Err(Failure {
             error: ScimError {
                 status: Some(status),
