@@ -115,11 +115,7 @@ fn start(
                 runner.run(&launch.request)
             }));
             let record = result.unwrap_or_else(|panic| {
-                let why = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
+                let why = loader::panic_text(panic.as_ref());
                 crashed(&launch, clock.as_ref(), format!("the run panicked: {why}"))
             });
             // The loop outlives every run it waits for; a send can only fail after it is gone.
