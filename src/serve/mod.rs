@@ -158,11 +158,35 @@ pub struct Parts {
 }
 
 /// Serves the status page on `listener` and runs the loop until a stop arrives; the page
-/// stays up until the last run has finished, so a stop can be watched.
+/// stays up until the last run has finished, so a stop can be watched. The page answers as a
+/// loopback page without a token does ([`status::Access::decide`]); a listener away from
+/// loopback serves nothing (use [`serve_with`]).
 pub async fn serve(
     parts: Parts,
     listener: tokio::net::TcpListener,
     stop: mpsc::UnboundedReceiver<()>,
+) -> Service {
+    let access = listener
+        .local_addr()
+        .map_err(|e| e.to_string())
+        .and_then(|addr| status::Access::decide(addr, false, None));
+    let access = match access {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            // Nothing may be served: a page that refuses every request.
+            status::Access::refuse_all()
+        }
+    };
+    serve_with(parts, listener, stop, access).await
+}
+
+/// [`serve`] with the page's access rules.
+pub async fn serve_with(
+    parts: Parts,
+    listener: tokio::net::TcpListener,
+    stop: mpsc::UnboundedReceiver<()>,
+    access: status::Access,
 ) -> Service {
     let state = Arc::new(status::StatusState {
         board: parts.service.board(),
@@ -172,7 +196,7 @@ pub async fn serve(
     });
     let (page_stop, page_stopped) = tokio::sync::oneshot::channel::<()>();
     let page = tokio::spawn(async move {
-        axum::serve(listener, status::router(state))
+        axum::serve(listener, status::router(state, access))
             .with_graceful_shutdown(async {
                 let _ = page_stopped.await;
             })
