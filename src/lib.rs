@@ -26,6 +26,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod email;
 pub mod env;
+pub mod escape;
 pub mod eval;
 pub mod files;
 pub mod format;

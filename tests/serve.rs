@@ -329,3 +329,54 @@ fn a_mapping_that_never_checked_is_shown_but_not_run() {
     let bad = board.mappings.iter().find(|m| m.name == "bad").unwrap();
     assert!(bad.error.is_some() && bad.next_run.is_none() && bad.schedule.is_none());
 }
+
+/// Issue 21, item 10: a mapping that makes wtmap panic while it is checked is that mapping's
+/// error, on the status page; the other mappings load and run on their schedules, and the same
+/// content is not checked again at every scan.
+#[test]
+fn a_mapping_that_panics_the_checker_is_contained_to_itself() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (dir, runs) = folder(&[
+        ("good", Some("schedule every 15 minutes")),
+        ("other", Some("schedule every 15 minutes")),
+    ]);
+    let poison = format!(
+        "{}# PANIC\n",
+        mapping_text(Some("schedule every 15 minutes"))
+    );
+    write_mapping(dir.path(), "bad", &poison);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let checker = Arc::new(move |file: &wtmap::source::SourceFile| {
+        if file.text.contains("# PANIC") {
+            counted.fetch_add(1, Ordering::SeqCst);
+            panic!("boom in the checker");
+        }
+        wtmap::check::check_source(file)
+    });
+    let t0 = utc("2026-05-01T00:00:00Z");
+    let mut s = service(dir.path(), &runs, t0, 5).with_checker(checker);
+    let started = drive(&mut s, t0, t0 + Duration::minutes(30));
+    assert_eq!(times_of(&started, "good").len(), 2);
+    assert_eq!(times_of(&started, "other").len(), 2);
+    assert!(times_of(&started, "bad").is_empty());
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "checked once, not at every scan"
+    );
+    let board = s.board().get();
+    let bad = board.mappings.iter().find(|m| m.name == "bad").unwrap();
+    let error = format!("{:?}", bad.error);
+    assert!(error.contains("boom in the checker"), "{error}");
+    // Fixed on disk: it loads and runs like the others.
+    write_mapping(
+        dir.path(),
+        "bad",
+        &mapping_text(Some("schedule every 15 minutes")),
+    );
+    let t1 = t0 + Duration::minutes(31);
+    let started = drive(&mut s, t1, t1 + Duration::minutes(30));
+    assert_eq!(times_of(&started, "bad").len(), 2);
+}

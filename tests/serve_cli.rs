@@ -180,3 +180,31 @@ async fn serve_stops_cleanly_on_sigterm() {
     assert_eq!(exit.code(), Some(0));
     assert!(dir.path().join(".wtmap/runs/history.sqlite3").is_file());
 }
+
+/// Issue 21, item 15: serve refuses to start on an address away from loopback unless told
+/// `--allow-remote` with a token, and says why.
+#[test]
+fn serve_refuses_a_remote_address_without_allow_remote_and_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let serve = |extra: &[&str], token: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_wtmap"));
+        c.args(["serve", d, "--listen", "0.0.0.0:0"]).args(extra);
+        match token {
+            Some(t) => c.env("WTMAP_SERVE_TOKEN", t),
+            None => c.env_remove("WTMAP_SERVE_TOKEN"),
+        };
+        c.output().unwrap()
+    };
+    let o = serve(&[], Some("a-long-enough-token-value"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("refusing to listen on 0.0.0.0:0") && err.contains("--allow-remote"),
+        "{err}"
+    );
+    let o = serve(&["--allow-remote"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("WTMAP_SERVE_TOKEN"), "{err}");
+}

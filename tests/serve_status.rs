@@ -15,7 +15,8 @@ use serve_support::*;
 use std::sync::{Arc, Mutex, mpsc};
 use wtmap::serve::clock::TestClock;
 use wtmap::serve::service::Service;
-use wtmap::serve::{Parts, serve};
+use wtmap::serve::status::Access;
+use wtmap::serve::{Parts, serve, serve_with};
 
 struct Running {
     clock: Arc<TestClock>,
@@ -31,6 +32,16 @@ struct Running {
 }
 
 async fn start(mappings: &[(&str, &str)], at: &str, gated: bool) -> Running {
+    start_with(mappings, at, gated, None).await
+}
+
+/// [`start`] with the page's access rules (`None`: what `serve` decides for loopback).
+async fn start_with(
+    mappings: &[(&str, &str)],
+    at: &str,
+    gated: bool,
+    access: Option<Access>,
+) -> Running {
     let dir = tempfile::tempdir().unwrap();
     for (name, schedule) in mappings {
         write_mapping(dir.path(), name, &mapping_text(Some(schedule)));
@@ -57,7 +68,10 @@ async fn start(mappings: &[(&str, &str)], at: &str, gated: bool) -> Running {
         sleeper: Arc::new(clock.sleeper()),
         runs_dir: runs.clone(),
     };
-    let handle = tokio::spawn(serve(parts, listener, stop_rx));
+    let handle = match access {
+        None => tokio::spawn(serve(parts, listener, stop_rx)),
+        Some(access) => tokio::spawn(serve_with(parts, listener, stop_rx, access)),
+    };
     Running {
         clock,
         base,
@@ -266,4 +280,113 @@ async fn a_stop_lets_the_running_run_finish_and_starts_nothing_new() {
         reqwest::get(format!("{}/health", r.base)).await.is_err(),
         "page down"
     );
+}
+
+/// Issue 21, item 15: a page on loopback answers only to its own names, so a web page that
+/// rebinds its DNS name to 127.0.0.1 cannot read it; nothing changes state without the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_for_another_host_is_refused_and_nothing_changes_state_without_the_token() {
+    let r = start(
+        &[("often", "schedule every 30 minutes")],
+        "2026-03-28T23:50:00Z",
+        false,
+    )
+    .await;
+    wait_for_line(&r.lines, "often: loaded");
+    let port = r.base.rsplit(':').next().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let with_host = |path: &str, host: &str| {
+        client
+            .get(format!("{}{path}", r.base))
+            .header("host", host.to_string())
+    };
+    for path in ["/", "/status.json", "/health", "/runs/often/x/report.html"] {
+        for host in [
+            format!("evil.example:{port}"),
+            "evil.example".to_string(),
+            format!("127.0.0.1.nip.io:{port}"),
+            format!("localhost:{}", port.parse::<u16>().unwrap() + 1),
+        ] {
+            let resp = with_host(path, &host).send().await.unwrap();
+            assert_eq!(resp.status(), 421, "{path} for {host}");
+            let body = resp.text().await.unwrap();
+            assert!(!body.contains("often"), "{body}");
+        }
+        for host in [format!("127.0.0.1:{port}"), format!("LOCALHOST:{port}")] {
+            let resp = with_host(path, &host).send().await.unwrap();
+            assert_ne!(resp.status(), 421, "{path} for {host}");
+        }
+    }
+    // No method but reading is answered without a token (and there is none here).
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let resp = client
+            .request(method.clone(), format!("{}/status.json", r.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401, "{method}");
+    }
+    r.stop.send(()).unwrap();
+    r.handle.await.unwrap();
+}
+
+/// Away from loopback (here: the rules of `--listen 0.0.0.0 --allow-remote`) every request
+/// needs the bearer token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_page_answers_only_with_the_token() {
+    let token = "t0ken-for-the-status-page";
+    let access = Access::decide(
+        "0.0.0.0:8480".parse().unwrap(),
+        true,
+        Some(token.to_string()),
+    )
+    .unwrap();
+    let r = start_with(
+        &[("often", "schedule every 30 minutes")],
+        "2026-03-28T23:50:00Z",
+        false,
+        Some(access),
+    )
+    .await;
+    wait_for_line(&r.lines, "often: loaded");
+    let client = reqwest::Client::new();
+    let url = format!("{}/status.json", r.base);
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
+    let wrong = client
+        .get(&url)
+        .bearer_auth("t0ken-for-the-status-pagE")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let ok = client.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("often"));
+    r.stop.send(()).unwrap();
+    r.handle.await.unwrap();
+}
+
+#[test]
+fn only_loopback_is_served_without_allow_remote_and_a_token() {
+    let remote = "0.0.0.0:8480".parse().unwrap();
+    let e = Access::decide(remote, false, Some("x".repeat(40))).unwrap_err();
+    assert!(
+        e.contains("--allow-remote") && e.contains("WTMAP_SERVE_TOKEN"),
+        "{e}"
+    );
+    let e = Access::decide(remote, true, None).unwrap_err();
+    assert!(e.contains("WTMAP_SERVE_TOKEN"), "{e}");
+    let e = Access::decide(remote, true, Some("short".into())).unwrap_err();
+    assert!(e.contains("shorter than 16"), "{e}");
+    assert!(Access::decide(remote, true, Some("x".repeat(16))).is_ok());
+    for local in ["127.0.0.1:8480", "[::1]:8480", "127.0.0.2:1"] {
+        assert!(
+            Access::decide(local.parse().unwrap(), false, None).is_ok(),
+            "{local}"
+        );
+    }
 }

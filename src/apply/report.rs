@@ -193,7 +193,7 @@ pub fn describe(action: &Action) -> String {
         Action::AddSegmentConnection { user, segment }
         | Action::RemoveSegmentConnection { user, segment } => format!("{user} → {segment}"),
     };
-    format!("{kind} {what}")
+    crate::escape::line(&format!("{kind} {what}")).into_owned()
 }
 
 /// The report for people: one line per action with its outcome, then the totals.
@@ -202,8 +202,8 @@ pub fn render_human(report: &ApplyReport) -> String {
     let _ = writeln!(
         out,
         "apply {} (run {}{})",
-        report.mapping,
-        report.run,
+        crate::escape::line(&report.mapping),
+        crate::escape::line(&report.run),
         if report.resumed { ", resumed" } else { "" }
     );
     for a in &report.actions {
@@ -214,6 +214,7 @@ pub fn render_human(report: &ApplyReport) -> String {
         };
         let earlier = if a.earlier_run { " (earlier run)" } else { "" };
         let sep = if note.is_empty() { "" } else { ": " };
+        let note = crate::escape::line(&note);
         let _ = writeln!(
             out,
             "  {mark} {}{earlier}{sep}{note}",
@@ -234,7 +235,7 @@ pub fn render_human(report: &ApplyReport) -> String {
         report.concurrency,
         report.seconds
     );
-    let _ = writeln!(out, "journal: {}", report.journal);
+    let _ = writeln!(out, "journal: {}", crate::escape::line(&report.journal));
     out
 }
 

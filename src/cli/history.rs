@@ -130,9 +130,10 @@ pub fn run(args: HistoryArgs) -> u8 {
 }
 
 fn render_human(runs: &[Listed]) -> String {
+    use crate::escape::line;
     let width = runs
         .iter()
-        .map(|r| r.run.mapping.len())
+        .map(|r| line(&r.run.mapping).chars().count())
         .max()
         .unwrap_or(7)
         .max(7);
@@ -150,7 +151,7 @@ fn render_human(runs: &[Listed]) -> String {
             .counts
             .iter()
             .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{} {n}", k.replace('_', " ")))
+            .map(|(k, n)| format!("{} {n}", line(&k.replace('_', " "))))
             .collect();
         let counts = if counts.is_empty() {
             "-".to_string()
@@ -161,15 +162,17 @@ fn render_human(runs: &[Listed]) -> String {
             .report
             .as_ref()
             .or(r.report_dir.as_ref())
-            .map_or_else(String::new, |p| format!(" · {}", p.display()));
+            .map_or_else(String::new, |p| {
+                format!(" · {}", line(&p.display().to_string()))
+            });
         out.push_str(&format!(
             "{:<20}  {:<width$}  {:<23}  {took:>8}  {counts}{report}\n",
             r.started.format("%Y-%m-%d %H:%M:%S"),
-            r.mapping,
-            r.status,
+            line(&r.mapping),
+            line(&r.status),
         ));
         if outcome_class(&r.status) != "ok" && !r.message.is_empty() {
-            out.push_str(&format!("{:<20}  ↳ {}\n", "", r.message));
+            out.push_str(&format!("{:<20}  ↳ {}\n", "", line(&r.message)));
         }
     }
     out
@@ -180,5 +183,47 @@ fn duration(secs: i64) -> String {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
         s => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\n2026-01-01 00:00:00  evil  success".to_string()),
+            Just("\x1b[2J".to_string()),
+            Just("\x1b]8;;http://evil.example/\x07".to_string()),
+            Just("\u{9b}".to_string()),
+            Just("\r".to_string()),
+            any::<char>().prop_map(String::from),
+            "[a-z ]{0,5}",
+        ];
+        proptest::collection::vec(piece, 1..5).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        // Issue 21, item 7: what a run recorded (a mapping's name, a server's message, a
+        // folder) never reaches the terminal raw, nor adds a line.
+        #[test]
+        fn history_lines_cannot_be_forged(mapping in hostile(), message in hostile(), dir in hostile()) {
+            let run = StoredRun {
+                id: 1,
+                mapping,
+                run_id: "r".into(),
+                status: "failed".into(),
+                scheduled: None,
+                started: chrono::DateTime::UNIX_EPOCH,
+                finished: None,
+                counts: Default::default(),
+                report_dir: Some(PathBuf::from(dir)),
+                message: format!("m{message}"),
+            };
+            let text = render_human(&[Listed { run, report: None }]);
+            prop_assert!(!text.chars().any(|c| crate::escape::is_unsafe(c) && c != '\n'), "{text:?}");
+            prop_assert_eq!(text.lines().count(), 3, "{}", text);
+        }
     }
 }

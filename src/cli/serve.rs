@@ -7,7 +7,8 @@ use crate::serve::clock::{SystemClock, TokioSleeper};
 use crate::serve::history::History;
 use crate::serve::run_adapter::RunOnceRunner;
 use crate::serve::service::{Service, ServiceConfig};
-use crate::serve::{Parts, default_runs_dir, forward_signals, serve};
+use crate::serve::status::{Access, TOKEN_VAR};
+use crate::serve::{Parts, default_runs_dir, forward_signals, serve_with};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,9 +19,15 @@ use std::sync::Arc;
 pub struct ServeArgs {
     /// The folder of mappings: every `*.wtmap` directly in it runs on its `schedule`.
     pub dir: PathBuf,
-    /// Where the status page listens (loopback by default: it has no login).
+    /// Where the status page listens. Loopback only (it shows mappings, runs and reports)
+    /// unless `--allow-remote` is given.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8480")]
     pub listen: SocketAddr,
+    /// Serve the status page on an address other than loopback. Needs a token of at least 16
+    /// characters in `WTMAP_SERVE_TOKEN`, which every request must send as
+    /// `Authorization: Bearer …`.
+    #[arg(long)]
+    pub allow_remote: bool,
     /// Where run reports and the run history are kept [default: DIR/.wtmap/runs].
     #[arg(long, value_name = "DIR")]
     pub runs_dir: Option<PathBuf>,
@@ -39,6 +46,12 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> u8 {
     if !args.dir.is_dir() {
         eprintln!("error: `{}` is not a folder", args.dir.display());
+        return exit::USAGE;
+    }
+    let token = std::env::var(TOKEN_VAR).ok();
+    // Decided before anything listens: a page that would be open to others never starts.
+    if let Err(e) = Access::decide(args.listen, args.allow_remote, token.clone()) {
+        eprintln!("error: {e}");
         return exit::USAGE;
     }
     let runs_dir = args
@@ -61,6 +74,15 @@ pub fn run(args: ServeArgs) -> u8 {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("error: cannot listen on {}: {e}", args.listen);
+                return exit::USAGE;
+            }
+        };
+        // The bound address (a port 0 becomes the real port) decides the names answered.
+        let bound = listener.local_addr().unwrap_or(args.listen);
+        let access = match Access::decide(bound, args.allow_remote, token) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("error: {e}");
                 return exit::USAGE;
             }
         };
@@ -90,7 +112,7 @@ pub fn run(args: ServeArgs) -> u8 {
             sleeper: Arc::new(TokioSleeper::default()),
             runs_dir,
         };
-        serve(parts, listener, stop_rx).await;
+        serve_with(parts, listener, stop_rx, access).await;
         eprintln!("stopped");
         exit::OK
     })

@@ -47,9 +47,12 @@ impl FlexAuth {
         }
     }
 
-    fn secret(&self) -> &str {
+    /// Every form of the credential a request carries, for redaction.
+    fn secret_forms(&self) -> Vec<String> {
         match self {
-            FlexAuth::Basic { password, .. } => password.expose(),
+            FlexAuth::Basic { username, password } => {
+                crate::env::basic_auth_forms(username, password.expose())
+            }
         }
     }
 }
@@ -73,12 +76,8 @@ pub(super) async fn fetch(ctx: &Ctx<'_>) -> Result<Collector, ConnectorError> {
         });
     }
     let page_size = s.int("page_size")?.unwrap_or(100).max(1) as usize;
-    let http = Http::new(
-        ctx.client,
-        SYSTEM,
-        ctx.policy,
-        vec![auth.secret().to_owned()],
-    );
+    let http = Http::new(ctx.client, SYSTEM, ctx.policy, Vec::new());
+    http.also_redact(auth.secret_forms());
     let employees = join(&base, "/employees")?;
     let mut out = Collector::new(SYSTEM, Shape::Flex, |e| {
         id_text(e.get("Id").or_else(|| e.get("id")))

@@ -4,6 +4,7 @@
 
 use super::error::{Call, ConnectorError};
 use super::retry::{HttpPolicy, TokenBucket, parse_retry_after};
+use crate::env::Redactor;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Url};
 use serde_json::Value;
@@ -45,12 +46,13 @@ pub struct Http<'a> {
     system: &'static str,
     policy: HttpPolicy,
     limiter: Option<Mutex<TokenBucket>>,
-    secrets: Vec<String>,
+    secrets: Mutex<Redactor>,
     requests: AtomicUsize,
 }
 
 impl<'a> Http<'a> {
-    /// A client for `system`; `secrets` are scrubbed from any server text put in an error.
+    /// A client for `system`; `secrets`, in every form wtmap sends them, are scrubbed from any
+    /// server text put in an error.
     pub fn new(
         client: &'a reqwest::Client,
         system: &'static str,
@@ -62,7 +64,7 @@ impl<'a> Http<'a> {
             system,
             policy,
             limiter: None,
-            secrets: secrets.into_iter().filter(|s| !s.is_empty()).collect(),
+            secrets: Mutex::new(Redactor::of_secrets(secrets.iter().map(String::as_str))),
             requests: AtomicUsize::new(0),
         }
     }
@@ -92,16 +94,28 @@ impl<'a> Http<'a> {
         }
     }
 
-    /// Replaces every secret in `text` with `***`.
-    pub fn redact(&self, text: &str) -> String {
-        self.secrets
-            .iter()
-            .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "***"))
+    /// Also scrubs these forms (a derived credential such as a Basic-auth header value, or a
+    /// token the server issued during the fetch).
+    pub fn also_redact(&self, forms: impl IntoIterator<Item = String>) {
+        match self.secrets.lock() {
+            Ok(mut r) => r.add(forms),
+            Err(poisoned) => poisoned.into_inner().add(forms),
+        }
     }
 
-    /// The server's message in an error body, scrubbed of secrets.
+    /// Replaces every secret in `text` with `***`.
+    pub fn redact(&self, text: &str) -> String {
+        match self.secrets.lock() {
+            Ok(r) => r.redact(text),
+            Err(poisoned) => poisoned.into_inner().redact(text),
+        }
+    }
+
+    /// The server's message in an error body, scrubbed of secrets. The whole body is scrubbed
+    /// before the message is picked and cut, so that a cut cannot leave part of a secret.
     pub fn message(&self, reply: &Reply) -> String {
-        self.redact(&server_message(reply.status, &reply.body))
+        let body = self.redact(&String::from_utf8_lossy(&reply.body));
+        self.redact(&server_message(reply.status, body.as_bytes()))
     }
 
     /// Sends a request built by `prepare`, retrying 429 and 503 by the policy and a network

@@ -79,6 +79,7 @@ impl Auth<'_> {
         if renew {
             self.cache.forget(&self.key);
         } else if let Some(token) = self.cache.get(&self.key) {
+            self.http.also_redact(crate::env::secret_forms(&token));
             return Ok(token);
         }
         let body = json!({"client_id": self.client_id, "client_secret": self.secret.expose()});
@@ -114,6 +115,8 @@ impl Auth<'_> {
             .pointer("/data/expires_in")
             .and_then(Value::as_u64)
             .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        // The token is a credential too: a server echoing a request must not show it.
+        self.http.also_redact(crate::env::secret_forms(token));
         self.cache.put(&self.key, token.to_owned(), lifetime);
         Ok(token.to_owned())
     }

@@ -168,7 +168,12 @@ pub fn send(settings: &SmtpSettings, message: &Message) -> Result<(), String> {
             settings.tls.as_str()
         );
         match &settings.password {
-            Some(p) => p.redact(&text),
+            // The server may echo the AUTH PLAIN payload (base64 of user and password).
+            Some(p) => {
+                let user = settings.user.as_deref().unwrap_or_default();
+                crate::env::Redactor::new(crate::env::smtp_auth_forms(user, p.expose()))
+                    .redact(&text)
+            }
             None => text,
         }
     })

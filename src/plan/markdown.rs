@@ -31,7 +31,7 @@ pub fn render_markdown(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "| {mark} | {} | {} |",
-                code(&g.guard),
+                crate::escape::markdown_code(&g.guard, true),
                 prose(&g.message)
             );
         }
@@ -125,7 +125,7 @@ fn write_records(out: &mut String, plan: &Plan) {
             let (record, at) = (code(&q.record_id), code(&because_text(&q.because)));
             format!(
                 "record {record}: **{}** {} — {at}",
-                q.code,
+                escape(&q.code),
                 prose(&q.reason)
             )
         })
@@ -138,41 +138,30 @@ fn write_records(out: &mut String, plan: &Plan) {
         .warnings
         .iter()
         .map(|w| match &w.record_id {
-            Some(r) => format!("**{}** record {}: {}", w.code, code(r), prose(&w.message)),
-            None => format!("**{}** {}", w.code, prose(&w.message)),
+            Some(r) => format!(
+                "**{}** record {}: {}",
+                escape(&w.code),
+                code(r),
+                prose(&w.message)
+            ),
+            None => format!("**{}** {}", escape(&w.code), prose(&w.message)),
         })
         .collect();
     block(format!("Warnings ({})", plan.warnings.len()), warnings);
 }
 
-/// Inline code that survives backticks inside the text.
+/// Inline code that survives backticks and control characters inside the text.
 fn code(text: &str) -> String {
-    let fence = if text.contains('`') { "``" } else { "`" };
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{text}{pad}{fence}")
+    crate::escape::markdown_code(text, false)
 }
 
-/// Plain text with Markdown's active characters escaped.
+/// Plain text with Markdown's active characters and control characters escaped.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    crate::escape::markdown(text)
 }
 
 /// Our own sentences: user input in them is already in backticks, which should render as
-/// code, so only what would break a table row or a list item is escaped.
+/// code; everything else that could become markup or break a table row is escaped.
 fn prose(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::escape::markdown_prose(text)
 }

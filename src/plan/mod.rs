@@ -15,7 +15,7 @@ mod render;
 #[cfg(test)]
 pub(crate) mod schema_check;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use apply_memory::apply_to_state;
 pub use json::{render_json, write_json};

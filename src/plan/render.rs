@@ -2,6 +2,7 @@
 //! rendering shares with it. The JSON form is in `json.rs`.
 
 use super::{Action, Change, Plan, PlannedAction, Summary};
+use crate::escape::line;
 use crate::model::{AttrValue, Because, Role, UserStatus};
 use std::fmt::Write;
 
@@ -44,7 +45,13 @@ pub(super) fn symbol(action: &Action) -> char {
 }
 
 /// One-line description of an action, without symbol (`create user 1042 anna@acme.example`).
+/// IDs and names come from HR data and the target: control characters in them are shown
+/// escaped (see [`crate::escape::line`]), so the line stays one line.
 pub fn headline(action: &Action) -> String {
+    line(&headline_raw(action)).into_owned()
+}
+
+fn headline_raw(action: &Action) -> String {
     let parent = |p: &Option<String>| p.clone().unwrap_or_else(|| "(top level)".to_string());
     match action {
         Action::CreateUser {
@@ -139,7 +146,10 @@ pub(super) fn details(action: &Action) -> Vec<(String, Option<&Because>)> {
     match action {
         Action::CreateUser { attributes, .. } => attributes
             .iter()
-            .map(|(name, value)| (format!("{name}: {}", value_text(Some(value))), None))
+            .map(|(name, value)| {
+                let text = format!("{name}: {}", value_text(Some(value)));
+                (line(&text).into_owned(), None)
+            })
             .collect(),
         Action::UpdateUser { changes, .. } => changes.iter().map(change_line).collect(),
         _ => Vec::new(),
@@ -153,7 +163,7 @@ fn change_line(change: &Change) -> (String, Option<&Because>) {
         value_text(change.from.as_ref()),
         value_text(change.to.as_ref())
     );
-    (text, change.because.as_ref())
+    (line(&text).into_owned(), change.because.as_ref())
 }
 
 /// Whether the action-level `because` adds anything to the detail lines' own.
@@ -175,8 +185,11 @@ pub(super) fn value_text(value: Option<&AttrValue>) -> String {
     }
 }
 
+/// Text in double quotes, JSON-escaped, and with what JSON leaves raw (C1 controls, bidi
+/// controls) escaped too.
 fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
+    let quoted = serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""));
+    line(&quoted).into_owned()
 }
 
 fn status_name(status: UserStatus) -> &'static str {
@@ -193,11 +206,12 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// `statement (line 23)`, or just the statement when it has no line.
+/// `statement (line 23)`, or just the statement when it has no line; on one line.
 pub fn because_text(because: &Because) -> String {
+    let statement = line(&because.statement);
     match because.line {
-        0 => because.statement.to_string(),
-        line => format!("{} (line {line})", because.statement),
+        0 => statement.into_owned(),
+        n => format!("{statement} (line {n})"),
     }
 }
 
@@ -245,7 +259,8 @@ pub fn render_human(plan: &Plan, color: bool) -> String {
     let _ = writeln!(
         out,
         "wtmap plan for {} ({} source records)",
-        plan.mapping, plan.source_records
+        line(&plan.mapping),
+        plan.source_records
     );
     out.push_str(&render_actions(&plan.actions, color));
     write_records(&mut out, plan);
@@ -257,7 +272,8 @@ pub fn render_human(plan: &Plan, color: bool) -> String {
                 (false, true) => ("!", "\x1b[33m"),
                 (false, false) => ("✗", "\x1b[31m"),
             };
-            let _ = writeln!(out, "  {} {}", paint(mark, code, color), guard.message);
+            let message = line(&guard.message);
+            let _ = writeln!(out, "  {} {message}", paint(mark, code, color));
         }
     }
     let _ = writeln!(
@@ -318,7 +334,7 @@ fn write_records(out: &mut String, plan: &Plan) {
             let _ = writeln!(
                 out,
                 "  record {}: {}",
-                s.record_id,
+                line(&s.record_id),
                 because_text(&s.because)
             );
         }
@@ -331,19 +347,21 @@ fn write_records(out: &mut String, plan: &Plan) {
         );
         for q in &plan.quarantined {
             let at = because_text(&q.because);
-            let (id, code, reason) = (&q.record_id, &q.code, &q.reason);
+            let (id, code, reason) = (line(&q.record_id), line(&q.code), line(&q.reason));
             let _ = writeln!(out, "  record {id}: {code} {reason}\n      # at: {at}");
         }
     }
     if !plan.warnings.is_empty() {
         let _ = writeln!(out, "\nWarnings ({}):", plan.warnings.len());
         for w in &plan.warnings {
+            let (code, message) = (line(&w.code), line(&w.message));
             match &w.record_id {
                 Some(record) => {
-                    let _ = writeln!(out, "  {} record {record}: {}", w.code, w.message);
+                    let record = line(record);
+                    let _ = writeln!(out, "  {code} record {record}: {message}");
                 }
                 None => {
-                    let _ = writeln!(out, "  {} {}", w.code, w.message);
+                    let _ = writeln!(out, "  {code} {message}");
                 }
             }
         }

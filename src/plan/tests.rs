@@ -198,7 +198,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
     ]
 }
 
-pub(super) fn sample_plan() -> Plan {
+pub(crate) fn sample_plan() -> Plan {
     let desired = crate::model::DesiredState {
         source_records: 120,
         skipped: vec![SkippedRecord {

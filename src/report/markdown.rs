@@ -146,19 +146,8 @@ fn list(out: &mut String, title: &str, items: impl Iterator<Item = String>) {
     }
 }
 
-/// Text with Markdown's active characters escaped, and line breaks made spaces (they would
-/// end a table row).
+/// Text with Markdown's active characters escaped, and control characters (line breaks
+/// included, which would end a table row) shown escaped: see [`crate::escape::markdown`].
 pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::escape::markdown(text)
 }

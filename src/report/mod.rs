@@ -389,4 +389,6 @@ pub(crate) fn header_rows(report: &Report) -> Vec<(&'static str, String)> {
 }
 
 #[cfg(test)]
-mod tests;
+mod hostile_tests;
+#[cfg(test)]
+pub(crate) mod tests;

@@ -30,7 +30,7 @@ fn create(id: &str, username: &str) -> Action {
     }
 }
 
-fn report(actions: Vec<ActionReport>) -> Report {
+pub(super) fn report(actions: Vec<ActionReport>) -> Report {
     Report {
         format: REPORT_FORMAT.into(),
         run_id: "20261121T010000Z-0001".into(),

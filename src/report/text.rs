@@ -3,6 +3,7 @@
 
 use super::{Report, header_rows, more_line, outcome_text, shared_note};
 use crate::apply::report::ActionReport;
+use crate::escape::line;
 use crate::plan::{because_text, headline};
 use std::fmt::Write;
 
@@ -17,13 +18,14 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
     let _ = writeln!(
         out,
         "wtmap run of {}: {}\n{}\n",
-        report.mapping.name,
+        line(&report.mapping.name),
         report.status.title(),
-        report.message
+        line(&report.message)
     );
     let rows = header_rows(report);
     let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     for (label, value) in rows {
+        let value = line(&value);
         let _ = writeln!(out, "  {label:<width$}  {value}");
     }
 
@@ -53,7 +55,7 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
                 (false, true) => ("!", " (overridden)"),
                 (false, false) => ("✗", " (STOPPED THE RUN)"),
             };
-            let _ = writeln!(out, "  {mark} {}{note}", g.message);
+            let _ = writeln!(out, "  {mark} {}{note}", line(&g.message));
         }
     }
 
@@ -69,9 +71,9 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
     let quarantined = report.quarantined.iter().map(|q| {
         format!(
             "record {}: {} {}\n      at: {}",
-            q.record_id,
-            q.code,
-            q.reason,
+            line(&q.record_id),
+            line(&q.code),
+            line(&q.reason),
             because_text(&q.because)
         )
     });
@@ -84,10 +86,13 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         quarantined,
         limit,
     );
-    let skipped = report
-        .skipped
-        .iter()
-        .map(|s| format!("record {}: {}", s.record_id, because_text(&s.because)));
+    let skipped = report.skipped.iter().map(|s| {
+        format!(
+            "record {}: {}",
+            line(&s.record_id),
+            because_text(&s.because)
+        )
+    });
     list(
         &mut out,
         &format!(
@@ -98,8 +103,8 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         limit,
     );
     let warnings = report.warnings.iter().map(|w| match &w.record_id {
-        Some(r) => format!("{} record {r}: {}", w.code, w.message),
-        None => format!("{} {}", w.code, w.message),
+        Some(r) => format!("{} record {}: {}", line(&w.code), line(r), line(&w.message)),
+        None => format!("{} {}", line(&w.code), line(&w.message)),
     });
     list(
         &mut out,
@@ -110,7 +115,7 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
     list(
         &mut out,
         "Notes",
-        report.notes.iter().map(|n| n.to_string()),
+        report.notes.iter().map(|n| line(n).into_owned()),
         limit,
     );
     if let Some(a) = &report.apply {
@@ -120,7 +125,7 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
             a.requests, a.retries, a.throttled, a.concurrency, a.seconds
         );
         if !a.journal.is_empty() {
-            let _ = writeln!(out, "journal: {}", a.journal);
+            let _ = writeln!(out, "journal: {}", line(&a.journal));
         }
     }
     out
@@ -139,6 +144,7 @@ fn actions<'a>(
     let shared = shared_note(&actions);
     let lines = actions.iter().map(|a| {
         let (_, note) = outcome_text(&a.result);
+        let note = line(&note);
         let earlier = if a.earlier_run { " (earlier run)" } else { "" };
         match note.is_empty() || shared.is_some() {
             true => format!("{}{earlier}", headline(&a.action.action)),
@@ -146,7 +152,7 @@ fn actions<'a>(
         }
     });
     let title = match &shared {
-        Some(note) => format!("{title} ({}), all {note}", actions.len()),
+        Some(note) => format!("{title} ({}), all {}", actions.len(), line(note)),
         None => format!("{title} ({})", actions.len()),
     };
     list(out, &title, lines, limit);

@@ -234,6 +234,18 @@ static TARGET_KINDS: &[TargetKind] = &[
             SettingDef::int("concurrency", "Requests in flight at once.")
                 .default("4")
                 .range(1, 16),
+            SettingDef::int(
+                "max_pages",
+                "Pages read from /Users or /Groups at most; a longer listing fails the read.",
+            )
+            .default("10000")
+            .range(1, 1_000_000),
+            SettingDef::int(
+                "max_response_mb",
+                "Size of one SCIM answer at most, in MiB; a longer one fails the request.",
+            )
+            .default("64")
+            .range(1, 4096),
             SettingDef::of(
                 "attributes",
                 SettingType::AttributeMap,

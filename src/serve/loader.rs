@@ -102,11 +102,24 @@ struct Seen {
     hash: String,
 }
 
+/// How a mapping's text is checked: [`check_source`], or a stand-in in tests.
+pub type Checker =
+    dyn Fn(&SourceFile) -> (Option<crate::check::Program>, Diagnostics) + Send + Sync;
+
 /// The mappings of one folder.
-#[derive(Debug)]
 pub struct Loader {
     dir: PathBuf,
     entries: BTreeMap<String, Entry>,
+    checker: Arc<Checker>,
+}
+
+impl std::fmt::Debug for Loader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loader")
+            .field("dir", &self.dir)
+            .field("entries", &self.entries)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Loader {
@@ -115,7 +128,14 @@ impl Loader {
         Loader {
             dir: dir.to_path_buf(),
             entries: BTreeMap::new(),
+            checker: Arc::new(check_source),
         }
+    }
+
+    /// The same loader checking mappings with `checker` (tests: a checker that panics).
+    pub fn with_checker(mut self, checker: Arc<Checker>) -> Loader {
+        self.checker = checker;
+        self
     }
 
     /// The folder.
@@ -146,11 +166,36 @@ impl Loader {
             }
         }
         for (name, path) in files {
-            if let Some(change) = self.look_at(&name, &path, now) {
+            // One mapping that makes the checker (or anything else here) panic is that
+            // mapping's error, shown on the status page; the others load and run as before.
+            let looked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.look_at(&name, &path, now)
+            }));
+            let change = match looked {
+                Ok(change) => change,
+                Err(panic) => Some(self.panicked(&name, &path, panic_text(panic.as_ref()), now)),
+            };
+            if let Some(change) = change {
                 changes.push(change);
             }
         }
         Ok(changes)
+    }
+
+    /// Records that looking at `path` panicked. The file's content hash is kept, so that the
+    /// same content is not checked (and does not panic) again at every scan.
+    fn panicked(&mut self, name: &str, path: &Path, why: String, now: DateTime<Utc>) -> Change {
+        let meta = std::fs::metadata(path).ok();
+        let seen = Seen {
+            mtime: meta.as_ref().and_then(|m| m.modified().ok()),
+            len: meta.as_ref().map_or(0, |m| m.len()),
+            hash: std::fs::read(path).map_or_else(|_| String::new(), |b| hex_sha256(&b)),
+        };
+        let summary = format!("wtmap failed on this mapping (a bug): {why}");
+        let detail = format!(
+            "{summary}\nThe other mappings are not affected. Please report this with the mapping."
+        );
+        self.invalid(name, path, seen, summary, detail, now)
     }
 
     fn look_at(&mut self, name: &str, path: &Path, now: DateTime<Utc>) -> Option<Change> {
@@ -196,7 +241,7 @@ impl Loader {
                 return Some(self.invalid(name, path, seen, message.clone(), message, now));
             }
         };
-        let (program, diags) = check_source(&file);
+        let (program, diags) = (self.checker)(&file);
         match program {
             Some(program) => {
                 let good = GoodVersion {
@@ -259,6 +304,15 @@ impl Loader {
             summary,
         }
     }
+}
+
+/// A panic's message, when it has one.
+pub fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 /// SHA-256 of some bytes, lower-case hex.

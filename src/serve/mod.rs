@@ -115,11 +115,7 @@ fn start(
                 runner.run(&launch.request)
             }));
             let record = result.unwrap_or_else(|panic| {
-                let why = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
+                let why = loader::panic_text(panic.as_ref());
                 crashed(&launch, clock.as_ref(), format!("the run panicked: {why}"))
             });
             // The loop outlives every run it waits for; a send can only fail after it is gone.
@@ -162,11 +158,35 @@ pub struct Parts {
 }
 
 /// Serves the status page on `listener` and runs the loop until a stop arrives; the page
-/// stays up until the last run has finished, so a stop can be watched.
+/// stays up until the last run has finished, so a stop can be watched. The page answers as a
+/// loopback page without a token does ([`status::Access::decide`]); a listener away from
+/// loopback serves nothing (use [`serve_with`]).
 pub async fn serve(
     parts: Parts,
     listener: tokio::net::TcpListener,
     stop: mpsc::UnboundedReceiver<()>,
+) -> Service {
+    let access = listener
+        .local_addr()
+        .map_err(|e| e.to_string())
+        .and_then(|addr| status::Access::decide(addr, false, None));
+    let access = match access {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            // Nothing may be served: a page that refuses every request.
+            status::Access::refuse_all()
+        }
+    };
+    serve_with(parts, listener, stop, access).await
+}
+
+/// [`serve`] with the page's access rules.
+pub async fn serve_with(
+    parts: Parts,
+    listener: tokio::net::TcpListener,
+    stop: mpsc::UnboundedReceiver<()>,
+    access: status::Access,
 ) -> Service {
     let state = Arc::new(status::StatusState {
         board: parts.service.board(),
@@ -176,7 +196,7 @@ pub async fn serve(
     });
     let (page_stop, page_stopped) = tokio::sync::oneshot::channel::<()>();
     let page = tokio::spawn(async move {
-        axum::serve(listener, status::router(state))
+        axum::serve(listener, status::router(state, access))
             .with_graceful_shutdown(async {
                 let _ = page_stopped.await;
             })

@@ -113,6 +113,12 @@ impl Service {
         Arc::clone(&self.history)
     }
 
+    /// The same service checking mappings with `checker` (tests: a checker that panics).
+    pub fn with_checker(mut self, checker: Arc<super::loader::Checker>) -> Service {
+        self.loader = self.loader.with_checker(checker);
+        self
+    }
+
     /// The mappings seen.
     pub fn loader(&self) -> &Loader {
         &self.loader

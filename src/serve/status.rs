@@ -89,14 +89,185 @@ pub struct RunView {
     pub report_url: Option<String>,
 }
 
-/// The router of the status page.
-pub fn router(state: Arc<StatusState>) -> Router {
+/// The environment variable holding the status page's bearer token.
+pub const TOKEN_VAR: &str = "WTMAP_SERVE_TOKEN";
+
+/// Shortest token accepted for a status page reachable from other machines.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// Who may use the status page. A browser on the same machine can be made to send requests to
+/// loopback by any web page (DNS rebinding): the `Host` header is what such a request cannot
+/// fake, so on loopback only the listen address's own names are answered. Away from loopback
+/// every request carries the bearer token. Nothing changes state without the token.
+#[derive(Clone)]
+pub struct Access {
+    /// `Host` values answered (lower case, with port); `None`: any (every request needs the
+    /// token instead).
+    hosts: Option<Vec<String>>,
+    /// The bearer token, when one is set.
+    token: Option<crate::target::Secret>,
+}
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("hosts", &self.hosts)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl Access {
+    /// The access rules of a page listening on `addr` (the bound address, port included).
+    /// Loopback: the loopback names with that port; reading needs no token. Anything else:
+    /// only with `allow_remote` and a token of at least [`MIN_TOKEN_LEN`] characters, and
+    /// every request needs it. The error says why serve refuses to start.
+    pub fn decide(
+        addr: std::net::SocketAddr,
+        allow_remote: bool,
+        token: Option<String>,
+    ) -> Result<Access, String> {
+        let token = token.filter(|t| !t.trim().is_empty());
+        if addr.ip().is_loopback() {
+            let port = addr.port();
+            let mut hosts = vec![
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("[::1]:{port}"),
+                match addr {
+                    std::net::SocketAddr::V4(a) => format!("{}:{port}", a.ip()),
+                    std::net::SocketAddr::V6(a) => format!("[{}]:{port}", a.ip()),
+                },
+            ];
+            if port == 80 {
+                hosts.extend(["localhost".into(), "127.0.0.1".into(), "[::1]".into()]);
+            }
+            hosts.sort();
+            hosts.dedup();
+            return Ok(Access {
+                hosts: Some(hosts),
+                token: token.map(crate::target::Secret::new),
+            });
+        }
+        if !allow_remote {
+            return Err(format!(
+                "refusing to listen on {addr}: the status page shows mappings, runs and reports \
+                 and is served on loopback only (e.g. 127.0.0.1:8480). To serve it to other \
+                 machines, pass --allow-remote and set {TOKEN_VAR} to a token of at least \
+                 {MIN_TOKEN_LEN} characters, which every request must send as \
+                 `Authorization: Bearer …`"
+            ));
+        }
+        match token {
+            Some(t) if t.chars().count() >= MIN_TOKEN_LEN => Ok(Access {
+                hosts: None,
+                token: Some(crate::target::Secret::new(t)),
+            }),
+            Some(_) => Err(format!(
+                "refusing to listen on {addr}: {TOKEN_VAR} is shorter than {MIN_TOKEN_LEN} \
+                 characters"
+            )),
+            None => Err(format!(
+                "refusing to listen on {addr}: --allow-remote needs a token in {TOKEN_VAR} \
+                 (at least {MIN_TOKEN_LEN} characters), which every request must send as \
+                 `Authorization: Bearer …`"
+            )),
+        }
+    }
+
+    /// Rules that refuse every request (no host is answered, no token exists).
+    pub fn refuse_all() -> Access {
+        Access {
+            hosts: Some(Vec::new()),
+            token: None,
+        }
+    }
+
+    /// Whether the request's `Authorization` is the bearer token.
+    fn authorized(&self, headers: &axum::http::HeaderMap) -> bool {
+        let Some(token) = &self.token else {
+            return false;
+        };
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Compared by digest, in constant time, so timing tells nothing of the token.
+        use sha2::Digest;
+        let (a, b) = (
+            sha2::Sha256::digest(given.as_bytes()),
+            sha2::Sha256::digest(token.expose().as_bytes()),
+        );
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+    }
+
+    /// `None` when the request may go on, else the refusal.
+    fn check(
+        &self,
+        method: &axum::http::Method,
+        headers: &axum::http::HeaderMap,
+    ) -> Option<Response> {
+        if let Some(hosts) = &self.hosts {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_ascii_lowercase);
+            if !host.is_some_and(|h| hosts.contains(&h)) {
+                return Some(
+                    (
+                        StatusCode::MISDIRECTED_REQUEST,
+                        format!(
+                            "this status page answers only to {} (the Host header names \
+                             another host)\n",
+                            hosts.join(", ")
+                        ),
+                    )
+                        .into_response(),
+                );
+            }
+        }
+        let reads = matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD);
+        let needs_token = self.hosts.is_none() || !reads;
+        if needs_token && !self.authorized(headers) {
+            let mut r = (
+                StatusCode::UNAUTHORIZED,
+                "this request needs `Authorization: Bearer <the WTMAP_SERVE_TOKEN token>`\n",
+            )
+                .into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"wtmap serve\""),
+            );
+            return Some(r);
+        }
+        None
+    }
+}
+
+/// The router of the status page, answering requests as `access` allows.
+pub fn router(state: Arc<StatusState>, access: Access) -> Router {
+    let access = Arc::new(access);
     Router::new()
         .route("/", get(index))
         .route("/status.json", get(status_json))
         .route("/health", get(health))
         .route("/runs/{*path}", get(run_file))
         .with_state(state)
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let access = Arc::clone(&access);
+                async move {
+                    match access.check(request.method(), request.headers()) {
+                        Some(refusal) => refusal,
+                        None => next.run(request).await,
+                    }
+                }
+            },
+        ))
 }
 
 /// Builds the view: the board plus each mapping's runs from the history.

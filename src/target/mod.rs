@@ -31,15 +31,13 @@ impl Secret {
         &self.0
     }
 
-    /// `text` with every occurrence of the secret replaced by `***`: applied to every message
-    /// that comes from outside (server error bodies, transport errors) before it is shown.
+    /// `text` with every occurrence of the secret, in every form wtmap sends it (see
+    /// [`crate::env::secret_forms`]), replaced by `***`: applied to every message that comes
+    /// from outside (server error bodies, transport errors) before it is shown or stored.
     pub fn redact(&self, text: &str) -> String {
         // A very short secret would redact ordinary words; such tokens are refused anyway
         // by any real server, so only redact from 4 characters on.
-        if self.0.chars().count() < 4 {
-            return text.to_string();
-        }
-        text.replace(&self.0, "***")
+        crate::env::Redactor::of_secrets([self.0.as_str()]).redact(text)
     }
 }
 

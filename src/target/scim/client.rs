@@ -36,7 +36,18 @@ pub struct ClientOptions {
     pub retry_after_max: Duration,
     /// Resources per page when listing.
     pub page_size: usize,
+    /// Pages read from one endpoint at most (target setting `max_pages`): a listing that needs
+    /// more fails instead of running on.
+    pub max_pages: usize,
+    /// Bytes of one response body at most (target setting `max_response_mb`): a longer body
+    /// fails the request instead of filling memory.
+    pub max_response_bytes: usize,
 }
+
+/// Default of the `max_pages` target setting.
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
+/// Default of the `max_response_mb` target setting.
+pub const DEFAULT_MAX_RESPONSE_MB: usize = 64;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -49,6 +60,8 @@ impl Default for ClientOptions {
             backoff_max: Duration::from_secs(30),
             retry_after_max: Duration::from_secs(120),
             page_size: 200,
+            max_pages: DEFAULT_MAX_PAGES,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_MB * 1024 * 1024,
         }
     }
 }
@@ -351,10 +364,7 @@ impl ScimClient {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Err(self.transport_failure(&what, &e)),
-        };
+        let bytes = self.body(&what, response).await?;
         let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
@@ -369,7 +379,11 @@ impl ScimClient {
         if matches!(status, 429 | 503) {
             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
         }
-        let detail = server_detail(parsed.as_ref(), &bytes);
+        // The whole body is scrubbed before the detail is picked and cut, so that a cut cannot
+        // leave part of the token.
+        let scrubbed = self.token.redact(&String::from_utf8_lossy(&bytes));
+        let parsed: Option<Value> = serde_json::from_str(&scrubbed).ok();
+        let detail = server_detail(parsed.as_ref(), scrubbed.as_bytes());
         Err(Failure {
             error: ScimError {
                 status: Some(status),
@@ -382,6 +396,42 @@ impl ScimClient {
                 None
             },
         })
+    }
+
+    /// The response body, read piece by piece up to `max_response_bytes`: a longer one (by its
+    /// `Content-Length` or as it streams in) fails without retry.
+    async fn body(&self, what: &str, mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+        let limit = self.options.max_response_bytes;
+        let too_long = || Failure {
+            error: ScimError {
+                status: None,
+                message: format!(
+                    "{what}: the answer is longer than {limit} bytes, the most wtmap reads \
+                     (target setting `max_response_mb`)"
+                ),
+            },
+            retryable: false,
+            retry_after: None,
+        };
+        if response
+            .content_length()
+            .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > limit))
+        {
+            return Err(too_long());
+        }
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(too_long());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(bytes),
+                Err(e) => return Err(self.transport_failure(what, &e)),
+            }
+        }
     }
 
     fn transport_failure(&self, what: &str, e: &reqwest::Error) -> Failure {

@@ -72,6 +72,14 @@ impl ScimTarget {
             (None, Some(ConfigValue::Int(n))) => usize::try_from(*n).unwrap_or(1),
             (None, _) => DEFAULT_CONCURRENCY,
         };
+        let mut options = options;
+        if let Some(ConfigValue::Int(n)) = target.get("max_pages") {
+            options.max_pages = usize::try_from(*n).unwrap_or(1).max(1);
+        }
+        if let Some(ConfigValue::Int(n)) = target.get("max_response_mb") {
+            let mb = usize::try_from(*n).unwrap_or(1).max(1);
+            options.max_response_bytes = mb.saturating_mul(1024 * 1024);
+        }
         let map = AttributeMap::new(target.get("attributes")).map_err(TargetError::Config)?;
         let email_follows_username = !program.mapped_attributes.contains("email");
         let client = ScimClient::new(&url, Secret::new(token), concurrency, options)?;

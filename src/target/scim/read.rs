@@ -288,14 +288,27 @@ pub fn group_of(raw: &Value) -> Option<ScimGroup> {
 
 /// Every resource of an endpoint, one page after the other until `totalResults` are in (or a
 /// page comes back empty, for servers that miscount). Duplicates (a resource seen on two pages
-/// because the list shifted) are dropped.
+/// because the list shifted) are dropped. A server that does not advance (a page of resources
+/// all seen before, or a page that says it starts elsewhere than asked, as when `startIndex` is
+/// ignored) and a listing longer than `max_pages` pages are errors, never an endless loop or a
+/// silently partial directory.
 async fn list_all(client: &ScimClient, endpoint: &str) -> Result<Vec<Value>, ScimError> {
     let page = client.options().page_size.max(1);
+    let max_pages = client.options().max_pages.max(1);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     let mut start = 1usize;
-    // Bounded, so a server that ignores startIndex cannot keep us here.
-    for _ in 0..100_000 {
+    let fail = |message: String| ScimError {
+        status: None,
+        message: format!("GET {endpoint}: {message}"),
+    };
+    for pages in 1.. {
+        if pages > max_pages {
+            return Err(fail(format!(
+                "more than {max_pages} pages of {page} resources (target setting `max_pages`); \
+                 nothing was read"
+            )));
+        }
         let list = client
             .get(
                 endpoint,
@@ -315,11 +328,28 @@ async fn list_all(client: &ScimClient, endpoint: &str) -> Result<Vec<Value>, Sci
             .cloned()
             .unwrap_or_default();
         let got = resources.len();
+        if got > 0
+            && let Some(answered) = list.get("startIndex").and_then(Value::as_u64)
+            && answered as usize != start
+        {
+            return Err(fail(format!(
+                "asked for startIndex={start}, the server answered startIndex={answered}: it \
+                 does not page as SCIM says (RFC 7644 §3.4.2.4); nothing was read"
+            )));
+        }
+        let mut new = 0;
         for r in resources {
             let id = r.get("id").and_then(Value::as_str).map(str::to_string);
             if id.is_none_or(|id| seen.insert(id)) {
                 out.push(r);
+                new += 1;
             }
+        }
+        if got > 0 && new == 0 {
+            return Err(fail(format!(
+                "the page at startIndex={start} holds only resources already read: the server \
+                 does not advance (it may ignore startIndex); nothing was read"
+            )));
         }
         start += got;
         if got == 0 || start > total {

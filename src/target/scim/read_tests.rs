@@ -124,3 +124,174 @@ fn renames_reindex() {
     assert_eq!(dir.user_by_username("NEW@x.se").unwrap().id, "u1");
     assert_eq!(dir.user_by_external_id("E1").unwrap().username, "new@x.se");
 }
+
+/// Issue 21, item 14: misbehaving SCIM servers on loopback. Each answers every request with
+/// what `page` returns for the query's `startIndex` (a JSON body), or streams without end when
+/// it returns `None`. Returns the base URL and a request counter.
+mod misbehaving {
+    use super::*;
+    use crate::target::Secret;
+    use crate::target::scim::client::{ClientOptions, ScimClient};
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    type Page = dyn Fn(usize) -> Option<String> + Send + Sync;
+
+    fn serve(page: Arc<Page>) -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v2", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = count.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (page, counter) = (page.clone(), counter.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut out = &stream;
+                    loop {
+                        let mut first = String::new();
+                        if reader.read_line(&mut first).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        loop {
+                            let mut line = String::new();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                                break;
+                            }
+                        }
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let start = first
+                            .split(['?', '&', ' '])
+                            .find_map(|p| p.strip_prefix("startIndex="))
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(1);
+                        match page(start) {
+                            Some(body) => {
+                                let head = format!(
+                                    "HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ncontent-length: {}\r\n\r\n",
+                                    body.len()
+                                );
+                                if out.write_all(head.as_bytes()).is_err()
+                                    || out.write_all(body.as_bytes()).is_err()
+                                {
+                                    return;
+                                }
+                            }
+                            None => {
+                                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ntransfer-encoding: chunked\r\n\r\n";
+                                if out.write_all(head.as_bytes()).is_err() {
+                                    return;
+                                }
+                                let chunk = format!("10000\r\n{}\r\n", " ".repeat(0x10000));
+                                while out.write_all(chunk.as_bytes()).is_ok() {}
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (url, count)
+    }
+
+    fn users(ids: impl Iterator<Item = usize>) -> Vec<Value> {
+        ids.map(|i| json!({"id": format!("u{i}"), "userName": format!("u{i}@x.se")}))
+            .collect()
+    }
+
+    fn list(total: usize, start: Option<usize>, resources: Vec<Value>) -> String {
+        let mut v =
+            json!({"totalResults": total, "itemsPerPage": resources.len(), "Resources": resources});
+        if let Some(s) = start {
+            v["startIndex"] = json!(s);
+        }
+        v.to_string()
+    }
+
+    async fn read(url: &str, options: ClientOptions) -> Result<Directory, ScimError> {
+        let client = ScimClient::new(url, Secret::new("tok-paging"), 1, options).unwrap();
+        read_directory(&client).await
+    }
+
+    fn options() -> ClientOptions {
+        ClientOptions {
+            page_size: 2,
+            max_attempts: 1,
+            ..ClientOptions::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_ignoring_start_index_is_caught_on_the_second_page() {
+        // The same first page whatever is asked, with or without a `startIndex` of its own.
+        for echo in [None, Some(1)] {
+            let (url, count) = serve(Arc::new(move |_| Some(list(1000, echo, users(1..=2)))));
+            let err = read(&url, options()).await.unwrap_err();
+            assert!(
+                err.message.contains("startIndex"),
+                "{echo:?}: {}",
+                err.message
+            );
+            assert!(err.message.contains("GET /Users"), "{}", err.message);
+            assert_eq!(count.load(Ordering::SeqCst), 2, "{echo:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listing_longer_than_max_pages_fails_clearly() {
+        // Always fresh resources, never the end.
+        let (url, count) = serve(Arc::new(|start| {
+            Some(list(usize::MAX / 2, Some(start), users(start..start + 2)))
+        }));
+        let err = read(
+            &url,
+            ClientOptions {
+                max_pages: 5,
+                ..options()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(err.message.contains("more than 5 pages"), "{}", err.message);
+        assert!(err.message.contains("max_pages"), "{}", err.message);
+        assert_eq!(count.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
+    async fn an_answer_longer_than_the_cap_fails_by_length_or_while_streaming() {
+        let cap = ClientOptions {
+            max_response_bytes: 100_000,
+            ..options()
+        };
+        // Announced by Content-Length.
+        let big = list(
+            1,
+            Some(1),
+            vec![json!({"id": "u1", "userName": "x".repeat(200_000)})],
+        );
+        let (url, _) = serve(Arc::new(move |_| Some(big.clone())));
+        let err = read(&url, cap.clone()).await.unwrap_err();
+        assert!(err.message.contains("max_response_mb"), "{}", err.message);
+        // Streamed without end.
+        let (url, _) = serve(Arc::new(|_| None));
+        let err = read(&url, cap).await.unwrap_err();
+        assert!(
+            err.message.contains("longer than 100000 bytes"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_pages_correctly_is_read_whole() {
+        let (url, count) = serve(Arc::new(|start| {
+            let end = (start + 2).min(6);
+            Some(list(5, Some(start), users(start..end)))
+        }));
+        let dir = read(&url, options()).await.unwrap();
+        assert_eq!(dir.users.len(), 5);
+        assert!(count.load(Ordering::SeqCst) >= 3);
+    }
+}
