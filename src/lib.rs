@@ -29,6 +29,7 @@ pub mod env;
 pub mod eval;
 pub mod format;
 pub mod guard;
+pub mod lsp;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;

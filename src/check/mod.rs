@@ -9,6 +9,7 @@ pub mod program;
 mod statements;
 mod tests_block;
 
+pub use config::{MATCH_KEYS, RULES};
 pub use program::Program;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};

@@ -10,6 +10,7 @@ pub mod files;
 pub mod fmt;
 pub mod history;
 pub mod load;
+pub mod lsp;
 pub mod plan;
 pub mod run;
 pub mod schema;
@@ -91,6 +92,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// List the runs `serve` recorded, with their counts and report paths.
     History(history::HistoryArgs),
+    /// Language server for editors (LSP over stdio): diagnostics, completion, hover, fixes.
+    Lsp(lsp::LspArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -118,5 +121,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::run(args),
         Command::History(args) => history::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
