@@ -211,8 +211,14 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
                     K::KEYWORD,
                     "a segment",
                 );
-            } else if cx.has("=") {
-                enum_values(cx.first(), &mut out);
+            } else if cx.has("=") && !enum_values(cx.first(), &mut out) {
+                let key = cx.first().unwrap_or("");
+                let is_bool = matches!(key, "skipped" | "quarantined")
+                    || attribute(key).is_some_and(|a| a.ty.base() == &Type::Bool);
+                if is_bool {
+                    out.plain("true", K::VALUE, key);
+                    out.plain("false", K::VALUE, key);
+                }
             }
         }
         Some(Frame::Map { attribute }) => {
@@ -272,6 +278,10 @@ fn top_level(cx: &Context, index: &Index, out: &mut Items) {
                 }
             }
             3 if cx.entry[1] == "source" => out.plain("80%", K::VALUE, "share of the last run"),
+            3 => {
+                out.plain("5%", K::VALUE, "share of the users");
+                out.plain("50", K::VALUE, "number of users");
+            }
             4 if cx.entry[1] == "source" => {
                 out.plain("of last_run", K::KEYWORD, "relative to the last run")
             }

@@ -19,6 +19,8 @@ pub mod formatting;
 pub mod hover;
 pub mod index;
 pub mod position;
+#[cfg(test)]
+mod prefix_tests;
 pub mod scan;
 pub mod server;
 pub mod symbols;
