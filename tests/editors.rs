@@ -2,6 +2,8 @@
 //! JSON, the TextMate grammar names every keyword of grammar/wtmap.pest, every builtin of the
 //! registry and every enum value, and the client starts `wtmap lsp`.
 
+#![allow(clippy::unwrap_used)]
+
 use serde_json::Value;
 use wtmap::builtins::BUILTINS;
 use wtmap::types::EnumType;

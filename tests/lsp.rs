@@ -2,6 +2,8 @@
 //! JSON-RPC (tests/lsp_client). Completion labels at fixed positions of every example mapping
 //! are snapshotted; every other answer is asserted on directly.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod lsp_client;
 
 use lsp_client::{Client, at, example_mappings, read, uri_of};

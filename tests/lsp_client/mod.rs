@@ -2,11 +2,11 @@
 //! `Content-Length` framed JSON-RPC over its stdin/stdout. Every wait has a deadline, so a
 //! server that stops answering fails the test instead of hanging it.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use serde_json::{Value, json};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
