@@ -1,8 +1,8 @@
 //! Quick fixes from the checker's own suggestions. Each fix reads a diagnostic the checker
 //! produced (its code, span and help line) so the suggestion itself is never computed twice:
 //! "did you mean `X`?" replaces the name, a literal secret becomes the `env("…")` the help
-//! names, an unknown field of a file source is declared in `fields`, and a value map that is
-//! not total gets a last `_` arm.
+//! names, an unknown field of a file source is declared in `fields`, a value map that is not
+//! total gets a last `_` arm, and an unused declaration is removed.
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::schema::attribute;
@@ -51,6 +51,11 @@ pub fn fixes(d: &Diagnostic, file: &SourceFile) -> Vec<Fix> {
         Code::UnknownField if help.starts_with("declare it") => {
             if let (Some(name), Some(ast)) = (between(&d.message, "`", "`"), &ast) {
                 out.push(declare(file, ast, name));
+            }
+        }
+        Code::UnusedField => {
+            if let Some(fix) = remove_line(file, d.span()) {
+                out.push(fix);
             }
         }
         Code::MapNotTotal => {
@@ -173,6 +178,23 @@ fn wildcard_arm(file: &SourceFile, ast: &File, span: Span) -> Option<Fix> {
     None
 }
 
+/// Removes an unused declaration when it has its line to itself.
+fn remove_line(file: &SourceFile, span: Span) -> Option<Fix> {
+    let text = &file.text;
+    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i + 1);
+    let alone = text[start..span.start].trim().is_empty() && text[span.end..end].trim().is_empty();
+    alone.then(|| Fix {
+        title: format!(
+            "remove the unused declaration `{}`",
+            text[span.start..span.end].trim()
+        ),
+        edits: vec![(Span::new(start, end), String::new())],
+    })
+}
+
 /// What `_` should give: the attribute's default or first enum value; else the value itself.
 fn default_for(attribute_name: &str, same_value: Option<String>) -> Option<String> {
     let def = attribute(attribute_name)?;
@@ -253,7 +275,7 @@ mod tests {
                 }
             }
         }
-        for wanted in ["E0101", "E0102", "E0108", "E0305", "W0113"] {
+        for wanted in ["E0101", "E0102", "E0108", "E0305", "W0113", "W0115"] {
             assert!(fixed.contains(&wanted), "no fix for {wanted}: {fixed:?}");
         }
     }
