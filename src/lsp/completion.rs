@@ -143,7 +143,7 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
     let index = &doc.index;
     match cx.frame().cloned() {
         None => top_level(&cx, index, &mut out),
-        Some(Frame::Settings { defs, .. }) => settings(&cx, defs, index, &mut out),
+        Some(Frame::Settings { defs, .. }) => settings(&cx, defs, &mut out),
         Some(Frame::AttributeMap) if cx.entry.is_empty() => attribute_names(&mut out, &[]),
         Some(Frame::Fields) => {
             if cx.has(":") {
@@ -321,7 +321,7 @@ fn top_level(cx: &Context, index: &Index, out: &mut Items) {
     }
 }
 
-fn settings(cx: &Context, defs: &'static [SettingDef], index: &Index, out: &mut Items) {
+fn settings(cx: &Context, defs: &'static [SettingDef], out: &mut Items) {
     if cx.entry.is_empty() {
         for d in defs {
             let mut what = d.ty.describe().to_string();
@@ -364,7 +364,6 @@ fn settings(cx: &Context, defs: &'static [SettingDef], index: &Index, out: &mut 
         }
         _ => {}
     }
-    let _ = index;
 }
 
 fn attribute_names(out: &mut Items, assigned: &[String]) {

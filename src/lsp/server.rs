@@ -56,7 +56,7 @@ impl Server {
         match msg {
             Message::Request(req) => {
                 let id = req.id.clone();
-                let result = self.request(req, out);
+                let result = self.request(req);
                 out.push(Message::Response(match result {
                     Ok(value) => Response::new_ok(id, value),
                     Err((code, message)) => Response::new_err(id, code, message),
@@ -69,7 +69,7 @@ impl Server {
         }
     }
 
-    fn request(&mut self, req: Request, out: &mut Vec<Message>) -> Result<Value, Failure> {
+    fn request(&mut self, req: Request) -> Result<Value, Failure> {
         if req.method == "initialize" {
             if self.initialized {
                 return Err((
@@ -92,7 +92,6 @@ impl Server {
                 "the server is shutting down".into(),
             ));
         }
-        let _ = out;
         match req.method.as_str() {
             "shutdown" => {
                 self.shut_down = true;
