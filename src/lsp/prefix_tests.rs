@@ -1,4 +1,4 @@
-//! Every 2nd prefix of the four example mappings in `mappings/` and every 7th prefix of the
+//! Every 3rd prefix of the four example mappings in `mappings/` and every 9th prefix of the
 //! `mappings/errors/` examples, through the server without the process: each
 //! didChange publishes diagnostics, and completion, hover, definition, symbols, formatting
 //! and code actions at the prefix's end are answered (a result or a JSON-RPC error), never a
@@ -20,7 +20,7 @@ fn examples() -> Vec<(String, String, usize)> {
             .collect();
         names.sort();
         for p in names {
-            let step = if dir == "mappings" { 2 } else { 7 };
+            let step = if dir == "mappings" { 3 } else { 9 };
             out.push((
                 p.display().to_string(),
                 std::fs::read_to_string(&p).unwrap(),
