@@ -66,6 +66,7 @@ fn plan_and_apply(
             pauses: true,
             empty_source: false,
             source_drop: true,
+            ..Allow::default()
         },
     });
     let journal_dir = tempfile::tempdir().unwrap();

@@ -21,7 +21,7 @@ const CUSTOM: usize = 24;
 /// `test` blocks.
 const TESTS: usize = 10;
 
-fn mapping() -> String {
+pub(crate) fn mapping() -> String {
     let mut m = String::new();
     // Writing into a String cannot fail.
     let _ = write!(

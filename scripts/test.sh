@@ -18,6 +18,17 @@ if [ "${WTMAP_SKIP_PEERS:-}" != 1 ] && [ "${WTMAP_SKIP_PEERS:-}" != true ]; then
     fi
   fi
 
+  # tests/lsp_nvim.rs drives `wtmap lsp` from a real Neovim (headless).
+  if ! command -v nvim >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "== installing neovim (for tests/lsp_nvim.rs)"
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
+    else
+      echo "!! nvim is missing and this is not root: install neovim, or set WTMAP_SKIP_PEERS=1" >&2
+    fi
+  fi
+
   # The SCIM server (scim2-server) and the SMTP server (aiosmtpd) from PyPI, pinned, in .venv.
   SCIM2_SERVER_VERSION=0.8.3
   AIOSMTPD_VERSION=1.4.6

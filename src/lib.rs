@@ -32,6 +32,7 @@ pub mod files;
 pub mod format;
 pub mod guard;
 pub mod identity;
+pub mod lsp;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;

@@ -14,6 +14,30 @@ use crate::schema::sources::{source_kind, source_kinds};
 use crate::schema::target::{target_kind, target_kinds};
 use crate::source::Span;
 use crate::suggest::did_you_mean;
+
+/// The rules of `rules { … }` and the options each accepts, in documentation order. The
+/// checker and the language server's completion read this one table.
+pub const RULES: &[(&str, &[&str])] = &[
+    ("user_removal", &["only_external_id", "all"]),
+    ("user_status", &["overwrite", "keep_inactive"]),
+    (
+        "membership",
+        &[
+            "never",
+            "overwrite",
+            "overwrite_if_role_is_greater_or_equal",
+        ],
+    ),
+    ("segment_connection", &["never", "overwrite"]),
+    ("invitations", &["on", "off"]),
+];
+
+/// The keys `match by` accepts.
+pub const MATCH_KEYS: &[&str] = &["external_id", "email", "username"];
+
+fn rule_names() -> Vec<&'static str> {
+    RULES.iter().map(|(k, _)| *k).collect()
+}
 use crate::syntax::ast::*;
 use crate::types::Type;
 
@@ -510,7 +534,7 @@ impl Checker<'_> {
                         format!("cannot match users by `{other}`"),
                         "not a match key",
                     );
-                    d = match did_you_mean(other, ["external_id", "email", "username"]) {
+                    d = match did_you_mean(other, MATCH_KEYS.iter().copied()) {
                         Some(s) => d.with_help(format!("did you mean `{s}`?")),
                         None => d.with_help("users are matched by `external_id`, then optionally `email` or `username`"),
                     };
@@ -549,37 +573,20 @@ impl Checker<'_> {
                 }) => Some(if *b { "on" } else { "off" }.into()),
                 _ => None,
             };
-            let options: &[&str] = match key {
-                "user_removal" => &["only_external_id", "all"],
-                "user_status" => &["overwrite", "keep_inactive"],
-                "membership" => &[
-                    "never",
-                    "overwrite",
-                    "overwrite_if_role_is_greater_or_equal",
-                ],
-                "segment_connection" => &["never", "overwrite"],
-                "invitations" => &["on", "off"],
-                _ => {
-                    let keys = [
-                        "user_removal",
-                        "user_status",
-                        "membership",
-                        "segment_connection",
-                        "invitations",
-                    ];
-                    let mut d = Diagnostic::new(
-                        Code::InvalidRule,
-                        s.key.span,
-                        format!("unknown rule `{key}`"),
-                        "not a rule",
-                    );
-                    d = match did_you_mean(key, keys) {
-                        Some(k) => d.with_help(format!("did you mean `{k}`?")),
-                        None => d.with_help(format!("the rules are {}", keys.join(", "))),
-                    };
-                    self.report(d);
-                    continue;
-                }
+            let Some(&(_, options)) = RULES.iter().find(|(k, _)| *k == key) else {
+                let keys = RULES.iter().map(|(k, _)| *k);
+                let mut d = Diagnostic::new(
+                    Code::InvalidRule,
+                    s.key.span,
+                    format!("unknown rule `{key}`"),
+                    "not a rule",
+                );
+                d = match did_you_mean(key, keys) {
+                    Some(k) => d.with_help(format!("did you mean `{k}`?")),
+                    None => d.with_help(format!("the rules are {}", rule_names().join(", "))),
+                };
+                self.report(d);
+                continue;
             };
             let Some(value) = value.filter(|v| options.contains(&v.as_str())) else {
                 let span = match &s.value {

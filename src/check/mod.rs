@@ -11,6 +11,7 @@ mod repeats;
 mod statements;
 mod tests_block;
 
+pub use config::{MATCH_KEYS, RULES};
 pub use program::Program;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};

@@ -12,6 +12,7 @@ pub mod fmt;
 pub mod hints;
 pub mod history;
 pub mod load;
+pub mod lsp;
 pub mod plan;
 pub mod run;
 pub mod schema;
@@ -101,6 +102,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page (or write one page per command with --out-dir).
     Man(completions::ManArgs),
+    /// Language server for editors (LSP over stdio): diagnostics, completion, hover, fixes.
+    Lsp(lsp::LspArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -130,5 +133,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::History(args) => history::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
