@@ -80,7 +80,8 @@ fn a_plan_file_is_bound_to_its_mapping_target_and_state() {
     let o = apply_plan(d, "other.wtmap", "plan.json");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("it was made for the mapping") && stderr(&o).contains("nothing was applied"),
+        stderr(&o).contains("it was made for the mapping")
+            && stderr(&o).contains("nothing was applied"),
         "{}",
         stderr(&o)
     );
@@ -124,7 +125,12 @@ fn apply_checks_every_guard_again_whatever_the_plan_file_says() {
         d,
         &["plan", "m.wtmap", "--format", "json", "--out", "empty.json"],
     );
-    assert_eq!(o.status.code(), Some(3), "the guards stop this plan: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "the guards stop this plan: {}",
+        stderr(&o)
+    );
     let mut forged: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("empty.json")).unwrap()).unwrap();
     assert_eq!(forged["summary"]["pause_user"], 20);

@@ -18,10 +18,7 @@ const MAPPING: &str = "source csv { path = \"people.csv\" }\n\
     user {\n  external_id = id\n  username = mail\n  first_name = id\n  last_name = id\n}\n\
     group path = [n1, n2, n3] ids [c1, c2, c3]\n";
 
-/// One record's levels: (name, code), top first; an empty name ends the path, an empty code
-/// falls back to the derived ID.
-type Levels = Vec<(String, String)>;
-
+/// One level of a record's path: (name, code); an empty code falls back to the derived ID.
 fn level() -> impl Strategy<Value = (String, String)> {
     (
         prop::sample::select(vec!["A", "B", "C"]),
