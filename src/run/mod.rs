@@ -191,7 +191,7 @@ pub fn mapping_runs_dir(runs_dir: &Path, mapping: &Path) -> PathBuf {
     ))
 }
 
-/// The lock file of a mapping's runs: `<runs_dir>/<mapping-stem>/run.lock`.
+/// The lock file of a mapping's runs: `<runs_dir>/<mapping key>/run.lock`.
 pub fn lock_path(runs_dir: &Path, mapping: &Path) -> PathBuf {
     mapping_runs_dir(runs_dir, mapping).join("run.lock")
 }
