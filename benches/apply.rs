@@ -70,7 +70,8 @@ fn plan_and_apply(
         },
     });
     let journal_dir = tempfile::tempdir().unwrap();
-    let identity = wtmap::identity::Identity::new(std::path::Path::new("m.wtmap"), "", "scim:bench");
+    let identity =
+        wtmap::identity::Identity::new(std::path::Path::new("m.wtmap"), "", "scim:bench");
     let mut journal = Journal::create(journal_dir.path(), "m.wtmap", &identity, &plan).unwrap();
     let run = Run {
         mapping: "m.wtmap",

@@ -6,8 +6,7 @@
 //! it writes no source guard `source >= 80% of last_run` applies (docs/plan.md, "Guards").
 
 use crate::model::{
-    Because, CurrentState, Guard, GuardLimit, GuardSubject, Rules, UserRemoval,
-    UserStatus,
+    Because, CurrentState, Guard, GuardLimit, GuardSubject, Rules, UserRemoval, UserStatus,
 };
 use crate::plan::{Action, PlannedAction};
 use serde::{Deserialize, Serialize};
@@ -117,7 +116,12 @@ pub fn effective_guards(guards: &[Guard]) -> Vec<Guard> {
         if !guards.iter().any(|g| g.subject == subject) {
             let percent = GuardLimit::Percent(p);
             all.push(default(subject, true, percent, "default guard"));
-            all.push(default(subject, true, GuardLimit::Count(n), "default guard"));
+            all.push(default(
+                subject,
+                true,
+                GuardLimit::Count(n),
+                "default guard",
+            ));
         }
     }
     if !guards.iter().any(|g| g.subject == GuardSubject::Source) {
@@ -212,9 +216,7 @@ fn check_membership_removals(input: &GuardInput<'_>, guard: &Guard) -> GuardOutc
         .actions
         .iter()
         .filter(|a| match &a.action {
-            Action::RemoveMembership { user, role, .. } => {
-                !added.contains(&(user.as_str(), *role))
-            }
+            Action::RemoveMembership { user, role, .. } => !added.contains(&(user.as_str(), *role)),
             _ => false,
         })
         .count();
@@ -240,9 +242,9 @@ fn check_identity_changes(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome
         .actions
         .iter()
         .filter(|a| match &a.action {
-            Action::UpdateUser { changes, .. } => changes.iter().any(|c| {
-                matches!(c.attribute.as_str(), "username" | "email") && c.from.is_some()
-            }),
+            Action::UpdateUser { changes, .. } => changes
+                .iter()
+                .any(|c| matches!(c.attribute.as_str(), "username" | "email") && c.from.is_some()),
             _ => false,
         })
         .count();
@@ -628,8 +630,18 @@ mod tests {
         let written = [
             guard(GuardSubject::Pauses, true, GuardLimit::Percent(50.0), 42),
             guard(GuardSubject::Source, false, GuardLimit::Percent(10.0), 43),
-            guard(GuardSubject::MembershipRemovals, true, GuardLimit::Count(5), 44),
-            guard(GuardSubject::IdentityChanges, true, GuardLimit::Percent(1.0), 45),
+            guard(
+                GuardSubject::MembershipRemovals,
+                true,
+                GuardLimit::Count(5),
+                44,
+            ),
+            guard(
+                GuardSubject::IdentityChanges,
+                true,
+                GuardLimit::Percent(1.0),
+                45,
+            ),
         ];
         let out = check(
             &pauses(11),
@@ -761,18 +773,23 @@ mod tests {
             })
         };
         let st = state(100, Some(100));
-        let emails: Vec<PlannedAction> = (0..100).map(|i| change(i, "email", Some("old"))).collect();
+        let emails: Vec<PlannedAction> =
+            (0..100).map(|i| change(i, "email", Some("old"))).collect();
         let out = check(&emails, 100, &st, &[], Allow::default());
         let g = find(&out, "identity_changes <= 50");
         assert!(!g.passed && g.override_flag == "--allow-mass-identity-change");
-        assert!(g.message.contains("changes the username or email of 100 of 100 active users"));
+        assert!(
+            g.message
+                .contains("changes the username or email of 100 of 100 active users")
+        );
         let allow = Allow {
             identity_changes: true,
             ..Allow::default()
         };
         assert!(guards_passed(&check(&emails, 100, &st, &[], allow)));
-        let usernames: Vec<PlannedAction> =
-            (0..11).map(|i| change(i, "username", Some("old"))).collect();
+        let usernames: Vec<PlannedAction> = (0..11)
+            .map(|i| change(i, "username", Some("old")))
+            .collect();
         let out = check(&usernames, 100, &st, &[], Allow::default());
         assert!(!find(&out, "identity_changes <= 10%").passed);
         // Filling in a missing email, or another attribute, is not an identity change.
@@ -780,7 +797,12 @@ mod tests {
             .map(|i| change(i, "email", None))
             .chain((0..100).map(|i| change(i, "first_name", Some("A"))))
             .collect();
-        assert!(guards_passed(&check(&filled, 100, &st, &[], Allow::default())));
+        assert!(guards_passed(&check(
+            &filled,
+            100,
+            &st,
+            &[],
+            Allow::default()
+        )));
     }
-
 }

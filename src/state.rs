@@ -619,8 +619,14 @@ mod tests {
 
     #[test]
     fn a_fingerprint_ignores_order_and_the_last_run_but_nothing_else() {
-        let mut a = current(vec![current_user(Some("1"), "a@x"), current_user(Some("2"), "b@x")]);
-        a.teams = vec![current_team("T1", "One", None), current_team("T2", "Two", None)];
+        let mut a = current(vec![
+            current_user(Some("1"), "a@x"),
+            current_user(Some("2"), "b@x"),
+        ]);
+        a.teams = vec![
+            current_team("T1", "One", None),
+            current_team("T2", "Two", None),
+        ];
         a.memberships = vec![
             current_membership("a@x", "T1", Role::Member, true),
             current_membership("b@x", "T2", Role::Manager, true),
@@ -644,5 +650,4 @@ mod tests {
         d.users[1].username = "c@x".into();
         assert_ne!(fingerprint(&d), fp);
     }
-
 }

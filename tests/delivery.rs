@@ -80,7 +80,8 @@ fn a_plan_file_is_bound_to_its_mapping_target_and_state() {
     let o = apply_plan(d, "other.wtmap", "plan.json");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("it was made for the mapping") && stderr(&o).contains("nothing was applied"),
+        stderr(&o).contains("it was made for the mapping")
+            && stderr(&o).contains("nothing was applied"),
         "{}",
         stderr(&o)
     );
@@ -124,7 +125,12 @@ fn apply_checks_every_guard_again_whatever_the_plan_file_says() {
         d,
         &["plan", "m.wtmap", "--format", "json", "--out", "empty.json"],
     );
-    assert_eq!(o.status.code(), Some(3), "the guards stop this plan: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "the guards stop this plan: {}",
+        stderr(&o)
+    );
     let mut forged: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("empty.json")).unwrap()).unwrap();
     assert_eq!(forged["summary"]["pause_user"], 20);
@@ -253,4 +259,84 @@ fn a_state_that_cannot_be_recorded_is_reported_as_delivered_and_repaired() {
     let o = wtmap(d, &["apply", "m.wtmap", "--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("matches the files"), "{}", stderr(&o));
+}
+
+/// A SCIM mapping whose target has nothing listening.
+fn scim_mapping(dir: &Path, name: &str) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = format!(
+        "source csv {{ path = \"people.csv\" }}\n\
+         fields {{ id: text, mail: text, team: text? }}\n\
+         target winningtemp.scim {{\n  url = \"http://127.0.0.1:{port}/v2\"\n  token = env(\"WT_SCIM_TOKEN\")\n}}\n\
+         user {{\n  external_id = id\n  username = mail\n  first_name = id\n  last_name = id\n}}\n"
+    );
+    std::fs::write(dir.join(name), &text).unwrap();
+    text
+}
+
+fn unfinished_journal(dir: &Path, file: &str, start: serde_json::Value) {
+    let journals = dir.join(".wtmap/journal");
+    std::fs::create_dir_all(&journals).unwrap();
+    std::fs::write(journals.join(file), format!("{start}\n")).unwrap();
+}
+
+fn apply_scim(dir: &Path, mapping: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(["apply", mapping, "--yes", "--attempts", "1"])
+        .current_dir(dir)
+        .env("WT_SCIM_TOKEN", "tok-delivery-1234")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Issue 21, item 1, through the binary: `a.b.wtmap`'s interrupted run (journal named
+/// `a_b.…` as older versions named it) is not resumed by `apply a_b.wtmap`, and a journal of
+/// this mapping made for another target is refused with the reason.
+#[test]
+fn apply_resumes_only_its_own_mappings_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    people(d, 2);
+    scim_mapping(d, "a.b.wtmap");
+    scim_mapping(d, "a_b.wtmap");
+    let desired = wtmap::model::DesiredState::default();
+    let plan = wtmap::plan::Plan::new("a.b.wtmap", &desired, vec![], vec![], vec![]);
+    unfinished_journal(
+        d,
+        "a_b.20261120T010000.000Z-beef.jsonl",
+        serde_json::json!({"event": "start", "format": "wtmap.journal/v1", "run": "r-ab",
+            "mapping": "a.b.wtmap", "at": "2026-11-20T01:00:00Z", "plan": plan}),
+    );
+    let o = apply_scim(d, "a_b.wtmap");
+    let err = stderr(&o);
+    assert!(!err.contains("resuming") && !err.contains("r-ab"), "{err}");
+    assert!(err.contains("reading the SCIM directory failed"), "{err}");
+
+    // This mapping's own run, made for another target: refused before anything is read.
+    let text = scim_mapping(d, "m.wtmap");
+    let identity =
+        wtmap::identity::Identity::new(&d.join("m.wtmap"), &text, "scim:https://other.example");
+    unfinished_journal(
+        d,
+        "m.20261120T010000.000Z-beef.jsonl",
+        serde_json::json!({"event": "start", "format": "wtmap.journal/v1", "run": "r-m",
+            "mapping": "m.wtmap", "at": "2026-11-20T01:00:00Z", "identity": identity,
+            "plan": plan}),
+    );
+    let o = apply_scim(d, "m.wtmap");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("run r-m")
+            && err.contains("cannot be resumed")
+            && err.contains("made for the target `scim:https://other.example`")
+            && err.contains("--fresh"),
+        "{err}"
+    );
 }

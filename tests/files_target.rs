@@ -166,7 +166,10 @@ fn column(bytes: &[u8], header: &str) -> Vec<String> {
         .iter()
         .position(|h| h == header)
         .unwrap_or_else(|| panic!("no column {header}"));
-    reader.records().map(|r| r.unwrap()[at].to_string()).collect()
+    reader
+        .records()
+        .map(|r| r.unwrap()[at].to_string())
+        .collect()
 }
 
 proptest::proptest! {
@@ -360,7 +363,11 @@ fn a_failed_state_write_says_what_was_delivered_and_the_next_read_repairs_it() {
         "{message}"
     );
     assert!(state.is_dir(), "the previous state is not replaced");
-    assert!(!std::fs::read_to_string(cfg.dir.join("wt_users.csv")).unwrap().contains("li@x.example"));
+    assert!(
+        !std::fs::read_to_string(cfg.dir.join("wt_users.csv"))
+            .unwrap()
+            .contains("li@x.example")
+    );
 
     // Once the state can be read again, the pending state is what the files hold: taken.
     std::fs::remove_dir(&state).unwrap();
@@ -390,16 +397,24 @@ fn a_partly_replaced_export_names_the_files_and_keeps_the_previous_state() {
     std::fs::create_dir(&segments).unwrap();
     std::fs::write(segments.join("x"), "x").unwrap();
     let mut changed = sample();
-    changed.users.retain(|u| u.external_id.as_deref() != Some("E3"));
+    changed
+        .users
+        .retain(|u| u.external_id.as_deref() != Some("E3"));
     changed.memberships.retain(|m| m.user != "li@x.example");
-    changed.segment_connections.retain(|c| c.user != "li@x.example");
+    changed
+        .segment_connections
+        .retain(|c| c.user != "li@x.example");
     let e = export(&cfg, &changed, &no_env()).unwrap_err();
     let FilesError::PartlyDelivered { replaced, kept, .. } = &e else {
         panic!("{e:?}")
     };
     assert_eq!(replaced, &["wt_users.csv", "wt_groups.csv"]);
     assert_eq!(kept[0], "wt_segments.csv");
-    assert!(e.to_string().contains("the next run writes every file again"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("the next run writes every file again"),
+        "{e}"
+    );
     let (read, note) = wtmap::target::files::read_state_repaired(&cfg).unwrap();
     assert_eq!((read, note), (normalized(sample()), None));
 }

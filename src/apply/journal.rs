@@ -370,7 +370,11 @@ pub fn last_run_source_records(dir: &Path, mapping: &str, identity: &Identity) -
         .iter()
         .filter_map(|p| read(p).ok())
         .filter(|j| j.belongs_to(mapping, identity))
-        .filter(|j| j.identity.as_ref().is_none_or(|i| i.target == identity.target))
+        .filter(|j| {
+            j.identity
+                .as_ref()
+                .is_none_or(|i| i.target == identity.target)
+        })
         .find(|j| j.ended && !j.abandoned)
         .map(|j| j.plan.source_records)
 }

@@ -91,7 +91,10 @@ fn a_run_is_recorded_line_by_line_and_resumed() {
         last_run_source_records(dir.path(), "m/flex.wtmap", &id("flex.wtmap")),
         Some(10)
     );
-    assert_eq!(last_run_source_records(dir.path(), "other.wtmap", &id("other.wtmap")), None);
+    assert_eq!(
+        last_run_source_records(dir.path(), "other.wtmap", &id("other.wtmap")),
+        None
+    );
 }
 
 #[test]
@@ -106,7 +109,10 @@ fn abandoned_runs_do_not_count_as_last_run() {
         abandoned: true,
     })
     .unwrap();
-    assert_eq!(last_run_source_records(dir.path(), "a.wtmap", &id("a.wtmap")), None);
+    assert_eq!(
+        last_run_source_records(dir.path(), "a.wtmap", &id("a.wtmap")),
+        None
+    );
     assert_eq!(stem("x/Ä b.wtmap"), "Ä_b");
     assert_eq!(file_key("x/Ä b.wtmap"), "Ä~20b");
     assert_eq!(file_key("x/a.b.wtmap"), "a~2Eb");
@@ -136,7 +142,10 @@ fn a_journal_is_only_resumed_by_its_own_mapping_and_target() {
         ..ab_dot.clone()
     };
     let why = u.refusal(&edited).unwrap();
-    assert!(why.contains("has changed since") && why.contains("--fresh"), "{why}");
+    assert!(
+        why.contains("has changed since") && why.contains("--fresh"),
+        "{why}"
+    );
     let moved = Identity {
         target: "scim:https://b.example".into(),
         ..ab_dot.clone()

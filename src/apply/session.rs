@@ -71,9 +71,11 @@ pub fn find_unfinished(
     mapping: &str,
     identity: &Identity,
 ) -> Result<Option<Unfinished>, SessionError> {
-    journal::find_unfinished(journal_dir, mapping, identity).map_err(|error| SessionError::ReadJournals {
-        dir: journal_dir.to_path_buf(),
-        error,
+    journal::find_unfinished(journal_dir, mapping, identity).map_err(|error| {
+        SessionError::ReadJournals {
+            dir: journal_dir.to_path_buf(),
+            error,
+        }
     })
 }
 

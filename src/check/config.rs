@@ -139,17 +139,21 @@ impl Checker<'_> {
         let Some((message, help)) = url_exposure(url) else {
             return;
         };
-        let span = block
-            .settings
-            .iter()
-            .find(|s| s.key.node == "url")
-            .map_or(block.name.span, |s| match &s.value {
+        let span = block.settings.iter().find(|s| s.key.node == "url").map_or(
+            block.name.span,
+            |s| match &s.value {
                 SettingValue::Expr(e) => e.span,
                 SettingValue::Block(_) => s.span,
-            });
+            },
+        );
         self.report(
-            Diagnostic::new(Code::InsecureUrl, span, format!("target `url` {message}"), "this URL")
-                .with_help(help),
+            Diagnostic::new(
+                Code::InsecureUrl,
+                span,
+                format!("target `url` {message}"),
+                "this URL",
+            )
+            .with_help(help),
         );
     }
 
@@ -632,7 +636,12 @@ impl Checker<'_> {
         let bad = |this: &mut Self, span: Span, msg: String, help: &str| {
             this.report(Diagnostic::new(Code::InvalidGuard, span, msg, "here").with_help(help));
         };
-        const SUBJECTS: [&str; 4] = ["pauses", "source", "membership_removals", "identity_changes"];
+        const SUBJECTS: [&str; 4] = [
+            "pauses",
+            "source",
+            "membership_removals",
+            "identity_changes",
+        ];
         let subject = match g.subject.node.as_str() {
             "pauses" => GuardSubject::Pauses,
             "source" => GuardSubject::Source,
@@ -881,7 +890,6 @@ pub fn url_exposure(text: &str) -> Option<(String, String)> {
     None
 }
 
-
 #[cfg(test)]
 mod url_tests {
     use super::url_exposure;
@@ -901,7 +909,10 @@ mod url_tests {
     /// Issue 21, item 20: both used to pass `check`.
     #[test]
     fn plain_http_elsewhere_and_credentials_in_the_url_are_errors() {
-        assert_eq!(codes("http://scim.acme.example/api"), vec![Code::InsecureUrl]);
+        assert_eq!(
+            codes("http://scim.acme.example/api"),
+            vec![Code::InsecureUrl]
+        );
         assert_eq!(
             codes("https://u:hunter2@scim.acme.example/api"),
             vec![Code::InsecureUrl]

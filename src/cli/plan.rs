@@ -181,12 +181,8 @@ pub fn compute(
     };
     crate::timings::stage("desired state built");
     let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
-    let identity = crate::target::mapping_identity(
-        mapping,
-        &file,
-        &program,
-        &crate::target::ProcessEnv,
-    );
+    let identity =
+        crate::target::mapping_identity(mapping, &file, &program, &crate::target::ProcessEnv);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));
     crate::timings::stage("guards checked, plan made");
     Ok(Computed {

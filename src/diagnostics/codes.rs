@@ -107,6 +107,7 @@ codes! {
     DuplicateExternalId = "E0405", Error, "duplicate_external_id", "two records have the same external ID";
     DuplicateUsername = "E0406", Error, "duplicate_username", "two records have the same username";
     DuplicateEmail = "E0407", Error, "duplicate_email", "two records have the same email";
+    TeamIdCollision = "E0410", Error, "team_id_collision", "`ids [...]` gives one team ID to teams in different places of the hierarchy";
     ManagerNotInSource = "W0451", Warning, "manager_not_in_source", "a manager who is not among the synced people";
     ManagerAlsoMember = "W0452", Warning, "manager_also_member", "a team lead who would be member and manager of one team";
 

@@ -145,9 +145,24 @@ pub fn record_label(index: usize, line: Option<usize>, external_id: Option<&str>
     }
 }
 
-/// Segment external ID: `Category:Name`.
+/// Segment external ID: `Category:Name`, with every `:` and `\` of the category escaped
+/// with `\`, so the first unescaped `:` ends the category and no two (category, name) pairs
+/// share an ID. A category without `:` or `\` (all of them, in practice) gives the same ID
+/// as before the escaping.
 pub fn segment_id(category: &str, name: &str) -> String {
-    format!("{category}:{name}")
+    if !category.contains([':', '\\']) {
+        return format!("{category}:{name}");
+    }
+    let mut id = String::with_capacity(category.len() + name.len() + 4);
+    for c in category.chars() {
+        if c == ':' || c == '\\' {
+            id.push('\\');
+        }
+        id.push(c);
+    }
+    id.push(':');
+    id.push_str(name);
+    id
 }
 
 /// Assembles the desired state.
@@ -211,6 +226,7 @@ pub fn build(
         })
         .collect();
     let users = quarantine_duplicates(users, reasons, &mut quarantined);
+    let users = quarantine_team_id_collisions(users, &mut quarantined, group);
     // Users are collected first and sorted once (not at all when the source lists them by
     // external ID, as exports usually do); the sorted list is the map. Keys are unique here
     // (duplicate external IDs were quarantined).
@@ -329,6 +345,85 @@ fn quarantine_duplicates(
             .collect();
     }
     remaining
+}
+
+/// Records whose team path passes through a team ID that `ids [...]` gives to teams in two
+/// places of the hierarchy (under different parents, or on different levels: `OfficeCode`
+/// and `DeptCode` both `10`): creating one team would merge two teams' people, and picking
+/// one place would be a guess, so every such record is quarantined (E0410). Derived IDs spell
+/// their whole path and cannot collide with each other, so a mapping without `ids` is not
+/// checked.
+fn quarantine_team_id_collisions(
+    users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)>,
+    quarantined: &mut Vec<(usize, QuarantinedRecord)>,
+    group: Option<&GroupPathRule>,
+) -> Vec<(usize, Option<usize>, MappedUser, KeyHashes)> {
+    if users.iter().all(|(_, _, u, _)| u.team_path.derived_only()) {
+        return users;
+    }
+    // Where each team ID sits (its parent's ID), as first seen, and every place of the IDs
+    // found in more than one.
+    let mut place: foldhash::HashMap<String, Option<String>> = Default::default();
+    let mut places: BTreeMap<String, BTreeSet<Option<String>>> = BTreeMap::new();
+    for (_, _, u, _) in &users {
+        let mut parent: Option<String> = None;
+        for (_, id) in u.team_path.levels() {
+            match place.entry(id.clone()) {
+                Entry::Vacant(v) => {
+                    v.insert(parent.clone());
+                }
+                Entry::Occupied(o) if *o.get() != parent => {
+                    let both = [o.get().clone(), parent.clone()];
+                    places.entry(id.clone()).or_default().extend(both);
+                }
+                Entry::Occupied(_) => {}
+            }
+            parent = Some(id);
+        }
+    }
+    if places.is_empty() {
+        return users;
+    }
+    let because = group.map(|g| g.because.clone()).unwrap_or(Because {
+        statement: "group path".into(),
+        line: 0,
+    });
+    users
+        .into_iter()
+        .filter(|(index, line, u, _)| {
+            let levels = u.team_path.levels();
+            let Some((id, at)) = levels
+                .iter()
+                .find_map(|(_, id)| places.get(id).map(|at| (id, at)))
+            else {
+                return true;
+            };
+            let at: Vec<String> = at
+                .iter()
+                .map(|p| match p {
+                    None => "at the top".to_string(),
+                    Some(p) => format!("under `{p}`"),
+                })
+                .collect();
+            quarantined.push((
+                *index,
+                QuarantinedRecord {
+                    record_id: record_label(*index, *line, Some(&u.external_id)),
+                    external_id: Some(u.external_id.clone()),
+                    username: text_attr(u, "username"),
+                    code: Code::TeamIdCollision.as_str().to_string(),
+                    reason: format!(
+                        "team ID `{id}` is given to teams in different places ({}): one team \
+                         would hold the people of both; give each team an ID of its own (e.g. \
+                         with its parent's code in it)",
+                        at.join(", ")
+                    ),
+                    because: because.clone(),
+                },
+            ));
+            false
+        })
+        .collect()
 }
 
 /// The lists [`clashes`] fills, kept by the caller for its next key: a fresh map per key is

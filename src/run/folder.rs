@@ -1,4 +1,4 @@
-//! The run folder: `<runs_dir>/<mapping-stem>/<UTC timestamp>-<short id>/`, one per run,
+//! The run folder: `<runs_dir>/<mapping key>/<UTC timestamp>-<short id>/`, one per run,
 //! holding `report.txt`, `report.md`, `report.html`, `report.json` and `plan.json`, each
 //! written atomically (readers such as `wtmap serve` see a whole file or none).
 

@@ -186,10 +186,12 @@ pub fn default_runs_dir(mapping: &Path) -> PathBuf {
 /// Where a mapping's run folders and lock are: `<runs_dir>/<file key>` (see
 /// [`crate::apply::journal::file_key`]: no two mapping names share one).
 pub fn mapping_runs_dir(runs_dir: &Path, mapping: &Path) -> PathBuf {
-    runs_dir.join(crate::apply::journal::file_key(&mapping.display().to_string()))
+    runs_dir.join(crate::apply::journal::file_key(
+        &mapping.display().to_string(),
+    ))
 }
 
-/// The lock file of a mapping's runs: `<runs_dir>/<mapping-stem>/run.lock`.
+/// The lock file of a mapping's runs: `<runs_dir>/<mapping key>/run.lock`.
 pub fn lock_path(runs_dir: &Path, mapping: &Path) -> PathBuf {
     mapping_runs_dir(runs_dir, mapping).join("run.lock")
 }

@@ -102,7 +102,10 @@ fn a_stale_lock_of_this_host_is_taken_over_once() {
         panic!("a dead process's lock is released")
     };
     let note = mine.released().unwrap_or_default();
-    assert!(note.contains("run dead") && note.contains("no process 4194999"), "{note}");
+    assert!(
+        note.contains("run dead") && note.contains("no process 4194999"),
+        "{note}"
+    );
     // Now it is held by a live process: nobody else takes it.
     assert!(matches!(
         RunLock::acquire(&path, &LockInfo::this_process("late", Utc::now())),

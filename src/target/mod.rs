@@ -95,9 +95,9 @@ pub fn identity_of(program: &Program, mapping_dir: &std::path::Path, env: &dyn E
         "winningtemp.scim" => {
             let url = match program.target.get("url") {
                 Some(ConfigValue::Text(t)) => t.clone(),
-                Some(ConfigValue::Env(name)) => env
-                    .var(name)
-                    .unwrap_or_else(|| format!("env(\"{name}\")")),
+                Some(ConfigValue::Env(name)) => {
+                    env.var(name).unwrap_or_else(|| format!("env(\"{name}\")"))
+                }
                 _ => scim::DEFAULT_URL.to_string(),
             };
             format!("scim:{}", url.trim().trim_end_matches('/'))

@@ -70,7 +70,9 @@ pub fn read_state(cfg: &FilesConfig) -> Result<CurrentState, FilesError> {
 /// recorded left `state.json.pending`, and the files on disk are exactly what it renders to,
 /// so it is what was delivered. Nothing is written (`plan` reads through here): the next
 /// export records its own state.
-pub fn read_state_repaired(cfg: &FilesConfig) -> Result<(CurrentState, Option<String>), FilesError> {
+pub fn read_state_repaired(
+    cfg: &FilesConfig,
+) -> Result<(CurrentState, Option<String>), FilesError> {
     let pending = cfg.pending_state_path();
     if pending.is_file()
         && let Ok(state) = crate::state::read_state(&pending)
