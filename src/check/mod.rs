@@ -6,6 +6,7 @@ mod config;
 mod env;
 mod expr;
 pub mod program;
+pub mod scope;
 mod statements;
 mod tests_block;
 
