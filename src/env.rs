@@ -53,6 +53,216 @@ impl Env for HashMap<String, String> {
     }
 }
 
+/// Variables every mapping may read from the shared environment of `serve`, whatever its scope:
+/// the report email's SMTP settings, which belong to the service, not to a customer.
+pub const ALWAYS_SHARED: &[&str] = &[
+    "WTMAP_SMTP_HOST",
+    "WTMAP_SMTP_PORT",
+    "WTMAP_SMTP_USER",
+    "WTMAP_SMTP_PASSWORD",
+    "WTMAP_SMTP_TLS",
+    "WTMAP_SMTP_FROM",
+];
+
+/// The variable of `serve`'s environment listing further shared names (comma- or
+/// space-separated): the explicit allow-list.
+pub const SHARED_LIST_VAR: &str = "WTMAP_SHARED_ENV";
+
+/// The names every mapping may read from `shared` besides its own scope: [`ALWAYS_SHARED`]
+/// and those listed in [`SHARED_LIST_VAR`].
+pub fn allow_list(shared: &dyn Env) -> std::collections::BTreeSet<String> {
+    let mut out: std::collections::BTreeSet<String> =
+        ALWAYS_SHARED.iter().map(|s| (*s).to_string()).collect();
+    if let Some(list) = shared.var(SHARED_LIST_VAR) {
+        out.extend(
+            list.split([',', ' ', '\n'])
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        );
+    }
+    out
+}
+
+/// The secrets of one mapping in a served folder: `NAME.env` beside `NAME.wtmap` (lines of
+/// `KEY=VALUE`; blank lines and `#` comments ignored; a value may be quoted) and the files of
+/// a folder `NAME.secrets/` (one file per variable, named by it, as Kubernetes mounts a
+/// secret; a final line break is dropped). Both may exist; the folder wins on a name in both.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretScope {
+    /// Where the scope was read from (for messages).
+    pub sources: Vec<std::path::PathBuf>,
+    vars: std::collections::BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for SecretScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretScope")
+            .field("sources", &self.sources)
+            .field("names", &self.vars.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl SecretScope {
+    /// The scope files of the mapping at `mapping`: `STEM.env` and `STEM.secrets/`.
+    pub fn paths_of(mapping: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+        let stem = mapping
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (
+            mapping.with_file_name(format!("{stem}.env")),
+            mapping.with_file_name(format!("{stem}.secrets")),
+        )
+    }
+
+    /// The scope of the mapping at `mapping`; `None` when it has neither scope file.
+    pub fn of_mapping(mapping: &std::path::Path) -> Result<Option<SecretScope>, String> {
+        let (file, dir) = SecretScope::paths_of(mapping);
+        let mut scope = SecretScope::default();
+        let mut found = false;
+        if file.is_file() {
+            found = true;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+            for (n, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let line = line.strip_prefix("export ").unwrap_or(line);
+                let Some((key, value)) = line.split_once('=') else {
+                    return Err(format!(
+                        "`{}` line {}: expected `NAME=value`",
+                        file.display(),
+                        n + 1
+                    ));
+                };
+                let value = value.trim();
+                let value = [('"', '"'), ('\'', '\'')]
+                    .iter()
+                    .find_map(|(a, b)| value.strip_prefix(*a)?.strip_suffix(*b))
+                    .unwrap_or(value);
+                scope.vars.insert(key.trim().to_string(), value.to_string());
+            }
+            scope.sources.push(file);
+        }
+        if dir.is_dir() {
+            found = true;
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // Kubernetes keeps its own bookkeeping in `..data` and friends.
+                if name.starts_with('.') || !entry.path().is_file() {
+                    continue;
+                }
+                let value = std::fs::read_to_string(entry.path())
+                    .map_err(|e| format!("cannot read `{}`: {e}", entry.path().display()))?;
+                let value = value
+                    .strip_suffix("\r\n")
+                    .or_else(|| value.strip_suffix('\n'))
+                    .unwrap_or(&value);
+                scope.vars.insert(name, value.to_string());
+            }
+            scope.sources.push(dir);
+        }
+        Ok(found.then_some(scope))
+    }
+
+    /// A scope from pairs (tests, embedding).
+    pub fn of_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> SecretScope {
+        SecretScope {
+            sources: Vec::new(),
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// The other mappings in `dir` (by file stem, `except` left out) whose scope holds `name`.
+    pub fn owners(dir: &std::path::Path, name: &str, except: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| {
+                let path = e.path();
+                (path.extension()? == "wtmap").then_some(())?;
+                let stem = path.file_stem()?.to_string_lossy().into_owned();
+                let scope = SecretScope::of_mapping(&path).ok()??;
+                (stem != except && scope.contains(name)).then_some(stem)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Whether the scope holds `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+    }
+
+    /// The names it holds.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+
+    /// The scope files, as messages name them (`acme.env, acme.secrets/`).
+    pub fn describe(&self) -> String {
+        self.sources
+            .iter()
+            .map(|p| {
+                let name = p
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                if p.is_dir() { format!("{name}/") } else { name }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One mapping's environment in `serve`: its own [`SecretScope`], plus the allow-listed names
+/// of the shared environment ([`allow_list`]). Nothing else of the process is visible.
+pub struct ScopedEnv {
+    scope: SecretScope,
+    shared: std::sync::Arc<dyn Env>,
+    allowed: std::collections::BTreeSet<String>,
+}
+
+impl ScopedEnv {
+    /// The environment of a mapping with `scope`, over `shared`.
+    pub fn new(scope: SecretScope, shared: std::sync::Arc<dyn Env>) -> ScopedEnv {
+        let allowed = allow_list(shared.as_ref());
+        ScopedEnv {
+            scope,
+            shared,
+            allowed,
+        }
+    }
+
+    /// Whether `name` can be read: in the scope or on the allow-list.
+    pub fn visible(&self, name: &str) -> bool {
+        self.scope.contains(name) || self.allowed.contains(name)
+    }
+}
+
+impl Env for ScopedEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        if let Some(v) = self.scope.vars.get(name) {
+            return Some(v.clone());
+        }
+        if self.allowed.contains(name) {
+            return self.shared.var(name);
+        }
+        None
+    }
+}
+
 /// Every form in which wtmap itself may send `secret`, so that a server echoing a request
 /// back cannot slip it past redaction: the text itself, JSON-escaped (a JSON body), URL- and
 /// form-encoded (a query or form body, with upper- and lower-case hex), and base64 (a header).
@@ -182,6 +392,52 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scope_reads_an_env_file_and_a_kubernetes_secret_folder() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let d = dir.path();
+        let write = |p: &str, t: &str| {
+            std::fs::write(d.join(p), t).unwrap_or_else(|e| panic!("{e}"));
+        };
+        write("acme.wtmap", "");
+        assert_eq!(SecretScope::of_mapping(&d.join("acme.wtmap")), Ok(None));
+        write(
+            "acme.env",
+            "# acme\nexport A=\"one two\"\nB='x'\n\nC=plain=with=equals\nD=from-file\n",
+        );
+        std::fs::create_dir_all(d.join("acme.secrets/..data")).unwrap_or_else(|e| panic!("{e}"));
+        write("acme.secrets/D", "from-folder\n");
+        write("acme.secrets/..token", "hidden");
+        let scope = SecretScope::of_mapping(&d.join("acme.wtmap"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_default();
+        assert_eq!(scope.names().collect::<Vec<_>>(), ["A", "B", "C", "D"]);
+        assert_eq!(scope.describe(), "acme.env, acme.secrets/");
+        let shared = std::sync::Arc::new(MapEnv::of([
+            ("WTMAP_SMTP_HOST", "mail"),
+            ("WTMAP_SHARED_ENV", "SHARED_ONE, SHARED_TWO"),
+            ("SHARED_ONE", "1"),
+            ("OTHER_CUSTOMER_TOKEN", "theirs"),
+        ]));
+        let env = ScopedEnv::new(scope.clone(), shared);
+        assert_eq!(env.var("A").as_deref(), Some("one two"));
+        assert_eq!(env.var("B").as_deref(), Some("x"));
+        assert_eq!(env.var("C").as_deref(), Some("plain=with=equals"));
+        assert_eq!(env.var("D").as_deref(), Some("from-folder"));
+        assert_eq!(env.var("WTMAP_SMTP_HOST").as_deref(), Some("mail"));
+        assert_eq!(env.var("SHARED_ONE").as_deref(), Some("1"));
+        assert_eq!(env.var("OTHER_CUSTOMER_TOKEN"), None);
+        write("other.wtmap", "");
+        write("other.env", "OTHER_CUSTOMER_TOKEN=t\n");
+        assert_eq!(
+            SecretScope::owners(d, "OTHER_CUSTOMER_TOKEN", "acme"),
+            ["other"]
+        );
+        write("bad.wtmap", "");
+        write("bad.env", "no equals sign\n");
+        assert!(SecretScope::of_mapping(&d.join("bad.wtmap")).is_err());
+    }
 
     #[test]
     fn every_form_wtmap_sends_is_redacted() {

@@ -591,3 +591,74 @@ fn wtmap_timings_reports_each_plan_stage_on_stderr_only_when_asked() {
         "{err}"
     );
 }
+
+/// Issue 21, item 7: `explain` and `plan` show a record value full of control characters
+/// escaped, on its own line: no ESC reaches the terminal, no forged plan line appears.
+#[test]
+fn explain_and_plan_show_control_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("m.wtmap"),
+        "source csv { path = \"p.csv\" }\nfields { id: text, mail: text, first: text, last: text }\n\
+         target winningtemp.files { dir = \"out\" }\nuser {\n  external_id = id\n  username = mail\n  \
+         email = mail\n  first_name = first\n  last_name = last\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.csv"),
+        "id,mail,first,last\nE1,a@x.example,\"An\x1b[2Jna\n  + create user 666 evil@x\x1b]8;;http://e/\x07\",B\u{9b}\n",
+    )
+    .unwrap();
+    for args in [
+        &[
+            "explain",
+            "m.wtmap",
+            "E1",
+            "--records",
+            "p.csv",
+            "--today",
+            "2026-11-21",
+        ][..],
+        &[
+            "plan",
+            "m.wtmap",
+            "--records",
+            "p.csv",
+            "--today",
+            "2026-11-21",
+        ][..],
+        &[
+            "plan",
+            "m.wtmap",
+            "--records",
+            "p.csv",
+            "--today",
+            "2026-11-21",
+            "--format",
+            "markdown",
+        ][..],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_wtmap"))
+            .args(args)
+            .current_dir(d)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{args:?}: {out}");
+        assert!(
+            !out.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?}: a raw control character in\n{out}"
+        );
+        assert!(
+            !out.lines()
+                .any(|l| l.trim_start().starts_with("+ create user 666")),
+            "{args:?}: a forged line in\n{out}"
+        );
+        assert!(
+            out.contains("\\u{1b}[2J") || out.contains("\\u001b[2J"),
+            "{args:?}: {out}"
+        );
+    }
+}

@@ -39,6 +39,7 @@ pub fn policy() -> HttpPolicy {
         max_attempts: 3,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_secs(2),
+        ..HttpPolicy::default()
     }
 }
 

@@ -75,7 +75,20 @@ fn every_error_example_yields_exactly_its_codes() {
             "{stem}: file name and header code differ"
         );
         seen_codes.extend(header.codes.iter().cloned());
-        let (program, diags) = check_source(&file);
+        let (program, mut diags) = check_source(&file);
+        // As `wtmap check` does: a secret scope beside the example (E0315) is checked too.
+        if let (Some(p), Some(scope)) = (
+            &program,
+            wtmap::env::SecretScope::of_mapping(&path).unwrap(),
+        ) {
+            let allowed = wtmap::env::ALWAYS_SHARED
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let scoped =
+                wtmap::check::scope::check_scope(p, &file, &scope, &allowed, &|_| Vec::new());
+            diags.0.extend(scoped.0);
+        }
         match header.expect.as_str() {
             "error" | "warning" if header.records.is_none() => {
                 let codes: Vec<String> =

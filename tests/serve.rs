@@ -380,3 +380,55 @@ fn a_mapping_that_panics_the_checker_is_contained_to_itself() {
     let started = drive(&mut s, t1, t1 + Duration::minutes(30));
     assert_eq!(times_of(&started, "bad").len(), 2);
 }
+
+/// Issue 21, item 16: each served mapping has its own secret scope (`NAME.env`, or a folder
+/// `NAME.secrets/` as Kubernetes mounts a secret). A mapping naming another mapping's secret
+/// does not load (E0315, naming the owner); the others load and run.
+#[test]
+fn a_mapping_naming_another_mappings_secret_is_refused_at_load() {
+    let (dir, runs) = folder(&[("acme", Some("schedule every 15 minutes"))]);
+    // `acme` got `acme.env` with WT_SFTP_KEY; `globex` keeps its secrets in a folder.
+    let text = mapping_text(Some("schedule every 15 minutes"));
+    let globex = text.replace("env(\"WT_SFTP_KEY\")", "env(\"GLOBEX_SFTP_KEY\")");
+    std::fs::write(dir.path().join("globex.wtmap"), &globex).unwrap();
+    std::fs::create_dir(dir.path().join("globex.secrets")).unwrap();
+    std::fs::write(dir.path().join("globex.secrets/GLOBEX_SFTP_KEY"), "k\n").unwrap();
+    // `spy` has a scope of its own but names acme's key.
+    std::fs::write(dir.path().join("spy.wtmap"), &text).unwrap();
+    std::fs::write(dir.path().join("spy.env"), "SPY_TOKEN=x\n").unwrap();
+    // `bare` has no scope at all: it may read nothing but the shared names.
+    std::fs::write(dir.path().join("bare.wtmap"), &globex).unwrap();
+    let t0 = utc("2026-05-01T00:00:00Z");
+    let mut s = service(dir.path(), &runs, t0, 60);
+    let started = drive(&mut s, t0, t0 + Duration::minutes(30));
+    assert_eq!(times_of(&started, "acme").len(), 2);
+    assert_eq!(times_of(&started, "globex").len(), 2);
+    assert!(times_of(&started, "spy").is_empty());
+    assert!(times_of(&started, "bare").is_empty());
+    let board = s.board().get();
+    let error = |name: &str| {
+        let m = board.mappings.iter().find(|m| m.name == name).unwrap();
+        serde_json::to_string(&m.error).unwrap()
+    };
+    let spy = error("spy");
+    assert!(
+        spy.contains("E0315") && spy.contains("WT_SFTP_KEY"),
+        "{spy}"
+    );
+    assert!(spy.contains("a secret of `acme`"), "{spy}");
+    let bare = error("bare");
+    assert!(
+        bare.contains("GLOBEX_SFTP_KEY") && bare.contains("`globex`"),
+        "{bare}"
+    );
+    // The explicit allow-list makes a shared name visible to every mapping.
+    let allowed = ["WT_SFTP_KEY", "GLOBEX_SFTP_KEY"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut s = service(dir.path(), &runs, t0, 60).with_allowed(allowed);
+    let started = drive(&mut s, t0, t0 + Duration::minutes(30));
+    // (Four mappings, two runs at a time: each runs at least once.)
+    assert!(!times_of(&started, "spy").is_empty());
+    assert!(!times_of(&started, "bare").is_empty());
+}

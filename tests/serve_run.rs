@@ -118,3 +118,51 @@ fn clock_now(clock: &TestClock) -> chrono::DateTime<chrono::Utc> {
     use wtmap::serve::clock::Clock;
     clock.now()
 }
+
+/// Issue 21, item 16, at run time: the runner gives a mapping only its own scope and the
+/// shared names, and refuses one that names a secret outside it (say the file changed after it
+/// was loaded), naming the owner.
+#[test]
+fn a_run_naming_another_mappings_secret_is_refused_and_sees_only_its_scope() {
+    use wtmap::serve::runner::{RunRequest, Runner};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("acme.env"), "ACME_TOKEN=acme-secret-1\n").unwrap();
+    std::fs::write(d.join("acme.wtmap"), "").unwrap();
+    let text = "source csv { path = \"people.csv\" }\nfields { Id: text, Email: text, First: text, Last: text }\n\
+        target winningtemp.scim {\n  url = \"https://scim.example/v2\"\n  token = env(\"ACME_TOKEN\")\n}\n\
+        user {\n  external_id = Id\n  username = Email\n  first_name = First\n  last_name = Last\n}\n";
+    std::fs::write(d.join("spy.wtmap"), text).unwrap();
+    std::fs::write(d.join("spy.env"), "SPY_TOKEN=spy-secret-1\n").unwrap();
+    let env = Arc::new(wtmap::env::MapEnv::with("ACME_TOKEN", "acme-secret-1"));
+    let runner = RunOnceRunner::new(d.join("runs"), false, env.clone());
+    let record = runner.run(&RunRequest {
+        name: "spy".into(),
+        path: d.join("spy.wtmap"),
+        good_text: text.into(),
+        good_hash: wtmap::serve::loader::hex_sha256(text.as_bytes()),
+        scheduled: chrono::Utc::now(),
+    });
+    assert_eq!(record.status, "mapping_invalid");
+    assert!(record.message.contains("refused"), "{}", record.message);
+    assert!(
+        record.message.contains("`ACME_TOKEN` (a secret of `acme`)"),
+        "{}",
+        record.message
+    );
+    assert!(
+        !d.join("runs").exists() || std::fs::read_dir(d.join("runs")).unwrap().next().is_none()
+    );
+    // What a scoped environment shows.
+    let scope = wtmap::env::SecretScope::of_mapping(&d.join("spy.wtmap"))
+        .unwrap()
+        .unwrap();
+    let scoped = wtmap::env::ScopedEnv::new(scope, env);
+    use wtmap::env::Env;
+    assert_eq!(scoped.var("SPY_TOKEN").as_deref(), Some("spy-secret-1"));
+    assert_eq!(
+        scoped.var("ACME_TOKEN"),
+        None,
+        "the process's other variables are hidden"
+    );
+}

@@ -8,6 +8,7 @@ mod env;
 mod expr;
 pub mod program;
 mod repeats;
+pub mod scope;
 mod statements;
 mod tests_block;
 

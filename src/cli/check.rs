@@ -96,8 +96,27 @@ fn check_paths(args: &CheckArgs, color: ColorChoice) -> Result<u8, FileError> {
         color: color.stderr(),
         width: 100,
     };
-    for file in &sources {
-        let (_, diags) = check_source(file);
+    let allowed = crate::env::allow_list(&crate::env::ProcessEnv);
+    for (file, path) in sources.iter().zip(&paths) {
+        let (program, mut diags) = check_source(file);
+        // A mapping with a secret scope beside it (as `serve` runs it) may read only that.
+        if let Some(program) = &program {
+            match crate::env::SecretScope::of_mapping(path) {
+                Ok(Some(scope)) => {
+                    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+                    let stem = path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let owners = |var: &str| crate::env::SecretScope::owners(dir, var, &stem);
+                    let scoped =
+                        crate::check::scope::check_scope(program, file, &scope, &allowed, &owners);
+                    diags.0.extend(scoped.0);
+                }
+                Ok(None) => {}
+                Err(message) => return Err(FileError(message)),
+            }
+        }
         errors += diags.error_count();
         warnings += diags.warning_count();
         for d in diags.iter() {

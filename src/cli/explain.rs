@@ -4,6 +4,7 @@
 use super::plan::{InputArgs, compute};
 use super::{ColorChoice, exit};
 use crate::builtins::Context;
+use crate::escape::line;
 use crate::eval::{Outcome, trace_record};
 use crate::model::CurrentUser;
 use crate::plan::{Action, render_actions};
@@ -109,11 +110,11 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     let _ = writeln!(
         out,
         "Record {} ({place})\n",
-        id.as_deref().unwrap_or("without external ID")
+        line(id.as_deref().unwrap_or("without external ID"))
     );
     let width = steps
         .iter()
-        .map(|s| s.because.statement.chars().count())
+        .map(|s| line(&s.because.statement).chars().count())
         .max()
         .unwrap_or(0)
         .min(60);
@@ -121,7 +122,9 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         let _ = writeln!(
             out,
             "  line {:>3}  {:<width$}  → {}",
-            s.because.line, s.because.statement, s.result
+            s.because.line,
+            line(&s.because.statement),
+            line(&s.result.to_string())
         );
     }
     out.push('\n');
@@ -136,18 +139,20 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
                 let _ = writeln!(
                     out,
                     "Outcome: quarantined ({}) across records: {}\nIts Winningtemp user (if any) is left exactly as it is.",
-                    q.code, q.reason
+                    line(&q.code),
+                    line(&q.reason)
                 );
             }
         }
         Outcome::User(u) => {
-            let _ = writeln!(out, "Outcome: mapped to user {}", u.external_id);
+            let _ = writeln!(out, "Outcome: mapped to user {}", line(&u.external_id));
         }
         Outcome::Skipped { because, .. } => {
             let _ = writeln!(
                 out,
                 "Outcome: skipped by `{}` (line {}): not synced, and its Winningtemp user (if any) is left alone",
-                because.statement, because.line
+                line(&because.statement),
+                because.line
             );
         }
         Outcome::Quarantined {
@@ -158,10 +163,11 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         } => {
             let _ = writeln!(
                 out,
-                "Outcome: quarantined ({}) at `{}` (line {}): {reason}\nIts Winningtemp user (if any) is left exactly as it is.",
+                "Outcome: quarantined ({}) at `{}` (line {}): {}\nIts Winningtemp user (if any) is left exactly as it is.",
                 code.as_str(),
-                because.statement,
-                because.line
+                line(&because.statement),
+                because.line,
+                line(reason)
             );
         }
     }
@@ -177,8 +183,8 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
             let _ = writeln!(
                 out,
                 "Winningtemp user: {} (external ID {}, {})",
-                u.username,
-                u.external_id.as_deref().unwrap_or("none: not linked yet"),
+                line(&u.username),
+                line(u.external_id.as_deref().unwrap_or("none: not linked yet")),
                 if u.status == crate::model::UserStatus::Active {
                     "active"
                 } else {
@@ -194,7 +200,7 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         .iter()
         .filter(|w| w.record_id.is_some() && w.record_id == id)
     {
-        let _ = writeln!(out, "Warning {}: {}", w.code, w.message);
+        let _ = writeln!(out, "Warning {}: {}", line(&w.code), line(&w.message));
     }
     let names: Vec<String> = [
         id.clone(),

@@ -96,14 +96,15 @@ pub fn run(args: ServeArgs) -> u8 {
             max_parallel: args.max_parallel,
             rescan: chrono::Duration::seconds(i64::from(args.rescan.max(1))),
         };
-        let service = Service::new(config, history, chrono::Utc::now());
+        let env = Arc::new(crate::env::ProcessEnv);
+        let allowed = crate::env::allow_list(env.as_ref());
+        let service = Service::new(config, history, chrono::Utc::now()).with_allowed(allowed);
         let addr = listener.local_addr().unwrap_or(args.listen);
         eprintln!(
             "serving {}: status page http://{addr}/, history {}; stop with Ctrl-C or SIGTERM",
             args.dir.display(),
             service.history().path().display()
         );
-        let env = Arc::new(crate::env::ProcessEnv);
         let runner = RunOnceRunner::new(runs_dir.clone(), !args.no_email, env);
         let parts = Parts {
             service,

@@ -146,10 +146,7 @@ impl<'a> Http<'a> {
             };
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = match response.bytes().await {
-                Ok(b) => b.to_vec(),
-                Err(e) => return Err(self.network(&call, &e)),
-            };
+            let body = self.body(&call, response).await?;
             let reply = Reply {
                 call: call.clone(),
                 status,
@@ -187,6 +184,36 @@ impl<'a> Http<'a> {
                 None => self.policy.backoff(attempt),
             };
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The answer's body, read piece by piece up to the policy's `max_body_bytes`.
+    async fn body(
+        &self,
+        call: &Call,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, ConnectorError> {
+        let limit = self.policy.max_body_bytes;
+        let too_long = || ConnectorError::Network {
+            system: self.system,
+            method: call.method.clone(),
+            endpoint: call.endpoint.clone(),
+            reason: format!("the answer is longer than {limit} bytes, the most wtmap reads"),
+        };
+        if response
+            .content_length()
+            .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > limit))
+        {
+            return Err(too_long());
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > limit => return Err(too_long()),
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => return Ok(body),
+                Err(e) => return Err(self.network(call, &e)),
+            }
         }
     }
 
@@ -322,6 +349,48 @@ pub fn server_message(status: u16, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 21, item 14 (the HR side): an answer that streams without end, or announces more
+    /// than the cap, ends the fetch with a clear error instead of filling memory.
+    #[tokio::test]
+    async fn an_answer_longer_than_the_cap_ends_the_fetch() {
+        use std::io::{BufRead, BufReader, Write};
+        for streaming in [true, false] {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let url = Url::parse(&format!("http://{}/x", listener.local_addr().unwrap())).unwrap();
+            std::thread::spawn(move || {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut out = &stream;
+                if streaming {
+                    let _ = out.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+                    let chunk = format!("4000\r\n{}\r\n", "x".repeat(0x4000));
+                    while out.write_all(chunk.as_bytes()).is_ok() {}
+                } else {
+                    let _ =
+                        out.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 999999999\r\n\r\nxx");
+                }
+            });
+            let client = reqwest::Client::new();
+            let policy = HttpPolicy {
+                max_body_bytes: 100_000,
+                max_attempts: 1,
+                ..HttpPolicy::default()
+            };
+            let http = Http::new(&client, "Test HR", policy, Vec::new());
+            let err = http.send(Method::GET, url, |r| r).await.unwrap_err();
+            assert!(
+                err.to_string().contains("longer than 100000 bytes"),
+                "{err}"
+            );
+        }
+    }
 
     #[test]
     fn endpoints_hide_secret_query_values() {

@@ -19,6 +19,9 @@ pub struct HttpPolicy {
     /// Longest wait between attempts. A `Retry-After` longer than this ends the fetch
     /// instead: a request before the server's time is wasted, and a sync should not hang.
     pub max_delay: Duration,
+    /// Bytes of one answer at most: a longer one (by `Content-Length` or as it streams in)
+    /// ends the fetch instead of filling memory.
+    pub max_body_bytes: usize,
 }
 
 impl Default for HttpPolicy {
@@ -31,6 +34,7 @@ impl Default for HttpPolicy {
             max_attempts: 5,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(90),
+            max_body_bytes: 256 * 1024 * 1024,
         }
     }
 }

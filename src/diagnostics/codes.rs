@@ -99,6 +99,7 @@ codes! {
     InvalidRecipient = "E0310", Error, "invalid_recipient", "a report recipient that is not an email address";
     UnknownMatchKey = "E0311", Error, "unknown_match_key", "a `match by` key that does not exist";
     InsecureUrl = "E0313", Error, "insecure_url", "a target URL that would expose its token: plain http to another host, or credentials in it";
+    SecretOutOfScope = "E0315", Error, "secret_out_of_scope", "an `env(\"…\")` outside the mapping's secret scope";
 
     FieldEmpty = "E0401", Error, "field_empty", "a field declared without `?` is empty in a record";
     FieldInvalid = "E0402", Error, "field_invalid", "a field's value does not fit its declared type";

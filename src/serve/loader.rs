@@ -111,6 +111,7 @@ pub struct Loader {
     dir: PathBuf,
     entries: BTreeMap<String, Entry>,
     checker: Arc<Checker>,
+    allowed: std::collections::BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Loader {
@@ -129,7 +130,18 @@ impl Loader {
             dir: dir.to_path_buf(),
             entries: BTreeMap::new(),
             checker: Arc::new(check_source),
+            allowed: crate::env::ALWAYS_SHARED
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
         }
+    }
+
+    /// The same loader with `allowed` as the shared names every mapping may read besides its
+    /// own secret scope (see [`crate::env::allow_list`]).
+    pub fn with_allowed(mut self, allowed: std::collections::BTreeSet<String>) -> Loader {
+        self.allowed = allowed;
+        self
     }
 
     /// The same loader checking mappings with `checker` (tests: a checker that panics).
@@ -241,7 +253,31 @@ impl Loader {
                 return Some(self.invalid(name, path, seen, message.clone(), message, now));
             }
         };
-        let (program, diags) = (self.checker)(&file);
+        let (program, mut diags) = (self.checker)(&file);
+        // A served mapping reads only its own secrets and the shared names: one that names
+        // anything else (another customer's token) does not load.
+        let program = match program {
+            Some(program) => match crate::env::SecretScope::of_mapping(path) {
+                Ok(scope) => {
+                    let scope = scope.unwrap_or_default();
+                    let owners = |var: &str| crate::env::SecretScope::owners(&self.dir, var, name);
+                    let scoped = crate::check::scope::check_scope(
+                        &program,
+                        &file,
+                        &scope,
+                        &self.allowed,
+                        &owners,
+                    );
+                    let refused = scoped.has_errors();
+                    diags.0.extend(scoped.0);
+                    (!refused).then_some(program)
+                }
+                Err(message) => {
+                    return Some(self.invalid(name, path, seen, message.clone(), message, now));
+                }
+            },
+            None => None,
+        };
         match program {
             Some(program) => {
                 let good = GoodVersion {

@@ -2,8 +2,9 @@
 
 use super::last_good::{mapping_to_run, remove_snapshot};
 use super::runner::{RunCounts, RunRecord, RunRequest, Runner};
-use crate::env::Env;
+use crate::env::{Env, ScopedEnv, SecretScope};
 use crate::run::{RunOptions, RunSummary, run_once};
+use crate::source::SourceFile;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -29,6 +30,40 @@ impl RunOnceRunner {
     }
 }
 
+impl RunOnceRunner {
+    /// The environment of the mapping `request` runs: its secret scope over the shared one,
+    /// or why it may not run (a variable outside its scope, an unreadable scope file).
+    fn scoped_env(&self, request: &RunRequest) -> Result<ScopedEnv, String> {
+        let scope = SecretScope::of_mapping(&request.path)?.unwrap_or_default();
+        let env = ScopedEnv::new(scope.clone(), Arc::clone(&self.env));
+        let file = SourceFile::new(request.path.display().to_string(), &*request.good_text);
+        if let (Some(program), _) = crate::check::check_source(&file) {
+            let allowed = crate::env::allow_list(self.env.as_ref());
+            let outside = crate::check::scope::out_of_scope(&program, &scope, &allowed);
+            if !outside.is_empty() {
+                let dir = request.path.parent().unwrap_or(std::path::Path::new("."));
+                let names: Vec<String> = outside
+                    .iter()
+                    .map(
+                        |n| match SecretScope::owners(dir, n, &request.name).as_slice() {
+                            [] => format!("`{n}`"),
+                            owners => format!("`{n}` (a secret of `{}`)", owners.join("`, `")),
+                        },
+                    )
+                    .collect();
+                return Err(format!(
+                    "refused: the mapping reads {} outside its secret scope ({}.env, {}.secrets/); \
+                     nothing was run",
+                    names.join(", "),
+                    request.name,
+                    request.name
+                ));
+            }
+        }
+        Ok(env)
+    }
+}
+
 impl Runner for RunOnceRunner {
     fn run(&self, request: &RunRequest) -> RunRecord {
         let path = match mapping_to_run(request) {
@@ -47,12 +82,31 @@ impl Runner for RunOnceRunner {
                 };
             }
         };
+        // The mapping sees its own secrets and the shared names, nothing else of the process;
+        // one that names anything else is refused before it runs.
+        let env = match self.scoped_env(request) {
+            Ok(env) => env,
+            Err(message) => {
+                remove_snapshot(&path, request);
+                let now = chrono::Utc::now();
+                return RunRecord {
+                    mapping: request.name.clone(),
+                    run_id: String::new(),
+                    status: "mapping_invalid".to_string(),
+                    started: now,
+                    finished: now,
+                    counts: RunCounts::new(),
+                    report_dir: None,
+                    message,
+                };
+            }
+        };
         let opts = RunOptions {
             runs_dir: Some(self.runs_dir.clone()),
             send_email: self.send_email,
             ..RunOptions::default()
         };
-        let summary = run_once(&path, &opts, self.env.as_ref());
+        let summary = run_once(&path, &opts, &env);
         remove_snapshot(&path, request);
         record_of(&request.name, &summary)
     }

@@ -119,6 +119,13 @@ impl Service {
         self
     }
 
+    /// The same service letting every mapping read `allowed` from the shared environment
+    /// besides its own secret scope (see [`crate::env::allow_list`]).
+    pub fn with_allowed(mut self, allowed: std::collections::BTreeSet<String>) -> Service {
+        self.loader = self.loader.with_allowed(allowed);
+        self
+    }
+
     /// The mappings seen.
     pub fn loader(&self) -> &Loader {
         &self.loader

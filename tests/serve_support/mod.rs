@@ -26,10 +26,20 @@ pub fn mapping_text(schedule: Option<&str>) -> String {
     base.replace(line, schedule.unwrap_or(""))
 }
 
-/// Writes `NAME.wtmap` into `dir`.
+/// Writes `NAME.wtmap` into `dir`, with its secret scope `NAME.env` holding a value for each
+/// `env("…")` the text names (a served mapping reads only its own scope).
 pub fn write_mapping(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(format!("{name}.wtmap"));
     std::fs::write(&path, text).expect("write mapping");
+    let scope: String = text
+        .split("env(\"")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once('"')
+                .map(|(var, _)| format!("{var}=test-value\n"))
+        })
+        .collect();
+    std::fs::write(dir.join(format!("{name}.env")), scope).expect("write scope");
     path
 }
 
