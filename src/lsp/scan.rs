@@ -66,7 +66,12 @@ pub fn tokens(text: &str) -> Vec<Token> {
             kind = Kind::Str;
             i += 1;
             while let Some(&(_, c)) = chars.get(i) {
+                let escaped_newline = chars.get(i + 1).is_some_and(|&(_, n)| n == '\n');
                 match c {
+                    '\\' if escaped_newline => {
+                        i += 1;
+                        break;
+                    }
                     '\\' => i += 2,
                     '"' => {
                         i += 1;
@@ -182,10 +187,20 @@ mod tests {
 
     #[test]
     fn never_splits_inside_a_char_and_covers_odd_text() {
-        for text in ["\"\\", "`ö", "é.", "a.`", "##\n\r\u{2028}ü", "\\"] {
+        for text in [
+            "\"a\\\nb",
+            "\"\\",
+            "`ö",
+            "é.",
+            "a.`",
+            "##\n\r\u{2028}ü",
+            "\\",
+        ] {
             for t in tokens(text) {
                 assert!(text.get(t.span.start..t.span.end).is_some(), "{text:?}");
             }
         }
+        // A backslash at the end of a line does not carry the string onto the next line.
+        assert_eq!(kinds("\"a\\\nb")[1], (Kind::Newline, "\n"));
     }
 }
