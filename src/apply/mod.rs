@@ -56,6 +56,12 @@ pub async fn execute(
         stats.retries.load(Ordering::Relaxed),
         stats.throttled.load(Ordering::Relaxed),
     );
+    // What the server supports decides how changes travel; the journal records it.
+    let server = run.target.client.capabilities().await.clone();
+    journal.append(&Entry::Server {
+        at: now(),
+        capabilities: server.clone(),
+    })?;
     let mut dir = run.directory;
     let n = plan.actions.len();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
@@ -147,6 +153,7 @@ pub async fn execute(
         retries: stats.retries.load(Ordering::Relaxed) - before.1,
         throttled: stats.throttled.load(Ordering::Relaxed) - before.2,
         seconds: started.elapsed().as_secs_f64(),
+        server: Some(server),
         summary,
         actions,
     })

@@ -6,7 +6,7 @@ use crate::target::scim::client::resource_path;
 use crate::target::scim::read::{ScimUser, group_of};
 use crate::target::scim::{ScimTarget, write};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 fn with_note(text: String, not_carried: &[String]) -> String {
     if not_carried.is_empty() {
@@ -36,7 +36,7 @@ impl Unit {
             Unit::RenameTeam { index, ids } => {
                 for (id, name) in &ids {
                     if let Err(e) = client
-                        .patch(&resource_path("/Groups", id), write::rename_group(name))
+                        .modify(&resource_path("/Groups", id), write::rename_group(name))
                         .await
                     {
                         return vec![done(index, Outcome::failed(e.message))];
@@ -126,7 +126,7 @@ impl Unit {
                     return vec![done(index, outcome)];
                 }
                 if let Err(e) = client
-                    .patch(&resource_path("/Users", &id), built.request)
+                    .modify(&resource_path("/Users", &id), built.request)
                     .await
                 {
                     return vec![done(index, Outcome::failed(e.message))];
@@ -149,7 +149,7 @@ impl Unit {
             }
             Unit::SetActive { index, id, active } => {
                 match client
-                    .patch(&resource_path("/Users", &id), write::set_active(active))
+                    .modify(&resource_path("/Users", &id), write::set_active(active))
                     .await
                 {
                     Ok(_) => vec![done(index, Outcome::Ok { detail: None })],
@@ -202,11 +202,18 @@ async fn members(
         .map(|(i, id)| ((true, id.as_str()), *i))
         .chain(removes.iter().map(|(i, id)| ((false, id.as_str()), *i)))
         .collect();
-    let mut batches = write::member_batches(&add_ids, &remove_ids).into_iter();
+    // Without PATCH the group's whole member list is PUT, so one request carries every change.
+    let mut size = if target.client.capabilities().await.patch {
+        target.member_batch
+    } else {
+        usize::MAX
+    };
+    let mut batches: VecDeque<(Vec<String>, Vec<String>)> =
+        write::member_batches(&add_ids, &remove_ids, size).into();
     let group_id = match group {
         GroupRef::Existing(id) => id,
         GroupRef::New { external_id, name } => {
-            let Some((first, _)) = batches.next() else {
+            let Some((first, _)) = batches.pop_front() else {
                 return out;
             };
             let body = write::new_group(&external_id, &name, &first);
@@ -235,7 +242,7 @@ async fn members(
             let result = if adopted {
                 target
                     .client
-                    .patch(
+                    .modify(
                         &resource_path("/Groups", &id),
                         write::member_operations(&first, &[]),
                     )
@@ -259,7 +266,9 @@ async fn members(
             id
         }
     };
-    for (a, r) in batches {
+    // Set when the server refused a batch as too large and the batches were halved.
+    let mut shrunk: Option<String> = None;
+    while let Some((a, r)) = batches.pop_front() {
         let indices: Vec<usize> = a
             .iter()
             .map(|id| (true, id))
@@ -268,15 +277,35 @@ async fn members(
             .collect();
         let result = target
             .client
-            .patch(
+            .modify(
                 &resource_path("/Groups", &group_id),
                 write::member_operations(&a, &r),
             )
             .await;
+        if let Err(e) = &result
+            && write::too_many(e.status, &e.message)
+            && a.len() + r.len() > 1
+        {
+            // Halve, and cut this batch and every later one to the new size.
+            size = size.min(a.len() + r.len()).div_ceil(2).max(1);
+            shrunk = Some(format!(
+                "sent in batches of {size} after the server refused a larger one ({})",
+                e.message
+            ));
+            let (mut all_a, mut all_r) = (a, r);
+            for (x, y) in batches.drain(..) {
+                all_a.extend(x);
+                all_r.extend(y);
+            }
+            batches = write::member_batches(&all_a, &all_r, size).into();
+            continue;
+        }
         out.push(match result {
             Ok(_) => Done {
                 indices,
-                outcome: Outcome::Ok { detail: None },
+                outcome: Outcome::Ok {
+                    detail: shrunk.clone(),
+                },
                 effect: Effect::Members {
                     group: group_id.clone(),
                     added: a,

@@ -234,6 +234,13 @@ static TARGET_KINDS: &[TargetKind] = &[
             SettingDef::int("concurrency", "Requests in flight at once.")
                 .default("4")
                 .range(1, 16),
+            SettingDef::int(
+                "member_batch",
+                "Members added or removed by one PATCH of a group; halved after a 413 or a \
+                 400 about too many operations, down to 1.",
+            )
+            .default("100")
+            .range(1, 1000),
             SettingDef::of(
                 "attributes",
                 SettingType::AttributeMap,

@@ -9,6 +9,7 @@
 )]
 
 pub mod fault_proxy;
+pub mod scim_node;
 
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -50,6 +51,8 @@ pub struct ScimServer {
     pub port: u16,
     /// The bearer token it accepts.
     pub token: String,
+    /// It answers in PascalCase: `get` turns attribute names back to camelCase.
+    pub pascal: bool,
 }
 
 impl ScimServer {
@@ -76,6 +79,7 @@ impl ScimServer {
                         child,
                         port,
                         token: token.to_string(),
+                        pascal: false,
                     };
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -96,7 +100,8 @@ impl ScimServer {
         let (status, body) =
             raw_request(self.port, "GET", &format!("/v2{path}"), &self.token, None).unwrap();
         assert_eq!(status, 200, "GET {path}: {body}");
-        serde_json::from_str(&body).unwrap()
+        let value: Value = serde_json::from_str(&body).unwrap();
+        if self.pascal { camel(value) } else { value }
     }
 
     /// Every user as the server holds it.
@@ -124,6 +129,31 @@ impl ScimServer {
             .collect();
         assert_eq!(found.len(), 1, "users with externalId {external_id}");
         found[0].clone()
+    }
+}
+
+/// Attribute names with their first letter lowercased (`UserName` → `userName`), for reading
+/// a PascalCase server's answers in the tests' own assertions; URN keys and the list envelope
+/// (`Resources`) stay.
+pub fn camel(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(camel).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let key = if k == "Resources" || k.starts_with("urn:") {
+                        k
+                    } else {
+                        let mut c = k.chars();
+                        c.next()
+                            .map(|f| f.to_lowercase().chain(c).collect())
+                            .unwrap_or_default()
+                    };
+                    (key, camel(v))
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 

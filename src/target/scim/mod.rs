@@ -3,6 +3,7 @@
 //! docs/scim.md describes the attribute paths, teams and managers, and the apply semantics.
 
 pub mod client;
+pub mod discovery;
 pub mod mapping;
 pub mod read;
 pub mod write;
@@ -30,6 +31,8 @@ pub struct ScimTarget {
     pub map: AttributeMap,
     /// The mapping maps no `email`, so the primary email follows the username.
     pub email_follows_username: bool,
+    /// Members added or removed by one PATCH of a group at most (`member_batch`).
+    pub member_batch: usize,
 }
 
 impl ScimTarget {
@@ -72,6 +75,10 @@ impl ScimTarget {
             (None, Some(ConfigValue::Int(n))) => usize::try_from(*n).unwrap_or(1),
             (None, _) => DEFAULT_CONCURRENCY,
         };
+        let member_batch = match target.get("member_batch") {
+            Some(ConfigValue::Int(n)) => usize::try_from(*n).unwrap_or(1).max(1),
+            _ => write::MEMBER_BATCH,
+        };
         let map = AttributeMap::new(target.get("attributes")).map_err(TargetError::Config)?;
         let email_follows_username = !program.mapped_attributes.contains("email");
         let client = ScimClient::new(&url, Secret::new(token), concurrency, options)?;
@@ -79,13 +86,16 @@ impl ScimTarget {
             client,
             map,
             email_follows_username,
+            member_batch,
         })
     }
 
     /// Reads the directory and its `wtmap.state/v1` form. A directory the diff cannot work
     /// from (two users with one `externalId`) is an error naming the users.
     pub async fn read(&self) -> Result<(CurrentState, Directory), TargetError> {
-        let dir = read_directory(&self.client).await?;
+        // Asked first, so pages stay within the server's `filter.maxResults`.
+        let max_results = self.client.capabilities().await.max_results;
+        let dir = read_directory(&self.client.with_page_cap(max_results)).await?;
         let state = dir.to_state(&self.map);
         crate::state::validate_state(&state, "the SCIM directory")
             .map_err(|e| TargetError::Remote(e.to_string()))?;
@@ -117,6 +127,7 @@ mod tests {
                 .unwrap();
         assert_eq!(t.client.concurrency(), 7);
         assert_eq!(t.map.path("title").unwrap().text, "nickName");
+        assert_eq!(t.member_batch, write::MEMBER_BATCH);
         assert!(t.email_follows_username);
         assert!(!format!("{t:?}").contains("secret-1"));
 
