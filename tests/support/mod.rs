@@ -106,18 +106,30 @@ impl ScimServer {
 
     /// Every user as the server holds it.
     pub fn users(&self) -> Vec<Value> {
-        self.get("/Users?count=10000")["Resources"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.all("/Users")
     }
 
     /// Every group as the server holds it.
     pub fn groups(&self) -> Vec<Value> {
-        self.get("/Groups?count=10000")["Resources"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.all("/Groups")
+    }
+
+    /// Every resource of an endpoint, page after page (a server may cap a page's size).
+    fn all(&self, endpoint: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let page = self.get(&format!(
+                "{endpoint}?startIndex={}&count=10000",
+                out.len() + 1
+            ));
+            let got = page["Resources"].as_array().cloned().unwrap_or_default();
+            let total = page["totalResults"].as_u64().unwrap_or(0) as usize;
+            let empty = got.is_empty();
+            out.extend(got);
+            if empty || out.len() >= total {
+                return out;
+            }
+        }
     }
 
     /// The user whose externalId is `id` (exactly one must exist).
