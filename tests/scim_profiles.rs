@@ -22,11 +22,15 @@ use support::{ScimServer, camel, raw_request, scim_node, texts, wtmap};
 const TOKEN: &str = "tok-profiles-5e6f";
 
 fn mapping(url: &str) -> String {
+    mapping_with(url, "")
+}
+
+fn mapping_with(url: &str, extra_target: &str) -> String {
     format!(
         "source csv {{ path = \"people.csv\" }}\n\
          fields {{ id: text, mail: text, first: text, last: text, team: text, code: text, \
          boss: text?, title: text?, left: text? }}\n\
-         target winningtemp.scim {{\n  url = \"{url}\"\n  token = env(\"WT_SCIM_TOKEN\")\n}}\n\
+         target winningtemp.scim {{\n  url = \"{url}\"\n  token = env(\"WT_SCIM_TOKEN\")\n{extra_target}}}\n\
          user {{\n  external_id = id\n  username = mail\n  email = mail\n  first_name = first\n  \
          last_name = last\n  title = title\n  manager = boss\n}}\n\
          group path = [team] ids [code]\n\
@@ -143,10 +147,10 @@ fn details(report: &Value) -> Vec<String> {
 }
 
 /// The suite against one server; returns the final directory (IDs removed).
-fn scenario(server: &ScimServer, name: &str) -> (Value, Vec<Value>) {
+fn scenario(server: &ScimServer, name: &str, extra_target: &str) -> (Value, Vec<Value>) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("m.wtmap"), mapping(&server.url())).unwrap();
+    std::fs::write(d.join("m.wtmap"), mapping_with(&server.url(), extra_target)).unwrap();
     let mut rows = records();
     let mut reports = Vec::new();
 
@@ -217,8 +221,23 @@ fn node(flags: &[&str]) -> ScimServer {
 fn every_server_profile_converges_to_the_same_directory() {
     let reference = {
         let server = ScimServer::start(TOKEN);
-        scenario(&server, "scim2-server").0
+        scenario(&server, "scim2-server", "").0
     };
+    // scim2-server again, new users in Bulk requests.
+    {
+        let server = ScimServer::start(TOKEN);
+        let (directory, reports) =
+            scenario(&server, "scim2-server, bulk = auto", "  bulk = \"auto\"\n");
+        assert_eq!(
+            directory, reference,
+            "scim2-server with Bulk: a different directory"
+        );
+        let bulked = details(&reports[0])
+            .iter()
+            .filter(|d| d.starts_with("created in a Bulk request of"))
+            .count();
+        assert_eq!(bulked, 262, "{}", reports[0]);
+    }
     assert_eq!(reference["users"].as_array().unwrap().len(), 262);
     let profiles: &[(&str, &[&str])] = &[
         ("node", &[]),
@@ -243,13 +262,30 @@ fn every_server_profile_converges_to_the_same_directory() {
             &["--pascal", "--bulk", "50"],
         ),
         (
+            "node Bulk of 50 within 8000 bytes, bulk = auto",
+            &["--bulk", "50", "--bulk-max-payload", "8000"],
+        ),
+        (
             "node without discovery, refusing PATCH and filters",
             &["--no-discovery", "--no-patch", "--no-filter"],
         ),
     ];
     for (name, flags) in profiles {
         let server = node(flags);
-        let (directory, reports) = scenario(&server, name);
+        let use_bulk = name.ends_with("bulk = auto");
+        let extra = if use_bulk { "  bulk = \"auto\"\n" } else { "" };
+        let (directory, reports) = scenario(&server, name, extra);
+        let bulked = details(&reports[0])
+            .iter()
+            .filter(|d| d.starts_with("created in a Bulk request of"))
+            .count();
+        // Only with `bulk = auto`; then every user, in requests the server's limits allow.
+        assert_eq!(
+            bulked,
+            if use_bulk { 262 } else { 0 },
+            "{name}: {}",
+            reports[0]
+        );
         assert_eq!(directory, reference, "{name}: a different directory");
         let server_said = &reports[0]["server"];
         let discovery = !flags.contains(&"--no-discovery");

@@ -86,7 +86,11 @@ pub async fn execute(
     let target = Arc::new(run.target.clone());
     for (phase, indices) in phases {
         let mut tasks = tokio::task::JoinSet::new();
-        for unit in units::build(phase, plan, &indices, &dir) {
+        let mut built = units::build(phase, plan, &indices, &dir);
+        if phase == Phase::Users && run.target.bulk && server.bulk {
+            built = run_unit::bulk_units(built, &server, run.target);
+        }
+        for unit in built {
             let target = target.clone();
             tasks.spawn(async move { Unit::run(unit, &target).await });
         }

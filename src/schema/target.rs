@@ -241,6 +241,13 @@ static TARGET_KINDS: &[TargetKind] = &[
             )
             .default("100")
             .range(1, 1000),
+            SettingDef::text(
+                "bulk",
+                "`auto` creates users in SCIM Bulk requests when the server offers Bulk, within \
+                 its maxOperations and maxPayloadSize; `off` sends one POST per user.",
+            )
+            .values(&["auto", "off"])
+            .default("\"off\""),
             SettingDef::of(
                 "attributes",
                 SettingType::AttributeMap,

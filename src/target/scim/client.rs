@@ -19,6 +19,8 @@ use std::time::Duration;
 use tokio::sync::{OnceCell, Semaphore};
 
 const SCIM_JSON: &str = "application/scim+json";
+/// The Bulk request message URN.
+pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
 /// How the client behaves; every field has a default suited to a nightly job.
 #[derive(Debug, Clone, PartialEq)]
@@ -308,7 +310,28 @@ impl ScimClient {
         body: &Value,
         external_id: &str,
     ) -> Result<Created, ScimError> {
-        let mut attempt = 1;
+        self.create_from(endpoint, body, external_id, 1).await
+    }
+
+    /// [`ScimClient::create`] after an earlier attempt that may have created the resource
+    /// (a Bulk request without an answer): looked up first, created only when not found.
+    pub async fn create_after_doubt(
+        &self,
+        endpoint: &str,
+        body: &Value,
+        external_id: &str,
+    ) -> Result<Created, ScimError> {
+        self.create_from(endpoint, body, external_id, 2).await
+    }
+
+    async fn create_from(
+        &self,
+        endpoint: &str,
+        body: &Value,
+        external_id: &str,
+        first_attempt: u32,
+    ) -> Result<Created, ScimError> {
+        let mut attempt = first_attempt;
         loop {
             if attempt > 1 {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -364,6 +387,27 @@ impl ScimClient {
                 Err(f) => return Err(f.error),
             }
         }
+    }
+
+    /// One Bulk request (RFC 7644 §3.7) carrying `operations`; the `Operations` of the answer.
+    /// Never repeated: operations without an answer may have happened, so the caller settles
+    /// each one by looking it up.
+    pub async fn bulk(&self, operations: Vec<Value>) -> Result<Vec<Value>, ScimError> {
+        let body = json!({"schemas": [BULK_REQUEST], "Operations": operations});
+        let reply = self
+            .once(reqwest::Method::POST, "/Bulk", &[], Some(&body), None)
+            .await
+            .map_err(|f| f.error)?;
+        reply
+            .body
+            .as_ref()
+            .and_then(|b| b.get("Operations"))
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| ScimError {
+                status: Some(reply.status),
+                message: "POST /Bulk: the answer holds no Operations".to_string(),
+            })
     }
 
     /// The resource of `endpoint` whose `externalId` is `external_id`, if any: by a filter

@@ -33,6 +33,8 @@ pub struct ScimTarget {
     pub email_follows_username: bool,
     /// Members added or removed by one PATCH of a group at most (`member_batch`).
     pub member_batch: usize,
+    /// `bulk = auto`: new users travel in Bulk requests when the server offers Bulk.
+    pub bulk: bool,
 }
 
 impl ScimTarget {
@@ -79,6 +81,7 @@ impl ScimTarget {
             Some(ConfigValue::Int(n)) => usize::try_from(*n).unwrap_or(1).max(1),
             _ => write::MEMBER_BATCH,
         };
+        let bulk = matches!(target.get("bulk"), Some(ConfigValue::Text(t)) if t == "auto");
         let map = AttributeMap::new(target.get("attributes")).map_err(TargetError::Config)?;
         let email_follows_username = !program.mapped_attributes.contains("email");
         let client = ScimClient::new(&url, Secret::new(token), concurrency, options)?;
@@ -87,6 +90,7 @@ impl ScimTarget {
             map,
             email_follows_username,
             member_batch,
+            bulk,
         })
     }
 
@@ -120,14 +124,16 @@ mod tests {
     fn settings_come_from_the_mapping_and_the_environment() {
         let p = program(
             "target winningtemp.scim {\n url = \"http://127.0.0.1:9/v2\"\n token = env(\"T\")\n \
-             concurrency = 7\n attributes { title = \"nickName\" }\n}",
+             concurrency = 7\n member_batch = 30\n bulk = \"auto\"\n \
+             attributes { title = \"nickName\" }\n}",
         );
         let t =
             ScimTarget::from_program(&p, &MapEnv::with("T", "secret-1"), ClientOptions::default())
                 .unwrap();
         assert_eq!(t.client.concurrency(), 7);
         assert_eq!(t.map.path("title").unwrap().text, "nickName");
-        assert_eq!(t.member_batch, write::MEMBER_BATCH);
+        assert_eq!(t.member_batch, 30);
+        assert!(t.bulk);
         assert!(t.email_follows_username);
         assert!(!format!("{t:?}").contains("secret-1"));
 
