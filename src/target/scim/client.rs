@@ -843,6 +843,142 @@ mod tests {
         );
     }
 
+    /// A server that answers each request by `answer(method, path)` and records the request
+    /// lines; its base URL.
+    async fn stub(
+        answer: fn(&str, &str) -> (u16, &'static str, &'static str),
+    ) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 65536];
+                let mut got = 0;
+                // Headers, then as much body as Content-Length says.
+                loop {
+                    let Ok(n) = socket.read(&mut buf[got..]).await else {
+                        break;
+                    };
+                    got += n;
+                    let text = String::from_utf8_lossy(&buf[..got]).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if got >= end + 4 + length || n == 0 {
+                            break;
+                        }
+                    }
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let text = String::from_utf8_lossy(&buf[..got]).to_string();
+                let line = text.lines().next().unwrap_or_default().to_string();
+                let mut parts = line.split(' ');
+                let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let (status, kind, body) = answer(method, path);
+                log.lock().unwrap().push(format!("{method} {path}"));
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        (format!("http://127.0.0.1:{port}/scim"), seen)
+    }
+
+    fn quick() -> ClientOptions {
+        ClientOptions {
+            max_attempts: 1,
+            ..ClientOptions::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_lookup_after_a_409_names_the_409() {
+        let (url, _) = stub(|method, path| match (method, path) {
+            ("POST", _) => (
+                409,
+                SCIM_JSON,
+                r#"{"scimType":"uniqueness","detail":"userName taken"}"#,
+            ),
+            ("GET", p) if p.contains("ServiceProviderConfig") => {
+                (404, "text/html", "<h1>Not Found</h1>")
+            }
+            _ => (
+                502,
+                "text/html",
+                "<html><body><h1>Bad Gateway</h1></body></html>",
+            ),
+        })
+        .await;
+        let c = ScimClient::new(&url, Secret::new("t0ken"), 1, quick()).unwrap();
+        let err = c
+            .create("/Users", &json!({"userName": "a"}), "E1")
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, Some(409));
+        assert_eq!(
+            err.message,
+            "POST /Users: HTTP 409 uniqueness: userName taken; looking up externalId \"E1\" \
+             after it failed: GET /Users: HTTP 502 Bad Gateway: Bad Gateway"
+        );
+        assert_eq!(
+            c.capabilities().await.source,
+            "defaults: GET /ServiceProviderConfig: HTTP 404 Not Found: Not Found"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_filter_falls_back_to_listing() {
+        let (url, seen) = stub(|method, path| match (method, path) {
+            ("GET", p) if p.contains("filter=") => (
+                400,
+                SCIM_JSON,
+                r#"{"scimType":"invalidFilter","detail":"no filters here"}"#,
+            ),
+            ("GET", p) if p.contains("startIndex=1&") => (
+                200,
+                SCIM_JSON,
+                r#"{"TotalResults":2,"Resources":[{"Id":"1","ExternalId":"E0"}]}"#,
+            ),
+            ("GET", p) if p.contains("startIndex=2&") => (
+                200,
+                SCIM_JSON,
+                r#"{"TotalResults":2,"Resources":[{"Id":"2","ExternalId":"E 1"}]}"#,
+            ),
+            _ => (404, "text/plain", "no"),
+        })
+        .await;
+        let c = ScimClient::new(&url, Secret::new("t0ken"), 1, quick()).unwrap();
+        let found = c
+            .find_by_external_id("/Users", "E 1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found["id"], "2");
+        let seen = seen.lock().unwrap().clone();
+        assert!(
+            seen.contains(&"GET /scim/Users?filter=externalId%20eq%20%22E%201%22".to_string()),
+            "{seen:?}"
+        );
+        assert!(
+            seen.iter()
+                .any(|s| s.starts_with("GET /scim/Users?startIndex=2&count=")),
+            "{seen:?}"
+        );
+    }
+
     #[test]
     fn query_values_encode_spaces_as_percent_20() {
         let q = query_string(&[("filter", "externalId eq \"E 1+2\"".to_string())]);
