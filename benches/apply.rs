@@ -162,7 +162,8 @@ fn main() {
         support::BODY,
         &support::people(n),
     );
-    let servers: [(&str, fn() -> support::ScimServer); 2] = [
+    type Start = fn() -> support::ScimServer;
+    let servers: [(&str, Start); 2] = [
         ("scim2-server", || support::ScimServer::start(TOKEN)),
         ("Node SCIMMY server", || {
             support::scim_node::start(TOKEN, &["--bulk", "1000"])

@@ -858,10 +858,7 @@ mod tests {
                 let mut buf = vec![0u8; 65536];
                 let mut got = 0;
                 // Headers, then as much body as Content-Length says.
-                loop {
-                    let Ok(n) = socket.read(&mut buf[got..]).await else {
-                        break;
-                    };
+                while let Ok(n) = socket.read(&mut buf[got..]).await {
                     got += n;
                     let text = String::from_utf8_lossy(&buf[..got]).to_string();
                     if let Some(end) = text.find("\r\n\r\n") {
