@@ -1,6 +1,7 @@
 //! Apply throughput against the local SCIM server (`scim2-server`, as the tests use it), at
 //! concurrency 1 and at the default; and the same client against an in-process stub server
-//! that answers at once, to show the client is not the bottleneck.
+//! that answers at once, to show the client is not the bottleneck. Creating the users one POST
+//! each and in SCIM Bulk requests (`bulk = auto`), against scim2-server and the Node server.
 //!
 //! `cargo bench --bench apply` (users: `WTMAP_BENCH_USERS`, default 1000).
 
@@ -155,6 +156,32 @@ fn main() {
                 &format!("scim2-server, update {n} users, concurrency {concurrency}"),
             ));
             std::fs::write(dir.path().join("people.csv"), support::people(n)).unwrap();
+        }
+    }
+    // New users one POST each against Bulk requests (`bulk = auto`), on both real servers.
+    let bulk_dir = support::mapping_dir(
+        "URL",
+        "  bulk = \"auto\"\n",
+        support::BODY,
+        &support::people(n),
+    );
+    type Start = fn() -> support::ScimServer;
+    let servers: [(&str, Start); 2] = [
+        ("scim2-server", || support::ScimServer::start(TOKEN)),
+        ("Node SCIMMY server", || {
+            support::scim_node::start(TOKEN, &["--bulk", "1000"])
+        }),
+    ];
+    for (label, start) in servers {
+        for (mode, d) in [("one POST each", &dir), ("bulk = auto", &bulk_dir)] {
+            let server = start();
+            passes.push(plan_and_apply(
+                &rt,
+                d.path(),
+                &server.url(),
+                DEFAULT_CONCURRENCY,
+                &format!("{label}, create {n} users, {mode}"),
+            ));
         }
     }
     let port = rt.block_on(stub());

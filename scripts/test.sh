@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test with its real peers, on a fresh machine: installs what the tests start (the PyPI
-# servers in .venv, openssh-server when root and missing), then runs `cargo test`. Arguments go
-# to cargo test. A peer that cannot be installed makes its tests fail; to run without peers on
+# servers in .venv, the Node packages of tests/scim_node, openssh-server when root and
+# missing), then runs `cargo test`. Arguments go to cargo test. A peer that cannot be installed makes its tests fail; to run without peers on
 # purpose, set WTMAP_SKIP_PEERS=1 and they are reported as ignored (never as passed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +41,17 @@ if [ "${WTMAP_SKIP_PEERS:-}" != 1 ] && [ "${WTMAP_SKIP_PEERS:-}" != true ]; then
   done
   .venv/bin/scim2-server --help >/dev/null
   .venv/bin/python -c "import aiosmtpd"
+
+  # The second SCIM server (SCIMMY on Node, tests/scim_node), from its committed lock file.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "!! node and npm are needed for the second SCIM server (tests/scim_node), or set WTMAP_SKIP_PEERS=1" >&2
+    exit 1
+  fi
+  if ! (cd tests/scim_node && npm ls --silent >/dev/null 2>&1); then
+    echo "== installing tests/scim_node (npm ci)"
+    (cd tests/scim_node && npm ci --silent --no-audit --no-fund)
+  fi
+  node -e 'import("./tests/scim_node/node_modules/scimmy/dist/scimmy.js")'
 fi
 
 echo "== tests"

@@ -57,6 +57,7 @@ pub fn apply_files(
         retries: 0,
         throttled: 0,
         seconds: started.elapsed().as_secs_f64(),
+        server: None,
         summary: OutcomeSummary::of(actions.iter().map(|a| &a.result)),
         actions,
     };

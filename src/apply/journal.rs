@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! {"event":"start","format":"wtmap.journal/v1","run":"…","mapping":"…","at":"…","identity":{…},"plan":{…}}
+//! {"event":"server","at":"…","capabilities":{"source":"/ServiceProviderConfig","patch":true,…}}
 //! {"event":"outcome","at":"…","actions":[0],"result":{"status":"ok","detail":"created"}}
 //! {"event":"outcome","at":"…","actions":[7,8,9],"result":{"status":"failed","message":"…"}}
 //! {"event":"resume","at":"…"}
@@ -51,6 +52,13 @@ pub enum Entry {
         identity: Option<Identity>,
         /// The plan.
         plan: Box<Plan>,
+    },
+    /// What the SCIM server said it supports, as this run (or its resumption) found it.
+    Server {
+        /// When.
+        at: String,
+        /// `/ServiceProviderConfig` as read, or the defaults and why.
+        capabilities: crate::target::scim::discovery::Capabilities,
     },
     /// An interrupted run is picked up again.
     Resume {
@@ -273,7 +281,7 @@ pub fn read(path: &Path) -> io::Result<Unfinished> {
                 ended = true;
                 abandoned = a;
             }
-            Ok(Entry::Resume { .. }) | Err(_) => {}
+            Ok(Entry::Resume { .. } | Entry::Server { .. }) | Err(_) => {}
         }
     }
     let (run, plan, mapping, identity) = start.ok_or_else(|| {

@@ -56,6 +56,12 @@ pub async fn execute(
         stats.retries.load(Ordering::Relaxed),
         stats.throttled.load(Ordering::Relaxed),
     );
+    // What the server supports decides how changes travel; the journal records it.
+    let server = run.target.client.capabilities().await.clone();
+    journal.append(&Entry::Server {
+        at: now(),
+        capabilities: server.clone(),
+    })?;
     let mut dir = run.directory;
     let n = plan.actions.len();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
@@ -80,7 +86,11 @@ pub async fn execute(
     let target = Arc::new(run.target.clone());
     for (phase, indices) in phases {
         let mut tasks = tokio::task::JoinSet::new();
-        for unit in units::build(phase, plan, &indices, &dir) {
+        let mut built = units::build(phase, plan, &indices, &dir);
+        if phase == Phase::Users && run.target.bulk && server.bulk {
+            built = run_unit::bulk_units(built, &server, run.target);
+        }
+        for unit in built {
             let target = target.clone();
             tasks.spawn(async move { Unit::run(unit, &target).await });
         }
@@ -147,6 +157,7 @@ pub async fn execute(
         retries: stats.retries.load(Ordering::Relaxed) - before.1,
         throttled: stats.throttled.load(Ordering::Relaxed) - before.2,
         seconds: started.elapsed().as_secs_f64(),
+        server: Some(server),
         summary,
         actions,
     })

@@ -140,6 +140,9 @@ pub struct ApplyReport {
     pub throttled: u64,
     /// Wall time of the execution, in seconds.
     pub seconds: f64,
+    /// What the SCIM server said it supports (asked once per run; also in the journal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<crate::target::scim::discovery::Capabilities>,
     /// Outcome counts.
     pub summary: OutcomeSummary,
     /// Every action of the plan, in plan order.
@@ -235,6 +238,9 @@ pub fn render_human(report: &ApplyReport) -> String {
         report.concurrency,
         report.seconds
     );
+    if let Some(server) = &report.server {
+        let _ = writeln!(out, "server: {}", crate::escape::line(&server.summary()));
+    }
     let _ = writeln!(out, "journal: {}", crate::escape::line(&report.journal));
     out
 }

@@ -95,6 +95,18 @@ pub(super) enum Unit {
         adds: Vec<(usize, String)>,
         removes: Vec<(usize, String)>,
     },
+    /// New users in one SCIM Bulk request.
+    BulkCreate(Vec<BulkItem>),
+}
+
+/// One new user of a Bulk request: its POST body, made when the request is put together.
+#[derive(Debug, Clone)]
+pub(super) struct BulkItem {
+    pub index: usize,
+    pub external_id: String,
+    pub username: String,
+    pub body: Value,
+    pub not_carried: Vec<String>,
 }
 
 /// The phases of an apply, in order: groups before users that do not need them, users before

@@ -193,6 +193,7 @@ fn renderings(plan: &Plan, report: &Report) -> Vec<(&'static str, String)> {
                 seconds: 0.0,
                 summary: Default::default(),
                 actions: report.actions.clone(),
+                server: None,
             }),
         ),
     ]

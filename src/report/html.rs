@@ -166,6 +166,13 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
             "<tr><td style=\"padding:12px 20px;{FONT}font-size:12px;color:#57606a;\">Apply: {} requests ({} retries, {} throttled) at concurrency {} in {:.2} s</td></tr>",
             a.requests, a.retries, a.throttled, a.concurrency, a.seconds
         );
+        if let Some(server) = &a.server {
+            let _ = writeln!(
+                out,
+                "<tr><td style=\"padding:0 20px 12px;{FONT}font-size:12px;color:#57606a;\">SCIM server: {}</td></tr>",
+                escape(server)
+            );
+        }
     }
     let _ = writeln!(
         out,

@@ -102,6 +102,9 @@ pub fn render_markdown(report: &Report) -> String {
             "\nApply: {} requests ({} retries, {} throttled) at concurrency {} in {:.2} s.",
             a.requests, a.retries, a.throttled, a.concurrency, a.seconds
         );
+        if let Some(server) = &a.server {
+            let _ = writeln!(out, "SCIM server: {}.", escape(server));
+        }
     }
     out
 }

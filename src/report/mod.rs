@@ -170,6 +170,9 @@ pub struct ApplyStats {
     pub concurrency: usize,
     /// Wall time of the apply, in seconds.
     pub seconds: f64,
+    /// What the SCIM server said it supports, in one line (`PATCH no, filter yes, …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
 }
 
 /// One run's report (`wtmap.report/v1`).

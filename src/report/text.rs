@@ -124,6 +124,9 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
             "\nApply: {} requests ({} retries, {} throttled) at concurrency {} in {:.2} s",
             a.requests, a.retries, a.throttled, a.concurrency, a.seconds
         );
+        if let Some(server) = &a.server {
+            let _ = writeln!(out, "server: {}", crate::escape::line(server));
+        }
         if !a.journal.is_empty() {
             let _ = writeln!(out, "journal: {}", line(&a.journal));
         }

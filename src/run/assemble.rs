@@ -117,6 +117,7 @@ pub(super) fn build_report(b: Built) -> Report {
                 throttled: a.throttled,
                 concurrency: a.concurrency,
                 seconds: a.seconds,
+                server: a.server.as_ref().map(|c| c.summary()),
             }),
         email: EmailOutcome::NotConfigured,
     }

@@ -246,6 +246,20 @@ static TARGET_KINDS: &[TargetKind] = &[
             )
             .default("64")
             .range(1, 4096),
+            SettingDef::int(
+                "member_batch",
+                "Members added or removed by one PATCH of a group; halved after a 413 or a \
+                 400 about too many operations, down to 1.",
+            )
+            .default("100")
+            .range(1, 1000),
+            SettingDef::text(
+                "bulk",
+                "`auto` creates users in SCIM Bulk requests when the server offers Bulk, within \
+                 its maxOperations and maxPayloadSize; `off` sends one POST per user.",
+            )
+            .values(&["auto", "off"])
+            .default("\"off\""),
             SettingDef::of(
                 "attributes",
                 SettingType::AttributeMap,

@@ -9,6 +9,7 @@
 )]
 
 pub mod fault_proxy;
+pub mod scim_node;
 
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -50,6 +51,8 @@ pub struct ScimServer {
     pub port: u16,
     /// The bearer token it accepts.
     pub token: String,
+    /// It answers in PascalCase: `get` turns attribute names back to camelCase.
+    pub pascal: bool,
 }
 
 impl ScimServer {
@@ -76,6 +79,7 @@ impl ScimServer {
                         child,
                         port,
                         token: token.to_string(),
+                        pascal: false,
                     };
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -96,23 +100,36 @@ impl ScimServer {
         let (status, body) =
             raw_request(self.port, "GET", &format!("/v2{path}"), &self.token, None).unwrap();
         assert_eq!(status, 200, "GET {path}: {body}");
-        serde_json::from_str(&body).unwrap()
+        let value: Value = serde_json::from_str(&body).unwrap();
+        if self.pascal { camel(value) } else { value }
     }
 
     /// Every user as the server holds it.
     pub fn users(&self) -> Vec<Value> {
-        self.get("/Users?count=10000")["Resources"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.all("/Users")
     }
 
     /// Every group as the server holds it.
     pub fn groups(&self) -> Vec<Value> {
-        self.get("/Groups?count=10000")["Resources"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.all("/Groups")
+    }
+
+    /// Every resource of an endpoint, page after page (a server may cap a page's size).
+    fn all(&self, endpoint: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let page = self.get(&format!(
+                "{endpoint}?startIndex={}&count=10000",
+                out.len() + 1
+            ));
+            let got = page["Resources"].as_array().cloned().unwrap_or_default();
+            let total = page["totalResults"].as_u64().unwrap_or(0) as usize;
+            let empty = got.is_empty();
+            out.extend(got);
+            if empty || out.len() >= total {
+                return out;
+            }
+        }
     }
 
     /// The user whose externalId is `id` (exactly one must exist).
@@ -124,6 +141,31 @@ impl ScimServer {
             .collect();
         assert_eq!(found.len(), 1, "users with externalId {external_id}");
         found[0].clone()
+    }
+}
+
+/// Attribute names with their first letter lowercased (`UserName` → `userName`), for reading
+/// a PascalCase server's answers in the tests' own assertions; URN keys and the list envelope
+/// (`Resources`) stay.
+pub fn camel(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(camel).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let key = if k == "Resources" || k.starts_with("urn:") {
+                        k
+                    } else {
+                        let mut c = k.chars();
+                        c.next()
+                            .map(|f| f.to_lowercase().chain(c).collect())
+                            .unwrap_or_default()
+                    };
+                    (key, camel(v))
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 

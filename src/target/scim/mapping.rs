@@ -171,6 +171,52 @@ impl ScimPath {
         }
     }
 
+    /// Removes the value at this path from a resource (the whole element for a filtered path
+    /// without a sub-attribute), for applying a PATCH `remove` locally.
+    pub fn remove(&self, resource: &mut Value) {
+        let container = match &self.schema {
+            Some(urn) => match key_ci(resource, urn).and_then(|k| resource.get_mut(&k)) {
+                Some(c) => c,
+                None => return,
+            },
+            None => resource,
+        };
+        let Some(attr) = key_ci(container, &self.attribute) else {
+            return;
+        };
+        match (&self.filter, &self.sub) {
+            (Some(f), None) => {
+                if let Some(Value::Array(items)) = container.get_mut(&attr) {
+                    items.retain(|e| !f.matches(e));
+                }
+            }
+            (Some(f), Some(sub)) => {
+                if let Some(Value::Array(items)) = container.get_mut(&attr) {
+                    for e in items.iter_mut().filter(|e| f.matches(e)) {
+                        if let Some(k) = key_ci(e, sub)
+                            && let Value::Object(m) = e
+                        {
+                            m.remove(&k);
+                        }
+                    }
+                }
+            }
+            (None, Some(sub)) => {
+                if let Some(inner) = container.get_mut(&attr)
+                    && let Some(k) = key_ci(inner, sub)
+                    && let Value::Object(m) = inner
+                {
+                    m.remove(&k);
+                }
+            }
+            (None, None) => {
+                if let Value::Object(m) = container {
+                    m.remove(&attr);
+                }
+            }
+        }
+    }
+
     /// For a filtered path whose element does not exist yet: the PATCH `add` that creates it,
     /// as (path, value) — RFC 7644 gives `add` no filters, so the element is added whole.
     pub fn add_element(&self, value: Value) -> Option<(String, Value)> {
@@ -199,7 +245,8 @@ impl ScimPath {
 }
 
 impl Filter {
-    fn matches(&self, element: &Value) -> bool {
+    /// Whether an element of a multi-valued attribute passes the filter.
+    pub fn matches(&self, element: &Value) -> bool {
         match (get_ci(element, &self.attribute), &self.value) {
             (Some(Value::String(a)), Value::String(b)) => a.eq_ignore_ascii_case(b),
             (Some(a), b) => a == b,
@@ -208,7 +255,9 @@ impl Filter {
         }
     }
 
-    fn element(&self, sub: Option<&str>, value: Value) -> Value {
+    /// A new element that passes the filter, holding `value` (at `sub`, or merged when `sub`
+    /// is `None` and `value` an object).
+    pub fn element(&self, sub: Option<&str>, value: Value) -> Value {
         let mut m = Map::new();
         m.insert(self.attribute.clone(), self.value.clone());
         match sub {
@@ -255,6 +304,15 @@ fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v)
     })
+}
+
+/// The key of an object that is `name` case-insensitively, as the object spells it.
+fn key_ci(value: &Value, name: &str) -> Option<String> {
+    let obj = value.as_object()?;
+    if obj.contains_key(name) {
+        return Some(name.to_string());
+    }
+    obj.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned()
 }
 
 /// `value` made an object (indexing an object by key cannot panic).

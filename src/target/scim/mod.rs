@@ -3,6 +3,7 @@
 //! docs/scim.md describes the attribute paths, teams and managers, and the apply semantics.
 
 pub mod client;
+pub mod discovery;
 pub mod mapping;
 pub mod read;
 pub mod write;
@@ -30,6 +31,10 @@ pub struct ScimTarget {
     pub map: AttributeMap,
     /// The mapping maps no `email`, so the primary email follows the username.
     pub email_follows_username: bool,
+    /// Members added or removed by one PATCH of a group at most (`member_batch`).
+    pub member_batch: usize,
+    /// `bulk = auto`: new users travel in Bulk requests when the server offers Bulk.
+    pub bulk: bool,
 }
 
 impl ScimTarget {
@@ -80,6 +85,11 @@ impl ScimTarget {
             let mb = usize::try_from(*n).unwrap_or(1).max(1);
             options.max_response_bytes = mb.saturating_mul(1024 * 1024);
         }
+        let member_batch = match target.get("member_batch") {
+            Some(ConfigValue::Int(n)) => usize::try_from(*n).unwrap_or(1).max(1),
+            _ => write::MEMBER_BATCH,
+        };
+        let bulk = matches!(target.get("bulk"), Some(ConfigValue::Text(t)) if t == "auto");
         let map = AttributeMap::new(target.get("attributes")).map_err(TargetError::Config)?;
         let email_follows_username = !program.mapped_attributes.contains("email");
         let client = ScimClient::new(&url, Secret::new(token), concurrency, options)?;
@@ -87,13 +97,17 @@ impl ScimTarget {
             client,
             map,
             email_follows_username,
+            member_batch,
+            bulk,
         })
     }
 
     /// Reads the directory and its `wtmap.state/v1` form. A directory the diff cannot work
     /// from (two users with one `externalId`) is an error naming the users.
     pub async fn read(&self) -> Result<(CurrentState, Directory), TargetError> {
-        let dir = read_directory(&self.client).await?;
+        // Asked first, so pages stay within the server's `filter.maxResults`.
+        let max_results = self.client.capabilities().await.max_results;
+        let dir = read_directory(&self.client.with_page_cap(max_results)).await?;
         let state = dir.to_state(&self.map);
         crate::state::validate_state(&state, "the SCIM directory")
             .map_err(|e| TargetError::Remote(e.to_string()))?;
@@ -118,13 +132,16 @@ mod tests {
     fn settings_come_from_the_mapping_and_the_environment() {
         let p = program(
             "target winningtemp.scim {\n url = \"http://127.0.0.1:9/v2\"\n token = env(\"T\")\n \
-             concurrency = 7\n attributes { title = \"nickName\" }\n}",
+             concurrency = 7\n member_batch = 30\n bulk = \"auto\"\n \
+             attributes { title = \"nickName\" }\n}",
         );
         let t =
             ScimTarget::from_program(&p, &MapEnv::with("T", "secret-1"), ClientOptions::default())
                 .unwrap();
         assert_eq!(t.client.concurrency(), 7);
         assert_eq!(t.map.path("title").unwrap().text, "nickName");
+        assert_eq!(t.member_batch, 30);
+        assert!(t.bulk);
         assert!(t.email_follows_username);
         assert!(!format!("{t:?}").contains("secret-1"));
 
