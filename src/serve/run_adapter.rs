@@ -64,22 +64,28 @@ impl RunOnceRunner {
     }
 }
 
+/// The record of a run refused before it started (the mapping could not be snapshotted, or it
+/// names a secret outside its scope).
+fn refused(request: &RunRequest, message: String) -> RunRecord {
+    let now = chrono::Utc::now();
+    RunRecord {
+        mapping: request.name.clone(),
+        run_id: String::new(),
+        status: "mapping_invalid".to_string(),
+        started: now,
+        finished: now,
+        counts: RunCounts::new(),
+        report_dir: None,
+        message,
+    }
+}
+
 impl Runner for RunOnceRunner {
     fn run(&self, request: &RunRequest) -> RunRecord {
         let path = match mapping_to_run(request) {
             Ok(p) => p,
             Err(message) => {
-                let now = chrono::Utc::now();
-                return RunRecord {
-                    mapping: request.name.clone(),
-                    run_id: String::new(),
-                    status: "mapping_invalid".to_string(),
-                    started: now,
-                    finished: now,
-                    counts: RunCounts::new(),
-                    report_dir: None,
-                    message,
-                };
+                return refused(request, message);
             }
         };
         // The mapping sees its own secrets and the shared names, nothing else of the process;
@@ -88,17 +94,7 @@ impl Runner for RunOnceRunner {
             Ok(env) => env,
             Err(message) => {
                 remove_snapshot(&path, request);
-                let now = chrono::Utc::now();
-                return RunRecord {
-                    mapping: request.name.clone(),
-                    run_id: String::new(),
-                    status: "mapping_invalid".to_string(),
-                    started: now,
-                    finished: now,
-                    counts: RunCounts::new(),
-                    report_dir: None,
-                    message,
-                };
+                return refused(request, message);
             }
         };
         let opts = RunOptions {
