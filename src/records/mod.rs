@@ -21,6 +21,7 @@ mod json;
 mod ndjson;
 mod shapes;
 mod split;
+mod strict;
 mod text;
 mod yaml;
 mod yaml_depth;
