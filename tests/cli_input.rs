@@ -167,3 +167,25 @@ fn fmt_keeps_a_mappings_mode_and_new_hr_files_are_private() {
     assert!(tmp.path().join("plan.json").exists(), "{}", stderr(&o));
     assert_eq!(mode(&tmp.path().join("plan.json")), 0o600);
 }
+
+#[test]
+fn records_given_as_a_folder_are_named_a_folder() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = wtmap_in(
+        repo,
+        &[
+            "plan",
+            "mappings/flex.wtmap",
+            "--records",
+            "mappings",
+            "--today",
+            "2026-11-21",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot read `mappings`: it is a folder"),
+        "{}",
+        stderr(&o)
+    );
+}

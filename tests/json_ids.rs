@@ -133,3 +133,63 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+#[test]
+fn because_of_a_multi_line_statement_is_its_one_line_form() {
+    let text = MAPPING.replace(
+        "  first_name = First\n",
+        "  first_name = if Id == \"1\"   # one\n    then First\n    else Last\n",
+    ) + "group path = [\n  First,   # top\n  Last,\n]\n";
+    let (program, diags) = check_source(&SourceFile::new("m.wtmap", text));
+    let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+    let record = read_bytes(
+        "p.json",
+        record("1", 0)
+            .replace('{', "[{")
+            .replace("}", "}]")
+            .as_bytes(),
+        &ReadOptions::new(Shape::Plain),
+    )
+    .unwrap()
+    .remove(0);
+    let ctx = Context {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+    };
+    let (_, steps) = wtmap::eval::trace_record(&program, &record, &ctx);
+    let statements: Vec<String> = steps
+        .iter()
+        .map(|s| s.because.statement.to_string())
+        .collect();
+    assert!(
+        statements.contains(&"first_name = if Id == \"1\" then First else Last".to_string()),
+        "{statements:?}"
+    );
+    assert!(
+        statements.contains(&"group path = [First, Last]".to_string()),
+        "{statements:?}"
+    );
+}
+
+#[test]
+fn a_huge_value_is_not_echoed_whole_in_a_quarantine_message() {
+    let text = MAPPING.replace("  Last: text\n", "  Last: text\n  Born: date\n")
+        + "user { birthday = Born }\n";
+    let text = text.replace(
+        "  last_name = Last\n}\nuser { birthday = Born }\n",
+        "  last_name = Last\n  birthday = Born\n}\n",
+    );
+    let (program, diags) = check_source(&SourceFile::new("m.wtmap", text));
+    let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+    let huge = "x".repeat(5_000_000);
+    let json = format!(
+        r#"[{{"Id": "1", "Email": "a@b.se", "First": "A", "Last": "B", "Born": "{huge}"}}]"#
+    );
+    let records = read_bytes("p.json", json.as_bytes(), &ReadOptions::new(Shape::Plain)).unwrap();
+    let ctx = Context {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+    };
+    let desired = wtmap::eval::evaluate(&program, &records, &ctx);
+    let q = &desired.quarantined[0];
+    assert!(q.reason.len() < 1_200, "{} bytes", q.reason.len());
+    assert!(q.reason.contains("(5000000 characters)"), "{}", q.reason);
+}
