@@ -127,3 +127,65 @@ fn a_csv_header_that_differs_only_in_case_or_spaces_is_one_error_before_any_reco
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+#[test]
+fn fmt_keeps_a_mappings_mode_and_new_hr_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let mapping = tmp.path().join("m.wtmap");
+    // Unformatted on purpose, so that fmt rewrites it.
+    std::fs::write(
+        &mapping,
+        example().replace("  delimiter = ", "  delimiter =   "),
+    )
+    .unwrap();
+    std::fs::set_permissions(&mapping, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = wtmap_in(tmp.path(), &["fmt", "m.wtmap"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_ne!(std::fs::read_to_string(&mapping).unwrap(), "");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&mapping), 0o644);
+    // A plan written with --out holds HR data: private.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = wtmap_in(
+        repo,
+        &[
+            "plan",
+            "mappings/flex.wtmap",
+            "--records",
+            "mappings/data/flex.json",
+            "--state",
+            "mappings/data/flex.state.json",
+            "--today",
+            "2026-11-21",
+            "--format",
+            "json",
+            "--out",
+            tmp.path().join("plan.json").to_str().unwrap(),
+        ],
+    );
+    assert!(tmp.path().join("plan.json").exists(), "{}", stderr(&o));
+    assert_eq!(mode(&tmp.path().join("plan.json")), 0o600);
+}
+
+#[test]
+fn records_given_as_a_folder_are_named_a_folder() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = wtmap_in(
+        repo,
+        &[
+            "plan",
+            "mappings/flex.wtmap",
+            "--records",
+            "mappings",
+            "--today",
+            "2026-11-21",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot read `mappings`: it is a folder"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The `wtmap.journal/v1` format tag.
@@ -119,9 +120,11 @@ impl Journal {
             fastrand::u16(..)
         );
         let path = dir.join(format!("{}.{run}.jsonl", file_key(mapping)));
+        // A journal holds the plan, so HR data: private (docs/files-target.md).
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
+            .mode(crate::atomic::PRIVATE_MODE)
             .open(&path)?;
         sync_dir(dir);
         let mut journal = Journal { file, path, run };

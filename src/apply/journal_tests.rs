@@ -195,3 +195,20 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn journals_and_the_run_history_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::create(dir.path(), "a.wtmap", &id("a.wtmap"), &plan(1)).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&j.path), 0o600);
+    let runs = dir.path().join("runs");
+    crate::serve::history::History::open_in(&runs).unwrap();
+    let db = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+        .unwrap();
+    assert_eq!(mode(&db), 0o600);
+}

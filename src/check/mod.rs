@@ -127,23 +127,38 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
-    /// The `because` of a statement: its first line, shortened, and its line number.
+    /// The `because` of a statement: its one-line form, shortened, and its line number. A
+    /// statement written over several lines (`group path = [` … `]`) is joined into one; a
+    /// block's body (a line ending in `{`) is summarised as `{ … }`.
     pub(crate) fn because(&self, span: Span) -> Because {
         let text = self.file.slice(span);
         // Alignment padding and trailing comments are layout, not meaning:
         // `manager     = Boss   # HR` reads `manager = Boss`.
-        let first_line = text.lines().next().unwrap_or("");
-        let code = crate::syntax::errors::comment_start(first_line)
-            .map_or(first_line, |i| &first_line[..i]);
-        let collapsed = code.split_whitespace().collect::<Vec<_>>().join(" ");
-        let first = collapsed.as_str();
-        let statement = if first.chars().count() > 80 {
-            let cut: String = first.chars().take(77).collect();
+        let code = |line: &'_ str| -> String {
+            let code = crate::syntax::errors::comment_start(line).map_or(line, |i| &line[..i]);
+            code.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let first = code(text.lines().next().unwrap_or(""));
+        let multi_line = text.lines().nth(1).is_some();
+        let joined = if multi_line && !first.ends_with('{') {
+            let all: Vec<String> = text.lines().map(code).filter(|l| !l.is_empty()).collect();
+            all.join(" ")
+                .replace("[ ", "[")
+                .replace("( ", "(")
+                .replace(", ]", "]")
+                .replace(",]", "]")
+                .replace(" ]", "]")
+                .replace(" )", ")")
+        } else {
+            first.clone()
+        };
+        let statement = if joined.chars().count() > 80 {
+            let cut: String = joined.chars().take(77).collect();
             format!("{cut}…")
-        } else if text.lines().nth(1).is_some() && first.ends_with('{') {
+        } else if multi_line && first.ends_with('{') {
             format!("{} … }}", first)
         } else {
-            first.to_string()
+            joined
         };
         Because {
             statement: statement.into(),

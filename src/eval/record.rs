@@ -82,7 +82,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
     };
     let quarantine = |err: EvalError, because: &Because| Outcome::Quarantined {
         code: err.code,
-        reason: err.message,
+        reason: cap_quoted(&err.message),
         because: because.clone(),
         external_id: key_attribute(scope, "external_id"),
         username: key_attribute(scope, "username"),
@@ -290,6 +290,36 @@ fn show(v: &Value) -> String {
         Value::Text(t) => format!("{t:?}"),
         other => other.to_string(),
     }
+}
+
+/// A quoted value longer than this many characters is shortened in a quarantine message.
+pub const MAX_QUOTED: usize = 120;
+/// A quarantine message is at most this many characters.
+const MAX_MESSAGE: usize = 1000;
+
+/// The message with every `` `quoted` `` value longer than [`MAX_QUOTED`] characters cut to
+/// its start and its length (a 50 MB field must not be echoed into every report, journal and
+/// email), and the whole message cut at [`MAX_MESSAGE`] characters.
+pub fn cap_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE + 64));
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are inside backticks.
+        let len = part.chars().count();
+        if i % 2 == 1 && len > MAX_QUOTED {
+            out.extend(part.chars().take(MAX_QUOTED - 20));
+            out.push_str(&format!("… ({len} characters)"));
+        } else {
+            out.push_str(part);
+        }
+        if out.chars().count() > MAX_MESSAGE {
+            let cut: String = out.chars().take(MAX_MESSAGE).collect();
+            return format!("{cut}…");
+        }
+    }
+    out
 }
 
 #[cfg(test)]

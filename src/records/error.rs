@@ -59,7 +59,7 @@ impl fmt::Display for RecordAt {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RecordsError {
     /// The file could not be read from disk.
-    #[error("cannot read `{path}`")]
+    #[error("cannot read `{path}`: {source}")]
     #[diagnostic(code(records::read))]
     Read {
         /// The path as given.

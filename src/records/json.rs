@@ -425,7 +425,7 @@ impl<'a, Out> Doc<'a, Out> {
             });
             return self.keep(out);
         }
-        let fields: Map<String, Value> = self.value()?;
+        let super::strict::StrictFields(fields) = self.value()?;
         self.push(fields, line)
     }
 

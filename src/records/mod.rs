@@ -21,6 +21,7 @@ mod json;
 mod ndjson;
 mod shapes;
 mod split;
+mod strict;
 mod text;
 mod yaml;
 mod yaml_depth;
@@ -229,13 +230,29 @@ impl ReadOptions {
     }
 }
 
+/// The bytes of a records file. A folder is named as one (not "Is a directory (os error 21)");
+/// a pipe or process substitution (`<(…)`) is read as it comes, with its format given by
+/// [`ReadOptions::format`] since its name has no extension.
+fn read_records_file(path: &Path, name: &str) -> Result<Vec<u8>, RecordsError> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(RecordsError::Read {
+            path: name.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a folder; give the records file inside it",
+            ),
+        });
+    }
+    std::fs::read(path).map_err(|source| RecordsError::Read {
+        path: name.to_owned(),
+        source,
+    })
+}
+
 /// Reads the records of a file. Errors name the file by its path as given.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<Vec<Record>, RecordsError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| RecordsError::Read {
-        path: name.clone(),
-        source,
-    })?;
+    let bytes = read_records_file(path, &name)?;
     read_bytes(&name, &bytes, opts)
 }
 
@@ -250,10 +267,7 @@ pub fn read_file_map<T: Numbered + Send>(
     map: &(dyn Fn(RecordRef<'_>) -> T + Sync),
 ) -> Result<Vec<T>, RecordsError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| RecordsError::Read {
-        path: name.clone(),
-        source,
-    })?;
+    let bytes = read_records_file(path, &name)?;
     let format = format_of(&name, opts)?;
     if format == RecordFormat::Json && matches!(opts.shape, Shape::Flex | Shape::Plain) {
         let bytes = text::json_bytes(&name, &bytes, opts.encoding)?;

@@ -45,7 +45,13 @@ fn read_lines(
         if json.is_empty() {
             continue;
         }
-        let value: Value = serde_json::from_slice(json).map_err(|e| {
+        // An object is read refusing a key twice; anything else as a value, to say what it is.
+        let parsed = if json.first() == Some(&b'{') {
+            serde_json::from_slice::<super::strict::StrictFields>(json).map(|f| Value::Object(f.0))
+        } else {
+            serde_json::from_slice::<Value>(json)
+        };
+        let value: Value = parsed.map_err(|e| {
             let lead = line.len() - line.trim_ascii_start().len();
             let column = Position::of_offset(line, lead + serde_offset(json, &e)).column;
             serde_syntax(

@@ -2,7 +2,7 @@
 //! holding `report.txt`, `report.md`, `report.html`, `report.json` and `plan.json`, each
 //! written atomically (readers such as `wtmap serve` see a whole file or none).
 
-use crate::cli::files::write_atomic;
+use crate::atomic::write_atomic;
 use crate::plan::{Plan, render_json};
 use crate::report::{Report, render_html, render_markdown, render_text};
 use chrono::{DateTime, Utc};
@@ -52,7 +52,9 @@ pub(crate) fn write(dir: &Path, report: &Report, plan: Option<&Plan>) -> Result<
         files.push(("plan.json", render_json(plan)));
     }
     for (name, text) in files {
-        write_atomic(&dir.join(name), text.as_bytes()).map_err(|e| e.to_string())?;
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     }
     Ok(())
 }

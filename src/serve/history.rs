@@ -152,6 +152,17 @@ impl History {
 
     /// Opens (creating when missing) a history file.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
+        // The history holds HR data (names in reports' messages): create it private; SQLite
+        // gives its journal files the database file's mode.
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(crate::atomic::PRIVATE_MODE)
+                .open(path);
+        }
         let conn = Connection::open(path).map_err(|e| {
             HistoryError(format!(
                 "cannot open the run history `{}`: {e}",

@@ -147,11 +147,8 @@ pub fn export(
     let mut temps = Vec::new();
     for f in &files {
         let target = cfg.dir.join(f.kind.file_name());
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", f.kind.file_name()))
-            .suffix(".tmp")
-            .tempfile_in(&cfg.dir)
-            .map_err(write_err(&target))?;
+        // Private when new, the old file's mode when it exists; killed writes swept.
+        let mut tmp = crate::atomic::temp_for(&target).map_err(write_err(&target))?;
         tmp.write_all(&f.bytes).map_err(write_err(&target))?;
         tmp.as_file().sync_all().map_err(write_err(&target))?;
         temps.push((tmp, target));
