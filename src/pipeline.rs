@@ -11,7 +11,7 @@ use crate::guard::{Allow, GuardInput, check_guards};
 use crate::model::{CurrentState, DesiredState, STATE_FORMAT};
 use crate::plan::Plan;
 use crate::records::{
-    ReadOptions, Record, RecordsError, Shape, TextEncoding, read_file, read_file_map,
+    ReadOptions, Record, RecordFormat, RecordsError, Shape, TextEncoding, read_file, read_file_map,
 };
 use chrono::NaiveDate;
 use std::path::Path;
@@ -58,9 +58,45 @@ pub fn read_options(program: &Program) -> ReadOptions {
     }
 }
 
+/// A records file: its path and, when its name does not say (a pipe, a process substitution
+/// `<(…)`), its format (`--records-format`). A plain path converts into one.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordsFile<'a> {
+    /// Where the records are.
+    pub path: &'a Path,
+    /// The format, when the name's extension does not give it.
+    pub format: Option<RecordFormat>,
+}
+
+impl<'a> From<&'a Path> for RecordsFile<'a> {
+    fn from(path: &'a Path) -> Self {
+        RecordsFile { path, format: None }
+    }
+}
+
+impl<'a> From<&'a std::path::PathBuf> for RecordsFile<'a> {
+    fn from(path: &'a std::path::PathBuf) -> Self {
+        RecordsFile::from(path.as_path())
+    }
+}
+
+impl RecordsFile<'_> {
+    fn options(&self, program: &Program) -> ReadOptions {
+        let options = read_options(program);
+        ReadOptions {
+            format: self.format.or(options.format),
+            ..options
+        }
+    }
+}
+
 /// Reads a records file for a mapping.
-pub fn read_records(program: &Program, path: &Path) -> Result<Vec<Record>, RecordsError> {
-    read_file(path, &read_options(program))
+pub fn read_records<'a>(
+    program: &Program,
+    file: impl Into<RecordsFile<'a>>,
+) -> Result<Vec<Record>, RecordsError> {
+    let file = file.into();
+    read_file(file.path, &file.options(program))
 }
 
 /// An empty Winningtemp directory (no `--state`).
@@ -110,13 +146,14 @@ pub fn desire(program: &Program, records: &[Record], today: NaiveDate) -> Desire
 /// What the mapping wants, from a records file read and evaluated in one pass: each record is
 /// evaluated as soon as it is read and then dropped, so a big export never sits in memory whole.
 /// The result is [`desire`]'s over [`read_records`]'s.
-pub fn desire_from_file(
+pub fn desire_from_file<'a>(
     program: &Program,
-    path: &Path,
+    file: impl Into<RecordsFile<'a>>,
     today: NaiveDate,
 ) -> Result<DesiredState, RecordsError> {
     let ctx = Context { today };
-    let outcomes = read_file_map(path, &read_options(program), &|record| {
+    let file = file.into();
+    let outcomes = read_file_map(file.path, &file.options(program), &|record| {
         crate::eval::evaluate_one(program, record, &ctx)
     })?;
     crate::timings::stage("records read and evaluated");

@@ -237,3 +237,64 @@ fn explain_finds_a_record_by_id_position_or_email_and_suggests_close_ids() {
         text(&beyond.stderr)
     );
 }
+
+#[test]
+fn records_from_a_pipe_are_read_with_an_explicit_format() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let records = std::fs::read(root.join("mappings/data/flex.json")).unwrap();
+    let plan_from_stdin = |extra: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wtmap"))
+            .args([
+                "plan",
+                "mappings/flex.wtmap",
+                "--records",
+                "/dev/stdin",
+                "--state",
+                "mappings/data/flex.state.json",
+                "--today",
+                "2026-11-21",
+            ])
+            .args(extra)
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader may stop early on an error: a closed pipe is not the test's failure.
+        let _ = child.stdin.take().unwrap().write_all(&records);
+        child.wait_with_output().unwrap()
+    };
+    let without = plan_from_stdin(&[]);
+    assert_eq!(without.status.code(), Some(2));
+    assert!(
+        text(&without.stderr).contains("--records-format"),
+        "{}",
+        text(&without.stderr)
+    );
+
+    let with = plan_from_stdin(&["--records-format", "json"]);
+    assert!(with.status.success(), "{}", text(&with.stderr));
+    let from_file = wtmap(&[
+        "plan",
+        "mappings/flex.wtmap",
+        "--records",
+        "mappings/data/flex.json",
+        "--state",
+        "mappings/data/flex.state.json",
+        "--today",
+        "2026-11-21",
+    ]);
+    let body = |o: &Output| {
+        text(&o.stdout)
+            .lines()
+            .skip(1) // the first line names the records file
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        body(&with),
+        body(&from_file),
+        "the same plan as from the file"
+    );
+}

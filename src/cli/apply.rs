@@ -39,6 +39,10 @@ pub struct ApplyArgs {
     /// Records file replacing the mapping's live source (same shape as the source kind).
     #[arg(long, value_name = "FILE")]
     pub records: Option<PathBuf>,
+    /// The records' format when the file name does not say it (a pipe, `<(…)`): csv, json,
+    /// ndjson or yaml.
+    #[arg(long, value_name = "FORMAT", requires = "records", value_parser = super::plan::parse_records_format)]
+    pub records_format: Option<crate::records::RecordFormat>,
     /// Evaluate as of this date (YYYY-MM-DD) instead of today in the mapping's time zone.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub today: Option<chrono::NaiveDate>,
@@ -348,6 +352,7 @@ fn fresh_plan(
         program,
         &args.mapping,
         args.records.as_deref(),
+        args.records_format,
         args.source_url.as_deref(),
         args.today.unwrap_or_else(|| today_in(program)),
         "applied",

@@ -40,6 +40,10 @@ pub struct InputArgs {
     /// Records file replacing the mapping's live source (same shape as the source kind).
     #[arg(long, value_name = "FILE")]
     pub records: Option<PathBuf>,
+    /// The records' format when the file name does not say it (a pipe, `<(…)`): csv, json,
+    /// ndjson or yaml.
+    #[arg(long, value_name = "FORMAT", requires = "records", value_parser = parse_records_format)]
+    pub records_format: Option<crate::records::RecordFormat>,
     /// Fetch the live source from this base URL instead of the mapping's (a local emulator,
     /// a proxy).
     #[arg(long, value_name = "URL", conflicts_with = "records")]
@@ -52,6 +56,11 @@ pub struct InputArgs {
     pub today: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub overrides: GuardOverrides,
+}
+
+/// `--records-format`: a format name (`csv`, `json`, `ndjson`/`jsonl`, `yaml`/`yml`).
+pub fn parse_records_format(text: &str) -> Result<crate::records::RecordFormat, String> {
+    text.parse()
 }
 
 impl InputArgs {
@@ -141,7 +150,11 @@ pub fn compute(
             // idle). A bad state file is reported first, as when it is read first.
             let (current, desired) = std::thread::scope(|scope| {
                 let current = scope.spawn(|| read_state(state));
-                let desired = desire_from_file(&program, records, today);
+                let file = crate::pipeline::RecordsFile {
+                    path: records,
+                    format: input.records_format,
+                };
+                let desired = desire_from_file(&program, file, today);
                 match current.join() {
                     Ok(current) => (current, desired),
                     Err(panic) => std::panic::resume_unwind(panic),
@@ -161,6 +174,7 @@ pub fn compute(
                     &program,
                     mapping,
                     input.records.as_deref(),
+                    input.records_format,
                     input.source_url.as_deref(),
                     "planned",
                 )?;
@@ -171,6 +185,7 @@ pub fn compute(
                     &program,
                     mapping,
                     input.records.as_deref(),
+                    input.records_format,
                     input.source_url.as_deref(),
                     today,
                     "planned",
@@ -256,14 +271,21 @@ pub(super) fn load_desired(
     program: &crate::check::Program,
     mapping: &std::path::Path,
     records: Option<&std::path::Path>,
+    records_format: Option<crate::records::RecordFormat>,
     source_url: Option<&str>,
     today: chrono::NaiveDate,
     done: &str,
 ) -> Result<crate::model::DesiredState, u8> {
     match records_file(program, mapping, records) {
-        Some(path) => desire_from_file(program, &path, today).map_err(|e| records_failed(&e, done)),
+        Some(path) => {
+            let file = crate::pipeline::RecordsFile {
+                path: &path,
+                format: records_format,
+            };
+            desire_from_file(program, file, today).map_err(|e| records_failed(&e, done))
+        }
         None => {
-            let records = load_records(program, mapping, None, source_url, done)?;
+            let records = load_records(program, mapping, None, None, source_url, done)?;
             Ok(desire(program, &records, today))
         }
     }
@@ -303,11 +325,18 @@ pub fn load_records(
     program: &crate::check::Program,
     mapping: &std::path::Path,
     records: Option<&std::path::Path>,
+    records_format: Option<crate::records::RecordFormat>,
     source_url: Option<&str>,
     done: &str,
 ) -> Result<Vec<crate::records::Record>, u8> {
     match records_file(program, mapping, records) {
-        Some(path) => read_records(program, &path).map_err(|e| records_failed(&e, done)),
+        Some(path) => {
+            let file = crate::pipeline::RecordsFile {
+                path: &path,
+                format: records_format,
+            };
+            read_records(program, file).map_err(|e| records_failed(&e, done))
+        }
         None => Ok(super::fetch::live(program, source_url)
             .inspect_err(|_| eprintln!("nothing was {done}"))?
             .records),

@@ -74,7 +74,7 @@ pub enum RecordsError {
     #[diagnostic(
         code(records::unknown_format),
         help(
-            "name the file `.csv`, `.tsv`, `.json`, `.ndjson`, `.jsonl`, `.yaml` or `.yml`, or set its format"
+            "name the file `.csv`, `.tsv`, `.json`, `.ndjson`, `.jsonl`, `.yaml` or `.yml`, or give its format with `--records-format csv|json|ndjson|yaml` (a pipe, `<(…)`)"
         )
     )]
     UnknownFormat {
