@@ -34,7 +34,7 @@ if [ "${WTMAP_SKIP_PEERS:-}" != 1 ] && [ "${WTMAP_SKIP_PEERS:-}" != true ]; then
   AIOSMTPD_VERSION=1.4.6
   [ -x .venv/bin/pip ] || python3 -m venv .venv
   for pin in "scim2-server==${SCIM2_SERVER_VERSION}" "aiosmtpd==${AIOSMTPD_VERSION}"; do
-    if ! .venv/bin/pip show "${pin%%==*}" 2>/dev/null | grep -qx "Version: ${pin##*==}"; then
+    if ! .venv/bin/pip show "${pin%%==*}" 2>/dev/null | grep -x "Version: ${pin##*==}" >/dev/null; then
       echo "== installing ${pin} into .venv"
       .venv/bin/pip install --quiet --disable-pip-version-check "${pin}"
     fi
