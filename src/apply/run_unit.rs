@@ -31,7 +31,7 @@ impl Unit {
                 external_id,
                 name,
             } => {
-                let body = write::new_group(&external_id, &name, &[]);
+                let body = write::new_group(&external_id, &name);
                 vec![created_group(target, index, &external_id, &body).await]
             }
             Unit::RenameTeam { index, ids } => {
@@ -395,14 +395,13 @@ async fn members(
     let group_id = match group {
         GroupRef::Existing(id) => id,
         GroupRef::New { external_id, name } => {
-            let Some((first, _)) = batches.pop_front() else {
+            if batches.is_empty() {
                 return out;
-            };
-            let body = write::new_group(&external_id, &name, &first);
-            let indices: Vec<usize> = first
-                .iter()
-                .filter_map(|id| index_of.get(&(true, id.as_str())).copied())
-                .collect();
+            }
+            // Created empty; every member then goes through the batches below, which adapt to
+            // a server that refuses a batch as too large (a POST carrying the first batch could
+            // not be halved). One request more per new group.
+            let body = write::new_group(&external_id, &name);
             let created = created_group(target, 0, &external_id, &body).await;
             let Effect::Group(g) = created.effect else {
                 let rest: Vec<usize> = index_of.values().copied().collect();
@@ -414,36 +413,10 @@ async fn members(
                 return out;
             };
             let id = g.id.clone();
-            let adopted = g.members.is_empty() && !first.is_empty();
             out.push(Done {
                 indices: vec![],
                 outcome: created.outcome,
                 effect: Effect::Group(g),
-            });
-            // An adopted group (made by an attempt whose answer was lost) may lack the members.
-            let result = if adopted {
-                target
-                    .client
-                    .modify(
-                        &resource_path("/Groups", &id),
-                        write::member_operations(&first, &[]),
-                    )
-                    .await
-                    .map(|_| ())
-            } else {
-                Ok(())
-            };
-            out.push(Done {
-                indices,
-                outcome: match result {
-                    Ok(()) => Outcome::ok("added with the new group"),
-                    Err(e) => Outcome::failed(e.message),
-                },
-                effect: Effect::Members {
-                    group: id.clone(),
-                    added: first,
-                    removed: vec![],
-                },
             });
             id
         }

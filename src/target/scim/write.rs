@@ -12,7 +12,7 @@
 use super::mapping::{AttributeMap, GROUP_SCHEMA, ScimPath, USER_SCHEMA};
 use crate::model::{AttrValue, Attributes, UserStatus};
 use crate::plan::Change;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Members added or removed by one PATCH request at most. Large enough that a team of any
 /// usual size is one request, small enough that the remove filter stays a few kilobytes.
@@ -294,16 +294,14 @@ pub fn set_active(active: bool) -> Vec<Value> {
     vec![json!({"op": "replace", "path": "active", "value": active})]
 }
 
-/// The POST body of a new group, with its first members.
-pub fn new_group(external_id: &str, name: &str, members: &[String]) -> Value {
-    let mut body = Map::new();
-    body.insert("schemas".into(), json!([GROUP_SCHEMA]));
-    body.insert("externalId".into(), json!(external_id));
-    body.insert("displayName".into(), json!(name));
-    if !members.is_empty() {
-        body.insert("members".into(), member_values(members));
-    }
-    Value::Object(body)
+/// The POST body of a new group. It carries no members: they follow in batched PATCHes,
+/// which adapt when a server refuses a batch as too large.
+pub fn new_group(external_id: &str, name: &str) -> Value {
+    json!({
+        "schemas": [GROUP_SCHEMA],
+        "externalId": external_id,
+        "displayName": name,
+    })
 }
 
 /// A group's new display name.

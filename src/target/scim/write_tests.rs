@@ -140,7 +140,7 @@ fn memberships_are_batched_patches() {
     );
     assert!(member_batches(&[], &[], MEMBER_BATCH).is_empty());
     assert_eq!(
-        new_group("T1", "Sales", &[]),
+        new_group("T1", "Sales"),
         json!({"schemas": [GROUP_SCHEMA], "externalId": "T1", "displayName": "Sales"})
     );
 }
