@@ -21,11 +21,27 @@ pub enum ConnectorError {
         kind: String,
     },
 
+    /// Several settings read environment variables that are not set: all are named at once, so
+    /// a first run is not a loop of one fix per attempt.
+    #[error("{system}: {} environment variables are not set: {}", vars.len(), vars.join(", "))]
+    #[diagnostic(
+        code(connectors::missing_envs),
+        help("set them in the environment that runs wtmap, or plan offline with `--records FILE`")
+    )]
+    MissingEnvs {
+        /// `Personio`, `Flex HRM`, `Worknice`.
+        system: &'static str,
+        /// `` `client_id` (PERSONIO_CLIENT_ID) `` for each, in the order the mapping names them.
+        vars: Vec<String>,
+    },
+
     /// A setting reads an environment variable that is not set (or is empty).
     #[error("{system}: `{setting}` reads environment variable `{var}`, which is not set")]
     #[diagnostic(
         code(connectors::missing_env),
-        help("set it in the environment that runs wtmap, e.g. `export {var}=…`")
+        help(
+            "set it in the environment that runs wtmap, e.g. `export {var}=…`, or plan offline with `--records FILE`"
+        )
     )]
     MissingEnv {
         /// `Personio`, `Flex HRM`, `Worknice`.

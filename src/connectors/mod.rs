@@ -158,8 +158,10 @@ impl Connectors {
                 kind: kind.to_owned(),
             });
         };
+        let settings = Settings::new(info.system, cfg.source, schema.settings, env);
+        settings.require_env()?;
         let ctx = Ctx {
-            settings: Settings::new(info.system, cfg.source, schema.settings, env),
+            settings,
             client: &self.client,
             policy: self.policy,
             progress,

@@ -50,6 +50,37 @@ impl<'a> Settings<'a> {
         }
     }
 
+    /// Every `env("…")` of the block must be set: when more than one is missing, all are named
+    /// in one error (one missing keeps the single-variable error and its `export` hint).
+    pub fn require_env(&self) -> Result<(), ConnectorError> {
+        let missing: Vec<(&str, &str)> = self
+            .endpoint
+            .settings
+            .iter()
+            .filter_map(|(key, value)| match value {
+                ConfigValue::Env(var) if self.env.var(var).is_none_or(|v| v.trim().is_empty()) => {
+                    Some((key.as_str(), var.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        match missing.as_slice() {
+            [] => Ok(()),
+            [(key, var)] => Err(ConnectorError::MissingEnv {
+                system: self.system,
+                setting: (*key).to_owned(),
+                var: (*var).to_owned(),
+            }),
+            many => Err(ConnectorError::MissingEnvs {
+                system: self.system,
+                vars: many
+                    .iter()
+                    .map(|(key, var)| format!("`{key}` ({var})"))
+                    .collect(),
+            }),
+        }
+    }
+
     fn error(&self, key: &str, problem: String, help: Option<String>) -> ConnectorError {
         ConnectorError::Setting {
             system: self.system,
@@ -244,6 +275,34 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "Personio: `client_secret` reads environment variable `NOPE`, which is not set"
+        );
+    }
+
+    #[test]
+    fn every_missing_variable_is_named_at_once() {
+        let defs = source_kind("flex").unwrap().settings;
+        let e = endpoint(vec![
+            ("url", ConfigValue::Env("FLEX_URL".into())),
+            ("username", ConfigValue::Env("FLEX_USERNAME".into())),
+            ("password", ConfigValue::Env("FLEX_PASSWORD".into())),
+        ]);
+        let env = MapEnv::of([("FLEX_USERNAME", "api")]);
+        let err = Settings::new("Flex HRM", &e, defs, &env)
+            .require_env()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Flex HRM: 2 environment variables are not set: `url` (FLEX_URL), `password` (FLEX_PASSWORD)"
+        );
+        let all_set = MapEnv::of([
+            ("FLEX_URL", "https://flex.example"),
+            ("FLEX_USERNAME", "api"),
+            ("FLEX_PASSWORD", "pw"),
+        ]);
+        assert!(
+            Settings::new("Flex HRM", &e, defs, &all_set)
+                .require_env()
+                .is_ok()
         );
     }
 
