@@ -213,24 +213,7 @@ fn find_expr(e: &Expr, span: Span) -> Option<&Expr> {
     if e.span == span {
         return Some(e);
     }
-    let children: Vec<&Expr> = match &e.kind {
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::Not(x) | ExprKind::Paren(x) => vec![x],
-        ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
-        ExprKind::IsEmpty { expr, .. } => vec![expr],
-        ExprKind::In { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
-        ExprKind::If {
-            cond,
-            then,
-            otherwise,
-        } => vec![cond, then, otherwise],
-        ExprKind::Map { scrutinee, arms } => std::iter::once(&**scrutinee)
-            .chain(arms.iter().map(|a| &a.result))
-            .collect(),
-        ExprKind::List(xs) => xs.iter().collect(),
-        _ => Vec::new(),
-    };
-    children.into_iter().find_map(|c| find_expr(c, span))
+    e.children().into_iter().find_map(|c| find_expr(c, span))
 }
 
 /// The text after applying fixes (for tests and for checking a fix re-checks).

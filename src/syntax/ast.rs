@@ -426,6 +426,30 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The expressions directly inside this one, in source order (a value map's scrutinee,
+    /// then its arms' results). Literals, fields and `today` have none.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::Not(x) | ExprKind::Paren(x) => vec![x],
+            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::IsEmpty { expr, .. } => vec![expr],
+            ExprKind::In { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
+            ExprKind::Map { scrutinee, arms } => std::iter::once(&**scrutinee)
+                .chain(arms.iter().map(|a| &a.result))
+                .collect(),
+            ExprKind::List(items) => items.iter().collect(),
+            ExprKind::Literal(_) | ExprKind::Field(_) | ExprKind::Today => Vec::new(),
+        }
+    }
+}
+
 /// Expression forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {

@@ -108,24 +108,7 @@ fn expr_within(e: &Expr, parent: Span, name: &str) {
         "{name}: {:?} outside {parent:?}",
         e.span
     );
-    let children: Vec<&Expr> = match &e.kind {
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::Not(x) | ExprKind::Paren(x) => vec![x],
-        ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
-        ExprKind::IsEmpty { expr, .. } => vec![expr],
-        ExprKind::In { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
-        ExprKind::If {
-            cond,
-            then,
-            otherwise,
-        } => vec![cond, then, otherwise],
-        ExprKind::Map { scrutinee, arms } => std::iter::once(&**scrutinee)
-            .chain(arms.iter().map(|a| &a.result))
-            .collect(),
-        ExprKind::List(items) => items.iter().collect(),
-        ExprKind::Literal(_) | ExprKind::Field(_) | ExprKind::Today => vec![],
-    };
-    for c in children {
+    for c in e.children() {
         expr_within(c, e.span, name);
     }
 }
