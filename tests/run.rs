@@ -53,14 +53,7 @@ fn run(dir: &Path, extra: &[&str], env: &[(String, String)]) -> Ran {
         .env("WT_SCIM_TOKEN", TOKEN)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
-    for var in [
-        "WTMAP_SMTP_HOST",
-        "WTMAP_SMTP_PORT",
-        "WTMAP_SMTP_USER",
-        "WTMAP_SMTP_PASSWORD",
-        "WTMAP_SMTP_TLS",
-        "WTMAP_SMTP_FROM",
-    ] {
+    for var in support_smtp::SMTP_VARIABLES {
         command.env_remove(var);
     }
     command.envs(env.iter().map(|(k, v)| (k, v)));

@@ -40,7 +40,7 @@ fn a_mapping_with_errors_still_emails_its_recipients() {
         .args(["run", "m.wtmap", "--format", "json"])
         .current_dir(dir.path())
         .stdin(Stdio::null());
-    for var in ["WTMAP_SMTP_USER", "WTMAP_SMTP_PASSWORD"] {
+    for var in support_smtp::SMTP_VARIABLES {
         command.env_remove(var);
     }
     command.envs(smtp_env(smtp.port));

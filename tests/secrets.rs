@@ -108,14 +108,7 @@ fn run_with(dir: &Path, env: &[(String, String)], extra: &[&str]) -> (i32, Strin
         .env("NO_COLOR", "1")
         .env("WT_SCIM_TOKEN", SCIM_TOKEN)
         .stdin(Stdio::null());
-    for var in [
-        "WTMAP_SMTP_HOST",
-        "WTMAP_SMTP_PORT",
-        "WTMAP_SMTP_USER",
-        "WTMAP_SMTP_PASSWORD",
-        "WTMAP_SMTP_TLS",
-        "WTMAP_SMTP_FROM",
-    ] {
+    for var in support_smtp::SMTP_VARIABLES {
         command.env_remove(var);
     }
     command.envs(env.iter().map(|(k, v)| (k, v)));

@@ -150,6 +150,17 @@ fn greets(port: u16) -> bool {
     stream.read_exact(&mut buf).is_ok() && &buf == b"220"
 }
 
+/// Every SMTP setting wtmap reads: a test clears them all, so the developer's own
+/// environment cannot reach a test's run.
+pub const SMTP_VARIABLES: [&str; 6] = [
+    "WTMAP_SMTP_HOST",
+    "WTMAP_SMTP_PORT",
+    "WTMAP_SMTP_USER",
+    "WTMAP_SMTP_PASSWORD",
+    "WTMAP_SMTP_TLS",
+    "WTMAP_SMTP_FROM",
+];
+
 /// The SMTP settings of a run that sends to `port` without TLS.
 pub fn smtp_env(port: u16) -> Vec<(String, String)> {
     [
