@@ -5,10 +5,10 @@
 //! `membership_removals <= 10%` and `<= 50`, and `identity_changes <= 10%` and `<= 50`; when
 //! it writes no source guard `source >= 80% of last_run` applies (docs/plan.md, "Guards").
 
+use crate::action::{Action, PlannedAction};
 use crate::model::{
     Because, CurrentState, Guard, GuardLimit, GuardSubject, Rules, UserRemoval, UserStatus,
 };
-use crate::plan::{Action, PlannedAction};
 use serde::{Deserialize, Serialize};
 
 /// Default pause limit in percent of active managed users (Okta warns at 20%; we are stricter).
@@ -763,7 +763,7 @@ mod tests {
             planned(Action::UpdateUser {
                 external_id: i.to_string(),
                 username: format!("u{i}"),
-                changes: vec![crate::plan::Change {
+                changes: vec![crate::action::Change {
                     attribute: attribute.into(),
                     from: from.map(crate::diff::fixtures::text),
                     to: Some(crate::diff::fixtures::text("new@x")),

@@ -16,6 +16,7 @@
 //! Every stage is a plain function over data; the outside world (clock, environment, files,
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
+pub mod action;
 pub mod apply;
 pub mod atomic;
 pub mod builtins;

@@ -10,7 +10,7 @@
 
 use proptest::prelude::*;
 use std::collections::HashMap;
-use wtmap::plan::Action;
+use wtmap::action::Action;
 
 const MAPPING: &str = "source csv { path = \"people.csv\" }\n\
     fields { id: text, mail: text, n1: text?, c1: text?, n2: text?, c2: text?, n3: text?, c3: text? }\n\

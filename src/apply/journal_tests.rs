@@ -1,5 +1,5 @@
 use super::*;
-use crate::plan::{Action, PlannedAction};
+use crate::action::{Action, PlannedAction};
 
 fn id(mapping: &str) -> Identity {
     Identity {

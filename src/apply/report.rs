@@ -1,6 +1,6 @@
 //! The report of an apply: every action of the plan with its outcome (`wtmap.apply/v1`).
 
-use crate::plan::{Action, PlannedAction};
+use crate::action::{Action, PlannedAction};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 

@@ -3,8 +3,9 @@
 //! when their phase starts and run concurrently; their effects are merged back by the executor.
 
 use super::report::Outcome;
+use crate::action::{Action, Change};
 use crate::model::{Attributes, Role, UserStatus};
-use crate::plan::{Action, Change, Plan};
+use crate::plan::Plan;
 use crate::target::scim::Directory;
 use crate::target::scim::read::{
     MANAGERS_SUFFIX, ScimGroup, ScimUser, managers_display_name, managers_external_id,

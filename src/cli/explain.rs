@@ -3,11 +3,12 @@
 
 use super::plan::{InputArgs, compute};
 use super::{ColorChoice, exit};
+use crate::action::Action;
 use crate::builtins::Context;
 use crate::escape::line;
 use crate::eval::{Outcome, trace_record};
 use crate::model::CurrentUser;
-use crate::plan::{Action, render_actions};
+use crate::plan::render_actions;
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -169,7 +169,7 @@ impl Setup {
 
 /// Actions as compact strings (`create_user 1`), for readable assertions.
 pub(crate) fn kinds(diff: &Diff) -> Vec<String> {
-    use crate::plan::Action::*;
+    use crate::action::Action::*;
     diff.actions
         .iter()
         .map(|a| match &a.action {

@@ -4,10 +4,10 @@
 
 use super::users::Users;
 use super::{Diff, Input, W_UNKNOWN_GROUP, rule_because, warning};
+use crate::action::{Action, PlannedAction};
 use crate::model::{
     Because, CurrentMembership, DesiredMembership, DesiredUser, MembershipRule, Role, SegmentRule,
 };
-use crate::plan::{Action, PlannedAction};
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeSet;
 

@@ -16,11 +16,11 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+use crate::action::{PlannedAction, sort_actions};
 use crate::eval::{make_memberships, store_memberships};
 use crate::model::{
     Because, CurrentState, DesiredMemberships, DesiredState, MatchKey, Rules, RunWarning,
 };
-use crate::plan::{PlannedAction, sort_actions};
 use crate::value::lowercase;
 use foldhash::HashSet;
 use std::collections::BTreeSet;

@@ -2,8 +2,8 @@
 //! teams and segments the mapping no longer produces are left as they are.
 
 use super::Input;
+use crate::action::{Action, PlannedAction};
 use crate::model::CurrentTeam;
-use crate::plan::{Action, PlannedAction};
 use foldhash::{HashMap, HashSet};
 
 /// Team actions (parent-first order is applied later by `sort_actions`).

@@ -3,11 +3,11 @@
 
 use super::users::{Match, username_of};
 use super::{Input, W_USERNAME_TAKEN, warning};
+use crate::action::{Action, Change, PlannedAction};
 use crate::model::{
     AttrValue, Attributes, Because, CurrentUser, DesiredState, DesiredUser, MatchKey, UserStatus,
     UserStatusRule, take_attribute,
 };
-use crate::plan::{Action, Change, PlannedAction};
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 /// The username every current user has after the plan (index-aligned with the current users),

@@ -6,10 +6,10 @@ use super::{
     Input, Protection, W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH, rule_because,
     warning,
 };
+use crate::action::{Action, PlannedAction};
 use crate::model::{
     Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus, text_attribute,
 };
-use crate::plan::{Action, PlannedAction};
 use crate::value::order_prefix;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,7 +2,7 @@
 //! Used to check that planning again after applying gives an empty plan, and to write the state
 //! snapshot after a file-integration delivery.
 
-use super::{Action, PlannedAction};
+use crate::action::{Action, PlannedAction};
 use crate::model::{
     AttrValue, CurrentMembership, CurrentSegment, CurrentSegmentConnection, CurrentState,
     CurrentTeam, CurrentUser, Role, UserStatus,

@@ -1,8 +1,9 @@
 //! The JSON form of a plan (`wtmap.plan/v2`), rendered by the direct writer in json_pretty.rs
 //! into a writer as it goes, so that a large plan is never held in memory as one string.
 
+use super::Plan;
 use super::json_pretty::{write_action_element, write_actions_in_turn, write_plan};
-use super::{Plan, PlannedAction};
+use crate::action::PlannedAction;
 use std::io::{self, Write};
 use std::sync::mpsc;
 

@@ -16,7 +16,8 @@ use super::json_layout::{
     array, boolean, close, close_unless_empty, float, key, number, optional_field, separator,
     string, tag, text_field,
 };
-use super::{Action, Change, Plan, PlannedAction, Summary};
+use super::{Plan, Summary};
+use crate::action::{Action, Change, PlannedAction};
 use crate::guard::GuardOutcome;
 use crate::model::{
     AttrValue, Attributes, Because, GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord,

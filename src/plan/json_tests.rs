@@ -4,8 +4,10 @@
 use super::json_layout::{needs_escape, string};
 use super::tests::{every_action, sample_plan};
 use super::*;
+use crate::action::{ActionKind, Change, sort_actions};
 use crate::diff::fixtures::because;
 use crate::guard::GuardOutcome;
+use crate::model::{AttrValue, Attributes};
 use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
 use serde::Serialize;
 use std::borrow::Cow;

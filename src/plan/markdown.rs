@@ -5,7 +5,8 @@ use super::render::{
     SECTIONS, because_text, details, headline, section_of, shows_action_because, summary_line,
     symbol,
 };
-use super::{Plan, PlannedAction, Summary};
+use super::{Plan, Summary};
+use crate::action::PlannedAction;
 use std::fmt::Write;
 
 /// Renders the plan as Markdown.

@@ -1,7 +1,8 @@
 //! The human (`terraform plan`-like) rendering of a plan, and the pieces the Markdown
 //! rendering shares with it. The JSON form is in `json.rs`.
 
-use super::{Action, Change, Plan, PlannedAction, Summary};
+use super::{Plan, Summary};
+use crate::action::{Action, Change, PlannedAction};
 use crate::escape::line;
 use crate::model::{AttrValue, Because, Role, UserStatus};
 use std::fmt::Write;

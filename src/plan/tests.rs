@@ -3,6 +3,7 @@
 
 use super::schema_check::check;
 use super::*;
+use crate::action::{ActionKind, Change, sort_actions};
 use crate::diff::fixtures::{because, text};
 use crate::guard::GuardOutcome;
 use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
@@ -451,12 +452,12 @@ fn the_documented_examples_are_valid() {
 fn in_order_tells_sorted_actions_from_others() {
     let mut actions = every_action();
     assert!(
-        !order::in_order(&actions),
+        !crate::action::in_order(&actions),
         "the sample is listed out of order"
     );
     sort_actions(&mut actions);
-    assert!(order::in_order(&actions));
+    assert!(crate::action::in_order(&actions));
     actions.swap(0, 1);
-    assert!(!order::in_order(&actions));
-    assert!(order::in_order(&[]));
+    assert!(!crate::action::in_order(&actions));
+    assert!(crate::action::in_order(&[]));
 }

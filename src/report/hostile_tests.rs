@@ -7,9 +7,10 @@
 //! `x` in the same places.
 
 use super::*;
+use crate::action::Action;
 use crate::escape::is_unsafe;
 use crate::model::{AttrValue, Because};
-use crate::plan::{Action, Plan};
+use crate::plan::Plan;
 use proptest::prelude::*;
 
 /// Replaces every data string of `plan` by the next value of `next`.

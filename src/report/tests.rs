@@ -1,6 +1,6 @@
 use super::*;
+use crate::action::PlannedAction;
 use crate::model::{Because, QuarantinedRecord, UserStatus};
-use crate::plan::PlannedAction;
 
 fn because(statement: &str, line: usize) -> Because {
     Because {

@@ -1,10 +1,10 @@
 //! Teams, memberships, segments and determinism (docs/plan.md).
 
 use super::codes;
+use crate::action::Action;
 use crate::diff::W_UNKNOWN_GROUP;
 use crate::diff::fixtures::*;
 use crate::model::*;
-use crate::plan::Action;
 
 #[test]
 fn teams_are_created_parents_first_renamed_moved_and_never_deleted() {

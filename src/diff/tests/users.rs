@@ -1,10 +1,10 @@
 //! Users: matching, updates, status, removal and protections (docs/plan.md).
 
 use super::codes;
+use crate::action::{Action, Change};
 use crate::diff::fixtures::*;
 use crate::diff::{W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH, W_USERNAME_TAKEN};
 use crate::model::*;
-use crate::plan::{Action, Change};
 
 fn changes(diff: &crate::diff::Diff) -> Vec<Change> {
     diff.actions

@@ -10,8 +10,8 @@
 //!   added meanwhile, and never one request per member.
 
 use super::mapping::{AttributeMap, GROUP_SCHEMA, ScimPath, USER_SCHEMA};
+use crate::action::Change;
 use crate::model::{AttrValue, Attributes, UserStatus};
-use crate::plan::Change;
 use serde_json::{Value, json};
 
 /// Members added or removed by one PATCH request at most. Large enough that a team of any

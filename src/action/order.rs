@@ -36,7 +36,7 @@ pub fn sort_actions(actions: &mut [PlannedAction]) {
 }
 
 /// Whether the actions are in execution order (what [`sort_actions`] leaves).
-pub(super) fn in_order(actions: &[PlannedAction]) -> bool {
+pub(crate) fn in_order(actions: &[PlannedAction]) -> bool {
     let ranks = ranks(actions);
     (1..actions.len()).all(|b| compare(actions, &ranks, b - 1, b) != std::cmp::Ordering::Greater)
 }
