@@ -23,6 +23,7 @@ pub mod builtins;
 pub mod check;
 pub mod cli;
 pub mod connectors;
+pub mod dates;
 pub mod diagnostics;
 pub mod diff;
 pub mod email;

@@ -8,7 +8,7 @@
 )]
 
 use wtmap::builtins::{BUILTINS, Context};
-use wtmap::check::eval_expression;
+use wtmap::eval::eval_expression;
 use wtmap::eval::expr::equal;
 use wtmap::source::SourceFile;
 

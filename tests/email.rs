@@ -16,7 +16,8 @@ use std::path::Path;
 use support_smtp::fixture::{TODAY, kb, only_run_folder};
 use support_smtp::{SmtpServer, free_port, smtp_env};
 use wtmap::env::MapEnv;
-use wtmap::run::{EmailOutcome, RunOptions, RunStatus, RunSummary, run_once};
+use wtmap::report::{EmailOutcome, RunStatus};
+use wtmap::run::{RunOptions, RunSummary, run_once};
 
 const RECIPIENTS: &str = "report to \"hr@kommunalbolaget.example\", \"it@kommunalbolaget.example\"";
 const PASSWORD: &str = "smtp-pass-6d2f9a";

@@ -31,6 +31,15 @@ use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+/// The default journal folder: `.wtmap/journal` beside the mapping.
+pub fn default_journal_dir(mapping: &std::path::Path) -> std::path::PathBuf {
+    mapping
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join(".wtmap")
+        .join("journal")
+}
+
 /// The `wtmap.journal/v1` format tag.
 pub const JOURNAL_FORMAT: &str = "wtmap.journal/v1";
 

@@ -46,7 +46,7 @@ fn date(args: &[Value], _: &Context) -> Result<Value, BuiltinError> {
     let format = args::opt_text(args, 1)?;
     // The same reader as date fields: ISO (with or without a time) by default, else the format.
     let formats: Vec<String> = format.map(|f| vec![f.to_string()]).unwrap_or_default();
-    crate::eval::read::parse_date(s, &formats)
+    crate::dates::parse_date(s, &formats)
         .map(Value::Date)
         .map_err(|_| {
             let format = format.unwrap_or("%Y-%m-%d");

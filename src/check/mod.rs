@@ -54,12 +54,9 @@ pub fn report_recipients(file: &SourceFile) -> Vec<String> {
         .collect()
 }
 
-/// Checks and evaluates a lone expression that reads no fields (builtin examples, docs):
-/// the value, or the rendered reason it has none.
-pub fn eval_expression(
-    file: &SourceFile,
-    ctx: &crate::builtins::Context,
-) -> Result<crate::value::Value, String> {
+/// Checks a lone expression that reads no fields (builtin examples, docs): the checked
+/// expression, or the rendered diagnostics. The evaluator's `eval_expression` evaluates it.
+pub fn check_expression(file: &SourceFile) -> Result<program::CExpr, String> {
     let describe = |diags: &Diagnostics| {
         diags
             .iter()
@@ -80,16 +77,7 @@ pub fn eval_expression(
     if diags.has_errors() {
         return Err(describe(&diags));
     }
-    let program = Program::empty();
-    let record = serde_json::Map::new();
-    let scope = crate::eval::expr::Scope {
-        program: &program,
-        record: crate::records::Fields::Map(&record),
-        ctx,
-    };
-    scope
-        .eval(&checked)
-        .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))
+    Ok(checked)
 }
 
 /// A mapping's text checked, for tests: panics with the diagnostics when it has errors.
@@ -119,7 +107,7 @@ pub(crate) struct Checker<'a> {
     /// Attributes offered as suggestions for unknown ones: not reported as unmapped too.
     pub(crate) suggested_attributes: std::collections::HashSet<&'static str>,
     /// SCIM paths of the mapping's SCIM target (`None` for other targets).
-    pub(crate) scim_paths: Option<crate::target::scim::AttributeMap>,
+    pub(crate) scim_paths: Option<crate::schema::scim::AttributeMap>,
 }
 
 impl Checker<'_> {

@@ -150,38 +150,7 @@ pub struct SegmentRule {
     pub because: Because,
 }
 
-/// A named configuration value from a `source` or `target` block.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfigValue {
-    /// A literal text.
-    Text(String),
-    /// `env("NAME")`: read at run time, never printed.
-    Env(String),
-    /// A number.
-    Int(i64),
-    /// A flag.
-    Bool(bool),
-    /// A list of texts.
-    List(Vec<String>),
-    /// A nested block.
-    Block(Vec<(String, ConfigValue)>),
-}
-
-/// `source KIND { … }` or `target NAME { … }` after checking.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Endpoint {
-    /// `flex`, `winningtemp.scim`, …
-    pub kind: String,
-    /// Settings as written (defaults are applied by whoever uses them).
-    pub settings: Vec<(String, ConfigValue)>,
-}
-
-impl Endpoint {
-    /// A setting by key.
-    pub fn get(&self, key: &str) -> Option<&ConfigValue> {
-        self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-}
+pub use crate::schema::settings::{ConfigValue, Endpoint};
 
 /// When `serve` runs the mapping.
 #[derive(Debug, Clone, PartialEq)]

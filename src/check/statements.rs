@@ -27,7 +27,7 @@ impl Checker<'_> {
         let mut writes = Writes::new();
         // Over SCIM, attributes travel only where a SCIM path carries them.
         self.scim_paths = (program.target.kind == "winningtemp.scim")
-            .then(|| crate::target::scim::AttributeMap::new(program.target.get("attributes")).ok())
+            .then(|| crate::schema::scim::AttributeMap::new(program.target.get("attributes")).ok())
             .flatten();
         for item in &ast.items {
             match item {

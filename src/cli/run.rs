@@ -6,8 +6,8 @@
 use super::load::parse_date;
 use super::plan::GuardOverrides;
 use crate::connectors::HttpPolicy;
-use crate::email::EmailOutcome;
 use crate::env::ProcessEnv;
+use crate::report::EmailOutcome;
 use crate::report::{render_json, render_markdown, render_text};
 use crate::run::{RunOptions, Tuning, run_with_report};
 use crate::target::scim::ClientOptions;

@@ -25,15 +25,6 @@ pub struct StateArgs {
     pub timeout: f64,
 }
 
-/// The default journal folder: `.wtmap/journal` beside the mapping.
-pub fn default_journal_dir(mapping: &Path) -> PathBuf {
-    mapping
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(".wtmap")
-        .join("journal")
-}
-
 /// A multi-threaded runtime for the HTTP client; two workers are plenty for I/O.
 pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
     tokio::runtime::Builder::new_multi_thread()
@@ -123,7 +114,7 @@ pub fn read_scim_state(
             exit::FAILED
         })?
         .0;
-    let dir = journal_dir.unwrap_or_else(|| default_journal_dir(mapping));
+    let dir = journal_dir.unwrap_or_else(|| crate::apply::journal::default_journal_dir(mapping));
     let identity = crate::target::mapping_identity(mapping, file, program, &ProcessEnv);
     state.last_run_source_records =
         crate::apply::journal::last_run_source_records(&dir, &file.name, &identity);

@@ -12,39 +12,11 @@ pub use settings::{SmtpSettings, TlsMode};
 
 use crate::env::Env;
 use crate::report::{Counts, EMAIL_ROWS, Report};
-use crate::run::RunStatus;
+use crate::report::{EmailOutcome, RunStatus};
 use lettre::message::{Mailbox, Mailboxes, MultiPart, header};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
-use serde::{Deserialize, Serialize};
-
-/// What became of the report email.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum EmailOutcome {
-    /// No SMTP server is configured (`WTMAP_SMTP_HOST` unset), or sending was turned off.
-    NotConfigured,
-    /// The mapping names no `report to` recipients.
-    NoRecipients,
-    /// The SMTP server accepted the message for these recipients.
-    Sent {
-        /// The recipients.
-        to: Vec<String>,
-    },
-    /// The message could not be sent.
-    Failed {
-        /// Why, without secrets.
-        message: String,
-    },
-}
-
-impl EmailOutcome {
-    /// True for [`EmailOutcome::Failed`].
-    pub fn failed(&self) -> bool {
-        matches!(self, EmailOutcome::Failed { .. })
-    }
-}
 
 /// Longest subject; mail clients cut around here anyway.
 const SUBJECT_MAX: usize = 150;

@@ -106,3 +106,22 @@ pub fn trace_record(
     let outcome = record::evaluate_record(&scope, Some(&mut steps));
     (outcome, steps)
 }
+
+/// Checks and evaluates a lone expression that reads no fields (builtin examples, docs):
+/// the value, or the rendered reason it has none.
+pub fn eval_expression(
+    file: &crate::source::SourceFile,
+    ctx: &Context,
+) -> Result<crate::value::Value, String> {
+    let checked = crate::check::check_expression(file)?;
+    let program = Program::empty();
+    let record = serde_json::Map::new();
+    let scope = expr::Scope {
+        program: &program,
+        record: crate::records::Fields::Map(&record),
+        ctx,
+    };
+    scope
+        .eval(&checked)
+        .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))
+}

@@ -166,7 +166,7 @@ fn report_of(plan: &Plan, next: &mut dyn FnMut() -> String) -> Report {
     report.quarantined = plan.quarantined.clone();
     report.skipped = plan.skipped.clone();
     report.warnings = plan.warnings.clone();
-    report.email = crate::email::EmailOutcome::Failed { message: next() };
+    report.email = crate::report::EmailOutcome::Failed { message: next() };
     report
 }
 

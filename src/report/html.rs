@@ -6,10 +6,10 @@
 //! fonts or links to fetch. Every piece of data is HTML-escaped: names come from HR systems and
 //! may contain `<`, `&` or quotes.
 
+use super::RunStatus;
 use super::{Report, header_rows, more_line, outcome_text, shared_note};
 use crate::apply::report::{ActionReport, Outcome};
 use crate::plan::{because_text, headline};
-use crate::run::RunStatus;
 use std::fmt::Write;
 
 const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";

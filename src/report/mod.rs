@@ -6,18 +6,18 @@
 
 pub mod html;
 mod markdown;
+mod status;
 mod text;
 
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use status::{EmailOutcome, RunStatus};
 pub use text::render_text;
 
 use crate::action::Action;
 use crate::apply::report::{ActionReport, Outcome};
-use crate::email::EmailOutcome;
 use crate::guard::GuardOutcome;
 use crate::model::{QuarantinedRecord, RunWarning, SkippedRecord};
-use crate::run::RunStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -287,5 +287,5 @@ fn journal_dir(ctx: &Ctx) -> PathBuf {
     ctx.tuning
         .journal_dir
         .clone()
-        .unwrap_or_else(|| crate::cli::state_cmd::default_journal_dir(ctx.mapping))
+        .unwrap_or_else(|| crate::apply::journal::default_journal_dir(ctx.mapping))
 }

@@ -4,6 +4,7 @@
 
 mod flex;
 mod personio;
+pub mod scim;
 pub mod settings;
 pub mod sources;
 pub mod target;

@@ -67,11 +67,11 @@ impl FieldDef {
     }
 
     /// Reads a date field's text with its formats, as the evaluator does (one implementation:
-    /// `eval::read::parse_date`). Formats with a time or an offset keep the date as written
+    /// `dates::parse_date`). Formats with a time or an offset keep the date as written
     /// (`2014-11-09T00:00:00+01:00` is 2014-11-09).
     pub fn parse_date(&self, text: &str) -> Option<NaiveDate> {
         let formats: Vec<String> = self.date_formats.iter().map(|f| f.to_string()).collect();
-        crate::eval::read::parse_date(text.trim(), &formats).ok()
+        crate::dates::parse_date(text.trim(), &formats).ok()
     }
 }
 

@@ -51,7 +51,7 @@ fn the_committed_html_example_is_current() {
     report.started = "2026-11-21T00:00:12Z".parse().unwrap();
     report.finished = "2026-11-21T00:00:13.4Z".parse().unwrap();
     report.duration_seconds = 1.4;
-    report.email = wtmap::run::EmailOutcome::Sent {
+    report.email = wtmap::report::EmailOutcome::Sent {
         to: vec!["hr@kommunalbolaget.example".into()],
     };
     let html = wtmap::report::render_html(&report);

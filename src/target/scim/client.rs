@@ -7,7 +7,7 @@
 //! its `externalId`, and one that exists is adopted instead of created twice.
 
 use super::discovery::{Capabilities, canonical};
-use super::mapping::PATCH_SCHEMA;
+use crate::schema::scim::PATCH_SCHEMA;
 use crate::target::{Secret, TargetError};
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderValue, IF_MATCH, RETRY_AFTER,

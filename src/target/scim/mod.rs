@@ -4,18 +4,18 @@
 
 pub mod client;
 pub mod discovery;
-pub mod mapping;
+
 pub mod read;
 pub mod write;
 
 pub use client::{ClientOptions, ScimClient, ScimError};
-pub use mapping::AttributeMap;
 pub use read::{Directory, read_directory};
 
 use super::{Env, Secret, TargetError};
 use crate::check::Program;
 use crate::check::program::ConfigValue;
 use crate::model::CurrentState;
+use crate::schema::scim::AttributeMap;
 
 /// Winningtemp's production SCIM endpoint, the `url` default.
 pub const DEFAULT_URL: &str = "https://scim.prod.winningtemp.com/api/scim";

@@ -9,11 +9,11 @@
 //! hand) is read as a team without external ID, and its members cannot be named.
 
 use super::client::{ScimClient, ScimError};
-use super::mapping::AttributeMap;
 use crate::model::{
     AttrValue, CurrentMembership, CurrentState, CurrentTeam, CurrentUser, Role, STATE_FORMAT,
     UserStatus,
 };
+use crate::schema::scim::AttributeMap;
 use crate::types::Type;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

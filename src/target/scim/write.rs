@@ -1,5 +1,5 @@
 //! Actions as SCIM requests. Pure: these build bodies and PATCH operations; the executor
-//! (`crate::apply`) sends them.
+//! (the `apply` module) sends them.
 //!
 //! - create user / team: POST of the whole new resource;
 //! - update user: one PATCH with only the changed attributes (`replace`, `add` for a
@@ -9,9 +9,9 @@
 //!   whose filter names many members — never the full member list, which could drop people
 //!   added meanwhile, and never one request per member.
 
-use super::mapping::{AttributeMap, GROUP_SCHEMA, ScimPath, USER_SCHEMA};
 use crate::action::Change;
 use crate::model::{AttrValue, Attributes, UserStatus};
+use crate::schema::scim::{AttributeMap, GROUP_SCHEMA, ScimPath, USER_SCHEMA};
 use serde_json::{Value, json};
 
 /// Members added or removed by one PATCH request at most. Large enough that a team of any

@@ -1,5 +1,5 @@
 use super::*;
-use crate::target::scim::mapping::ENTERPRISE;
+use crate::schema::scim::ENTERPRISE;
 
 fn text(s: &str) -> AttrValue {
     AttrValue::Text(s.to_string())

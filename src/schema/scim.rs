@@ -8,7 +8,7 @@
 //! dates, survey exclusion and role have no standard SCIM attribute: they are carried only when
 //! the mapping's `target winningtemp.scim { attributes { … } }` names a path.
 
-use crate::check::program::ConfigValue;
+use super::settings::ConfigValue;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -394,5 +394,5 @@ impl AttributeMap {
 }
 
 #[cfg(test)]
-#[path = "mapping_tests.rs"]
+#[path = "scim_tests.rs"]
 mod tests;
