@@ -37,7 +37,7 @@ use wtmap::check::{Program, check_source};
 use wtmap::guard::Allow;
 use wtmap::model::DesiredState;
 use wtmap::model::{AttrValue, CurrentState, CurrentUser, UserStatus};
-use wtmap::pipeline::{PlanInput, desire_from_file, empty_state, plan, plan_desired, read_records};
+use wtmap::pipeline::{PlanInput, desire_from_file, plan, plan_desired, read_records};
 use wtmap::plan::Plan;
 use wtmap::records::Record;
 use wtmap::source::SourceFile;
@@ -299,7 +299,7 @@ fn plan_one_pass(program: &Program, file: &Path, current: &CurrentState) -> (Pla
 /// with an outdated last name, 0.5% paused by hand, and 0.5% leavers who are no longer in the
 /// export (they get paused).
 fn state_95(program: &Program, records: &[Record]) -> CurrentState {
-    let empty = empty_state();
+    let empty = CurrentState::empty();
     let (full_plan, _) = plan(&input(program, records, &empty));
     let mut state = wtmap::plan::apply_to_state(&empty, &full_plan.actions);
     let mut removed = std::collections::HashSet::new();
@@ -356,7 +356,7 @@ fn bench(label: &str, file: &Path, rounds: usize) {
     // Warm-up and correctness: every record maps, none is skipped or quarantined.
     let records = read_records(&program, file).expect("read records");
     let n = records.len();
-    let empty = empty_state();
+    let empty = CurrentState::empty();
     let (p, desired) = plan(&input(&program, &records, &empty));
     assert_eq!(desired.users.len(), n, "every record becomes a user");
     assert!(desired.quarantined.is_empty() && desired.skipped.is_empty());
@@ -500,7 +500,7 @@ fn bench(label: &str, file: &Path, rounds: usize) {
 /// one plan's worth of memory is held at a time.
 fn bench_large(label: &str, file: &Path, rounds: usize) {
     let program = load_program();
-    let empty = empty_state();
+    let empty = CurrentState::empty();
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     println!("\n{label}: {:.1} MB of JSON", size as f64 / 1e6);
     let mut parse = Samples::new("parse-only (read + from_slice::<Value>)");
@@ -540,7 +540,7 @@ fn peak_rss(file: &Path) {
 
 fn peak_child(file: &Path) {
     let program = load_program();
-    let empty = empty_state();
+    let empty = CurrentState::empty();
     let start = Instant::now();
     let out = plan_one_pass(&program, file, &empty);
     let elapsed = start.elapsed();

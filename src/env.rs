@@ -3,6 +3,39 @@
 //! parallel tests share. Connectors, targets and the nightly job all use this one trait.
 
 use std::collections::HashMap;
+use std::fmt;
+
+/// A credential. It has no `Display`, and its `Debug` hides the value, so it cannot end up in
+/// output, logs, journals or errors by formatting; only [`Secret::expose`] reads it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that sends it (an HTTP header).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `text` with every occurrence of the secret, in every form wtmap sends it (see
+    /// [`secret_forms`]), replaced by `***`: applied to every message that comes
+    /// from outside (server error bodies, transport errors) before it is shown or stored.
+    pub fn redact(&self, text: &str) -> String {
+        // A very short secret would redact ordinary words; such tokens are refused anyway
+        // by any real server, so only redact from 4 characters on.
+        Redactor::of_secrets([self.0.as_str()]).redact(text)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 /// Where `env("NAME")` settings are read from.
 pub trait Env: Send + Sync {

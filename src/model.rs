@@ -300,6 +300,16 @@ pub struct CurrentState {
     pub last_run_source_records: Option<usize>,
 }
 
+impl CurrentState {
+    /// An empty Winningtemp directory (a first run, or no `--state`).
+    pub fn empty() -> CurrentState {
+        CurrentState {
+            format: STATE_FORMAT.to_string(),
+            ..CurrentState::default()
+        }
+    }
+}
+
 /// A user in Winningtemp.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,7 @@ use crate::check::program::ConfigValue;
 use crate::diff::{DiffInput, diff};
 use crate::eval::evaluate;
 use crate::guard::{Allow, GuardInput, check_guards};
-use crate::model::{CurrentState, DesiredState, STATE_FORMAT};
+use crate::model::{CurrentState, DesiredState};
 use crate::plan::Plan;
 use crate::records::{
     ReadOptions, Record, RecordFormat, RecordsError, Shape, TextEncoding, read_file, read_file_map,
@@ -97,14 +97,6 @@ pub fn read_records<'a>(
 ) -> Result<Vec<Record>, RecordsError> {
     let file = file.into();
     read_file(file.path, &file.options(program))
-}
-
-/// An empty Winningtemp directory (no `--state`).
-pub fn empty_state() -> CurrentState {
-    CurrentState {
-        format: STATE_FORMAT.to_string(),
-        ..CurrentState::default()
-    }
 }
 
 /// Everything a plan is computed from.

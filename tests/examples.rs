@@ -132,7 +132,7 @@ fn every_error_example_yields_exactly_its_codes() {
                 let records =
                     wtmap::pipeline::read_records(&program, &path.with_file_name(&records))
                         .unwrap();
-                let current = wtmap::pipeline::empty_state();
+                let current = wtmap::model::CurrentState::empty();
                 let (plan, _) = wtmap::pipeline::plan(&wtmap::pipeline::PlanInput {
                     mapping: &file.name,
                     program: &program,

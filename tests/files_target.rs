@@ -440,7 +440,7 @@ fn read_state_is_empty_before_the_first_export() {
     let tmp = tempfile::tempdir().unwrap();
     assert_eq!(
         read_state(&config(tmp.path())).unwrap(),
-        wtmap::pipeline::empty_state()
+        wtmap::model::CurrentState::empty()
     );
 }
 

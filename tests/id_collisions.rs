@@ -55,7 +55,7 @@ proptest! {
             mapping: "m.wtmap",
             program: &program,
             records: &records,
-            current: &wtmap::pipeline::empty_state(),
+            current: &wtmap::model::CurrentState::empty(),
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
             allow: Default::default(),
         });

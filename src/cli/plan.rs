@@ -4,9 +4,7 @@ use super::files::{FileError, write_atomic_with};
 use super::load::{load_program, parse_date};
 use super::{ColorChoice, exit};
 use crate::guard::{Allow, guards_passed};
-use crate::pipeline::{
-    desire, desire_from_file, empty_state, plan_desired, read_records, today_in,
-};
+use crate::pipeline::{desire, desire_from_file, plan_desired, read_records, today_in};
 use crate::plan::{render_human, render_markdown, write_json};
 use crate::state::read_state;
 use clap::{Args, ValueEnum};
@@ -364,5 +362,5 @@ fn current_state(
     if program.target.kind == "winningtemp.scim" {
         return super::state_cmd::read_scim_state(mapping, None, 30.0, file, program);
     }
-    Ok(empty_state())
+    Ok(crate::model::CurrentState::empty())
 }

@@ -3,7 +3,7 @@
 //! `WTMAP_SMTP_FROM`.
 
 use crate::env::Env;
-use crate::target::Secret;
+use crate::env::Secret;
 use std::time::Duration;
 
 /// How the SMTP connection is protected.

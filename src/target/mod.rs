@@ -11,41 +11,8 @@ pub mod scim;
 // directly, so `Target` covers the targets that are read and written over the network.
 
 use crate::check::Program;
-use std::fmt;
 
-pub use crate::env::{Env, MapEnv, ProcessEnv};
-
-/// A credential. It has no `Display`, and its `Debug` hides the value, so it cannot end up in
-/// output, logs, journals or errors by formatting; only [`Secret::expose`] reads it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The value, for the one place that sends it (an HTTP header).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// `text` with every occurrence of the secret, in every form wtmap sends it (see
-    /// [`crate::env::secret_forms`]), replaced by `***`: applied to every message that comes
-    /// from outside (server error bodies, transport errors) before it is shown or stored.
-    pub fn redact(&self, text: &str) -> String {
-        // A very short secret would redact ordinary words; such tokens are refused anyway
-        // by any real server, so only redact from 4 characters on.
-        crate::env::Redactor::of_secrets([self.0.as_str()]).redact(text)
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use crate::env::{Env, MapEnv, ProcessEnv, Secret};
 
 /// A target could not be set up or reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

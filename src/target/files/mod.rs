@@ -111,7 +111,7 @@ fn read_recorded_state(cfg: &FilesConfig) -> Result<CurrentState, FilesError> {
     let path = cfg.state_path();
     match path.try_exists() {
         Ok(true) => Ok(crate::state::read_state(&path)?),
-        Ok(false) => Ok(crate::pipeline::empty_state()),
+        Ok(false) => Ok(crate::model::CurrentState::empty()),
         Err(source) => Err(FilesError::Write {
             file: path.display().to_string(),
             source,
