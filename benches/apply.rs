@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wtmap::apply::journal::Journal;
 use wtmap::apply::{Run, execute};
 use wtmap::guard::Allow;
-use wtmap::pipeline::{PlanInput, plan, read_records};
+use wtmap::sync::{PlanInput, plan, read_records};
 use wtmap::target::MapEnv;
 use wtmap::target::scim::{ClientOptions, DEFAULT_CONCURRENCY, ScimTarget};
 

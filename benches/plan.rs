@@ -37,10 +37,10 @@ use wtmap::check::{Program, check_source};
 use wtmap::guard::Allow;
 use wtmap::model::DesiredState;
 use wtmap::model::{AttrValue, CurrentState, CurrentUser, UserStatus};
-use wtmap::pipeline::{PlanInput, desire_from_file, plan, plan_desired, read_records};
 use wtmap::plan::Plan;
 use wtmap::records::Record;
 use wtmap::source::SourceFile;
+use wtmap::sync::{PlanInput, desire_from_file, plan, plan_desired, read_records};
 
 const MAPPING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/flex.wtmap");
 

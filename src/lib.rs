@@ -37,7 +37,7 @@ pub mod identity;
 pub mod lsp;
 pub mod model;
 pub mod parallel;
-pub mod pipeline;
+
 pub mod plan;
 pub mod records;
 pub mod report;
@@ -47,6 +47,7 @@ pub mod serve;
 pub mod source;
 pub mod state;
 pub mod suggest;
+pub mod sync;
 pub mod syntax;
 pub mod target;
 pub mod testing;

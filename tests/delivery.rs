@@ -208,9 +208,9 @@ fn a_state_that_cannot_be_recorded_is_reported_as_delivered_and_repaired() {
     let file = wtmap::source::SourceFile::new("m.wtmap", MAPPING);
     let program = wtmap::check::check_source(&file).0.unwrap();
     let cfg = wtmap::target::files::FilesConfig::from_program(&program, d).unwrap();
-    let records = wtmap::pipeline::read_records(&program, &d.join("people.csv")).unwrap();
+    let records = wtmap::sync::read_records(&program, &d.join("people.csv")).unwrap();
     let plan_now = |current: &wtmap::model::CurrentState| {
-        wtmap::pipeline::plan(&wtmap::pipeline::PlanInput {
+        wtmap::sync::plan(&wtmap::sync::PlanInput {
             mapping: "m.wtmap",
             program: &program,
             records: &records,

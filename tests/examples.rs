@@ -130,10 +130,9 @@ fn every_error_example_yields_exactly_its_codes() {
                 assert!(diags.is_empty(), "{stem}: {diags:?}");
                 let program = program.unwrap();
                 let records =
-                    wtmap::pipeline::read_records(&program, &path.with_file_name(&records))
-                        .unwrap();
+                    wtmap::sync::read_records(&program, &path.with_file_name(&records)).unwrap();
                 let current = wtmap::model::CurrentState::empty();
-                let (plan, _) = wtmap::pipeline::plan(&wtmap::pipeline::PlanInput {
+                let (plan, _) = wtmap::sync::plan(&wtmap::sync::PlanInput {
                     mapping: &file.name,
                     program: &program,
                     records: &records,

@@ -15,8 +15,8 @@ use std::path::Path;
 use wtmap::check::check_source;
 use wtmap::check::program::{ConfigValue, Endpoint};
 use wtmap::model::CurrentState;
-use wtmap::pipeline::{PlanInput, plan, read_records};
 use wtmap::plan::{apply_to_state, render_human};
+use wtmap::sync::{PlanInput, plan, read_records};
 use wtmap::target::files::{
     FilesConfig, FilesError, ProcessEnv, export, from_endpoint, read_state, render,
 };

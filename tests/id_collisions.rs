@@ -50,8 +50,8 @@ proptest! {
         let file = wtmap::source::SourceFile::new("m.wtmap", MAPPING);
         let program = wtmap::check::check_source(&file).0.unwrap();
         let records =
-            wtmap::pipeline::read_records(&program, &dir.path().join("people.csv")).unwrap();
-        let (plan, _) = wtmap::pipeline::plan(&wtmap::pipeline::PlanInput {
+            wtmap::sync::read_records(&program, &dir.path().join("people.csv")).unwrap();
+        let (plan, _) = wtmap::sync::plan(&wtmap::sync::PlanInput {
             mapping: "m.wtmap",
             program: &program,
             records: &records,

@@ -14,9 +14,9 @@ use std::process::Command;
 use wtmap::check::check_source;
 use wtmap::eval::fill_memberships;
 use wtmap::model::{CurrentState, DesiredState};
-use wtmap::pipeline::{PlanInput, desire, desire_from_file, plan, plan_desired, read_records};
 use wtmap::plan::{apply_to_state, render_human, render_json};
 use wtmap::records::Record;
+use wtmap::sync::{PlanInput, desire, desire_from_file, plan, plan_desired, read_records};
 
 const EXAMPLES: &[(&str, &str)] = &[
     ("flex", "json"),

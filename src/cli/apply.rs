@@ -15,10 +15,10 @@ use crate::check::Program;
 use crate::guard::{GuardInput, check_guards, guards_passed};
 use crate::identity::{Identity, short};
 use crate::model::CurrentState;
-use crate::pipeline::today_in;
 use crate::plan::{PLAN_FORMAT, Plan, PlanInputs};
 use crate::run::lock::{LockInfo, RunLock};
 use crate::source::SourceFile;
+use crate::sync::today_in;
 use crate::target::scim::{ClientOptions, ScimTarget};
 use crate::target::{ProcessEnv, Target};
 use clap::{Args, ValueEnum};
@@ -349,16 +349,16 @@ fn fresh_plan(
     program: &Program,
     current: &CurrentState,
 ) -> Result<Plan, u8> {
-    let mut desired = super::plan::load_desired(
+    let source = crate::sync::RecordsSource::choose(
         program,
         &args.mapping,
         args.records.as_deref(),
         args.records_format,
         args.source_url.as_deref(),
-        args.today.unwrap_or_else(|| today_in(program)),
-        "applied",
-    )?;
-    Ok(crate::pipeline::plan_desired(
+    );
+    let today = args.today.unwrap_or_else(|| today_in(program));
+    let mut desired = super::plan::desired_from(program, &source, today, "applied")?;
+    Ok(crate::sync::plan_desired(
         &file.name,
         program,
         &mut desired,

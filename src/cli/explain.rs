@@ -33,7 +33,7 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     let today = args
         .input
         .today
-        .unwrap_or_else(|| crate::pipeline::today_in(&c.program));
+        .unwrap_or_else(|| crate::sync::today_in(&c.program));
     let ctx = Context { today };
     let wanted = args.record.trim();
     let by_position = wanted

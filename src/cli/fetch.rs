@@ -5,11 +5,6 @@
 use super::files::write_atomic;
 use super::load::load_program;
 use super::{ColorChoice, exit};
-use crate::check::Program;
-use crate::connectors::{
-    BarProgress, ConnectorConfig, HttpPolicy, NoProgress, ProcessEnv, Progress, Snapshot,
-    connector, fetch_blocking,
-};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -32,12 +27,15 @@ pub fn run(args: FetchArgs, color: ColorChoice) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let snapshot = match live(&program, args.source_url.as_deref()) {
-        Ok(s) => s,
-        Err(code) => {
-            eprintln!("nothing was saved");
-            return code;
+    let fetched = super::plan::with_fetch_options(|options| {
+        crate::sync::fetch_live(&program, args.source_url.as_deref(), options)
+    });
+    let snapshot = match fetched {
+        Ok(fetched) => {
+            super::plan::print_notes(&fetched.notes);
+            fetched.value
         }
+        Err(e) => return super::plan::source_failed(&e, "saved"),
     };
     match &args.out {
         Some(path) => {
@@ -56,44 +54,4 @@ pub fn run(args: FetchArgs, color: ColorChoice) -> u8 {
         None => print!("{}", snapshot.text),
     }
     exit::OK
-}
-
-/// Fetches the mapping's live source, with a progress bar on a terminal. Errors, warnings and
-/// notes go to stderr; on failure the exit code is returned and nothing was fetched.
-pub fn live(program: &Program, source_url: Option<&str>) -> Result<Snapshot, u8> {
-    let kind = program.source.kind.as_str();
-    if connector(kind).is_none() {
-        eprintln!(
-            "error: `source {kind}` reads a file, not a live system; give its `path` or `--records FILE`"
-        );
-        return Err(exit::USAGE);
-    }
-    let mut cfg = ConnectorConfig::of(program);
-    cfg.base_url = source_url.map(str::to_owned);
-    let bar = BarProgress::stderr();
-    let progress: &dyn Progress = match &bar {
-        Some(b) => b,
-        None => &NoProgress,
-    };
-    match fetch_blocking(&cfg, &ProcessEnv, progress, HttpPolicy::default()) {
-        Ok(snapshot) => {
-            for w in &snapshot.warnings {
-                eprintln!("warning: {}: {w}", snapshot.system);
-            }
-            if snapshot.duplicates > 0 {
-                eprintln!(
-                    "note: {}: {} record(s) came twice (on two pages, or in two companies) and were read once",
-                    snapshot.system, snapshot.duplicates
-                );
-            }
-            Ok(snapshot)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            if let Some(help) = miette::Diagnostic::help(&e) {
-                eprintln!("help: {help}");
-            }
-            Err(exit::USAGE)
-        }
-    }
 }

@@ -3,10 +3,13 @@
 use super::files::{FileError, write_atomic_with};
 use super::load::{load_program, parse_date};
 use super::{ColorChoice, exit};
+use crate::connectors::{BarProgress, HttpPolicy, NoProgress, Progress};
 use crate::guard::{Allow, guards_passed};
-use crate::pipeline::{desire, desire_from_file, plan_desired, read_records, today_in};
 use crate::plan::{render_human, render_markdown, write_json};
-use crate::state::read_state;
+use crate::sync::{
+    CurrentStateError, FetchOptions, RecordsSource, SourceError, SourceNote, StateInput,
+    current_state, desire, load_desired, load_records, plan_desired, today_in,
+};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -129,7 +132,7 @@ pub struct Computed {
 }
 
 /// Loads the mapping, state and records (from a file, or fetched live when the source is an
-/// HR system and no `--records` is given) and computes the plan.
+/// HR system and no `--records` is given) and computes the plan, through the sync core.
 /// With `keep_records` false (`plan`) each record is dropped as soon as it is evaluated and
 /// `Computed::records` is empty: a large export never sits in memory whole.
 pub fn compute(
@@ -140,54 +143,44 @@ pub fn compute(
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
     let today = input.today.unwrap_or_else(|| today_in(&program));
-    let records_file = records_file(&program, mapping, input.records.as_deref());
-    let (current, records, mut desired) = match (keep_records, &input.state, &records_file) {
-        (false, Some(state), Some(records)) => {
+    let source = RecordsSource::choose(
+        &program,
+        mapping,
+        input.records.as_deref(),
+        input.records_format,
+        input.source_url.as_deref(),
+    );
+    let state = state_input(mapping, &file, input.state.as_deref(), None, 30.0);
+    let (current, records, mut desired) = match (keep_records, &input.state, &source) {
+        (false, Some(_), RecordsSource::File { .. }) => {
             // Two files: the state is read on a thread of its own while the records are read
             // and evaluated (reading a state is one thread's work, and would leave a core
             // idle). A bad state file is reported first, as when it is read first.
             let (current, desired) = std::thread::scope(|scope| {
-                let current = scope.spawn(|| read_state(state));
-                let file = crate::pipeline::RecordsFile {
-                    path: records,
-                    format: input.records_format,
-                };
-                let desired = desire_from_file(&program, file, today);
+                let current = scope.spawn(|| current_state(&program, &state));
+                let desired =
+                    with_fetch_options(|options| load_desired(&program, &source, today, options));
                 match current.join() {
                     Ok(current) => (current, desired),
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
             });
-            let current = current.map_err(|e| report(&e, exit::USAGE))?;
+            let current = current.map_err(|e| state_failed(&e))?;
             crate::timings::stage("current state read");
-            let desired = desired.map_err(|e| records_failed(&e, "planned"))?;
-            (current, Vec::new(), desired)
+            let desired = desired.map_err(|e| source_failed(&e, "planned"))?;
+            print_notes(&desired.notes);
+            (current, Vec::new(), desired.value)
         }
         _ => {
             // The state first: a bad state file should not cost a whole live fetch.
-            let current = current_state(&program, &file, mapping, input)?;
+            let current = current_state(&program, &state).map_err(|e| state_failed(&e))?;
             crate::timings::stage("current state read");
             if keep_records {
-                let records = load_records(
-                    &program,
-                    mapping,
-                    input.records.as_deref(),
-                    input.records_format,
-                    input.source_url.as_deref(),
-                    "planned",
-                )?;
+                let records = records_from(&program, &source, "planned")?;
                 let desired = desire(&program, &records, today);
                 (current, records, desired)
             } else {
-                let desired = load_desired(
-                    &program,
-                    mapping,
-                    input.records.as_deref(),
-                    input.records_format,
-                    input.source_url.as_deref(),
-                    today,
-                    "planned",
-                )?;
+                let desired = desired_from(&program, &source, today, "planned")?;
                 (current, Vec::new(), desired)
             }
         }
@@ -262,43 +255,86 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     code
 }
 
-/// What the mapping wants from its records, without keeping them: a records file is read and
-/// evaluated in one pass (see [`desire_from_file`]); live records are evaluated, then dropped.
-/// On failure nothing is `done` ("planned", "applied").
-pub(super) fn load_desired(
-    program: &crate::check::Program,
-    mapping: &std::path::Path,
-    records: Option<&std::path::Path>,
-    records_format: Option<crate::records::RecordFormat>,
-    source_url: Option<&str>,
-    today: chrono::NaiveDate,
-    done: &str,
-) -> Result<crate::model::DesiredState, u8> {
-    match records_file(program, mapping, records) {
-        Some(path) => {
-            let file = crate::pipeline::RecordsFile {
-                path: &path,
-                format: records_format,
-            };
-            desire_from_file(program, file, today).map_err(|e| records_failed(&e, done))
-        }
-        None => {
-            let records = load_records(program, mapping, None, None, source_url, done)?;
-            Ok(desire(program, &records, today))
+/// Where the current state is read from, for the CLI: the process environment, and a SCIM
+/// client with `timeout_secs` per request.
+pub(super) fn state_input<'a>(
+    mapping: &'a std::path::Path,
+    file: &'a crate::source::SourceFile,
+    state_file: Option<&'a std::path::Path>,
+    journal_dir: Option<PathBuf>,
+    timeout_secs: f64,
+) -> StateInput<'a> {
+    StateInput {
+        mapping,
+        file,
+        state_file,
+        journal_dir,
+        client: crate::target::scim::ClientOptions {
+            timeout: super::apply::seconds(timeout_secs),
+            ..crate::target::scim::ClientOptions::default()
+        },
+        env: &crate::target::ProcessEnv,
+    }
+}
+
+/// Reports a current state that could not be read; setup problems are the user's to fix (1),
+/// a directory that could not be read is a failure (2).
+pub(super) fn state_failed(e: &CurrentStateError) -> u8 {
+    let code = match e {
+        CurrentStateError::Read(_) => exit::FAILED,
+        _ => exit::USAGE,
+    };
+    report(e, code)
+}
+
+/// Runs a live fetch with a progress bar on a terminal, its warnings and notes on stderr.
+pub(super) fn with_fetch_options<T>(run: impl FnOnce(FetchOptions<'_>) -> T) -> T {
+    let bar = BarProgress::stderr();
+    let progress: &dyn Progress = match &bar {
+        Some(b) => b,
+        None => &NoProgress,
+    };
+    run(FetchOptions {
+        env: &crate::target::ProcessEnv,
+        progress,
+        policy: HttpPolicy::default(),
+    })
+}
+
+/// Prints the source's warnings and notes.
+pub(super) fn print_notes(notes: &[SourceNote]) {
+    for note in notes {
+        match note {
+            SourceNote::Warning(text) => eprintln!("warning: {text}"),
+            SourceNote::Note(text) => eprintln!("note: {text}"),
         }
     }
 }
 
-/// The records file: `--records FILE`, else the `path` of a file source; `None` for a live
-/// source.
-fn records_file(
+/// What the mapping wants from its records, without keeping them (see
+/// [`crate::sync::load_desired`]). On failure nothing is `done` ("planned", "applied").
+pub(super) fn desired_from(
     program: &crate::check::Program,
-    mapping: &std::path::Path,
-    records: Option<&std::path::Path>,
-) -> Option<std::path::PathBuf> {
-    records
-        .map(std::path::Path::to_path_buf)
-        .or_else(|| crate::pipeline::source_file(program, mapping))
+    source: &RecordsSource,
+    today: chrono::NaiveDate,
+    done: &str,
+) -> Result<crate::model::DesiredState, u8> {
+    let loaded = with_fetch_options(|options| load_desired(program, source, today, options))
+        .map_err(|e| source_failed(&e, done))?;
+    print_notes(&loaded.notes);
+    Ok(loaded.value)
+}
+
+/// The records, kept. On failure nothing is `done`.
+pub(super) fn records_from(
+    program: &crate::check::Program,
+    source: &RecordsSource,
+    done: &str,
+) -> Result<Vec<crate::records::Record>, u8> {
+    let loaded = with_fetch_options(|options| load_records(program, source, options))
+        .map_err(|e| source_failed(&e, done))?;
+    print_notes(&loaded.notes);
+    Ok(loaded.value)
 }
 
 /// Reports an error with its help, and returns `code`.
@@ -310,57 +346,9 @@ fn report(e: &dyn miette::Diagnostic, code: u8) -> u8 {
     code
 }
 
-/// Reports a records file that could not be read; nothing was `done`.
-fn records_failed(e: &crate::records::RecordsError, done: &str) -> u8 {
+/// Reports records that could not be read; nothing was `done`.
+pub(super) fn source_failed(e: &SourceError, done: &str) -> u8 {
     report(e, exit::USAGE);
     eprintln!("nothing was {done}");
     exit::USAGE
-}
-
-/// The records of a mapping: `--records FILE`, else the `path` of a file source, else a live
-/// fetch from the HR system (whole, or not at all). On failure nothing is `done` ("planned").
-pub fn load_records(
-    program: &crate::check::Program,
-    mapping: &std::path::Path,
-    records: Option<&std::path::Path>,
-    records_format: Option<crate::records::RecordFormat>,
-    source_url: Option<&str>,
-    done: &str,
-) -> Result<Vec<crate::records::Record>, u8> {
-    match records_file(program, mapping, records) {
-        Some(path) => {
-            let file = crate::pipeline::RecordsFile {
-                path: &path,
-                format: records_format,
-            };
-            read_records(program, file).map_err(|e| records_failed(&e, done))
-        }
-        None => Ok(super::fetch::live(program, source_url)
-            .inspect_err(|_| eprintln!("nothing was {done}"))?
-            .records),
-    }
-}
-
-/// What Winningtemp holds: `--state FILE`; else, for the files target, the state of the last
-/// successful export (the file integration has nothing to read back); else, for SCIM, the live
-/// directory, so `plan` shows what `apply` would do.
-fn current_state(
-    program: &crate::check::Program,
-    file: &crate::source::SourceFile,
-    mapping: &std::path::Path,
-    input: &InputArgs,
-) -> Result<crate::model::CurrentState, u8> {
-    if let Some(p) = &input.state {
-        return read_state(p).map_err(|e| report(&e, exit::USAGE));
-    }
-    if program.target.kind == "winningtemp.files" {
-        let dir = mapping.parent().unwrap_or(std::path::Path::new("."));
-        let files = crate::target::files::FilesConfig::from_program(program, dir)
-            .map_err(|e| report(&e, exit::USAGE))?;
-        return crate::target::files::read_state(&files).map_err(|e| report(&e, exit::USAGE));
-    }
-    if program.target.kind == "winningtemp.scim" {
-        return super::state_cmd::read_scim_state(mapping, None, 30.0, file, program);
-    }
-    Ok(crate::model::CurrentState::empty())
 }

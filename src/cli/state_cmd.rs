@@ -4,10 +4,8 @@
 use super::load::load_program;
 use super::{ColorChoice, exit};
 use crate::state::{state_to_json, write_state};
-use crate::target::scim::ClientOptions;
-use crate::target::{ProcessEnv, Target};
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments of `state`.
 #[derive(Debug, Args)]
@@ -43,29 +41,16 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let state = if program.target.kind == "winningtemp.files" {
-        // The file integration cannot be read back: its state is the last successful export.
-        let dir = args.mapping.parent().unwrap_or(std::path::Path::new("."));
-        let read = crate::target::files::FilesConfig::from_program(&program, dir)
-            .and_then(|cfg| crate::target::files::read_state(&cfg));
-        match read {
-            Ok(state) => state,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::USAGE;
-            }
-        }
-    } else {
-        match read_scim_state(
-            &args.mapping,
-            args.journal_dir.clone(),
-            args.timeout,
-            &file,
-            &program,
-        ) {
-            Ok(state) => state,
-            Err(code) => return code,
-        }
+    let input = super::plan::state_input(
+        &args.mapping,
+        &file,
+        None,
+        args.journal_dir.clone(),
+        args.timeout,
+    );
+    let state = match crate::sync::current_state(&program, &input) {
+        Ok(state) => state,
+        Err(e) => return super::plan::state_failed(&e),
     };
     match &args.out {
         Some(path) => {
@@ -84,39 +69,4 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
         None => print!("{}", state_to_json(&state)),
     }
     exit::OK
-}
-
-/// What a SCIM target holds now, with the last finished run's source size from the journals
-/// (for `source >= N% of last_run`). Errors are printed; the exit code is returned.
-pub fn read_scim_state(
-    mapping: &Path,
-    journal_dir: Option<PathBuf>,
-    timeout_secs: f64,
-    file: &crate::source::SourceFile,
-    program: &crate::check::Program,
-) -> Result<crate::model::CurrentState, u8> {
-    let options = ClientOptions {
-        timeout: super::apply::seconds(timeout_secs),
-        ..ClientOptions::default()
-    };
-    let Target::Scim(scim) = Target::from_program(program, &ProcessEnv, options).map_err(|e| {
-        eprintln!("error: {e}");
-        eprintln!(
-            "help: or pass `--state FILE` (an empty `wtmap.state/v1` file plans from scratch)"
-        );
-        exit::USAGE
-    })?;
-    let rt = runtime()?;
-    let mut state = rt
-        .block_on(scim.read())
-        .map_err(|e| {
-            eprintln!("error: reading the SCIM directory failed: {e}");
-            exit::FAILED
-        })?
-        .0;
-    let dir = journal_dir.unwrap_or_else(|| crate::apply::journal::default_journal_dir(mapping));
-    let identity = crate::target::mapping_identity(mapping, file, program, &ProcessEnv);
-    state.last_run_source_records =
-        crate::apply::journal::last_run_source_records(&dir, &file.name, &identity);
-    Ok(state)
 }

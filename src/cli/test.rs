@@ -50,7 +50,7 @@ pub fn run(args: TestArgs, color: ColorChoice) -> u8 {
         }
         let today = args
             .today
-            .unwrap_or_else(|| crate::pipeline::today_in(&program));
+            .unwrap_or_else(|| crate::sync::today_in(&program));
         let results = run_tests(&program, &Context { today });
         println!(
             "\nrunning {} test{} in {}",

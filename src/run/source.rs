@@ -1,72 +1,13 @@
-//! The run's records and where they came from: `--records FILE`, the `path` of a file source,
-//! or the HR system fetched live (all or nothing), and the identities (kind and location, no
-//! credentials) of the source and the target for the report.
+//! Where the run's records came from and where it writes, as the report names them: the
+//! identities (kind and location, no credentials) of the source and the target. The records
+//! themselves are read by the sync core.
 
 use crate::check::Program;
 use crate::check::program::ConfigValue;
-use crate::connectors::{ConnectorConfig, HttpPolicy, NoProgress, connector, fetch_blocking};
+use crate::connectors::connector;
 use crate::env::Env;
-use crate::records::Record;
 use crate::report::Endpoint;
 use std::path::Path;
-
-/// Records read, with what is worth a note in the report.
-pub(crate) struct Loaded {
-    /// The records.
-    pub records: Vec<Record>,
-    /// Connector warnings and notes.
-    pub notes: Vec<String>,
-}
-
-/// Reads the records of a run; an error is the whole reason, with the help when there is one.
-pub(crate) fn load(
-    program: &Program,
-    mapping: &Path,
-    records: Option<&Path>,
-    source_url: Option<&str>,
-    env: &dyn Env,
-    policy: HttpPolicy,
-) -> Result<Loaded, String> {
-    let with_help = |e: &dyn miette::Diagnostic| match e.help() {
-        Some(help) => format!("{e} ({help})"),
-        None => e.to_string(),
-    };
-    let file = records
-        .map(Path::to_path_buf)
-        .or_else(|| crate::pipeline::source_file(program, mapping));
-    if let Some(path) = file {
-        return crate::pipeline::read_records(program, &path)
-            .map(|records| Loaded {
-                records,
-                notes: Vec::new(),
-            })
-            .map_err(|e| with_help(&e));
-    }
-    let kind = program.source.kind.as_str();
-    if connector(kind).is_none() {
-        return Err(format!(
-            "`source {kind}` reads a file, not a live system, and names no `path`"
-        ));
-    }
-    let mut cfg = ConnectorConfig::of(program);
-    cfg.base_url = source_url.map(str::to_owned);
-    let snapshot = fetch_blocking(&cfg, env, &NoProgress, policy).map_err(|e| with_help(&e))?;
-    let mut notes: Vec<String> = snapshot
-        .warnings
-        .iter()
-        .map(|w| format!("{}: {w}", snapshot.system))
-        .collect();
-    if snapshot.duplicates > 0 {
-        notes.push(format!(
-            "{}: {} record(s) came twice (on two pages, or in two companies) and were read once",
-            snapshot.system, snapshot.duplicates
-        ));
-    }
-    Ok(Loaded {
-        records: snapshot.records,
-        notes,
-    })
-}
 
 /// The source as the report names it.
 pub(crate) fn source_identity(
@@ -79,7 +20,7 @@ pub(crate) fn source_identity(
     let kind = program.source.kind.clone();
     let location = if let Some(path) = records {
         format!("{} (--records)", path.display())
-    } else if let Some(path) = crate::pipeline::source_file(program, mapping) {
+    } else if let Some(path) = crate::sync::source_file(program, mapping) {
         path.display().to_string()
     } else if let Some(url) = source_url {
         public_url(url)

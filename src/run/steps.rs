@@ -3,18 +3,19 @@
 //! one-line reason; nothing here prints, panics on purpose, or writes to Winningtemp before the
 //! guards have passed.
 
-use super::source::{self, Loaded};
 use super::{RunOptions, RunStatus, Tuning};
 use crate::apply::files::apply_files;
 use crate::apply::report::{ApplyReport, Outcome};
 use crate::apply::session::{self, SessionError};
 use crate::check::Program;
+use crate::connectors::NoProgress;
 use crate::env::Env;
 use crate::guard::guards_passed;
 use crate::model::CurrentState;
-use crate::pipeline::{PlanInput, today_in};
+use crate::model::DesiredState;
 use crate::plan::Plan;
 use crate::source::SourceFile;
+use crate::sync::{FetchOptions, RecordsSource, load_desired, plan_desired, today_in};
 use crate::target::Target;
 use crate::target::files::{self, FilesConfig};
 use std::path::{Path, PathBuf};
@@ -68,31 +69,43 @@ pub(crate) fn sync(ctx: &Ctx) -> Synced {
     }
 }
 
-fn records(ctx: &Ctx, s: &mut Synced) -> Result<Loaded, String> {
-    let loaded = source::load(
+/// What the mapping wants from the run's records, read and evaluated in one pass as `plan`
+/// does (a records file is never held whole), through the sync core.
+fn records(ctx: &Ctx, s: &mut Synced) -> Result<DesiredState, String> {
+    let today = s.today.unwrap_or_else(|| today_in(ctx.program));
+    let source = RecordsSource::choose(
         ctx.program,
         ctx.mapping,
         ctx.opts.records.as_deref(),
+        None,
         ctx.opts.source_url.as_deref(),
-        ctx.env,
-        ctx.tuning.http,
-    )
-    .map_err(|e| format!("the source could not be read, nothing was applied: {e}"))?;
-    s.notes.extend(loaded.notes.iter().cloned());
-    Ok(loaded)
+    );
+    let options = FetchOptions {
+        env: ctx.env,
+        progress: &NoProgress,
+        policy: ctx.tuning.http,
+    };
+    let loaded = load_desired(ctx.program, &source, today, options).map_err(|e| {
+        let reason = match miette::Diagnostic::help(&e) {
+            Some(help) => format!("{e} ({help})"),
+            None => e.to_string(),
+        };
+        format!("the source could not be read, nothing was applied: {reason}")
+    })?;
+    s.notes
+        .extend(loaded.notes.iter().map(|n| n.text().to_string()));
+    Ok(loaded.value)
 }
 
 /// Plans, and says whether the guards let the plan through.
-fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> bool {
-    let today = s.today.unwrap_or_else(|| today_in(ctx.program));
-    let (mut plan, _) = crate::pipeline::plan(&PlanInput {
-        mapping: &ctx.file.name,
-        program: ctx.program,
-        records: &loaded.records,
+fn plan(ctx: &Ctx, s: &mut Synced, mut desired: DesiredState, current: &CurrentState) -> bool {
+    let mut plan = plan_desired(
+        &ctx.file.name,
+        ctx.program,
+        &mut desired,
         current,
-        today,
-        allow: ctx.opts.allow,
-    });
+        ctx.opts.allow,
+    );
     let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
     let passed = guards_passed(&plan.guards);
@@ -161,7 +174,7 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
             return s.end(RunStatus::TargetFailed, message);
         }
     };
-    let loaded = match records(ctx, &mut s) {
+    let desired = match records(ctx, &mut s) {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
@@ -176,7 +189,7 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         Ok(r) => r,
         Err(e) => return s.end(RunStatus::TargetFailed, format!("{e}; nothing was applied")),
     };
-    if !plan(ctx, &mut s, &loaded, &current) {
+    if !plan(ctx, &mut s, desired, &current) {
         return s;
     }
     // A nightly run does not finish an interrupted plan made from older records: it gives it
@@ -237,7 +250,7 @@ fn files_sync(ctx: &Ctx, mut s: Synced) -> Synced {
             );
         }
     };
-    let loaded = match records(ctx, &mut s) {
+    let desired = match records(ctx, &mut s) {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
@@ -251,7 +264,7 @@ fn files_sync(ctx: &Ctx, mut s: Synced) -> Synced {
             return s.end(RunStatus::TargetFailed, message);
         }
     };
-    if !plan(ctx, &mut s, &loaded, &current) {
+    if !plan(ctx, &mut s, desired, &current) {
         return s;
     }
     let Some(plan) = s.plan.as_ref() else {

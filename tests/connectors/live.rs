@@ -7,9 +7,9 @@ use super::*;
 use std::path::Path;
 use std::process::{Command, Output};
 use wtmap::check::check_source;
-use wtmap::pipeline::{PlanInput, plan, read_records};
 use wtmap::plan::render_human;
 use wtmap::records::Record;
+use wtmap::sync::{PlanInput, plan, read_records};
 
 const KINDS: &[&str] = &["flex", "personio", "worknice"];
 

@@ -1,6 +1,16 @@
-//! The main job as one function over data: records + checked program + current state →
-//! desired state → diff → guards → plan. `plan`, `explain` and (later) `apply` and `run` all
-//! go through here, so they can never disagree about what a mapping means.
+//! The sync core: the main job as library calls. Which records ([`RecordsSource`]), what
+//! Winningtemp holds ([`current_state`]), then records + checked program + current state →
+//! desired state → diff → guards → plan. `plan`, `explain`, `apply`, `fetch`, `run` and
+//! `serve` are shells over it, so they can never disagree about what a mapping means.
+
+mod source;
+mod state;
+
+pub use source::{
+    FetchOptions, Loaded, RecordsSource, SourceError, SourceNote, fetch_live, load_desired,
+    load_records,
+};
+pub use state::{CurrentStateError, StateInput, current_state, read_scim_state};
 
 use crate::builtins::Context;
 use crate::check::Program;
