@@ -125,6 +125,8 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         .iter()
         .map(|name| (Cow::Borrowed(*name), AttrValue::Bool(false)))
         .collect();
+    // One bit per place: places are Winningtemp attributes (the checker refuses any other
+    // name), and `every_attribute_has_a_bit_in_the_filled_mask` keeps that table within 64.
     let mut filled: u64 = 0;
     // The value of the latest rule whose expression a later rule repeats (see
     // `AttributeSlots::same_as`).
@@ -324,6 +326,11 @@ pub fn cap_quoted(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_attribute_has_a_bit_in_the_filled_mask() {
+        assert!(crate::schema::attributes().len() <= u64::BITS as usize);
+    }
+
     use crate::builtins::Context;
     use crate::eval::{Outcome, trace_record};
     use crate::model::AttrValue;
