@@ -23,8 +23,8 @@ use wtmap::apply::journal::Journal;
 use wtmap::apply::{Run, execute};
 use wtmap::guard::Allow;
 use wtmap::sync::{PlanInput, plan, read_records};
-use wtmap::target::MapEnv;
-use wtmap::target::scim::{ClientOptions, DEFAULT_CONCURRENCY, ScimTarget};
+use wtmap::winningtemp::MapEnv;
+use wtmap::winningtemp::scim::{ClientOptions, DEFAULT_CONCURRENCY, ScimTarget};
 
 const TOKEN: &str = "bench-token-2718";
 

@@ -49,8 +49,9 @@ pub mod state;
 pub mod suggest;
 pub mod sync;
 pub mod syntax;
-pub mod target;
+
 pub mod testing;
 pub mod timings;
 pub mod types;
 pub mod value;
+pub mod winningtemp;

@@ -207,7 +207,7 @@ fn a_state_that_cannot_be_recorded_is_reported_as_delivered_and_repaired() {
 
     let file = wtmap::source::SourceFile::new("m.wtmap", MAPPING);
     let program = wtmap::check::check_source(&file).0.unwrap();
-    let cfg = wtmap::target::files::FilesConfig::from_program(&program, d).unwrap();
+    let cfg = wtmap::winningtemp::files::FilesConfig::from_program(&program, d).unwrap();
     let records = wtmap::sync::read_records(&program, &d.join("people.csv")).unwrap();
     let plan_now = |current: &wtmap::model::CurrentState| {
         wtmap::sync::plan(&wtmap::sync::PlanInput {
@@ -220,7 +220,7 @@ fn a_state_that_cannot_be_recorded_is_reported_as_delivered_and_repaired() {
         })
         .0
     };
-    let current = wtmap::target::files::read_state(&cfg).unwrap();
+    let current = wtmap::winningtemp::files::read_state(&cfg).unwrap();
     let plan = plan_now(&current);
     assert!(!plan.is_empty());
     // The state cannot be replaced now: a folder is in its place.

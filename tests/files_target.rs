@@ -17,7 +17,7 @@ use wtmap::check::program::{ConfigValue, Endpoint};
 use wtmap::model::CurrentState;
 use wtmap::plan::{apply_to_state, render_human};
 use wtmap::sync::{PlanInput, plan, read_records};
-use wtmap::target::files::{
+use wtmap::winningtemp::files::{
     FilesConfig, FilesError, ProcessEnv, export, from_endpoint, read_state, render,
 };
 
@@ -372,14 +372,14 @@ fn a_failed_state_write_says_what_was_delivered_and_the_next_read_repairs_it() {
     // Once the state can be read again, the pending state is what the files hold: taken.
     std::fs::remove_dir(&state).unwrap();
     std::fs::rename(tmp.path().join("saved.json"), &state).unwrap();
-    let (read, note) = wtmap::target::files::read_state_repaired(&cfg).unwrap();
+    let (read, note) = wtmap::winningtemp::files::read_state_repaired(&cfg).unwrap();
     assert_eq!(read, normalized(changed.clone()));
     assert!(note.unwrap().contains("matches the files"));
     // The next export records its own state and leaves nothing pending.
     export(&cfg, &changed, &no_env()).unwrap();
     assert!(!cfg.pending_state_path().exists());
     assert_eq!(
-        wtmap::target::files::read_state_repaired(&cfg).unwrap(),
+        wtmap::winningtemp::files::read_state_repaired(&cfg).unwrap(),
         (normalized(changed), None)
     );
 }
@@ -415,7 +415,7 @@ fn a_partly_replaced_export_names_the_files_and_keeps_the_previous_state() {
             .contains("the next run writes every file again"),
         "{e}"
     );
-    let (read, note) = wtmap::target::files::read_state_repaired(&cfg).unwrap();
+    let (read, note) = wtmap::winningtemp::files::read_state_repaired(&cfg).unwrap();
     assert_eq!((read, note), (normalized(sample()), None));
 }
 

@@ -39,7 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("eval", &["eval", "testing", "connectors"]),
     ("diff", &["diff"]),
     ("plan and guards", &["guard", "plan"]),
-    ("delivery", &["target", "apply"]),
+    ("delivery", &["winningtemp", "apply"]),
     ("sync", &["sync"]),
     ("run, report, email", &["report", "email", "run"]),
     ("serve", &["serve"]),

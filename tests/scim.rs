@@ -278,8 +278,8 @@ fn segments_over_scim_are_refused_before_anything_is_sent() {
     ignore = "needs a real peer; WTMAP_SKIP_PEERS is set"
 )]
 fn reading_pages_through_the_whole_directory() {
-    use wtmap::target::Secret;
-    use wtmap::target::scim::{ClientOptions, ScimClient, read_directory};
+    use wtmap::winningtemp::Secret;
+    use wtmap::winningtemp::scim::{ClientOptions, ScimClient, read_directory};
     let server = ScimServer::start(TOKEN);
     let dir = mapping_dir(&server.url(), "", BODY, &people(23));
     let (code, _, err) = apply(dir.path(), &[]);

@@ -14,7 +14,7 @@ use std::path::Path;
 use support_sshd::Sshd;
 use wtmap::check::program::{ConfigValue, Endpoint};
 use wtmap::model::CurrentState;
-use wtmap::target::files::{FilesConfig, FilesError, export, from_endpoint, read_state};
+use wtmap::winningtemp::files::{FilesConfig, FilesError, export, from_endpoint, read_state};
 
 const KEY_VAR: &str = "WT_SFTP_KEY";
 

@@ -7,7 +7,7 @@ use super::report::{APPLY_FORMAT, ActionReport, ApplyReport, Outcome, OutcomeSum
 use crate::env::Env;
 use crate::model::CurrentState;
 use crate::plan::{Plan, apply_to_state};
-use crate::target::files::{self, ExportReport, FilesConfig};
+use crate::winningtemp::files::{self, ExportReport, FilesConfig};
 
 /// The outcome of exporting a plan.
 #[derive(Debug)]

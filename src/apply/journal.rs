@@ -68,7 +68,7 @@ pub enum Entry {
         /// When.
         at: String,
         /// `/ServiceProviderConfig` as read, or the defaults and why.
-        capabilities: crate::target::scim::discovery::Capabilities,
+        capabilities: crate::winningtemp::scim::discovery::Capabilities,
     },
     /// An interrupted run is picked up again.
     Resume {

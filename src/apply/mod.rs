@@ -20,7 +20,7 @@ pub mod session;
 mod units;
 
 use crate::plan::Plan;
-use crate::target::scim::{Directory, ScimTarget};
+use crate::winningtemp::scim::{Directory, ScimTarget};
 use journal::{Entry, Journal, now};
 use report::{ActionReport, ApplyReport, Outcome, OutcomeSummary};
 use std::collections::BTreeMap;

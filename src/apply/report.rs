@@ -142,7 +142,7 @@ pub struct ApplyReport {
     pub seconds: f64,
     /// What the SCIM server said it supports (asked once per run; also in the journal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server: Option<crate::target::scim::discovery::Capabilities>,
+    pub server: Option<crate::winningtemp::scim::discovery::Capabilities>,
     /// Outcome counts.
     pub summary: OutcomeSummary,
     /// Every action of the plan, in plan order.

@@ -2,10 +2,10 @@
 
 use super::report::Outcome;
 use super::units::{BulkItem, Done, Effect, GroupRef, Members, Unit, done};
-use crate::target::scim::client::resource_path;
-use crate::target::scim::discovery::Capabilities;
-use crate::target::scim::read::{ScimUser, group_of};
-use crate::target::scim::{ScimTarget, write};
+use crate::winningtemp::scim::client::resource_path;
+use crate::winningtemp::scim::discovery::Capabilities;
+use crate::winningtemp::scim::read::{ScimUser, group_of};
+use crate::winningtemp::scim::{ScimTarget, write};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 

@@ -6,8 +6,8 @@ use super::report::Outcome;
 use crate::action::{Action, Change};
 use crate::model::{Attributes, Role, UserStatus};
 use crate::plan::Plan;
-use crate::target::scim::Directory;
-use crate::target::scim::read::{
+use crate::winningtemp::scim::Directory;
+use crate::winningtemp::scim::read::{
     MANAGERS_SUFFIX, ScimGroup, ScimUser, managers_display_name, managers_external_id,
 };
 use serde_json::Value;

@@ -19,8 +19,8 @@ use crate::plan::{PLAN_FORMAT, Plan, PlanInputs};
 use crate::run::lock::{LockInfo, RunLock};
 use crate::source::SourceFile;
 use crate::sync::today_in;
-use crate::target::scim::{ClientOptions, ScimTarget};
-use crate::target::{ProcessEnv, Target};
+use crate::winningtemp::scim::{ClientOptions, ScimTarget};
+use crate::winningtemp::{ProcessEnv, Target};
 use clap::{Args, ValueEnum};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -126,7 +126,7 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         .journal_dir
         .clone()
         .unwrap_or_else(|| default_journal_dir(&args.mapping));
-    let identity = crate::target::mapping_identity(&args.mapping, &file, &program, &ProcessEnv);
+    let identity = crate::winningtemp::mapping_identity(&args.mapping, &file, &program, &ProcessEnv);
     let rt = runtime()?;
     let unfinished = session::find_unfinished(&journal_dir, &file.name, &identity)
         .map_err(|e| fail(e, exit::USAGE))?;
@@ -307,7 +307,7 @@ pub(super) fn approved_plan(
     current: &CurrentState,
     color: ColorChoice,
 ) -> Result<Plan, u8> {
-    let identity = crate::target::mapping_identity(&args.mapping, file, program, &ProcessEnv);
+    let identity = crate::winningtemp::mapping_identity(&args.mapping, file, program, &ProcessEnv);
     let plan = match &args.plan {
         Some(path) => {
             let mut plan = read_plan(path)?;

@@ -9,7 +9,7 @@ use crate::apply::files::apply_files;
 use crate::check::Program;
 use crate::env::ProcessEnv;
 use crate::source::SourceFile;
-use crate::target::files::{self, FilesConfig};
+use crate::winningtemp::files::{self, FilesConfig};
 
 /// Applies a plan by exporting the new snapshot.
 pub fn run(

@@ -188,7 +188,7 @@ pub fn compute(
     crate::timings::stage("desired state built");
     let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
     let identity =
-        crate::target::mapping_identity(mapping, &file, &program, &crate::target::ProcessEnv);
+        crate::winningtemp::mapping_identity(mapping, &file, &program, &crate::winningtemp::ProcessEnv);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));
     crate::timings::stage("guards checked, plan made");
     Ok(Computed {
@@ -269,11 +269,11 @@ pub(super) fn state_input<'a>(
         file,
         state_file,
         journal_dir,
-        client: crate::target::scim::ClientOptions {
+        client: crate::winningtemp::scim::ClientOptions {
             timeout: super::apply::seconds(timeout_secs),
-            ..crate::target::scim::ClientOptions::default()
+            ..crate::winningtemp::scim::ClientOptions::default()
         },
-        env: &crate::target::ProcessEnv,
+        env: &crate::winningtemp::ProcessEnv,
     }
 }
 
@@ -295,7 +295,7 @@ pub(super) fn with_fetch_options<T>(run: impl FnOnce(FetchOptions<'_>) -> T) -> 
         None => &NoProgress,
     };
     run(FetchOptions {
-        env: &crate::target::ProcessEnv,
+        env: &crate::winningtemp::ProcessEnv,
         progress,
         policy: HttpPolicy::default(),
     })

@@ -10,7 +10,7 @@ use crate::env::ProcessEnv;
 use crate::report::EmailOutcome;
 use crate::report::{render_json, render_markdown, render_text};
 use crate::run::{RunOptions, Tuning, run_with_report};
-use crate::target::scim::ClientOptions;
+use crate::winningtemp::scim::ClientOptions;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 

@@ -18,7 +18,7 @@ use crate::connectors::HttpPolicy;
 use crate::env::Env;
 use crate::guard::Allow;
 use crate::report::{Counts, Report};
-use crate::target::scim::ClientOptions;
+use crate::winningtemp::scim::ClientOptions;
 use chrono::{DateTime, NaiveDate, Utc};
 use lock::{LockInfo, RunLock};
 use std::path::{Path, PathBuf};

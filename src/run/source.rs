@@ -39,7 +39,7 @@ pub(crate) fn target_identity(program: &Program, mapping: &Path, env: &dyn Env) 
     let location = match kind.as_str() {
         "winningtemp.files" => {
             let dir = mapping.parent().unwrap_or(Path::new("."));
-            crate::target::files::FilesConfig::from_program(program, dir)
+            crate::winningtemp::files::FilesConfig::from_program(program, dir)
                 .map(|cfg| match &cfg.sftp {
                     Some(s) => {
                         let host = s.host.resolve(env, "host").unwrap_or_default();
@@ -51,7 +51,7 @@ pub(crate) fn target_identity(program: &Program, mapping: &Path, env: &dyn Env) 
         }
         _ => setting_text(program.target.get("url"), env)
             .map(|u| public_url(&u))
-            .unwrap_or_else(|| crate::target::scim::DEFAULT_URL.to_string()),
+            .unwrap_or_else(|| crate::winningtemp::scim::DEFAULT_URL.to_string()),
     };
     Endpoint { kind, location }
 }

@@ -16,8 +16,8 @@ use crate::model::DesiredState;
 use crate::plan::Plan;
 use crate::source::SourceFile;
 use crate::sync::{FetchOptions, RecordsSource, load_desired, plan_desired, today_in};
-use crate::target::Target;
-use crate::target::files::{self, FilesConfig};
+use crate::winningtemp::Target;
+use crate::winningtemp::files::{self, FilesConfig};
 use std::path::{Path, PathBuf};
 
 /// What the sync needs.
@@ -106,7 +106,7 @@ fn plan(ctx: &Ctx, s: &mut Synced, mut desired: DesiredState, current: &CurrentS
         current,
         ctx.opts.allow,
     );
-    let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    let identity = crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
     let passed = guards_passed(&plan.guards);
     if !passed {
@@ -178,7 +178,7 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
-    let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    let identity = crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
     let read = runtime.block_on(session::read_current(
         &target,
         &journal_dir,

@@ -105,7 +105,7 @@ pub struct Access {
     /// token instead).
     hosts: Option<Vec<String>>,
     /// The bearer token, when one is set.
-    token: Option<crate::target::Secret>,
+    token: Option<crate::winningtemp::Secret>,
 }
 
 impl std::fmt::Debug for Access {
@@ -146,7 +146,7 @@ impl Access {
             hosts.dedup();
             return Ok(Access {
                 hosts: Some(hosts),
-                token: token.map(crate::target::Secret::new),
+                token: token.map(crate::winningtemp::Secret::new),
             });
         }
         if !allow_remote {
@@ -161,7 +161,7 @@ impl Access {
         match token {
             Some(t) if t.chars().count() >= MIN_TOKEN_LEN => Ok(Access {
                 hosts: None,
-                token: Some(crate::target::Secret::new(t)),
+                token: Some(crate::winningtemp::Secret::new(t)),
             }),
             Some(_) => Err(format!(
                 "refusing to listen on {addr}: {TOKEN_VAR} is shorter than {MIN_TOKEN_LEN} \

@@ -8,9 +8,9 @@ use crate::env::Env;
 use crate::model::CurrentState;
 use crate::source::SourceFile;
 use crate::state::{StateError, read_state};
-use crate::target::files::{FilesConfig, FilesError};
-use crate::target::scim::ClientOptions;
-use crate::target::{Target, TargetError};
+use crate::winningtemp::files::{FilesConfig, FilesError};
+use crate::winningtemp::scim::ClientOptions;
+use crate::winningtemp::{Target, TargetError};
 use std::path::{Path, PathBuf};
 
 /// Where the current state is read.
@@ -63,7 +63,7 @@ pub fn current_state(
         "winningtemp.files" => {
             let dir = input.mapping.parent().unwrap_or(Path::new("."));
             let files = FilesConfig::from_program(program, dir)?;
-            Ok(crate::target::files::read_state(&files)?)
+            Ok(crate::winningtemp::files::read_state(&files)?)
         }
         "winningtemp.scim" => read_scim_state(program, input),
         _ => Ok(CurrentState::empty()),
@@ -94,7 +94,7 @@ pub fn read_scim_state(
         .journal_dir
         .clone()
         .unwrap_or_else(|| crate::apply::journal::default_journal_dir(input.mapping));
-    let identity = crate::target::mapping_identity(input.mapping, input.file, program, input.env);
+    let identity = crate::winningtemp::mapping_identity(input.mapping, input.file, program, input.env);
     state.last_run_source_records =
         crate::apply::journal::last_run_source_records(&dir, &input.file.name, &identity);
     Ok(state)

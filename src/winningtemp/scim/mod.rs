@@ -118,7 +118,7 @@ impl ScimTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::MapEnv;
+    use crate::winningtemp::MapEnv;
 
     fn program(target: &str) -> Program {
         let text = format!(

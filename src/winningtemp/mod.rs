@@ -6,7 +6,7 @@
 
 pub mod files;
 pub mod scim;
-// The file integration (`target::files`) has no connection to hold: commands call its
+// The file integration (`winningtemp::files`) has no connection to hold: commands call its
 // `read_state` (the last exported snapshot) and `export` (write `wt_*.csv`, upload over SFTP)
 // directly, so `Target` covers the targets that are read and written over the network.
 

@@ -8,7 +8,7 @@
 
 use super::discovery::{Capabilities, canonical};
 use crate::schema::scim::PATCH_SCHEMA;
-use crate::target::{Secret, TargetError};
+use crate::winningtemp::{Secret, TargetError};
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, HeaderValue, IF_MATCH, RETRY_AFTER,
 };

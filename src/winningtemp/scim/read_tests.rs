@@ -130,8 +130,8 @@ fn renames_reindex() {
 /// it returns `None`. Returns the base URL and a request counter.
 mod misbehaving {
     use super::*;
-    use crate::target::Secret;
-    use crate::target::scim::client::{ClientOptions, ScimClient};
+    use crate::winningtemp::Secret;
+    use crate::winningtemp::scim::client::{ClientOptions, ScimClient};
     use std::io::{BufRead, BufReader, Write};
     use std::net::TcpListener;
     use std::sync::Arc;
