@@ -13,7 +13,9 @@
 #             `wtmap plan` (empty state) and Python run each (jq would take minutes). Needs
 #             ~12 GB of free memory (the in-process bench refuses with less; wtmap's own 1M plan peaks at ~1.5 GB).
 #   --runs N  command-line runs per tool (default 3; min and median wall, max RSS reported),
-#             after one untimed warm-up run when N > 1
+#             after one untimed warm-up run when N > 1 (the "warm" rows)
+#   --pairs N rounds of the cold, alternating measurement (default 7): wtmap, Python and jq
+#             run in turn, A B C A B C …, medians and pairwise ratios (scripts/alternate.py)
 #
 # Missing jq or GNU time are installed with apt-get when running as root; otherwise the rows
 # that need them are skipped. Results are noisy on shared machines: see the load averages.
@@ -24,11 +26,13 @@ cd "$ROOT"
 
 ONE_M=0
 RUNS=3
+PAIRS=7
 while [ $# -gt 0 ]; do
     case "$1" in
         --1m) ONE_M=1 ;;
         --runs) RUNS="$2"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --pairs) PAIRS="$2"; shift ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -141,6 +145,17 @@ if [ -f "$WORK/state-100000.json" ]; then
 fi
 [ "$HAVE_PY" = 1 ] && measure "python baseline 100k" python3 scripts/baseline.py "$WORK/flex100k.json"
 [ "$HAVE_JQ" = 1 ] && measure "jq baseline 100k" jq -c -f scripts/baseline.jq "$WORK/flex100k.json"
+
+# Cold runs as the nightly job has them: each tool's runs alternate with the others' (A B C A B
+# C …), so no run inherits its own warm state. Medians of wall, user, sys and peak RSS, and
+# the median pairwise ratio against wtmap.
+say "cold runs, 100k records, alternating, $PAIRS rounds (scripts/alternate.py)"
+ALT=("wtmap plan 100k=${PLAN[*]} $WORK/flex100k.json")
+[ "$HAVE_PY" = 1 ] && ALT+=("python baseline 100k=python3 scripts/baseline.py $WORK/flex100k.json")
+[ "$HAVE_JQ" = 1 ] && ALT+=("jq baseline 100k=jq -c -f scripts/baseline.jq $WORK/flex100k.json")
+if [ "$HAVE_TIME" = 1 ] && [ "${#ALT[@]}" -gt 1 ]; then
+    python3 scripts/alternate.py --pairs "$PAIRS" --json "$WORK/alternate.json" "${ALT[@]}"
+fi
 
 if [ "$ONE_M" = 1 ]; then
     say "command line, 1M records, 1 run each"
