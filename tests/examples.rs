@@ -131,15 +131,24 @@ fn every_error_example_yields_exactly_its_codes() {
                 let program = program.unwrap();
                 let records =
                     wtmap::sync::read_records(&program, &path.with_file_name(&records)).unwrap();
-                let current = wtmap::model::CurrentState::empty();
-                let (plan, _) = wtmap::sync::plan(&wtmap::sync::PlanInput {
-                    mapping: &file.name,
-                    program: &program,
-                    records: &records,
-                    current: &current,
-                    today: today(),
-                    allow: Default::default(),
-                });
+                let current = match &header.state {
+                    Some(state) => wtmap::state::read_state(&path.with_file_name(state)).unwrap(),
+                    None => wtmap::model::CurrentState::empty(),
+                };
+                let mut desired = wtmap::sync::desire(&program, &records, today());
+                if header.expect == "library" {
+                    // What no mapping produces: a library caller's desired state that keeps
+                    // its people's memberships but drops their teams.
+                    assert!(!desired.teams.is_empty(), "{stem}: needs a team to drop");
+                    desired.teams.clear();
+                }
+                let plan = wtmap::sync::plan_desired(
+                    &file.name,
+                    &program,
+                    &mut desired,
+                    &current,
+                    Default::default(),
+                );
                 let mut codes: Vec<String> = plan
                     .quarantined
                     .iter()

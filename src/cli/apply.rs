@@ -126,7 +126,8 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         .journal_dir
         .clone()
         .unwrap_or_else(|| default_journal_dir(&args.mapping));
-    let identity = crate::winningtemp::mapping_identity(&args.mapping, &file, &program, &ProcessEnv);
+    let identity =
+        crate::winningtemp::mapping_identity(&args.mapping, &file, &program, &ProcessEnv);
     let rt = runtime()?;
     let unfinished = session::find_unfinished(&journal_dir, &file.name, &identity)
         .map_err(|e| fail(e, exit::USAGE))?;

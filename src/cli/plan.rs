@@ -187,8 +187,12 @@ pub fn compute(
     };
     crate::timings::stage("desired state built");
     let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
-    let identity =
-        crate::winningtemp::mapping_identity(mapping, &file, &program, &crate::winningtemp::ProcessEnv);
+    let identity = crate::winningtemp::mapping_identity(
+        mapping,
+        &file,
+        &program,
+        &crate::winningtemp::ProcessEnv,
+    );
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));
     crate::timings::stage("guards checked, plan made");
     Ok(Computed {

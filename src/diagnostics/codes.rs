@@ -1,7 +1,8 @@
 //! The one registry of diagnostic codes. Numbers are explicit, grouped by range, and never
 //! reused: `E00xx` syntax and structure, `E01xx` names and types, `E02xx` builtins and
 //! arguments, `E03xx` sources, targets and configuration, `E04xx` run time (records),
-//! `E05xx` mapping tests. Warnings use `W` with a number from the same ranges.
+//! `E05xx` mapping tests, `W06xx` the diff's decisions in a plan. Warnings use `W` with a
+//! number from the same ranges.
 //!
 //! Each code's explanation is a runnable example: `mappings/errors/<CODE>_<slug>.wtmap`, a
 //! minimal mapping that produces exactly that code. `wtmap check --explain CODE` prints it, and
@@ -114,4 +115,10 @@ codes! {
 
     InvalidTestKey = "E0501", Error, "invalid_test_key", "a test expects something that cannot be checked";
     TestFailed = "E0502", Error, "test_failed", "a mapping test's expectation does not hold";
+
+    AmbiguousLink = "W0601", Warning, "ambiguous_link", "two records find the same unlinked Winningtemp user; neither links";
+    AmbiguousMatch = "W0602", Warning, "ambiguous_match", "one record finds several unlinked Winningtemp users; none links";
+    UsernameTaken = "W0603", Warning, "username_taken", "a create or rename would take a username another user keeps";
+    ProtectedMatch = "W0604", Warning, "protected_match", "a record names a person a skipped or quarantined record protects";
+    UnknownGroup = "W0605", Warning, "unknown_group", "a membership or connection names a team or segment nobody has";
 }

@@ -3,8 +3,9 @@
 //! never touched.
 
 use super::users::Users;
-use super::{Diff, Input, W_UNKNOWN_GROUP, rule_because, warning};
+use super::{Diff, Input, rule_because, warning};
 use crate::action::{Action, PlannedAction};
+use crate::diagnostics::Code;
 use crate::model::{
     Because, CurrentMembership, DesiredMembership, DesiredUser, MembershipRule, Role, SegmentRule,
 };
@@ -109,7 +110,7 @@ pub(crate) fn diff_memberships(
     }
     for team in unknown {
         out.warnings.push(warning(
-            W_UNKNOWN_GROUP,
+            Code::UnknownGroup,
             None,
             format!("memberships of the unknown team `{team}` are left out"),
         ));
@@ -200,7 +201,7 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
     }
     for segment in unknown {
         out.warnings.push(warning(
-            W_UNKNOWN_GROUP,
+            Code::UnknownGroup,
             None,
             format!("connections to the unknown segment `{segment}` are left out"),
         ));

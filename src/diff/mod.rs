@@ -17,6 +17,7 @@ mod proptests;
 mod tests;
 
 use crate::action::{PlannedAction, sort_actions};
+use crate::diagnostics::Code;
 use crate::eval::{make_memberships, store_memberships};
 use crate::model::{
     Because, CurrentState, DesiredMemberships, DesiredState, MatchKey, Rules, RunWarning,
@@ -61,17 +62,6 @@ pub struct Diff {
     /// Why something the mapping wanted was left out (`W06xx`).
     pub warnings: Vec<RunWarning>,
 }
-
-/// Warning: two or more source records match the same unlinked Winningtemp user.
-pub const W_AMBIGUOUS_LINK: &str = "W0601";
-/// Warning: one source record matches several unlinked Winningtemp users.
-pub const W_AMBIGUOUS_MATCH: &str = "W0602";
-/// Warning: a username is already taken by another Winningtemp user.
-pub const W_USERNAME_TAKEN: &str = "W0603";
-/// Warning: a record matches a Winningtemp user that a skipped or quarantined record protects.
-pub const W_PROTECTED_MATCH: &str = "W0604";
-/// Warning: a membership or segment connection names a team/segment that does not exist.
-pub const W_UNKNOWN_GROUP: &str = "W0605";
 
 /// From this many desired users, the diff's independent steps run on two cores.
 const ON_TWO_CORES_FROM: usize = 4096;
@@ -235,9 +225,9 @@ pub(crate) fn rule_because(rule: &str, input: &Input<'_>) -> Because {
     }
 }
 
-fn warning(code: &str, record_id: Option<&str>, message: String) -> RunWarning {
+fn warning(code: Code, record_id: Option<&str>, message: String) -> RunWarning {
     RunWarning {
-        code: code.to_string(),
+        code: code.as_str().to_string(),
         record_id: record_id.map(str::to_string),
         message,
     }

@@ -2,8 +2,9 @@
 //! ends up with (no two may share one).
 
 use super::users::{Match, username_of};
-use super::{Input, W_USERNAME_TAKEN, warning};
+use super::{Input, warning};
 use crate::action::{Action, Change, PlannedAction};
+use crate::diagnostics::Code;
 use crate::model::{
     AttrValue, Attributes, Because, CurrentUser, DesiredState, DesiredUser, MatchKey, UserStatus,
     UserStatusRule, take_attribute,
@@ -56,7 +57,7 @@ pub(super) fn final_usernames<'a>(
         for (index, user) in current.iter().enumerate() {
             if finals[index] != user.username && taken(finals[index]) {
                 out.warnings.push(warning(
-                    W_USERNAME_TAKEN,
+                    Code::UsernameTaken,
                     None,
                     format!(
                         "username `{}` is taken by another Winningtemp user; `{}` keeps its username",
@@ -70,7 +71,7 @@ pub(super) fn final_usernames<'a>(
         for (slot, (id, _)) in created.iter_mut().zip(matches) {
             if let Some(name) = slot.take_if(|name| taken(name)) {
                 out.warnings.push(warning(
-                    W_USERNAME_TAKEN,
+                    Code::UsernameTaken,
                     None,
                     format!(
                         "username `{name}` is taken by another Winningtemp user; user `{id}` is not created"

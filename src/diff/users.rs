@@ -2,11 +2,9 @@
 //! users the source no longer has.
 
 use super::user_changes::{create_user, final_usernames, update_user};
-use super::{
-    Input, Protection, W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH, rule_because,
-    warning,
-};
+use super::{Input, Protection, rule_because, warning};
 use crate::action::{Action, PlannedAction};
+use crate::diagnostics::Code;
 use crate::model::{
     Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus, text_attribute,
 };
@@ -222,7 +220,7 @@ fn match_users<'a>(
                 Fallback::Ambiguous(key, candidates) => {
                     let names = usernames(current, &candidates);
                     out.warnings.push(warning(
-                        W_AMBIGUOUS_MATCH,
+                        Code::AmbiguousMatch,
                         record,
                         format!(
                             "user `{id}` matches several Winningtemp users by {key} ({names}); \
@@ -240,7 +238,7 @@ fn match_users<'a>(
                 if protection.covers(&current[index]) || protection.covers_desired(desired) =>
             {
                 out.warnings.push(warning(
-                    W_PROTECTED_MATCH,
+                    Code::ProtectedMatch,
                     record,
                     format!(
                         "user `{id}` matches Winningtemp user `{}`, and a skipped or quarantined \
@@ -254,7 +252,7 @@ fn match_users<'a>(
             }
             None if protection.covers_desired(desired) => {
                 out.warnings.push(warning(
-                    W_PROTECTED_MATCH,
+                    Code::ProtectedMatch,
                     record,
                     format!(
                         "user `{id}` has the username or email of a skipped or quarantined record; \
@@ -293,7 +291,8 @@ fn match_users<'a>(
                     list.join(", ")
                 )
             };
-            out.warnings.push(warning(W_AMBIGUOUS_LINK, None, message));
+            out.warnings
+                .push(warning(Code::AmbiguousLink, None, message));
             claimed.insert(index);
             for id in ids {
                 // `matches` is sorted by external ID: the desired users are a BTreeMap.

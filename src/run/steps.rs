@@ -106,7 +106,8 @@ fn plan(ctx: &Ctx, s: &mut Synced, mut desired: DesiredState, current: &CurrentS
         current,
         ctx.opts.allow,
     );
-    let identity = crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    let identity =
+        crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
     let passed = guards_passed(&plan.guards);
     if !passed {
@@ -178,7 +179,8 @@ fn scim_sync(ctx: &Ctx, mut s: Synced) -> Synced {
         Ok(l) => l,
         Err(e) => return s.end(RunStatus::SourceFailed, e),
     };
-    let identity = crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
+    let identity =
+        crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
     let read = runtime.block_on(session::read_current(
         &target,
         &journal_dir,

@@ -94,7 +94,8 @@ pub fn read_scim_state(
         .journal_dir
         .clone()
         .unwrap_or_else(|| crate::apply::journal::default_journal_dir(input.mapping));
-    let identity = crate::winningtemp::mapping_identity(input.mapping, input.file, program, input.env);
+    let identity =
+        crate::winningtemp::mapping_identity(input.mapping, input.file, program, input.env);
     state.last_run_source_records =
         crate::apply::journal::last_run_source_records(&dir, &input.file.name, &identity);
     Ok(state)

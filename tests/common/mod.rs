@@ -17,12 +17,14 @@ pub fn read_mapping(path: &Path) -> SourceFile {
 }
 
 /// The machine-readable header of an example: `# expect = "error"`, `# codes = ["E0101"]`,
-/// `# records = "file.csv"`.
+/// `# records = "file.csv"`, `# state = "file.state.json"` (what Winningtemp holds; empty when
+/// absent).
 #[derive(Debug, Default)]
 pub struct Header {
     pub expect: String,
     pub codes: Vec<String>,
     pub records: Option<String>,
+    pub state: Option<String>,
 }
 
 impl Header {
@@ -36,6 +38,7 @@ impl Header {
             match key.trim() {
                 "expect" => h.expect = value.trim_matches('"').to_string(),
                 "records" => h.records = Some(value.trim_matches('"').to_string()),
+                "state" => h.state = Some(value.trim_matches('"').to_string()),
                 "codes" => {
                     h.codes = value
                         .trim_matches(['[', ']'])

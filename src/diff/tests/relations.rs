@@ -2,7 +2,7 @@
 
 use super::codes;
 use crate::action::Action;
-use crate::diff::W_UNKNOWN_GROUP;
+use crate::diagnostics::Code;
 use crate::diff::fixtures::*;
 use crate::model::*;
 
@@ -195,7 +195,7 @@ fn memberships_of_unknown_teams_are_left_out_with_a_warning() {
     let (d, c) = team_setup(vec![], vec![("1", "nowhere", Role::Member)]);
     let out = Setup::default().run(&d, &c);
     assert!(out.actions.is_empty());
-    assert_eq!(codes(&out), [W_UNKNOWN_GROUP]);
+    assert_eq!(codes(&out), [Code::UnknownGroup.as_str()]);
 }
 
 fn segment_setup(managed: bool) -> (DesiredState, CurrentState) {

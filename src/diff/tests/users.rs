@@ -2,8 +2,8 @@
 
 use super::codes;
 use crate::action::{Action, Change};
+use crate::diagnostics::Code;
 use crate::diff::fixtures::*;
-use crate::diff::{W_AMBIGUOUS_LINK, W_AMBIGUOUS_MATCH, W_PROTECTED_MATCH, W_USERNAME_TAKEN};
 use crate::model::*;
 
 fn changes(diff: &crate::diff::Diff) -> Vec<Change> {
@@ -135,7 +135,7 @@ fn fallback_keys_are_tried_in_order_and_only_those_listed() {
     // that exists, so it is left out with a warning.
     let out = Setup::default().run(&d, &have);
     assert!(out.actions.is_empty(), "{out:?}");
-    assert_eq!(codes(&out), [W_USERNAME_TAKEN]);
+    assert_eq!(codes(&out), [Code::UsernameTaken.as_str()]);
     let setup = Setup {
         keys: vec![MatchKey::ExternalId, MatchKey::Email, MatchKey::Username],
         ..Setup::default()
@@ -152,7 +152,7 @@ fn without_fallback_keys_nothing_is_linked() {
     let d = desired(vec![desired_user("1", "anna@x")]);
     let out = setup.run(&d, &current(vec![current_user(None, "anna@x")]));
     assert!(out.actions.is_empty());
-    assert_eq!(codes(&out), [W_USERNAME_TAKEN]);
+    assert_eq!(codes(&out), [Code::UsernameTaken.as_str()]);
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn two_records_claiming_one_unlinked_user_link_neither_and_never_pause_it() {
         &current(vec![current_user(None, "shared@x")]),
     );
     assert!(out.actions.is_empty(), "{:?}", kinds(&out));
-    assert_eq!(codes(&out), [W_AMBIGUOUS_LINK]);
+    assert_eq!(codes(&out), [Code::AmbiguousLink.as_str()]);
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn one_record_matching_several_unlinked_users_links_none() {
     let have = current(vec![current_user(None, "anna@x"), other]);
     let out = setup.run(&desired(vec![desired_user("1", "anna@x")]), &have);
     assert!(out.actions.is_empty(), "{:?}", kinds(&out));
-    assert_eq!(codes(&out), [W_AMBIGUOUS_MATCH]);
+    assert_eq!(codes(&out), [Code::AmbiguousMatch.as_str()]);
 }
 
 #[test]
@@ -323,7 +323,7 @@ fn a_record_matching_a_protected_user_leaves_it_alone() {
     d.quarantined.push(quarantined(Some("8"), None));
     let out = Setup::default().run(&d, &leavers());
     assert!(out.actions.is_empty(), "{:?}", kinds(&out));
-    assert_eq!(codes(&out), [W_PROTECTED_MATCH]);
+    assert_eq!(codes(&out), [Code::ProtectedMatch.as_str()]);
 }
 
 #[test]
@@ -340,5 +340,5 @@ fn a_rename_onto_a_username_someone_keeps_is_dropped() {
         ["email"],
         "the email still changes, the username does not"
     );
-    assert_eq!(codes(&out), [W_USERNAME_TAKEN]);
+    assert_eq!(codes(&out), [Code::UsernameTaken.as_str()]);
 }
