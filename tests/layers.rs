@@ -245,3 +245,41 @@ fn the_reader_sees_what_the_compiler_sees() {
     let named: Vec<String> = named_modules(&code).into_iter().collect();
     assert_eq!(named, ["eval", "plan"]);
 }
+
+#[test]
+fn run_time_error_codes_share_one_scheme() {
+    // Mapping diagnostics are the registry's `E`/`W` codes; run-time errors (files, networks,
+    // state files) are named `wtmap::<area>::<what>`, the area being the part of wtmap that
+    // raises them (records, connectors, state, files).
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut wrong = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("code(") {
+            let after = &rest[at + "code(".len()..];
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let before = rest[..at].trim_end();
+            if before.ends_with("#[diagnostic(") || before.ends_with(',') && name.contains("::") {
+                let parts: Vec<&str> = name.split("::").collect();
+                let ok = parts.len() == 3
+                    && parts[0] == "wtmap"
+                    && parts[1..].iter().all(|p| {
+                        !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    });
+                if !ok {
+                    wrong.push(format!("{name} in {}", file.display()));
+                }
+            }
+            rest = after;
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "codes outside wtmap::<area>::<what>: {wrong:?}"
+    );
+}

@@ -11,7 +11,7 @@ pub enum ConnectorError {
     /// The source kind reads a file, or has no connector.
     #[error("`source {kind}` has no live connector")]
     #[diagnostic(
-        code(connectors::unsupported),
+        code(wtmap::connectors::unsupported),
         help(
             "live sources are personio, flex and worknice; file sources are read with their `path` or `--records FILE`"
         )
@@ -25,7 +25,7 @@ pub enum ConnectorError {
     /// a first run is not a loop of one fix per attempt.
     #[error("{system}: {} environment variables are not set: {}", vars.len(), vars.join(", "))]
     #[diagnostic(
-        code(connectors::missing_envs),
+        code(wtmap::connectors::missing_envs),
         help("set them in the environment that runs wtmap, or plan offline with `--records FILE`")
     )]
     MissingEnvs {
@@ -38,7 +38,7 @@ pub enum ConnectorError {
     /// A setting reads an environment variable that is not set (or is empty).
     #[error("{system}: `{setting}` reads environment variable `{var}`, which is not set")]
     #[diagnostic(
-        code(connectors::missing_env),
+        code(wtmap::connectors::missing_env),
         help(
             "set it in the environment that runs wtmap, e.g. `export {var}=…`, or plan offline with `--records FILE`"
         )
@@ -54,7 +54,7 @@ pub enum ConnectorError {
 
     /// A setting has a value the connector cannot use.
     #[error("{system}: `{setting}` {problem}")]
-    #[diagnostic(code(connectors::setting))]
+    #[diagnostic(code(wtmap::connectors::setting))]
     Setting {
         /// The system.
         system: &'static str,
@@ -69,7 +69,7 @@ pub enum ConnectorError {
 
     /// The credentials were refused.
     #[error("{system}: {method} {endpoint} answered HTTP {status}: {message}")]
-    #[diagnostic(code(connectors::auth))]
+    #[diagnostic(code(wtmap::connectors::auth))]
     Auth {
         /// The system.
         system: &'static str,
@@ -88,7 +88,7 @@ pub enum ConnectorError {
 
     /// Any other unsuccessful HTTP status.
     #[error("{system}: {method} {endpoint} answered HTTP {status}: {message}")]
-    #[diagnostic(code(connectors::status))]
+    #[diagnostic(code(wtmap::connectors::status))]
     Status {
         /// The system.
         system: &'static str,
@@ -110,7 +110,7 @@ pub enum ConnectorError {
         "{system}: {method} {endpoint} answered HTTP {status} ({message}); gave up after {attempts} attempt(s)"
     )]
     #[diagnostic(
-        code(connectors::retries),
+        code(wtmap::connectors::retries),
         help("the system is rate limiting or unavailable; try again later")
     )]
     GaveUp {
@@ -131,7 +131,7 @@ pub enum ConnectorError {
     /// No answer: connection refused, DNS, TLS or a timeout.
     #[error("{system}: {method} {endpoint} failed: {reason}")]
     #[diagnostic(
-        code(connectors::network),
+        code(wtmap::connectors::network),
         help("check the base URL and the network; nothing was fetched")
     )]
     Network {
@@ -148,7 +148,7 @@ pub enum ConnectorError {
     /// A successful status with a body that is not what the API documents.
     #[error("{system}: {method} {endpoint} (HTTP {status}) gave a malformed answer: {problem}")]
     #[diagnostic(
-        code(connectors::malformed),
+        code(wtmap::connectors::malformed),
         help("nothing was fetched; if this repeats, save the answer and report it")
     )]
     Malformed {
@@ -168,7 +168,7 @@ pub enum ConnectorError {
     #[error(
         "{system}: {method} {endpoint} (HTTP {status}) returned records that cannot be read: {reason}"
     )]
-    #[diagnostic(code(connectors::records))]
+    #[diagnostic(code(wtmap::connectors::records))]
     Records {
         /// The system.
         system: &'static str,
@@ -187,7 +187,7 @@ pub enum ConnectorError {
 
     /// A GraphQL response carried `errors`.
     #[error("{system}: {method} {endpoint} (HTTP {status}) returned GraphQL errors: {messages}")]
-    #[diagnostic(code(connectors::graphql))]
+    #[diagnostic(code(wtmap::connectors::graphql))]
     GraphQl {
         /// The system.
         system: &'static str,
@@ -206,7 +206,7 @@ pub enum ConnectorError {
 
     /// The HTTP client could not be built (TLS backend).
     #[error("cannot start the HTTP client: {reason}")]
-    #[diagnostic(code(connectors::client))]
+    #[diagnostic(code(wtmap::connectors::client))]
     Client {
         /// What failed.
         reason: String,

@@ -60,7 +60,7 @@ impl fmt::Display for RecordAt {
 pub enum RecordsError {
     /// The file could not be read from disk.
     #[error("cannot read `{path}`: {source}")]
-    #[diagnostic(code(records::read))]
+    #[diagnostic(code(wtmap::records::read))]
     Read {
         /// The path as given.
         path: String,
@@ -72,7 +72,7 @@ pub enum RecordsError {
     /// No format was given and the file name's extension names none.
     #[error("cannot tell the format of `{name}` from its name")]
     #[diagnostic(
-        code(records::unknown_format),
+        code(wtmap::records::unknown_format),
         help(
             "name the file `.csv`, `.tsv`, `.json`, `.ndjson`, `.jsonl`, `.yaml` or `.yml`, or give its format with `--records-format csv|json|ndjson|yaml` (a pipe, `<(…)`)"
         )
@@ -85,7 +85,7 @@ pub enum RecordsError {
     /// The text is not valid in the encoding it was declared (or had to be) in.
     #[error("`{name}` is not valid {encoding} at line {line} (byte 0x{byte:02X})")]
     #[diagnostic(
-        code(records::encoding),
+        code(wtmap::records::encoding),
         help(
             "save the file as UTF-8, or, if all of it is in another encoding, declare it in the mapping's `source` block: `encoding = \"windows-1252\"` (or `\"latin-1\"`)"
         )
@@ -103,7 +103,7 @@ pub enum RecordsError {
 
     /// The file is not well-formed in its format.
     #[error("malformed {format} in `{name}` at {at}: {message}")]
-    #[diagnostic(code(records::syntax))]
+    #[diagnostic(code(wtmap::records::syntax))]
     Syntax {
         /// The file.
         name: String,
@@ -121,7 +121,7 @@ pub enum RecordsError {
     /// The document is well-formed but does not hold records where the shape expects them
     /// (e.g. an object where an array was expected).
     #[error("expected {expected} in `{name}`; found {found}")]
-    #[diagnostic(code(records::layout))]
+    #[diagnostic(code(wtmap::records::layout))]
     Layout {
         /// The file.
         name: String,
@@ -136,7 +136,7 @@ pub enum RecordsError {
 
     /// One record is unusable: not an object, or not in the shape's form.
     #[error("{} of `{name}` {problem}", RecordAt(*.record, *.line))]
-    #[diagnostic(code(records::invalid_record))]
+    #[diagnostic(code(wtmap::records::invalid_record))]
     InvalidRecord {
         /// The file.
         name: String,
@@ -154,7 +154,7 @@ pub enum RecordsError {
     /// A CSV row has more or fewer cells than the header.
     #[error("line {line} of `{name}` has {found} cells, but the header has {expected}")]
     #[diagnostic(
-        code(records::ragged_row),
+        code(wtmap::records::ragged_row),
         help(
             "quote cells that contain the delimiter, or check that the delimiter is the right one"
         )
@@ -174,7 +174,10 @@ pub enum RecordsError {
     #[error(
         "column `{header}` appears twice in the header of `{name}` (columns {first} and {second})"
     )]
-    #[diagnostic(code(records::duplicate_header), help("rename one of the columns"))]
+    #[diagnostic(
+        code(wtmap::records::duplicate_header),
+        help("rename one of the columns")
+    )]
     DuplicateHeader {
         /// The file.
         name: String,
@@ -188,7 +191,7 @@ pub enum RecordsError {
 
     /// A column the mapping declares is not in the CSV header.
     #[error("`{name}` has no column `{column}`{}", if *more > 0 { format!(" (nor {more} more declared field(s))") } else { String::new() })]
-    #[diagnostic(code(records::missing_column))]
+    #[diagnostic(code(wtmap::records::missing_column))]
     MissingColumns {
         /// The file.
         name: String,
@@ -205,7 +208,7 @@ pub enum RecordsError {
     /// `errors`), saved where records were expected.
     #[error("`{name}` holds an error response from {system} instead of records: {message}")]
     #[diagnostic(
-        code(records::error_response),
+        code(wtmap::records::error_response),
         help("export the records again; the request that produced this file failed")
     )]
     ErrorResponse {
