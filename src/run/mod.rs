@@ -329,6 +329,10 @@ pub fn run_with_report(
     }
     let mut message = report.message.clone();
     let stored = match &report_dir {
+        // Nobody received the renderings: they are made again to say so (same times).
+        Some(dir) if will_send && report.email.failed() => {
+            folder::write(dir, &folder::Rendered::of(&report), &report, synced.plan.as_ref())
+        }
         Some(dir) if will_send => folder::write_json(dir, &report),
         // Nothing changed since the first write, unless that failed: then try once more.
         Some(dir) => match dir.join("report.json").is_file() {
