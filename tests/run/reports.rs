@@ -10,7 +10,7 @@
 //! And `docs/report-example.html`, the committed example of the HTML report, which must be
 //! what wtmap renders today (`WTMAP_BLESS=1` rewrites it).
 
-use super::support_smtp::fixture::{TODAY, kb};
+use super::support_smtp::fixture::{TODAY, abort_dir, kb, set_guard, success_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -61,53 +61,6 @@ fn snapshot(name: &str, folder: &Path) {
         insta::assert_snapshot!(format!("run_report_{name}_md"), read("report.md"));
         insta::assert_snapshot!(format!("run_report_{name}_html"), read("report.html"));
     });
-}
-
-/// The example folder with its guard at `pauses <= 1`: the run stops before any write.
-pub(crate) fn abort_dir() -> tempfile::TempDir {
-    let dir = kb("report to \"hr@kommunalbolaget.example\"");
-    set_guard(dir.path(), "guard pauses <= 5%", "guard pauses <= 1");
-    dir
-}
-
-fn set_guard(dir: &Path, from: &str, to: &str) {
-    let path = dir.join("kb.wtmap");
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from));
-    std::fs::write(&path, text.replace(from, to)).unwrap();
-}
-
-/// The example folder with the records it quarantines (1038/1045, 1046, 1047) and skips
-/// (1044) fixed in the HR export: a plain success.
-pub(crate) fn success_dir() -> tempfile::TempDir {
-    let dir = kb("report to \"hr@kommunalbolaget.example\"");
-    let path = dir.path().join("exports/personal.csv");
-    let mut bytes = std::fs::read(&path).unwrap();
-    // The export is Latin-1: `\xe4` is `ä`.
-    let fixes: [(&[u8], &[u8]); 4] = [
-        (
-            b"1045;Jonas;Blomqvist;jonas.blomqvist@",
-            b"1045;Jonas;Blomqvist;jonas.blomqvist2@",
-        ),
-        (
-            b"1044;Tiina;M\xe4kinen;;",
-            b"1044;Tiina;M\xe4kinen;tiina.makinen@kommunalbolaget.example;",
-        ),
-        (
-            b";09.09.2000;18.11.2026;;;;;",
-            b";09.09.2000;18.11.2026;;Kommunledningskontoret;;;",
-        ),
-        (b";1985-03-12;", b";12.03.1985;"),
-    ];
-    for (from, to) in fixes {
-        let at = bytes
-            .windows(from.len())
-            .position(|w| w == from)
-            .unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(from)));
-        bytes.splice(at..at + from.len(), to.iter().copied());
-    }
-    std::fs::write(&path, bytes).unwrap();
-    dir
 }
 
 #[test]
