@@ -104,10 +104,7 @@ fn the_report_arrives_as_text_and_html_to_every_recipient() {
     assert_eq!(parsed.html_body_count(), 1);
     let text = parsed.body_text(0).unwrap();
     assert!(text.contains("wtmap run of kb: SUCCESS WITH QUARANTINED RECORDS"));
-    assert!(
-        text.contains("Gunnar Lindeberg (HR ID 1047"),
-        "{text}"
-    );
+    assert!(text.contains("Gunnar Lindeberg (HR ID 1047"), "{text}");
     assert!(text.contains("email     to hr@kommunalbolaget.example, it@kommunalbolaget.example"));
     let html = parsed.body_html(0).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");

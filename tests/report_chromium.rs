@@ -131,15 +131,23 @@ fn layout(html: &str, work: &Path) -> (Vec<(String, f64, f64)>, Option<f64>) {
         var p=document.createElement('pre');p.id='wtmap-layout';\
         p.textContent=JSON.stringify({attention:out,details:d?d.getBoundingClientRect().top:null});\
         document.body.appendChild(p);})();</script>";
-    let start = html.find("<meta http-equiv=\"Content-Security-Policy\"").unwrap();
+    let start = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .unwrap();
     let end = start + html[start..].find('>').unwrap() + 1;
-    let copy = format!("{}{}", &html[..start], &html[end..]).replace("</body>", &format!("{script}</body>"));
+    let copy = format!("{}{}", &html[..start], &html[end..])
+        .replace("</body>", &format!("{script}</body>"));
     let page = work.join("layout.html");
     std::fs::write(&page, copy).unwrap();
     let dom = headless(&page, &work.join("profile-layout"), &["--dump-dom".into()]);
-    let start = dom.find("<pre id=\"wtmap-layout\">").expect("the layout script ran") + 23;
+    let start = dom
+        .find("<pre id=\"wtmap-layout\">")
+        .expect("the layout script ran")
+        + 23;
     let end = start + dom[start..].find("</pre>").unwrap();
-    let json = dom[start..end].replace("&quot;", "\"").replace("&amp;", "&");
+    let json = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let boxes = v["attention"]
         .as_array()
@@ -170,7 +178,10 @@ fn check(name: &str, page: &Path, attention: usize) {
     for external in [
         "http://", "https://", " src=", " href=", "url(", "@import", "<link", "<script", "<img",
     ] {
-        assert!(!lower.contains(external), "{name}: `{external}` in the HTML");
+        assert!(
+            !lower.contains(external),
+            "{name}: `{external}` in the HTML"
+        );
     }
 
     // The screenshot.
@@ -182,7 +193,11 @@ fn check(name: &str, page: &Path, attention: usize) {
     );
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(png_size(&bytes), (WIDTH, FOLD), "{name}");
-    assert!(bytes.len() > 20_000, "{name}: a blank screenshot ({} bytes)", bytes.len());
+    assert!(
+        bytes.len() > 20_000,
+        "{name}: a blank screenshot ({} bytes)",
+        bytes.len()
+    );
     if let Ok(dir) = std::env::var("WTMAP_SCREENSHOTS") {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::copy(&png, Path::new(&dir).join(format!("report-{name}.png"))).unwrap();
@@ -193,7 +208,10 @@ fn check(name: &str, page: &Path, attention: usize) {
     headless(
         page,
         &work.path().join("profile-net"),
-        &[format!("--log-net-log={}", netlog.display()), "--dump-dom".into()],
+        &[
+            format!("--log-net-log={}", netlog.display()),
+            "--dump-dom".into(),
+        ],
     );
     assert_eq!(page_requests(&netlog), Vec::<String>::new(), "{name}");
 
@@ -229,7 +247,10 @@ fn the_html_report_renders_in_chromium_without_requests_with_the_action_needed_o
     headless(
         &control,
         &work.path().join("profile"),
-        &[format!("--log-net-log={}", netlog.display()), "--dump-dom".into()],
+        &[
+            format!("--log-net-log={}", netlog.display()),
+            "--dump-dom".into(),
+        ],
     );
     assert_eq!(
         page_requests(&netlog),

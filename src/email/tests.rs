@@ -175,7 +175,10 @@ fn a_bad_recipient_is_a_failure_not_a_panic() {
         message.starts_with("the recipient `not an address`"),
         "{message}"
     );
-    assert_eq!(deliver(&r, body, &[], &with(&[])), EmailOutcome::NoRecipients);
+    assert_eq!(
+        deliver(&r, body, &[], &with(&[])),
+        EmailOutcome::NoRecipients
+    );
     assert_eq!(
         deliver(&r, body, &["a@x.example".into()], &env(&[])),
         EmailOutcome::NotConfigured

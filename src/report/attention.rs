@@ -148,7 +148,12 @@ fn purpose(statement: &str) -> Option<String> {
     }
 }
 
-fn fix_of(q: &QuarantinedRecord, me: usize, all: &[QuarantinedRecord], people: &[Attention]) -> String {
+fn fix_of(
+    q: &QuarantinedRecord,
+    me: usize,
+    all: &[QuarantinedRecord],
+    people: &[Attention],
+) -> String {
     let quotes = quoted(&q.reason);
     let statement: &str = &q.because.statement;
     match q.code.as_str() {
@@ -187,7 +192,9 @@ fn fix_of(q: &QuarantinedRecord, me: usize, all: &[QuarantinedRecord], people: &
             let others: Vec<String> = all
                 .iter()
                 .enumerate()
-                .filter(|(n, o)| *n != me && o.code == q.code && quoted(&o.reason).first() == Some(&value))
+                .filter(|(n, o)| {
+                    *n != me && o.code == q.code && quoted(&o.reason).first() == Some(&value)
+                })
                 .map(|(n, _)| format!("{}, HR ID {}", people[n].who(), people[n].record_id))
                 .collect();
             let what = match q.code.as_str() {
@@ -201,7 +208,9 @@ fn fix_of(q: &QuarantinedRecord, me: usize, all: &[QuarantinedRecord], people: &
                 n => n.to_string(),
             };
             match others.is_empty() {
-                true => format!("{count} people share the {what} {value}: each person needs their own"),
+                true => {
+                    format!("{count} people share the {what} {value}: each person needs their own")
+                }
                 false => format!(
                     "{count} people share the {what} {value} (also {}): each person needs their own",
                     others.join(", ")
@@ -224,7 +233,13 @@ fn skip_words(statement: &str) -> String {
 mod tests {
     use super::*;
 
-    fn q(code: &str, reason: &str, statement: &str, name: Option<&str>, id: &str) -> QuarantinedRecord {
+    fn q(
+        code: &str,
+        reason: &str,
+        statement: &str,
+        name: Option<&str>,
+        id: &str,
+    ) -> QuarantinedRecord {
         QuarantinedRecord {
             record_id: format!("{id} #1 (line 2)"),
             external_id: Some(id.into()),
@@ -272,7 +287,10 @@ mod tests {
             ),
         ];
         let a = of(&list, &[]);
-        assert_eq!(a[0].fix, "date of birth 1990-13-45 is not a date (HR field DateOfBirth)");
+        assert_eq!(
+            a[0].fix,
+            "date of birth 1990-13-45 is not a date (HR field DateOfBirth)"
+        );
         assert_eq!(a[0].who(), "Eva Lind");
         assert_eq!(a[0].ids(), "HR ID 7 · 7@acme.example");
         assert_eq!(
@@ -284,7 +302,10 @@ mod tests {
             "Förvaltning is empty: fill it in, it is needed for the team"
         );
         assert_eq!(a[3].who(), "10@acme.example");
-        assert!(a[0].technical().starts_with("mapping: birthday = DateOfBirth (line 38) · E0402: field"));
+        assert!(
+            a[0].technical()
+                .starts_with("mapping: birthday = DateOfBirth (line 38) · E0402: field")
+        );
     }
 
     #[test]

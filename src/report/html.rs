@@ -312,7 +312,13 @@ fn trend(out: &mut String, report: &Report) {
     table(
         out,
         Some(&title),
-        &["started (UTC)", "source", "changes", "paused", "quarantined"],
+        &[
+            "started (UTC)",
+            "source",
+            "changes",
+            "paused",
+            "quarantined",
+        ],
         rows,
         usize::MAX,
     );

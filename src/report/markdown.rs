@@ -45,7 +45,10 @@ pub fn render_markdown(report: &Report) -> String {
             );
         }
         if !people.is_empty() {
-            let _ = writeln!(out, "| person | HR ID | fix in the HR system | mapping |\n|---|---|---|---|");
+            let _ = writeln!(
+                out,
+                "| person | HR ID | fix in the HR system | mapping |\n|---|---|---|---|"
+            );
         }
         for a in people.iter() {
             let _ = writeln!(
@@ -59,7 +62,10 @@ pub fn render_markdown(report: &Report) -> String {
         }
     }
 
-    let _ = writeln!(out, "\n#### Summary\n\n| change | count | |\n|---|---:|---|");
+    let _ = writeln!(
+        out,
+        "\n#### Summary\n\n| change | count | |\n|---|---:|---|"
+    );
     let bars = view::bars(report);
     let max = bars.iter().map(|b| b.count).max().unwrap_or(0);
     for b in &bars {

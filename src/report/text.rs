@@ -233,7 +233,10 @@ fn group(out: &mut String, title: &str, actions: &[&ActionReport], limit: usize)
         };
         match note.is_empty() || shared.is_some() {
             true => format!("{}{mark}{earlier}", headline(&a.action.action)),
-            false => format!("{}{mark}{earlier}\n      {note}", headline(&a.action.action)),
+            false => format!(
+                "{}{mark}{earlier}\n      {note}",
+                headline(&a.action.action)
+            ),
         }
     });
     let title = match &shared {

@@ -4,12 +4,12 @@
 //! renderers (text, Markdown, HTML) only lay these out, in the same order.
 
 use super::{Attention, Report, TrendPoint};
-use std::borrow::Cow;
 use crate::apply::report::{ActionReport, Outcome};
 use crate::guard::GuardOutcome;
 use crate::model::{GuardLimit, Role};
 use crate::plan::{Action, ActionKind};
 use crate::run::RunStatus;
+use std::borrow::Cow;
 
 /// The people HR must look at: the report's list, or (for a report stored before it had
 /// one) the list made from its quarantined and skipped records.
@@ -33,7 +33,9 @@ pub(crate) fn sentence(report: &Report) -> String {
         RunStatus::Success | RunStatus::SuccessWithQuarantine => {
             let changes = changes_words(c);
             match changes.as_str() {
-                "no changes" => format!("Winningtemp was already in step with the HR system{need}."),
+                "no changes" => {
+                    format!("Winningtemp was already in step with the HR system{need}.")
+                }
                 _ => format!("Winningtemp is in step with the HR system: {changes}{need}."),
             }
         }
@@ -140,7 +142,10 @@ fn gauge(g: &GuardOutcome) -> Gauge {
         line => format!("guard `{}` at line {line}: ", g.guard),
     };
     let detail = g.message.strip_prefix(&at).unwrap_or(&g.message);
-    let detail = detail.split("; nothing was applied").next().unwrap_or(detail);
+    let detail = detail
+        .split("; nothing was applied")
+        .next()
+        .unwrap_or(detail);
     let measured = detail
         .replacen("this plan pauses", "would pause", 1)
         .replacen("this plan removes", "would remove", 1)
@@ -198,9 +203,7 @@ fn gauge(g: &GuardOutcome) -> Gauge {
         value: (actual / scale).clamp(0.0, 1.0),
         at: (limit / scale).clamp(0.0, 1.0),
         hr: hr.to_string(),
-        operator: format!(
-            "{what}, run it again with {flag}: nothing is changed until then."
-        ),
+        operator: format!("{what}, run it again with {flag}: nothing is changed until then."),
     }
 }
 
@@ -281,7 +284,9 @@ pub(crate) fn team_tree(report: &Report) -> (bool, Vec<TreeLine>) {
                 n.parent = to.clone();
             }
             Action::AddMembership { user, team, .. } => {
-                node(&mut nodes, team).notes.push(format!("new manager {user}"));
+                node(&mut nodes, team)
+                    .notes
+                    .push(format!("new manager {user}"));
             }
             _ => {}
         }

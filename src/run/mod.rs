@@ -317,9 +317,8 @@ pub fn run_with_report(
             text: &rendered.text,
             html: &rendered.html,
         };
-        let send = std::panic::AssertUnwindSafe(|| {
-            crate::email::deliver(&report, body, &recipients, env)
-        });
+        let send =
+            std::panic::AssertUnwindSafe(|| crate::email::deliver(&report, body, &recipients, env));
         report.email = std::panic::catch_unwind(send).unwrap_or_else(|_| EmailOutcome::Failed {
             message: "internal error while sending (a bug in wtmap, please report it)".into(),
         });
@@ -330,9 +329,12 @@ pub fn run_with_report(
     let mut message = report.message.clone();
     let stored = match &report_dir {
         // Nobody received the renderings: they are made again to say so (same times).
-        Some(dir) if will_send && report.email.failed() => {
-            folder::write(dir, &folder::Rendered::of(&report), &report, synced.plan.as_ref())
-        }
+        Some(dir) if will_send && report.email.failed() => folder::write(
+            dir,
+            &folder::Rendered::of(&report),
+            &report,
+            synced.plan.as_ref(),
+        ),
         Some(dir) if will_send => folder::write_json(dir, &report),
         // Nothing changed since the first write, unless that failed: then try once more.
         Some(dir) => match dir.join("report.json").is_file() {
