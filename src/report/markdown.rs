@@ -47,7 +47,7 @@ pub fn render_markdown(report: &Report) -> String {
         if !people.is_empty() {
             let _ = writeln!(
                 out,
-                "| person | HR ID | fix in the HR system | mapping |\n|---|---|---|---|"
+                "| person | IDs | fix in the HR system | mapping |\n|---|---|---|---|"
             );
         }
         for a in people.iter() {

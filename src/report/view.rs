@@ -407,3 +407,105 @@ pub(crate) fn cells(n: usize, max: usize, width: usize) -> usize {
     }
     ((n * width).div_ceil(max)).clamp(1, width)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::report::Outcome;
+    use crate::model::Because;
+    use crate::plan::PlannedAction;
+
+    fn done(action: Action) -> ActionReport {
+        ActionReport {
+            index: 0,
+            action: PlannedAction {
+                action,
+                because: Because {
+                    statement: "group path = [A, B]".into(),
+                    line: 5,
+                },
+            },
+            result: Outcome::ok("done"),
+            earlier_run: false,
+        }
+    }
+
+    #[test]
+    fn team_changes_sit_under_their_parents_with_new_managers() {
+        let team = |id: &str, name: &str, parent: Option<&str>| {
+            done(Action::CreateTeam {
+                external_id: id.into(),
+                name: name.into(),
+                parent: parent.map(String::from),
+            })
+        };
+        let mut r = crate::report::tests::report(vec![
+            team("ops/north", "North", Some("ops")),
+            team("ops/north/a", "Team A", Some("ops/north")),
+            done(Action::MoveTeam {
+                external_id: "hr".into(),
+                from: None,
+                to: Some("ops".into()),
+            }),
+            done(Action::AddMembership {
+                user: "anna@x".into(),
+                team: "ops/north".into(),
+                role: Role::Manager,
+            }),
+            done(Action::AddMembership {
+                user: "bo@x".into(),
+                team: "ops/north".into(),
+                role: Role::Member,
+            }),
+        ]);
+        r.status = RunStatus::Success;
+        let (planned_only, tree) = team_tree(&r);
+        assert!(!planned_only);
+        let lines: Vec<(usize, &str, &str)> = tree
+            .iter()
+            .map(|t| (t.depth, t.team.as_str(), t.note.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (0, "ops", ""),
+                (1, "North", "new team; new manager anna@x"),
+                (2, "Team A", "new team"),
+                (1, "hr", "moved here from the top level"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_guard_that_stopped_the_run_is_a_gauge_with_next_steps() {
+        let mut r = crate::report::tests::report(Vec::new());
+        r.status = RunStatus::GuardAborted;
+        r.guards = vec![GuardOutcome {
+            guard: "pauses <= 5%".into(),
+            because: Because {
+                statement: "guard pauses <= 5%".into(),
+                line: 54,
+            },
+            limit: GuardLimit::Percent(5.0),
+            actual: Some(94.4),
+            passed: false,
+            overridden: false,
+            override_flag: "--allow-mass-pause".into(),
+            message: "guard `pauses <= 5%` at line 54: this plan pauses 34 of 36 active users (94.4%); nothing was applied. If this is intended, re-run with --allow-mass-pause".into(),
+        }];
+        let g = gauges(&r);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].measured, "would pause 34 of 36 active users (94.4%)");
+        assert_eq!(g[0].limit, "the limit is 5 %");
+        assert!((g[0].value - 0.944).abs() < 1e-9 && (g[0].at - 0.05).abs() < 1e-9);
+        assert!(
+            g[0].hr
+                .starts_with("Check whether the HR export is complete")
+        );
+        assert!(g[0].operator.contains("--allow-mass-pause"));
+        assert_eq!(
+            sentence(&r),
+            "Nothing was changed: the run stopped because it would pause 34 of 36 active users (94.4%)."
+        );
+    }
+}
