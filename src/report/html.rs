@@ -163,7 +163,8 @@ fn action_needed(out: &mut String, report: &Report, limit: usize) {
     let gauges = view::gauges(report);
     let people = view::people(report);
     let failed = report.counts.failed;
-    if people.is_empty() && gauges.is_empty() && failed == 0 {
+    let step = view::operator_step(report);
+    if people.is_empty() && gauges.is_empty() && failed == 0 && step.is_none() {
         return;
     }
     heading(out, "Action needed");
@@ -171,6 +172,13 @@ fn action_needed(out: &mut String, report: &Report, limit: usize) {
         out,
         "<tr><td style=\"padding:4px 20px;\">\n<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"border-collapse:collapse;{FONT}\">"
     );
+    if let Some(step) = step {
+        let _ = writeln!(
+            out,
+            "<tr><td data-attention=\"operator\" style=\"padding:8px 12px;border-left:4px solid #cf222e;background-color:#fff5f5;{FONT}\"><b>For the operator:</b> {}</td></tr>",
+            escape(step)
+        );
+    }
     for g in &gauges {
         let limit_pct = ((g.at * 100.0).round() as u32).clamp(1, 99);
         let _ = writeln!(

@@ -23,8 +23,12 @@ pub fn render_markdown(report: &Report) -> String {
     let gauges = view::gauges(report);
     let people = view::people(report);
     let failed = report.counts.failed;
-    if !people.is_empty() || !gauges.is_empty() || failed > 0 {
+    let step = view::operator_step(report);
+    if !people.is_empty() || !gauges.is_empty() || failed > 0 || step.is_some() {
         let _ = writeln!(out, "\n#### Action needed\n");
+        if let Some(step) = step {
+            let _ = writeln!(out, "For the operator: {}\n", escape(step));
+        }
         for g in &gauges {
             let value = (g.value * 20.0).round() as usize;
             let _ = writeln!(

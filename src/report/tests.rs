@@ -168,3 +168,20 @@ fn json_round_trips() {
     assert_eq!(v["status"], "success_with_quarantine");
     assert_eq!(v["email"]["status"], "not_configured");
 }
+
+#[test]
+fn a_run_stopped_before_the_people_tells_the_operator_what_to_do() {
+    let mut r = report(Vec::new());
+    r.quarantined.clear();
+    r.status = RunStatus::SourceFailed;
+    r.message = "the source could not be read".into();
+    let text = render_text(&r);
+    assert!(
+        text.contains("\nAction needed\n  For the operator: Nothing was changed."),
+        "{text}"
+    );
+    assert!(render_markdown(&r).contains("For the operator: Nothing was changed."));
+    assert!(render_html(&r).contains("data-attention=\"operator\""));
+    r.status = RunStatus::Success;
+    assert!(!render_text(&r).contains("Action needed"));
+}

@@ -166,10 +166,14 @@ fn action_needed(out: &mut String, report: &Report, limit: usize) {
     let gauges = view::gauges(report);
     let failed = report.counts.failed;
     let people = view::people(report);
-    if people.is_empty() && gauges.is_empty() && failed == 0 {
+    let step = view::operator_step(report);
+    if people.is_empty() && gauges.is_empty() && failed == 0 && step.is_none() {
         return;
     }
     let _ = writeln!(out, "\nAction needed");
+    if let Some(step) = step {
+        let _ = writeln!(out, "  For the operator: {step}");
+    }
     for g in &gauges {
         let value = (g.value * BAR as f64).round() as usize;
         let at = ((g.at * BAR as f64).round() as usize).min(BAR - 1);

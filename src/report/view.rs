@@ -207,6 +207,26 @@ fn gauge(g: &GuardOutcome) -> Gauge {
     }
 }
 
+/// What the operator should do after a run that did not get to the people: the source, the
+/// target, the mapping or the lock stopped it. `None` for the other outcomes.
+pub(crate) fn operator_step(report: &Report) -> Option<&'static str> {
+    match report.status {
+        RunStatus::SourceFailed => Some(
+            "Nothing was changed. Check what the message above names (the HR system's API and its integration user, or the export file); the next run tries again.",
+        ),
+        RunStatus::TargetFailed if report.counts.failed == 0 => Some(
+            "Winningtemp could not be set up or reached (see the message and the notes); the next run tries again.",
+        ),
+        RunStatus::MappingInvalid => Some(
+            "The mapping has errors (listed under Notes): fix them, `wtmap check` shows them; nothing runs until then.",
+        ),
+        RunStatus::Locked => Some(
+            "Another run holds the lock (see the message); remove a lock left behind only after checking the host that holds it.",
+        ),
+        _ => None,
+    }
+}
+
 /// One line of the team tree: its depth, the team, what happens to it.
 pub(crate) struct TreeLine {
     pub(crate) depth: usize,
