@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test with its real peers, on a fresh machine: installs what the tests start (the PyPI
 # servers in .venv, the Node packages of tests/scim_node, openssh-server when root and
-# missing), then runs `cargo test`. Arguments go to cargo test. A peer that cannot be installed makes its tests fail; to run without peers on
+# missing, neovim and chromium likewise), then runs `cargo test`. Arguments go to cargo test. A peer that cannot be installed makes its tests fail; to run without peers on
 # purpose, set WTMAP_SKIP_PEERS=1 and they are reported as ignored (never as passed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,17 @@ if [ "${WTMAP_SKIP_PEERS:-}" != 1 ] && [ "${WTMAP_SKIP_PEERS:-}" != true ]; then
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
     else
       echo "!! nvim is missing and this is not root: install neovim, or set WTMAP_SKIP_PEERS=1" >&2
+    fi
+  fi
+
+  # tests/report_chromium.rs screenshots the HTML report in a real headless Chromium.
+  if ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+      echo "== installing chromium (for tests/report_chromium.rs)"
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "!! chromium is missing and this is not root: install chromium, or set WTMAP_SKIP_PEERS=1" >&2
     fi
   fi
 

@@ -169,6 +169,10 @@ pub struct SkippedRecord {
     pub username: Option<String>,
     /// The statement that skipped it.
     pub because: Because,
+    /// The person's first and last name, when the mapping could compute them: carried to the
+    /// run report, which names people (not part of the plan's JSON).
+    #[serde(skip)]
+    pub name: Option<String>,
 }
 
 /// A record that could not be mapped. Its Winningtemp user, if any, is left exactly as it is.
@@ -186,6 +190,10 @@ pub struct QuarantinedRecord {
     pub reason: String,
     /// The statement being evaluated and its line.
     pub because: Because,
+    /// The person's first and last name, when the mapping could compute them: carried to the
+    /// run report, which names people (not part of the plan's JSON).
+    #[serde(skip)]
+    pub name: Option<String>,
 }
 
 /// A warning about the run that does not stop any record (e.g. a manager outside the export).

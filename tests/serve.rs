@@ -154,6 +154,7 @@ fn record(mapping: &str, minute: i64) -> RunRecord {
             .collect(),
         report_dir: Some(format!("/runs/{mapping}/{minute}").into()),
         message: String::new(),
+        email: String::new(),
     }
 }
 

@@ -43,6 +43,7 @@ fn run(
         counts,
         report_dir,
         message: format!("{status} message"),
+        email: "sent to hr@acme.example".into(),
     }
 }
 

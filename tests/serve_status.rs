@@ -157,9 +157,12 @@ async fn the_status_page_shows_schedules_outcomes_counts_and_reports() {
     for needle in [
         "every 30 minutes",
         "daily at 02:30 Europe/Stockholm",
-        "2026-03-29 03:00 CEST (2026-03-29 01:00 UTC)",
-        "success",
-        "created 2, updated 5",
+        // Times in the schedule's zone, UTC as the tooltip.
+        "<span title=\"2026-03-29 01:00 UTC\">2026-03-29 03:00 CEST</span>",
+        // Outcomes in words, counts as a small table, the email of each run.
+        ">Success</span>",
+        "<table class=counts><tr><td>created</td><td class=n>2</td></tr><tr><td>updated</td><td class=n>5</td></tr></table>",
+        "<span class=ok>sent to hr@acme.example</span>",
         &format!("href=\"{report_url}\""),
         "no runs yet",
     ] {

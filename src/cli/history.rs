@@ -220,6 +220,7 @@ mod tests {
                 counts: Default::default(),
                 report_dir: Some(PathBuf::from(dir)),
                 message: format!("m{message}"),
+                email: String::new(),
             };
             let text = render_human(&[Listed { run, report: None }]);
             prop_assert!(!text.chars().any(|c| crate::escape::is_unsafe(c) && c != '\n'), "{text:?}");

@@ -249,6 +249,7 @@ fn case() -> impl Strategy<Value = Case> {
                             code: "E0401".into(),
                             reason: "bad".into(),
                             because,
+                            name: None,
                         });
                     } else {
                         desired.skipped.push(SkippedRecord {
@@ -256,6 +257,7 @@ fn case() -> impl Strategy<Value = Case> {
                             external_id,
                             username,
                             because,
+                            name: None,
                         });
                     }
                 }

@@ -11,7 +11,7 @@ mod settings;
 pub use settings::{SmtpSettings, TlsMode};
 
 use crate::env::Env;
-use crate::report::{Counts, EMAIL_ROWS, Report};
+use crate::report::{Counts, Report};
 use crate::report::{EmailOutcome, RunStatus};
 use lettre::message::{Mailbox, Mailboxes, MultiPart, header};
 use lettre::transport::smtp::authentication::Credentials;
@@ -83,8 +83,23 @@ fn short_changes(c: &Counts) -> String {
     }
 }
 
-/// Builds the message: text and HTML renderings of `report` as multipart/alternative.
-pub fn compose(settings: &SmtpSettings, to: &[String], report: &Report) -> Result<Message, String> {
+/// The two parts of the message: the report as rendered once for the run folder
+/// (`report.txt`, `report.html`); the email carries exactly these bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'a> {
+    /// The text part.
+    pub text: &'a str,
+    /// The HTML part.
+    pub html: &'a str,
+}
+
+/// Builds the message: `body` as multipart/alternative, with the subject of `report`.
+pub fn compose(
+    settings: &SmtpSettings,
+    to: &[String],
+    report: &Report,
+    body: Body<'_>,
+) -> Result<Message, String> {
     let from: Mailbox = settings
         .from
         .parse()
@@ -96,11 +111,6 @@ pub fn compose(settings: &SmtpSettings, to: &[String], report: &Report) -> Resul
             .map_err(|e| format!("the recipient `{address}` is not an address: {e}"))?;
         mailboxes.push(mailbox);
     }
-    // The message says it was sent, because whoever reads it received it.
-    let mut shown = report.clone();
-    shown.email = EmailOutcome::Sent { to: to.to_vec() };
-    let text = crate::report::text_limited(&shown, EMAIL_ROWS);
-    let html = crate::report::html_limited(&shown, EMAIL_ROWS);
     Message::builder()
         .from(from)
         .mailbox(header::To::from(mailboxes))
@@ -108,8 +118,30 @@ pub fn compose(settings: &SmtpSettings, to: &[String], report: &Report) -> Resul
         // A Message-ID of our own (`<uuid@hostname>`): threads, deduplication and relays'
         // spam scores expect one, and some relays refuse mail without it.
         .message_id(None)
-        .multipart(MultiPart::alternative_plain_html(text, html))
+        .multipart(MultiPart::alternative_plain_html(
+            body.text.to_string(),
+            body.html.to_string(),
+        ))
         .map_err(|e| format!("cannot build the message: {e}"))
+}
+
+/// What will become of the email, known before anything is sent: no recipients, not
+/// configured, settings that are wrong, or `Sent` to the recipients (what the renderings
+/// show; [`deliver`] then says whether it really went out).
+pub fn planned(send: bool, recipients: &[String], env: &dyn Env) -> EmailOutcome {
+    if !send {
+        return EmailOutcome::NotConfigured;
+    }
+    if recipients.is_empty() {
+        return EmailOutcome::NoRecipients;
+    }
+    match SmtpSettings::from_env(env) {
+        Ok(Some(_)) => EmailOutcome::Sent {
+            to: recipients.to_vec(),
+        },
+        Ok(None) => EmailOutcome::NotConfigured,
+        Err(message) => EmailOutcome::Failed { message },
+    }
 }
 
 /// Sends a message over SMTP as `settings` say.
@@ -151,9 +183,14 @@ pub fn send(settings: &SmtpSettings, message: &Message) -> Result<(), String> {
     })
 }
 
-/// Sends the report to `recipients` when email is configured; every outcome is returned,
-/// none is raised.
-pub fn deliver(report: &Report, recipients: &[String], env: &dyn Env) -> EmailOutcome {
+/// Sends `body` (the report as rendered for the run folder) to `recipients` when email is
+/// configured; every outcome is returned, none is raised.
+pub fn deliver(
+    report: &Report,
+    body: Body<'_>,
+    recipients: &[String],
+    env: &dyn Env,
+) -> EmailOutcome {
     if recipients.is_empty() {
         return EmailOutcome::NoRecipients;
     }
@@ -162,7 +199,7 @@ pub fn deliver(report: &Report, recipients: &[String], env: &dyn Env) -> EmailOu
         Ok(None) => return EmailOutcome::NotConfigured,
         Err(message) => return EmailOutcome::Failed { message },
     };
-    let result = compose(&settings, recipients, report).and_then(|m| send(&settings, &m));
+    let result = compose(&settings, recipients, report, body).and_then(|m| send(&settings, &m));
     match result {
         Ok(()) => EmailOutcome::Sent {
             to: recipients.to_vec(),

@@ -100,6 +100,8 @@ fn report(status: RunStatus, counts: Counts, guards: Vec<GuardOutcome>) -> Repor
         notes: Vec::new(),
         apply: None,
         email: EmailOutcome::NotConfigured,
+        attention: Vec::new(),
+        trend: Vec::new(),
     }
 }
 
@@ -161,7 +163,11 @@ fn subjects_say_what_happened() {
 #[test]
 fn a_bad_recipient_is_a_failure_not_a_panic() {
     let r = report(RunStatus::Success, Counts::default(), vec![]);
-    let outcome = deliver(&r, &["not an address".to_string()], &with(&[]));
+    let body = Body {
+        text: "t",
+        html: "<p>h</p>",
+    };
+    let outcome = deliver(&r, body, &["not an address".to_string()], &with(&[]));
     let EmailOutcome::Failed { message } = outcome else {
         panic!("{outcome:?}")
     };
@@ -169,9 +175,25 @@ fn a_bad_recipient_is_a_failure_not_a_panic() {
         message.starts_with("the recipient `not an address`"),
         "{message}"
     );
-    assert_eq!(deliver(&r, &[], &with(&[])), EmailOutcome::NoRecipients);
     assert_eq!(
-        deliver(&r, &["a@x.example".into()], &env(&[])),
+        deliver(&r, body, &[], &with(&[])),
+        EmailOutcome::NoRecipients
+    );
+    assert_eq!(
+        deliver(&r, body, &["a@x.example".into()], &env(&[])),
         EmailOutcome::NotConfigured
     );
+}
+
+#[test]
+fn the_planned_outcome_is_known_before_sending() {
+    let to = vec!["a@x.example".to_string()];
+    assert_eq!(planned(false, &to, &with(&[])), EmailOutcome::NotConfigured);
+    assert_eq!(planned(true, &[], &with(&[])), EmailOutcome::NoRecipients);
+    assert_eq!(planned(true, &to, &env(&[])), EmailOutcome::NotConfigured);
+    assert_eq!(
+        planned(true, &to, &with(&[])),
+        EmailOutcome::Sent { to: to.clone() }
+    );
+    assert!(planned(true, &to, &with(&[("WTMAP_SMTP_TLS", "ssl")])).failed());
 }

@@ -191,6 +191,7 @@ pub fn build(
                 because,
                 external_id,
                 username,
+                name,
             } => {
                 skipped.push((
                     e.index,
@@ -199,6 +200,7 @@ pub fn build(
                         external_id,
                         username,
                         because,
+                        name,
                     },
                 ));
                 None
@@ -209,6 +211,7 @@ pub fn build(
                 because,
                 external_id,
                 username,
+                name,
             } => {
                 quarantined.push((
                     e.index,
@@ -219,6 +222,7 @@ pub fn build(
                         code: code.as_str().to_string(),
                         reason,
                         because,
+                        name,
                     },
                 ));
                 None
@@ -334,6 +338,7 @@ fn quarantine_duplicates(
                     code: code.as_str().to_string(),
                     reason,
                     because,
+                    name: user_name(u),
                 },
             ));
         }
@@ -419,6 +424,7 @@ fn quarantine_team_id_collisions(
                         at.join(", ")
                     ),
                     because: because.clone(),
+                    name: user_name(u),
                 },
             ));
             false
@@ -488,6 +494,17 @@ fn hash_key(key: &str) -> NonZeroU32 {
 
 fn text_attr_ref<'a>(u: &'a MappedUser, name: &str) -> Option<&'a str> {
     text_attribute(&u.attributes, name)
+}
+
+/// A mapped user's `first_name last_name`, for the run report; `None` when both are empty.
+fn user_name(u: &MappedUser) -> Option<String> {
+    let parts: Vec<&str> = ["first_name", "last_name"]
+        .iter()
+        .filter_map(|a| text_attr_ref(u, a))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn text_attr(u: &MappedUser, name: &str) -> Option<String> {

@@ -42,6 +42,8 @@ pub enum Outcome {
         external_id: Option<String>,
         /// Username if computable.
         username: Option<String>,
+        /// First and last name if computable (for the run report).
+        name: Option<String>,
     },
     /// Evaluation failed.
     Quarantined {
@@ -55,6 +57,8 @@ pub enum Outcome {
         external_id: Option<String>,
         /// Username if computable.
         username: Option<String>,
+        /// First and last name if computable (for the run report).
+        name: Option<String>,
     },
 }
 
@@ -86,6 +90,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         because: because.clone(),
         external_id: key_attribute(scope, "external_id"),
         username: key_attribute(scope, "username"),
+        name: person_name(scope),
     };
 
     for cond in program
@@ -100,6 +105,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
                     because: cond.because.clone(),
                     external_id: key_attribute(scope, "external_id"),
                     username: key_attribute(scope, "username"),
+                    name: person_name(scope),
                 };
             }
             Ok(_) => note(&cond.because, &|| "false".into()),
@@ -284,6 +290,18 @@ fn key_attribute(scope: &Scope, attribute: &str) -> Option<String> {
         Ok(v) if !v.is_empty() => Some(v.to_text()),
         _ => None,
     }
+}
+
+/// `first_name last_name` as the mapping computes them, for a record that did not become a
+/// user: the run report names the people HR must fix. `None` when neither can be computed.
+fn person_name(scope: &Scope) -> Option<String> {
+    let parts: Vec<String> = ["first_name", "last_name"]
+        .iter()
+        .filter_map(|a| key_attribute(scope, a))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn show(v: &Value) -> String {

@@ -313,6 +313,7 @@ fn write_skipped(out: &mut Vec<u8>, skipped: &SkippedRecord) {
         external_id,
         username,
         because,
+        name: _,
     } = skipped;
     out.push(b'{');
     key(out, D, true, "record_id");
@@ -333,6 +334,7 @@ fn write_quarantined(out: &mut Vec<u8>, quarantined: &QuarantinedRecord) {
         code,
         reason,
         because,
+        name: _,
     } = quarantined;
     out.push(b'{');
     key(out, D, true, "record_id");

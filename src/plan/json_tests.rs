@@ -100,6 +100,7 @@ fn awkward_plan() -> Plan {
             external_id: None,
             username: Some(s(AWKWARD)),
             because: because(AWKWARD, 1),
+            name: None,
         }],
         quarantined: vec![QuarantinedRecord {
             record_id: s(AWKWARD),
@@ -108,6 +109,7 @@ fn awkward_plan() -> Plan {
             code: s("E0401"),
             reason: s(AWKWARD),
             because: because(AWKWARD, 2),
+            name: None,
         }],
         warnings: vec![RunWarning {
             code: s("W0451"),

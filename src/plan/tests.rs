@@ -207,6 +207,7 @@ pub(crate) fn sample_plan() -> Plan {
             external_id: Some(s("1060")),
             username: None,
             because: because("skip when EmploymentType == \"External\"", 30),
+            name: None,
         }],
         quarantined: vec![QuarantinedRecord {
             record_id: s("1061"),
@@ -215,6 +216,7 @@ pub(crate) fn sample_plan() -> Plan {
             code: s("E0401"),
             reason: s("`31.02.1990` is not a date"),
             because: because("birthday = date(DateOfBirth, \"%d.%m.%Y\")", 25),
+            name: None,
         }],
         warnings: vec![RunWarning {
             code: s("W0451"),

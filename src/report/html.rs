@@ -7,9 +7,10 @@
 //! may contain `<`, `&` or quotes.
 
 use super::RunStatus;
-use super::{Report, header_rows, more_line, outcome_text, shared_note};
+use super::view;
+use super::{AttentionKind, Report, header_rows, more_line, outcome_text, shared_note};
 use crate::apply::report::{ActionReport, Outcome};
-use crate::plan::{because_text, headline};
+use crate::plan::headline;
 use std::fmt::Write;
 
 const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";
@@ -29,9 +30,12 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         report.status.title()
     );
     let mut out = String::new();
+    // The CSP says what the report is: nothing to fetch or run (inline styles only). Mail
+    // clients ignore it; a browser opening report.html enforces it.
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n</head>\n\
          <body style=\"margin:0;padding:0;background-color:#f4f5f7;\">\n\
@@ -46,37 +50,20 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
     );
     let _ = writeln!(
         out,
-        "<tr><td style=\"padding:12px 20px 4px 20px;{FONT}font-size:15px;\">{}</td></tr>",
-        escape(&report.message)
+        "<tr><td style=\"padding:12px 20px 4px 20px;{FONT}font-size:15px;line-height:22px;\">{}</td></tr>",
+        escape(&view::sentence(report))
     );
+
+    action_needed(&mut out, report, limit);
+    summary(&mut out, report);
+    team_tree(&mut out, report, limit);
+    trend(&mut out, report);
+
     let rows: Vec<Vec<String>> = header_rows(report)
         .into_iter()
         .map(|(label, value)| vec![format!("<b>{label}</b>"), escape(&value)])
         .collect();
-    table(&mut out, None, &[], rows, limit);
-
-    let c = &report.counts;
-    let mut changes: Vec<Vec<String>> = c
-        .changes()
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(label, n)| vec![label.to_string(), n.to_string()])
-        .collect();
-    let done = c.planned.saturating_sub(c.failed + c.not_done);
-    changes.push(vec![
-        "<b>actions planned / done / failed / not done</b>".to_string(),
-        format!(
-            "<b>{} / {done} / {} / {}</b>",
-            c.planned, c.failed, c.not_done
-        ),
-    ]);
-    table(
-        &mut out,
-        Some("Changes made"),
-        &["change", "count"],
-        changes,
-        limit,
-    );
+    table(&mut out, Some("Run"), &[], rows, limit);
 
     let guards = report
         .guards
@@ -94,51 +81,6 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         .collect();
     table(&mut out, Some("Guards"), &["", "outcome"], guards, limit);
 
-    actions(&mut out, "Failed actions", report.failed_actions(), limit);
-    actions(&mut out, "Actions done", report.done_actions(), limit);
-    actions(
-        &mut out,
-        "Actions not done",
-        report.not_done_actions(),
-        limit,
-    );
-
-    let quarantined = report
-        .quarantined
-        .iter()
-        .map(|q| {
-            vec![
-                escape(&q.record_id),
-                escape(&q.code),
-                escape(&q.reason),
-                escape(&because_text(&q.because)),
-            ]
-        })
-        .collect();
-    let title = format!(
-        "Quarantined records ({}), their users were left as they are",
-        report.quarantined.len()
-    );
-    table(
-        &mut out,
-        Some(&title),
-        &["record", "code", "reason", "at"],
-        quarantined,
-        limit,
-    );
-    let skipped = report
-        .skipped
-        .iter()
-        .map(|s| vec![escape(&s.record_id), escape(&because_text(&s.because))])
-        .collect();
-    let title = format!("Skipped records ({})", report.skipped.len());
-    table(
-        &mut out,
-        Some(&title),
-        &["record", "because"],
-        skipped,
-        limit,
-    );
     let warnings = report
         .warnings
         .iter()
@@ -174,6 +116,20 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
             );
         }
     }
+
+    let groups = view::action_groups(report);
+    if !groups.is_empty() {
+        // Collapsed where the client supports it (browsers, Apple Mail); shown open elsewhere.
+        let _ = writeln!(
+            out,
+            "<tr><td style=\"padding:16px 20px 4px 20px;{FONT}\">\n<details><summary style=\"font-size:16px;line-height:22px;font-weight:bold;cursor:pointer;\">All actions ({})</summary>\n<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">",
+            report.actions.len()
+        );
+        for (title, actions) in groups {
+            group(&mut out, &title, &actions, limit);
+        }
+        out.push_str("</table>\n</details>\n</td></tr>\n");
+    }
     let _ = writeln!(
         out,
         "<tr><td style=\"padding:12px 20px 16px 20px;{FONT}font-size:12px;color:#57606a;\">Sent by wtmap. The run folder holds this report as text, Markdown, HTML and JSON, and the plan.</td></tr>\n\
@@ -182,14 +138,203 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
     out
 }
 
-fn actions<'a>(
-    out: &mut String,
-    title: &str,
-    actions: impl Iterator<Item = &'a ActionReport>,
-    limit: usize,
-) {
-    let actions: Vec<&ActionReport> = actions.collect();
-    let shared = shared_note(&actions);
+/// A section heading.
+fn heading(out: &mut String, title: &str) {
+    let _ = writeln!(
+        out,
+        "<tr><td style=\"padding:16px 20px 4px 20px;{FONT}font-size:16px;line-height:22px;font-weight:bold;\">{}</td></tr>",
+        escape(title)
+    );
+}
+
+/// A horizontal bar: `fraction` of the width in `fill`, the rest in `rest`.
+fn bar(fraction: f64, fill: &str, rest: &str) -> String {
+    let pct = ((fraction * 100.0).round() as u32).clamp(1, 99);
+    let fill = if fraction > 0.0 { fill } else { rest };
+    format!(
+        "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>\
+         <td width=\"{pct}%\" height=\"12\" style=\"background-color:{fill};font-size:1px;line-height:12px;\">&nbsp;</td>\
+         <td height=\"12\" style=\"background-color:{rest};font-size:1px;line-height:12px;\">&nbsp;</td></tr></table>"
+    )
+}
+
+/// The people to fix in the HR system, and the guard that stopped the run.
+fn action_needed(out: &mut String, report: &Report, limit: usize) {
+    let gauges = view::gauges(report);
+    let people = view::people(report);
+    let failed = report.counts.failed;
+    let step = view::operator_step(report);
+    if people.is_empty() && gauges.is_empty() && failed == 0 && step.is_none() {
+        return;
+    }
+    heading(out, "Action needed");
+    let _ = writeln!(
+        out,
+        "<tr><td style=\"padding:4px 20px;\">\n<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"border-collapse:collapse;{FONT}\">"
+    );
+    if let Some(step) = step {
+        let _ = writeln!(
+            out,
+            "<tr><td data-attention=\"operator\" style=\"padding:8px 12px;border-left:4px solid #cf222e;background-color:#fff5f5;{FONT}\"><b>For the operator:</b> {}</td></tr>",
+            escape(step)
+        );
+    }
+    for g in &gauges {
+        let limit_pct = ((g.at * 100.0).round() as u32).clamp(1, 99);
+        let _ = writeln!(
+            out,
+            "<tr><td data-attention=\"guard\" style=\"padding:8px 12px;border-left:4px solid #cf222e;background-color:#fff5f5;{FONT}font-size:14px;line-height:20px;\">\
+             <b>The run {}; {}.</b>\n{}\n\
+             <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>\
+             <td width=\"{limit_pct}%\" style=\"border-right:2px solid #1f2328;{FONT}font-size:11px;line-height:14px;color:#57606a;text-align:right;padding-right:4px;\">limit</td><td>&nbsp;</td></tr></table>\n\
+             <div style=\"padding-top:6px;\"><b>For HR:</b> {}</div><div><b>For the operator:</b> {}</div></td></tr>",
+            escape(&g.measured),
+            escape(&g.limit),
+            bar(g.value, "#cf222e", "#eaeef2"),
+            escape(&g.hr),
+            escape(&g.operator)
+        );
+    }
+    if failed > 0 {
+        let _ = writeln!(
+            out,
+            "<tr><td style=\"padding:8px 12px;border-left:4px solid #cf222e;{FONT}\">{failed} action(s) failed: see <b>Failed</b> under All actions; the next run tries them again.</td></tr>"
+        );
+    }
+    if people.iter().any(|a| a.kind == AttentionKind::Quarantined) {
+        let _ = writeln!(
+            out,
+            "<tr><td style=\"padding:8px 0 4px 0;{FONT}font-size:13px;color:#57606a;\">Fix these in the HR system; until then their Winningtemp users are left as they are.</td></tr>"
+        );
+    }
+    for a in people.iter().take(limit) {
+        let accent = match a.kind {
+            AttentionKind::Quarantined => "#9a6700",
+            AttentionKind::Skipped => "#8c959f",
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td data-attention=\"person\" style=\"padding:6px 12px;border-left:4px solid {accent};border-bottom:1px solid #e1e4e8;{FONT}\">\
+             <span style=\"font-size:15px;font-weight:bold;\">{}</span> <span style=\"font-size:12px;color:#57606a;\">{}</span><br>\
+             <span style=\"font-size:14px;\">{}</span><br>\
+             <span style=\"font-size:12px;line-height:16px;color:#57606a;\">{}</span></td></tr>",
+            escape(&a.who()),
+            escape(&a.ids()),
+            escape(&a.fix),
+            escape(&a.technical())
+        );
+    }
+    if let Some(more) = more_line(people.len(), limit.min(people.len())) {
+        let _ = writeln!(
+            out,
+            "<tr><td style=\"{CELL}color:#57606a;\">{}</td></tr>",
+            escape(&more)
+        );
+    }
+    out.push_str("</table>\n</td></tr>\n");
+}
+
+/// The counts of users created, updated, paused, reactivated and team changes, as bars.
+fn summary(out: &mut String, report: &Report) {
+    heading(out, "Summary");
+    let bars = view::bars(report);
+    let max = bars.iter().map(|b| b.count).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "<tr><td style=\"padding:4px 20px;\">\n<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"border-collapse:collapse;{FONT}\">"
+    );
+    for b in &bars {
+        let fraction = match max {
+            0 => 0.0,
+            m => b.count as f64 / m as f64,
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td width=\"150\" style=\"{CELL}\">{}</td><td width=\"50\" style=\"{CELL}text-align:right;font-weight:bold;\">{}</td><td style=\"{CELL}\">{}</td></tr>",
+            b.label,
+            b.count,
+            bar(fraction, "#2da44e", "#ffffff")
+        );
+    }
+    let c = &report.counts;
+    let _ = writeln!(
+        out,
+        "<tr><td colspan=\"3\" style=\"{CELL}color:#57606a;\">actions: {} planned, {} done, {} failed, {} not done</td></tr>\n</table>\n</td></tr>",
+        c.planned,
+        c.planned.saturating_sub(c.failed + c.not_done),
+        c.failed,
+        c.not_done
+    );
+}
+
+/// New, renamed and moved teams under their parents, and new managers.
+fn team_tree(out: &mut String, report: &Report, limit: usize) {
+    let (planned_only, tree) = view::team_tree(report);
+    let rows: Vec<Vec<String>> = tree
+        .iter()
+        .map(|t| {
+            let branch = if t.depth > 0 { "&#9492;&#9472; " } else { "" };
+            vec![format!(
+                "<div style=\"padding-left:{}px;\">{branch}<b>{}</b> <span style=\"color:#57606a;\">{}</span></div>",
+                18 * t.depth,
+                escape(&t.team),
+                escape(&t.note)
+            )]
+        })
+        .collect();
+    let title = match planned_only {
+        true => "Team changes planned, not made",
+        false => "Team changes",
+    };
+    table(out, Some(title), &[], rows, limit);
+}
+
+/// Source size, changes, pauses and quarantines over the recorded runs, as table bars.
+fn trend(out: &mut String, report: &Report) {
+    let points = view::trend(report);
+    if points.is_empty() {
+        return;
+    }
+    let max = points.iter().map(|p| p.source_records).max().unwrap_or(0);
+    let rows = points
+        .iter()
+        .map(|p| {
+            let fraction = match max {
+                0 => 0.0,
+                m => p.source_records as f64 / m as f64,
+            };
+            vec![
+                p.started.format("%Y-%m-%d %H:%M").to_string(),
+                format!(
+                    "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td width=\"40\" style=\"{FONT}font-size:13px;\">{}</td><td>{}</td></tr></table>",
+                    p.source_records,
+                    bar(fraction, "#0969da", "#ffffff")
+                ),
+                p.changes.to_string(),
+                p.paused.to_string(),
+                p.quarantined.to_string(),
+            ]
+        })
+        .collect();
+    let title = format!("Trend (last {} runs)", points.len());
+    table(
+        out,
+        Some(&title),
+        &[
+            "started (UTC)",
+            "source",
+            "changes",
+            "paused",
+            "quarantined",
+        ],
+        rows,
+        usize::MAX,
+    );
+}
+
+/// One group of the action list.
+fn group(out: &mut String, title: &str, actions: &[&ActionReport], limit: usize) {
+    let shared = shared_note(actions);
     let rows: Vec<Vec<String>> = actions
         .iter()
         .map(|a| {
@@ -212,8 +357,8 @@ fn actions<'a>(
         })
         .collect();
     let title = match &shared {
-        Some(note) => format!("{title} ({}), all {note}", rows.len()),
-        None => format!("{title} ({})", rows.len()),
+        Some(note) => format!("{title}, all {note}"),
+        None => title.to_string(),
     };
     table(out, Some(&title), &["action", "outcome"], rows, limit);
 }

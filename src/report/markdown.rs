@@ -1,10 +1,12 @@
 //! The report as GitHub-flavoured Markdown (`report.md`): for a ticket, a chat message or a
-//! pull-request comment. Everything that came from HR data or a server is escaped, so a name
-//! with `|`, `<` or `*` cannot break a table or inject markup.
+//! pull-request comment. Same order as the HTML and text. Everything that came from HR data or
+//! a server is escaped, so a name with `|`, `<` or `*` cannot break a table or inject markup.
+//! `report.md` is not emailed, so it lists everything.
 
+use super::view::{self, cells};
 use super::{Report, header_rows, outcome_text, shared_note};
 use crate::apply::report::ActionReport;
-use crate::plan::{because_text, headline};
+use crate::plan::headline;
 use std::fmt::Write;
 
 /// The whole report as Markdown.
@@ -12,28 +14,128 @@ pub fn render_markdown(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "### wtmap run of {}: {}\n\n{}\n",
+        "### wtmap run of {}: {}\n\n{}",
         escape(&report.mapping.name),
         report.status.title(),
-        escape(&report.message)
+        escape(&view::sentence(report))
     );
-    let _ = writeln!(out, "| | |\n|---|---|");
-    for (label, value) in header_rows(report) {
-        let _ = writeln!(out, "| {label} | {} |", escape(&value));
+
+    let gauges = view::gauges(report);
+    let people = view::people(report);
+    let failed = report.counts.failed;
+    let step = view::operator_step(report);
+    if !people.is_empty() || !gauges.is_empty() || failed > 0 || step.is_some() {
+        let _ = writeln!(out, "\n#### Action needed\n");
+        if let Some(step) = step {
+            let _ = writeln!(out, "For the operator: {}\n", escape(step));
+        }
+        for g in &gauges {
+            let value = (g.value * 20.0).round() as usize;
+            let _ = writeln!(
+                out,
+                "**The run {}; {}.**  \n`{}{}` \n\n- For HR: {}\n- For the operator: {}\n",
+                escape(&g.measured),
+                g.limit,
+                "█".repeat(value),
+                "░".repeat(20usize.saturating_sub(value)),
+                g.hr,
+                escape(&g.operator)
+            );
+        }
+        if failed > 0 {
+            let _ = writeln!(
+                out,
+                "{failed} action(s) failed: see **Failed** under All actions; the next run tries them again.\n"
+            );
+        }
+        if !people.is_empty() {
+            let _ = writeln!(
+                out,
+                "| person | IDs | fix in the HR system | mapping |\n|---|---|---|---|"
+            );
+        }
+        for a in people.iter() {
+            let _ = writeln!(
+                out,
+                "| **{}** | {} | {} | {} |",
+                escape(&a.who()),
+                escape(&a.ids()),
+                escape(&a.fix),
+                escape(&a.technical())
+            );
+        }
     }
 
-    let c = &report.counts;
-    let _ = writeln!(out, "\n#### Changes made\n");
-    let _ = writeln!(out, "| change | count |\n|---|---:|");
-    for (label, n) in c.changes().into_iter().filter(|(_, n)| *n > 0) {
-        let _ = writeln!(out, "| {label} | {n} |");
+    let _ = writeln!(
+        out,
+        "\n#### Summary\n\n| change | count | |\n|---|---:|---|"
+    );
+    let bars = view::bars(report);
+    let max = bars.iter().map(|b| b.count).max().unwrap_or(0);
+    for b in &bars {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            b.label,
+            b.count,
+            "█".repeat(cells(b.count, max, 20))
+        );
     }
+    let c = &report.counts;
     let done = c.planned.saturating_sub(c.failed + c.not_done);
     let _ = writeln!(
         out,
-        "| **actions planned / done / failed / not done** | **{} / {done} / {} / {}** |",
+        "| **actions planned / done / failed / not done** | **{} / {done} / {} / {}** | |",
         c.planned, c.failed, c.not_done
     );
+
+    let (planned_only, tree) = view::team_tree(report);
+    if !tree.is_empty() {
+        let title = match planned_only {
+            true => "Team changes planned, not made",
+            false => "Team changes",
+        };
+        let _ = writeln!(out, "\n#### {title}\n");
+        for t in &tree {
+            let note = match t.note.is_empty() {
+                true => String::new(),
+                false => format!(": {}", escape(&t.note)),
+            };
+            let _ = writeln!(
+                out,
+                "{}- **{}**{note}",
+                "  ".repeat(t.depth),
+                escape(&t.team)
+            );
+        }
+    }
+
+    let trend = view::trend(report);
+    if !trend.is_empty() {
+        let max = trend.iter().map(|p| p.source_records).max().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "\n#### Trend (last {} runs)\n\n| started (UTC) | source | | changes | paused | quarantined |\n|---|---:|---|---:|---:|---:|",
+            trend.len()
+        );
+        for p in &trend {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                p.started.format("%Y-%m-%d %H:%M"),
+                p.source_records,
+                "▇".repeat(cells(p.source_records, max, 12)),
+                p.changes,
+                p.paused,
+                p.quarantined
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n#### Run\n\n| | |\n|---|---|");
+    for (label, value) in header_rows(report) {
+        let _ = writeln!(out, "| {label} | {} |", escape(&value));
+    }
 
     if !report.guards.is_empty() {
         let _ = writeln!(out, "\n#### Guards\n\n| | outcome |\n|---|---|");
@@ -47,40 +149,6 @@ pub fn render_markdown(report: &Report) -> String {
         }
     }
 
-    actions(&mut out, "Failed actions", report.failed_actions());
-    actions(&mut out, "Actions done", report.done_actions());
-    actions(&mut out, "Actions not done", report.not_done_actions());
-
-    if !report.quarantined.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n#### Quarantined records ({}), their users were left as they are\n",
-            report.quarantined.len()
-        );
-        let _ = writeln!(out, "| record | code | reason | at |\n|---|---|---|---|");
-        for q in &report.quarantined {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                escape(&q.record_id),
-                escape(&q.code),
-                escape(&q.reason),
-                escape(&because_text(&q.because))
-            );
-        }
-    }
-    let skipped = report.skipped.iter().map(|s| {
-        format!(
-            "record {}: {}",
-            escape(&s.record_id),
-            escape(&because_text(&s.because))
-        )
-    });
-    list(
-        &mut out,
-        &format!("Skipped records ({})", report.skipped.len()),
-        skipped,
-    );
     let warnings = report.warnings.iter().map(|w| match &w.record_id {
         Some(r) => format!(
             "**{}** record {}: {}",
@@ -106,16 +174,25 @@ pub fn render_markdown(report: &Report) -> String {
             let _ = writeln!(out, "SCIM server: {}.", escape(server));
         }
     }
+
+    let groups = view::action_groups(report);
+    if !groups.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>All actions ({})</summary>",
+            report.actions.len()
+        );
+        for (title, actions) in groups {
+            group(&mut out, &title, &actions);
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
     out
 }
 
-fn actions<'a>(out: &mut String, title: &str, actions: impl Iterator<Item = &'a ActionReport>) {
-    let actions: Vec<&ActionReport> = actions.collect();
-    if actions.is_empty() {
-        return;
-    }
-    let shared = shared_note(&actions);
-    let _ = write!(out, "\n#### {title} ({})", actions.len());
+fn group(out: &mut String, title: &str, actions: &[&ActionReport]) {
+    let shared = shared_note(actions);
+    let _ = write!(out, "\n##### {title}");
     if let Some(note) = &shared {
         let _ = write!(out, ", all {}", escape(note));
     }

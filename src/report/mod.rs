@@ -4,10 +4,14 @@
 //! whether the report email went out. Rendered as plain text, Markdown, self-contained HTML
 //! (for mail clients) and JSON; the run stores all four in its run folder.
 
+pub mod attention;
 pub mod html;
 mod markdown;
 mod status;
 mod text;
+mod view;
+
+pub use attention::{Attention, AttentionKind};
 
 pub use html::render_html;
 pub use markdown::render_markdown;
@@ -24,7 +28,8 @@ use serde::{Deserialize, Serialize};
 /// The `wtmap.report/v1` format tag.
 pub const REPORT_FORMAT: &str = "wtmap.report/v1";
 
-/// How many entries of each list an email shows; the files in the run folder show all.
+/// How many entries of each list the email (and so `report.txt` and `report.html`, its two
+/// parts) shows; `report.md` and `report.json` show all.
 pub const EMAIL_ROWS: usize = 200;
 
 /// What the run did to Winningtemp, counted from the actions that succeeded, plus the records
@@ -221,6 +226,51 @@ pub struct Report {
     pub apply: Option<ApplyStats>,
     /// The report email.
     pub email: EmailOutcome,
+    /// The people HR must look at (quarantined and skipped records), by name, with what to
+    /// fix in HR's words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attention: Vec<Attention>,
+    /// The mapping's recorded runs before this one, oldest first (at most [`TREND_RUNS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<TrendPoint>,
+}
+
+/// How many earlier runs a report's trend shows.
+pub const TREND_RUNS: usize = 9;
+
+/// One run in a report's trend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    /// The run's ID.
+    pub run_id: String,
+    /// When it started.
+    pub started: DateTime<Utc>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Records the source delivered.
+    pub source_records: usize,
+    /// Changes made (every kind).
+    pub changes: usize,
+    /// Users paused.
+    pub paused: usize,
+    /// Records quarantined.
+    pub quarantined: usize,
+}
+
+impl TrendPoint {
+    /// The point of a report.
+    pub fn of(report: &Report) -> TrendPoint {
+        let c = &report.counts;
+        TrendPoint {
+            run_id: report.run_id.clone(),
+            started: report.started,
+            status: report.status,
+            source_records: c.source_records,
+            changes: c.changes().iter().map(|(_, n)| n).sum(),
+            paused: c.paused,
+            quarantined: c.quarantined,
+        }
+    }
 }
 
 impl Report {
@@ -250,12 +300,12 @@ impl Report {
 }
 
 /// The text rendering with at most `limit` entries per list (for the email).
-pub(crate) fn text_limited(report: &Report, limit: usize) -> String {
+pub fn text_limited(report: &Report, limit: usize) -> String {
     text::render(report, limit)
 }
 
 /// The HTML rendering with at most `limit` rows per table (for the email).
-pub(crate) fn html_limited(report: &Report, limit: usize) -> String {
+pub fn html_limited(report: &Report, limit: usize) -> String {
     html::render(report, limit)
 }
 
@@ -307,7 +357,7 @@ pub fn changes_phrase(counts: &Counts) -> String {
 pub(crate) fn more_line(total: usize, shown: usize) -> Option<String> {
     (total > shown).then(|| {
         format!(
-            "… and {} more, not shown here: report.txt in the run folder lists them all",
+            "… and {} more, not shown here: report.md and report.json in the run folder list them all",
             total - shown
         )
     })
@@ -342,13 +392,24 @@ pub fn email_text(email: &EmailOutcome) -> String {
     }
 }
 
-/// The facts at the top of every rendering, as label and value.
+/// The email in a rendering. Renderings are made once, before the email is sent (the email
+/// carries them), so a message to be sent names its recipients, not an outcome; the outcome
+/// is in `report.json`, the history and the status page.
+fn email_line(email: &EmailOutcome) -> String {
+    match email {
+        EmailOutcome::Sent { to } => format!("to {}", to.join(", ")),
+        other => email_text(other),
+    }
+}
+
+/// The run's facts in every rendering, as label and value.
 pub(crate) fn header_rows(report: &Report) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         (
             "status",
             format!("{} (exit {})", report.status.title(), report.exit_code),
         ),
+        ("message", report.message.clone()),
         ("run", report.run_id.clone()),
     ];
     let short_hash: String = report.mapping.sha256.chars().take(12).collect();
@@ -387,7 +448,7 @@ pub(crate) fn header_rows(report: &Report) -> Vec<(&'static str, String)> {
         report.started.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     ));
     rows.push(("duration", format!("{:.1} s", report.duration_seconds)));
-    rows.push(("email", email_text(&report.email)));
+    rows.push(("email", email_line(&report.email)));
     rows
 }
 

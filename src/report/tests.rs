@@ -60,16 +60,19 @@ pub(super) fn report(actions: Vec<ActionReport>) -> Report {
         skipped: Vec::new(),
         quarantined: vec![QuarantinedRecord {
             record_id: "7 <script>alert(1)</script>".into(),
-            external_id: Some("7".into()),
+            external_id: None,
             username: None,
             code: "E0401".into(),
             reason: "field `name` is | \"odd\" & <empty>".into(),
             because: because("first_name = name", 12),
+            name: None,
         }],
         warnings: Vec::new(),
         notes: vec!["a *note*".into()],
         apply: None,
         email: EmailOutcome::NotConfigured,
+        attention: Vec::new(),
+        trend: Vec::new(),
     }
 }
 
@@ -111,7 +114,10 @@ fn html_escapes_everything_from_data_and_has_nothing_to_fetch() {
     for bad in ["<script", "<img", "<html>", "<style", "<link"] {
         assert!(!html.contains(bad), "{bad} appears unescaped");
     }
-    assert!(!html.contains("http"), "nothing external");
+    for external in ["http://", "https://", " src=\"", "url("] {
+        assert!(!html.contains(external), "nothing external: {external}");
+    }
+    assert!(html.contains("default-src 'none'"), "a CSP that says so");
 }
 
 #[test]
@@ -130,9 +136,11 @@ fn markdown_escapes_what_would_break_a_table() {
 fn text_shows_the_quarantined_record_its_reason_and_line() {
     let text = render_text(&report(Vec::new()));
     assert!(text.contains(
-        "record 7 <script>alert(1)</script>: E0401 field `name` is | \"odd\" & <empty>\n      at: first_name = name (line 12)"
-    ));
-    assert!(text.starts_with("wtmap run of m: SUCCESS WITH QUARANTINED RECORDS\ndone <b>\n"));
+        "  - name unknown (HR ID 7 <script>alert(1)</script>)\n      name is empty: fill it in, it is needed for the first name\n      mapping: first_name = name (line 12) · E0401: field `name` is | \"odd\" & <empty>\n"
+    ), "{text}");
+    assert!(text.starts_with(
+        "wtmap run of m: SUCCESS WITH QUARANTINED RECORDS\nWinningtemp was already in step with the HR system; 1 person needs attention in the HR system.\n\nAction needed\n  Fix these in the HR system; until then their Winningtemp users are left as they are:\n  - name unknown"
+    ), "{text}");
 }
 
 #[test]
@@ -142,7 +150,7 @@ fn the_email_renderings_cut_long_lists_and_say_so() {
         .collect();
     let r = report(actions);
     let text = text_limited(&r, 2);
-    assert!(text.contains("Actions done (5)"));
+    assert!(text.contains("Users created (5)"));
     assert_eq!(text.matches("create user").count(), 2);
     assert!(text.contains("… and 3 more, not shown here"));
     let html = html_limited(&r, 2);
@@ -159,4 +167,21 @@ fn json_round_trips() {
     let v: serde_json::Value = serde_json::from_str(&render_json(&r)).expect("parses");
     assert_eq!(v["status"], "success_with_quarantine");
     assert_eq!(v["email"]["status"], "not_configured");
+}
+
+#[test]
+fn a_run_stopped_before_the_people_tells_the_operator_what_to_do() {
+    let mut r = report(Vec::new());
+    r.quarantined.clear();
+    r.status = RunStatus::SourceFailed;
+    r.message = "the source could not be read".into();
+    let text = render_text(&r);
+    assert!(
+        text.contains("\nAction needed\n  For the operator: Nothing was changed."),
+        "{text}"
+    );
+    assert!(render_markdown(&r).contains("For the operator: Nothing was changed."));
+    assert!(render_html(&r).contains("data-attention=\"operator\""));
+    r.status = RunStatus::Success;
+    assert!(!render_text(&r).contains("Action needed"));
 }

@@ -120,6 +120,10 @@ pub(super) fn build_report(b: Built) -> Report {
                 server: a.server.as_ref().map(|c| c.summary()),
             }),
         email: EmailOutcome::NotConfigured,
+        attention: plan
+            .map(|p| crate::report::attention::of(&p.quarantined, &p.skipped))
+            .unwrap_or_default(),
+        trend: Vec::new(),
     }
 }
 

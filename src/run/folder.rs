@@ -4,7 +4,7 @@
 
 use crate::atomic::write_atomic;
 use crate::plan::{Plan, render_json};
-use crate::report::{Report, render_html, render_markdown, render_text};
+use crate::report::{EMAIL_ROWS, Report, html_limited, render_markdown, text_limited};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
@@ -40,12 +40,37 @@ pub(crate) fn create(
     Err(std::io::Error::other("no free run ID after 8 tries"))
 }
 
-/// Writes the four renderings of the report, and the plan when there is one.
-pub(crate) fn write(dir: &Path, report: &Report, plan: Option<&Plan>) -> Result<(), String> {
+/// The report as people read it, rendered once: the files in the run folder, and the email's
+/// two parts (the same bytes as `report.txt` and `report.html`).
+pub(crate) struct Rendered {
+    pub(crate) text: String,
+    pub(crate) markdown: String,
+    pub(crate) html: String,
+}
+
+impl Rendered {
+    /// Renders `report`. Text and HTML are the email's parts, so their lists are cut at
+    /// [`EMAIL_ROWS`] entries (saying so); the Markdown lists everything.
+    pub(crate) fn of(report: &Report) -> Rendered {
+        Rendered {
+            text: text_limited(report, EMAIL_ROWS),
+            markdown: render_markdown(report),
+            html: html_limited(report, EMAIL_ROWS),
+        }
+    }
+}
+
+/// Writes the renderings of the report, its JSON, and the plan when there is one.
+pub(crate) fn write(
+    dir: &Path,
+    rendered: &Rendered,
+    report: &Report,
+    plan: Option<&Plan>,
+) -> Result<(), String> {
     let mut files = vec![
-        ("report.txt", render_text(report)),
-        ("report.md", render_markdown(report)),
-        ("report.html", render_html(report)),
+        ("report.txt", rendered.text.clone()),
+        ("report.md", rendered.markdown.clone()),
+        ("report.html", rendered.html.clone()),
         ("report.json", crate::report::render_json(report)),
     ];
     if let Some(plan) = plan {
@@ -57,6 +82,13 @@ pub(crate) fn write(dir: &Path, report: &Report, plan: Option<&Plan>) -> Result<
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     }
     Ok(())
+}
+
+/// Rewrites `report.json` alone (after the email, whose outcome it records).
+pub(crate) fn write_json(dir: &Path, report: &Report) -> Result<(), String> {
+    let path = dir.join("report.json");
+    write_atomic(&path, crate::report::render_json(report).as_bytes())
+        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod folder;
 pub mod lock;
 mod source;
 mod steps;
+mod trend;
 
 use crate::report::{EmailOutcome, RunStatus};
 
@@ -211,11 +212,9 @@ pub fn run_with_report(
         notes,
         started,
     });
-    let finish = |report: &mut Report| {
-        report.finished = Utc::now();
-        report.duration_seconds = clock.elapsed().as_secs_f64();
-    };
-    finish(&mut report);
+    report.finished = Utc::now();
+    report.duration_seconds = clock.elapsed().as_secs_f64();
+    report.trend = trend::earlier_runs(&mapping_runs, &run_id, crate::report::TREND_RUNS);
     // A mapping with errors still names its recipients: they are the ones who must hear
     // that tonight's run did not happen.
     let recipients = match program {
@@ -227,7 +226,11 @@ pub fn run_with_report(
             })
             .unwrap_or_default(),
     };
-    let will_send = opts.send_email && !recipients.is_empty();
+    // The report is rendered once, saying where the email goes: the run folder keeps exactly
+    // the bytes the email carries. Only report.json is written again, with the outcome.
+    report.email = crate::email::planned(opts.send_email, &recipients, env);
+    let will_send = matches!(report.email, EmailOutcome::Sent { .. });
+    let rendered = folder::Rendered::of(&report);
     if let Some(dir) = &report_dir {
         // Should the process die while sending, this first copy says so.
         let mut pending = report.clone();
@@ -236,27 +239,42 @@ pub fn run_with_report(
                 message: "not sent: the run ended while sending the email".into(),
             };
         }
-        let _ = folder::write(dir, &pending, synced.plan.as_ref());
+        let _ = folder::write(dir, &rendered, &pending, synced.plan.as_ref());
     }
-    report.email = if opts.send_email {
+    if will_send {
         // Third-party code talks to the network here: a panic in it must not end the run
         // without its report.
+        let body = crate::email::Body {
+            text: &rendered.text,
+            html: &rendered.html,
+        };
         let send =
-            std::panic::AssertUnwindSafe(|| crate::email::deliver(&report, &recipients, env));
-        std::panic::catch_unwind(send).unwrap_or_else(|_| EmailOutcome::Failed {
+            std::panic::AssertUnwindSafe(|| crate::email::deliver(&report, body, &recipients, env));
+        report.email = std::panic::catch_unwind(send).unwrap_or_else(|_| EmailOutcome::Failed {
             message: "internal error while sending (a bug in wtmap, please report it)".into(),
-        })
-    } else {
-        EmailOutcome::NotConfigured
-    };
+        });
+    }
     if report.email.failed() && report.status.is_success() {
         report.exit_code = EMAIL_FAILED_EXIT;
     }
-    finish(&mut report);
     let mut message = report.message.clone();
-    if let Some(dir) = &report_dir
-        && let Err(e) = folder::write(dir, &report, synced.plan.as_ref())
-    {
+    let stored = match &report_dir {
+        // Nobody received the renderings: they are made again to say so (same times).
+        Some(dir) if will_send && report.email.failed() => folder::write(
+            dir,
+            &folder::Rendered::of(&report),
+            &report,
+            synced.plan.as_ref(),
+        ),
+        Some(dir) if will_send => folder::write_json(dir, &report),
+        // Nothing changed since the first write, unless that failed: then try once more.
+        Some(dir) => match dir.join("report.json").is_file() {
+            true => Ok(()),
+            false => folder::write(dir, &rendered, &report, synced.plan.as_ref()),
+        },
+        None => Ok(()),
+    };
+    if let Err(e) = stored {
         message.push_str(&format!(" (the report could not be stored: {e})"));
     }
     drop(lock);

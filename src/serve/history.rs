@@ -58,6 +58,13 @@ CREATE INDEX events_by_mapping ON events (mapping, at DESC, id DESC);
 PRAGMA user_version = 1;
 ";
 
+/// Version 2: what became of each run's report email (`sent to …`, `FAILED: …`), for the
+/// status page. Runs recorded before have none (empty).
+const SCHEMA_V2: &str = "
+ALTER TABLE runs ADD COLUMN email TEXT NOT NULL DEFAULT '';
+PRAGMA user_version = 2;
+";
+
 /// A history that could not be opened, read or written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryError(pub String);
@@ -97,6 +104,8 @@ pub struct StoredRun {
     pub report_dir: Option<PathBuf>,
     /// One line on the outcome.
     pub message: String,
+    /// What became of the report email, in words; empty when not recorded.
+    pub email: String,
 }
 
 /// A change to a mapping that `serve` noticed.
@@ -204,9 +213,12 @@ impl History {
             .map_err(err("read the schema version"))?;
         match version {
             0 => tx
-                .execute_batch(SCHEMA_V1)
+                .execute_batch(&format!("{SCHEMA_V1}{SCHEMA_V2}"))
                 .map_err(err("create the tables"))?,
-            1 => {}
+            1 => tx
+                .execute_batch(SCHEMA_V2)
+                .map_err(err("add the email column"))?,
+            2 => {}
             v => {
                 return Err(HistoryError(format!(
                     "the run history `{}` has schema version {v}, written by a newer wtmap",
@@ -254,7 +266,7 @@ impl History {
         let conn = self.lock()?;
         conn.execute(
             "UPDATE runs SET run_id = ?2, status = ?3, started = ?4, finished = ?5, counts = ?6,
-                 report_dir = ?7, message = ?8
+                 report_dir = ?7, message = ?8, email = ?9
              WHERE id = ?1",
             params![
                 id,
@@ -264,7 +276,8 @@ impl History {
                 ts(run.finished),
                 counts,
                 run.report_dir.as_ref().map(|p| p.display().to_string()),
-                run.message
+                run.message,
+                run.email
             ],
         )
         .map_err(err("record a run's end"))?;
@@ -281,8 +294,8 @@ impl History {
         let conn = self.lock()?;
         conn.execute(
             "INSERT INTO runs (mapping, run_id, status, scheduled, started, finished, counts,
-                 report_dir, message)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 report_dir, message, email)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 run.mapping,
                 run.run_id,
@@ -292,7 +305,8 @@ impl History {
                 ts(run.finished),
                 counts,
                 run.report_dir.as_ref().map(|p| p.display().to_string()),
-                run.message
+                run.message,
+                run.email
             ],
         )
         .map_err(err("record a run"))?;
@@ -323,7 +337,7 @@ impl History {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT id, mapping, run_id, status, scheduled, started, finished, counts,
-                        report_dir, message
+                        report_dir, message, email
                  FROM runs WHERE (?1 IS NULL OR mapping = ?1)
                  ORDER BY started DESC, id DESC LIMIT ?2",
             )
@@ -339,7 +353,7 @@ impl History {
         let conn = self.lock()?;
         conn.query_row(
             "SELECT id, mapping, run_id, status, scheduled, started, finished, counts,
-                    report_dir, message
+                    report_dir, message, email
              FROM runs WHERE mapping = ?1 AND status <> ?2
              ORDER BY started DESC, id DESC LIMIT 1",
             params![mapping, status::SKIPPED],
@@ -404,5 +418,54 @@ fn stored_run(r: &Row<'_>) -> rusqlite::Result<StoredRun> {
         counts: serde_json::from_str(&counts).unwrap_or_default(),
         report_dir: r.get::<_, Option<String>>(8)?.map(PathBuf::from),
         message: r.get(9)?,
+        email: r.get(10)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_history_gets_the_email_column_and_keeps_its_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute(
+                "INSERT INTO runs (mapping, run_id, status, started) VALUES ('a', 'r1', 'success', ?1)",
+                params![ts(DateTime::UNIX_EPOCH)],
+            )
+            .unwrap();
+        }
+        let history = History::open(&path).unwrap();
+        let runs = history.runs(Some("a"), 10).unwrap();
+        assert_eq!((runs.len(), runs[0].email.as_str()), (1, ""));
+        let mut record = RunRecord {
+            mapping: "a".into(),
+            run_id: "r2".into(),
+            status: "success".into(),
+            started: Utc::now(),
+            finished: Utc::now(),
+            counts: Default::default(),
+            report_dir: None,
+            message: String::new(),
+            email: "sent to hr@acme.example".into(),
+        };
+        history.record(&record, None).unwrap();
+        record.email = "FAILED: x".into();
+        let id = history.begin_run("a", None, Utc::now()).unwrap();
+        history.finish_run(id, &record).unwrap();
+        let emails: Vec<String> = history
+            .runs(Some("a"), 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.email)
+            .collect();
+        assert_eq!(emails, ["FAILED: x", "sent to hr@acme.example", ""]);
+        drop(history);
+        // Opened again, it is version 2 and stays so.
+        assert!(History::open(&path).is_ok());
+    }
 }

@@ -140,6 +140,7 @@ fn crashed(launch: &Launch, clock: &dyn clock::Clock, message: String) -> RunRec
         counts: RunCounts::new(),
         report_dir: None,
         message,
+        email: String::new(),
     }
 }
 

@@ -77,6 +77,7 @@ fn refused(request: &RunRequest, message: String) -> RunRecord {
         counts: RunCounts::new(),
         report_dir: None,
         message,
+        email: String::new(),
     }
 }
 
@@ -124,6 +125,7 @@ pub fn record_of(mapping: &str, summary: &RunSummary) -> RunRecord {
         counts: counts_of(&summary.counts),
         report_dir: Some(summary.report_dir.clone()),
         message,
+        email: crate::report::email_text(&summary.email),
     }
 }
 

@@ -49,6 +49,10 @@ pub struct RunRecord {
     pub report_dir: Option<PathBuf>,
     /// One line on the outcome.
     pub message: String,
+    /// What became of the report email, in words (`sent to …`, `not sent: …`,
+    /// `FAILED: …`); empty when there was none to send (a skipped run).
+    #[serde(default)]
+    pub email: String,
 }
 
 /// Runs a mapping once, start to end (fetch, plan, guards, apply, report). Called on a thread

@@ -272,6 +272,7 @@ impl Service {
             counts: RunCounts::new(),
             report_dir: None,
             message,
+            email: String::new(),
         };
         if let Err(e) = self.history.record(&record, Some(scheduled)) {
             self.note(format!("warning: {e}"));

@@ -70,6 +70,7 @@ pub fn success(request: &RunRequest, at: DateTime<Utc>, runs_dir: Option<&Path>)
         counts,
         report_dir,
         message: "7 actions applied".into(),
+        email: "sent to hr@acme.example".into(),
     }
 }
 

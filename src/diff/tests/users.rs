@@ -258,6 +258,7 @@ fn quarantined(external_id: Option<&str>, username: Option<&str>) -> Quarantined
         code: "E0401".into(),
         reason: "birthday is not a date".into(),
         because: because("birthday = date(Birthday, \"%Y-%m-%d\")", 44),
+        name: None,
     }
 }
 
@@ -267,6 +268,7 @@ fn skipped(external_id: Option<&str>, username: Option<&str>) -> SkippedRecord {
         external_id: external_id.map(String::from),
         username: username.map(String::from),
         because: because("skip when Type == \"External\"", 45),
+        name: None,
     }
 }
 
