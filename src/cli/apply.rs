@@ -238,24 +238,31 @@ pub(super) fn read_plan(path: &std::path::Path) -> Result<Plan, u8> {
             exit::USAGE,
         )
     })?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        fail(
-            format!("`{}` is not a {PLAN_FORMAT} plan: {e}", path.display()),
-            exit::USAGE,
-        )
-    })?;
-    if plan.format != PLAN_FORMAT {
+    // The format tag first: a plan of another version (an older wtmap's `wtmap.plan/v2`) is
+    // named as such, not reported as a missing field of this version.
+    #[derive(serde::Deserialize)]
+    struct Tag {
+        format: Option<String>,
+    }
+    let format = serde_json::from_str::<Tag>(&text)
+        .ok()
+        .and_then(|t| t.format);
+    if let Some(format) = format.filter(|f| f != PLAN_FORMAT) {
         return Err(fail(
             format!(
-                "`{}` is `{}`, not {PLAN_FORMAT}; nothing was applied. Plan again with \
+                "`{}` is `{format}`, not {PLAN_FORMAT}; nothing was applied. Plan again with \
                  `wtmap plan MAPPING --format json --out FILE`",
                 path.display(),
-                plan.format
             ),
             exit::USAGE,
         ));
     }
-    Ok(plan)
+    serde_json::from_str(&text).map_err(|e| {
+        fail(
+            format!("`{}` is not a {PLAN_FORMAT} plan: {e}", path.display()),
+            exit::USAGE,
+        )
+    })
 }
 
 /// Refuses a plan file made for another mapping (path or text), another target, or a state

@@ -108,7 +108,7 @@ impl GuardOverrides {
 pub enum PlanFormat {
     /// Grouped, readable, like `terraform plan`.
     Human,
-    /// `wtmap.plan/v2` (docs/plan.md, docs/plan.schema.json).
+    /// `wtmap.plan/v3` (docs/plan.md, docs/plan.schema.json).
     Json,
     /// For pull-request comments.
     Markdown,

@@ -60,7 +60,7 @@ pub enum RunOutput {
     Text,
     /// The report as Markdown.
     Markdown,
-    /// The report as JSON (`wtmap.report/v1`).
+    /// The report as JSON (`wtmap.report/v2`).
     Json,
     /// Nothing (the report is in the run folder).
     None,

@@ -108,7 +108,7 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         .iter()
         .map(|q| {
             vec![
-                escape(&q.record_id),
+                escape(&q.label()),
                 escape(&q.code),
                 escape(&q.reason),
                 escape(&because_text(&q.because)),
@@ -129,7 +129,7 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
     let skipped = report
         .skipped
         .iter()
-        .map(|s| vec![escape(&s.record_id), escape(&because_text(&s.because))])
+        .map(|s| vec![escape(&s.label()), escape(&because_text(&s.because))])
         .collect();
     let title = format!("Skipped records ({})", report.skipped.len());
     table(

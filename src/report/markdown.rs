@@ -62,7 +62,7 @@ pub fn render_markdown(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                escape(&q.record_id),
+                escape(&q.label()),
                 escape(&q.code),
                 escape(&q.reason),
                 escape(&because_text(&q.because))
@@ -72,7 +72,7 @@ pub fn render_markdown(report: &Report) -> String {
     let skipped = report.skipped.iter().map(|s| {
         format!(
             "record {}: {}",
-            escape(&s.record_id),
+            escape(&s.label()),
             escape(&because_text(&s.because))
         )
     });

@@ -71,7 +71,7 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
     let quarantined = report.quarantined.iter().map(|q| {
         format!(
             "record {}: {} {}\n      at: {}",
-            line(&q.record_id),
+            line(&q.label()),
             line(&q.code),
             line(&q.reason),
             because_text(&q.because)
@@ -86,13 +86,10 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         quarantined,
         limit,
     );
-    let skipped = report.skipped.iter().map(|s| {
-        format!(
-            "record {}: {}",
-            line(&s.record_id),
-            because_text(&s.because)
-        )
-    });
+    let skipped = report
+        .skipped
+        .iter()
+        .map(|s| format!("record {}: {}", line(&s.label()), because_text(&s.because)));
     list(
         &mut out,
         &format!(
