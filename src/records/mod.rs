@@ -19,6 +19,7 @@ mod error;
 mod flat;
 mod json;
 mod ndjson;
+mod presence;
 mod shapes;
 mod split;
 mod strict;
@@ -27,6 +28,7 @@ mod yaml;
 mod yaml_depth;
 
 pub use error::{Position, RecordsError};
+pub use presence::FieldPresence;
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
