@@ -6,6 +6,7 @@ use super::load::{load_program, parse_date};
 use super::plan::GUARD_ABORT;
 use super::plan::GuardOverrides;
 use super::state_cmd::{default_journal_dir, runtime};
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::apply::journal::Unfinished;
 use crate::apply::report::{ApplyReport, render_human, render_json};
@@ -148,7 +149,7 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         }
         session::abandon(&u)
             .map_err(|e| fail(format!("cannot write the journal: {e}"), exit::USAGE))?;
-        eprintln!("gave up the interrupted run {}", u.run);
+        info!("gave up the interrupted run {}", u.run);
     }
 
     let (current, directory) = rt
@@ -182,7 +183,7 @@ fn take_lock(args: &ApplyArgs) -> Result<RunLock, u8> {
     let lock = RunLock::acquire(&crate::run::lock_path(&runs_dir, &args.mapping), &info)
         .map_err(|e| fail(e, LOCKED))?;
     if let Some(released) = lock.released() {
-        eprintln!("note: {released}");
+        info!("note: {released}");
     }
     Ok(lock)
 }
@@ -195,7 +196,7 @@ fn resume(
     u: Unfinished,
 ) -> Result<u8, u8> {
     let done = u.outcomes.values().filter(|o| o.is_ok()).count();
-    eprintln!(
+    info!(
         "resuming the interrupted run {}: {done} of {} action(s) were done",
         u.run,
         u.plan.actions.len()
@@ -342,7 +343,7 @@ pub(super) fn approved_plan(
         }
         return Err(GUARD_ABORT);
     }
-    eprintln!("plan: {} action(s)", plan.actions.len());
+    info!("plan: {} action(s)", plan.actions.len());
     if !plan.is_empty() {
         confirm(args, &plan, color)?;
     }

@@ -4,6 +4,7 @@
 
 use super::files::write_atomic;
 use super::load::load_program;
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::check::Program;
 use crate::connectors::{
@@ -70,7 +71,8 @@ pub fn live(program: &Program, source_url: Option<&str>) -> Result<Snapshot, u8>
     }
     let mut cfg = ConnectorConfig::of(program);
     cfg.base_url = source_url.map(str::to_owned);
-    let bar = BarProgress::stderr();
+    // No bar under --quiet.
+    let bar = BarProgress::stderr().filter(|_| !super::verbosity::quiet());
     let progress: &dyn Progress = match &bar {
         Some(b) => b,
         None => &NoProgress,
@@ -81,7 +83,7 @@ pub fn live(program: &Program, source_url: Option<&str>) -> Result<Snapshot, u8>
                 eprintln!("warning: {}: {w}", snapshot.system);
             }
             if snapshot.duplicates > 0 {
-                eprintln!(
+                info!(
                     "note: {}: {} record(s) came twice (on two pages, or in two companies) and were read once",
                     snapshot.system, snapshot.duplicates
                 );

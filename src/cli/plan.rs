@@ -2,6 +2,7 @@
 
 use super::files::{FileError, write_atomic_with};
 use super::load::{load_program, parse_date};
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::guard::{Allow, guards_passed};
 use crate::pipeline::{
@@ -233,7 +234,7 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     };
     let written = match &args.out {
         Some(path) => {
-            write_atomic_with(path, write).map(|()| eprintln!("plan written to {}", path.display()))
+            write_atomic_with(path, write).map(|()| info!("plan written to {}", path.display()))
         }
         None => {
             let mut stdout = std::io::stdout().lock();
