@@ -43,8 +43,7 @@ fn load(name: &str, records: &str) -> Example {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = common::read_mapping(&root.join(format!("mappings/{name}.wtmap")));
     let program = check_source(&file).0.expect("example checks");
-    let records =
-        read_records(&program, &root.join(format!("mappings/data/{records}"))).unwrap();
+    let records = read_records(&program, &root.join(format!("mappings/data/{records}"))).unwrap();
     let state =
         wtmap::state::read_state(&root.join(format!("mappings/data/{name}.state.json"))).unwrap();
     Example {
@@ -232,10 +231,7 @@ fn reading_and_evaluating_in_one_pass_gives_the_same_desired_state() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (name, records) in EXAMPLES {
         let e = load(name, records);
-        desire_both_ways(
-            &e.program,
-            &root.join(format!("mappings/data/{records}")),
-        );
+        desire_both_ways(&e.program, &root.join(format!("mappings/data/{records}")));
     }
 
     // A Flex file is seen record by record as a list of fields (`records::Fields::Flat`), not a

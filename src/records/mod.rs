@@ -16,6 +16,7 @@
 
 mod csv;
 mod error;
+mod exact;
 mod flat;
 mod json;
 mod ndjson;
