@@ -63,7 +63,7 @@ pub struct FieldPresence {
     /// The top-level keys the mapping reads, sorted and unique.
     keys: Vec<String>,
     seen: AtomicBool,
-    /// The keys of the first record, for the message.
+    /// The keys of the first record (of a piece, see `observe`), for the message.
     first: Mutex<Option<Vec<String>>>,
 }
 
@@ -96,10 +96,15 @@ impl FieldPresence {
         } else if record.origin.index == 0
             && let Ok(mut first) = self.first.lock()
         {
-            *first = Some(match record.fields {
+            // A big file is read in pieces, each numbered from 0 until they are joined: of the
+            // pieces' first records, the least keeps the message the same from run to run.
+            let keys: Vec<String> = match record.fields {
                 Fields::Map(map) => map.keys().cloned().collect(),
                 Fields::Flat(fields) => fields.iter().map(|(k, _)| k.to_string()).collect(),
-            });
+            };
+            if first.as_ref().is_none_or(|f| keys < *f) {
+                *first = Some(keys);
+            }
         }
     }
 
