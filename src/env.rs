@@ -234,6 +234,11 @@ impl SecretScope {
         out
     }
 
+    /// The value of `name` in the scope.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
     /// Whether the scope holds `name`.
     pub fn contains(&self, name: &str) -> bool {
         self.vars.contains_key(name)
@@ -294,6 +299,41 @@ impl Env for ScopedEnv {
         }
         None
     }
+}
+
+/// The fewest characters a secret (a token, password or client secret read with `env("…")`)
+/// may have. wtmap removes secrets from every message it shows or stores as whole values
+/// ([`Redactor`]); a shorter one would blank out ordinary words and numbers (a 4-digit PIN
+/// is a year), or, left out of redaction, leak. No credential a real system issues is this
+/// short, so a shorter value is refused: E0316 at check time when the value is in the
+/// mapping's secret scope, else when the variable is read at run start.
+pub const MIN_SECRET_CHARS: usize = 8;
+
+/// Why the value of `var`, read as a secret, cannot be used, as a predicate completing
+/// "`token` …" (never the value itself), with what to do; `None` when it is long enough.
+pub fn secret_too_short(var: &str, value: &str) -> Option<String> {
+    short_secret(var, value).map(|problem| format!("{problem}. {}", short_secret_help(var)))
+}
+
+/// The predicate of [`secret_too_short`] alone: "reads a secret of 3 characters from `VAR`; a
+/// secret needs at least 8".
+pub fn short_secret(var: &str, value: &str) -> Option<String> {
+    let n = value.chars().count();
+    (n < MIN_SECRET_CHARS).then(|| {
+        format!(
+            "reads a secret of {n} character{} from `{var}`; a secret needs at least \
+             {MIN_SECRET_CHARS}",
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
+/// Why a short secret is refused and what to do.
+pub fn short_secret_help(var: &str) -> String {
+    format!(
+        "wtmap removes secrets from its messages as whole values, and one this short would \
+         blank out ordinary text; set `{var}` to the full credential the system issued"
+    )
 }
 
 /// Every form in which wtmap itself may send `secret`, so that a server echoing a request

@@ -161,8 +161,12 @@ pub struct DesiredSegment {
 /// A record that was deliberately not synced (`skip when`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedRecord {
-    /// The record's ID (its external ID if it could be computed, else its position).
-    pub record_id: String,
+    /// The record's ID (its external ID), `None` when it could not be computed.
+    pub record_id: Option<String>,
+    /// The record's position in the source, from 1 (`#7`).
+    pub position: usize,
+    /// The record's line in its file, when the source has lines.
+    pub line: Option<usize>,
     /// External ID, when it could be computed: the diff must not pause this user.
     pub external_id: Option<String>,
     /// Username/email when computed: protects users matched by email too.
@@ -178,8 +182,12 @@ pub struct SkippedRecord {
 /// A record that could not be mapped. Its Winningtemp user, if any, is left exactly as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarantinedRecord {
-    /// The record's ID (its external ID if it could be computed, else its position).
-    pub record_id: String,
+    /// The record's ID (its external ID), `None` when it could not be computed.
+    pub record_id: Option<String>,
+    /// The record's position in the source, from 1 (`#7`).
+    pub position: usize,
+    /// The record's line in its file, when the source has lines.
+    pub line: Option<usize>,
     /// External ID, when it could be computed: the diff must not pause this user.
     pub external_id: Option<String>,
     /// Username/email when computed: protects users matched by email too.
@@ -194,6 +202,45 @@ pub struct QuarantinedRecord {
     /// run report, which names people (not part of the plan's JSON).
     #[serde(skip)]
     pub name: Option<String>,
+}
+
+/// The name of a record for people: its ID, or its position and line (`#3 (line 4)`) when it
+/// has no ID, or both (`E007 #7 (line 8)`) when `with_position` (its ID is shared).
+pub fn record_label(
+    record_id: Option<&str>,
+    position: usize,
+    line: Option<usize>,
+    with_position: bool,
+) -> String {
+    let at = match line {
+        Some(l) => format!("#{position} (line {l})"),
+        None => format!("#{position}"),
+    };
+    match record_id {
+        Some(id) if with_position => format!("{id} {at}"),
+        Some(id) => id.to_string(),
+        None => at,
+    }
+}
+
+impl SkippedRecord {
+    /// The record's name in human and Markdown renderings: its ID, else its position.
+    pub fn label(&self) -> String {
+        record_label(self.record_id.as_deref(), self.position, self.line, false)
+    }
+}
+
+/// The codes of records quarantined for sharing an external ID, username or email with
+/// another record (E0405–E0407): the ID alone does not tell them apart.
+const SHARED_KEY_CODES: [&str; 3] = ["E0405", "E0406", "E0407"];
+
+impl QuarantinedRecord {
+    /// The record's name in human and Markdown renderings: its ID, else its position; both
+    /// when the record shares a key with others (their reasons name each other by position).
+    pub fn label(&self) -> String {
+        let shared = SHARED_KEY_CODES.contains(&self.code.as_str());
+        record_label(self.record_id.as_deref(), self.position, self.line, shared)
+    }
 }
 
 /// A warning about the run that does not stop any record (e.g. a manager outside the export).

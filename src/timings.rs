@@ -6,14 +6,26 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-/// Reports that the stage `name` has ended, when `WTMAP_TIMINGS` is set.
+/// Set by [`enable`] (`--verbose`): stages are reported as with `WTMAP_TIMINGS`.
+static FORCED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Reports stages from now on, as if `WTMAP_TIMINGS` were set (`--verbose`). Call it before
+/// the first stage.
+pub fn enable() {
+    FORCED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Reports that the stage `name` has ended, when `WTMAP_TIMINGS` is set (or [`enable`] was
+/// called).
 pub fn stage(name: &str) {
-    static ENABLED: OnceLock<Option<Instant>> = OnceLock::new();
-    let Some(start) =
-        ENABLED.get_or_init(|| std::env::var_os("WTMAP_TIMINGS").map(|_| Instant::now()))
-    else {
+    // The start is the first stage (`started`, before the command line is parsed), so
+    // `--verbose` times from there too.
+    static START: OnceLock<(Instant, bool)> = OnceLock::new();
+    let (start, by_env) =
+        START.get_or_init(|| (Instant::now(), std::env::var_os("WTMAP_TIMINGS").is_some()));
+    if !*by_env && !FORCED.load(std::sync::atomic::Ordering::Relaxed) {
         return;
-    };
+    }
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

@@ -232,7 +232,7 @@ fn plan_reads_the_source_path_writes_json_and_detailed_exit_codes() {
     assert_eq!(code(&json), 0, "{}", stderr(&json));
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(plan["format"], "wtmap.plan/v2");
+    assert_eq!(plan["format"], "wtmap.plan/v3");
     assert_eq!(plan["actions"].as_array().unwrap().len(), 2);
 
     assert_eq!(

@@ -68,7 +68,7 @@ fn a_plan_file_is_bound_to_its_mapping_target_and_state() {
     let dir = fixture(20);
     let d = dir.path();
     let p = plan(d, "m.wtmap");
-    assert_eq!(p["format"], "wtmap.plan/v2");
+    assert_eq!(p["format"], "wtmap.plan/v3");
     let inputs = &p["inputs"];
     assert!(inputs["mapping"].as_str().unwrap().ends_with("m.wtmap"));
     assert_eq!(inputs["mapping_sha256"].as_str().unwrap().len(), 64);
@@ -189,7 +189,7 @@ fn a_plan_without_inputs_is_refused() {
     std::fs::write(d.join("v1.json"), p.to_string()).unwrap();
     let o = apply_plan(d, "m.wtmap", "v1.json");
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not wtmap.plan/v2"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not wtmap.plan/v3"), "{}", stderr(&o));
     assert!(!d.join("out").exists());
 }
 

@@ -1,5 +1,5 @@
-//! A key twice in one record is reported (issue 21, item 23); quarantine messages and
-//! `because` texts stay readable (item 24).
+//! Numeric IDs keep their exact text and a key twice in one record is reported (issue 21,
+//! item 23); quarantine messages and `because` texts stay readable (item 24).
 
 #![allow(
     clippy::unwrap_used,
@@ -7,6 +7,7 @@
     reason = "a test fails loudly on a broken fixture"
 )]
 
+use proptest::prelude::*;
 use wtmap::builtins::Context;
 use wtmap::check::check_source;
 use wtmap::records::{ReadOptions, Shape, read_bytes};
@@ -16,6 +17,98 @@ const MAPPING: &str = "source json { path = \"p.json\" }\nfields {\n  Id: text\n
 
 fn record(id: &str, i: usize) -> String {
     format!(r#"{{"Id": {id}, "Email": "p{i}@a.se", "First": "A", "Last": "B"}}"#)
+}
+
+/// The external IDs the mapping gives the records of `name` (`p.json`, `p.ndjson`) read in
+/// `shape`.
+fn ids(name: &str, bytes: &[u8], shape: Shape) -> Vec<String> {
+    let (program, diags) = check_source(&SourceFile::new("m.wtmap", MAPPING));
+    let program = program.unwrap_or_else(|| panic!("{diags:?}"));
+    let records = read_bytes(name, bytes, &ReadOptions::new(shape)).unwrap();
+    let ctx = Context {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+    };
+    let desired = wtmap::eval::evaluate(&program, &records, &ctx);
+    assert!(desired.quarantined.is_empty(), "{:?}", desired.quarantined);
+    desired.users.keys().cloned().collect()
+}
+
+/// `ids` of one file holding `records`, as a JSON array and as NDJSON, read as plain records
+/// and as Flex records: all four must agree.
+fn ids_everywhere(records: &[String]) -> Vec<String> {
+    let json = format!("[{}]", records.join(",\n"));
+    let ndjson = records.join("\n") + "\n";
+    let mut all = Vec::new();
+    for shape in [Shape::Plain, Shape::Flex] {
+        for (name, text) in [("p.json", &json), ("p.ndjson", &ndjson)] {
+            let mut got = ids(name, text.as_bytes(), shape);
+            got.sort();
+            all.push(got);
+        }
+    }
+    for other in &all[1..] {
+        assert_eq!(other, &all[0], "readers disagree");
+    }
+    all.swap_remove(0)
+}
+
+/// Issue 21, item 23: a number used as an ID is its text as written, digit for digit (it used
+/// to go through f64: `12345678901234567890123` became `1.2345678901234568e+22`, `1e3`
+/// became `1000.0`).
+#[test]
+fn big_and_written_out_numbers_keep_their_text() {
+    for id in [
+        "12345678901234567890123",
+        "1e3",
+        "1E+3",
+        "1.50",
+        "-0",
+        "0.1",
+        "1.5",
+        "18446744073709551616",
+        "18446744073709551615",
+        "-9223372036854775808",
+        "7",
+    ] {
+        assert_eq!(
+            ids_everywhere(&[record(id, 0)]),
+            vec![id.to_string()],
+            "{id}"
+        );
+    }
+}
+
+/// Through the binary: the JSON plan names the user by the exact text.
+#[test]
+fn the_plan_carries_the_exact_id() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.wtmap"), MAPPING).unwrap();
+    let json = format!(
+        "[{},\n{}]",
+        record("12345678901234567890123", 0),
+        record("1e3", 1)
+    );
+    std::fs::write(dir.path().join("p.json"), json).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(["plan", "m.wtmap", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "create_user")
+        .map(|a| a["external_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["12345678901234567890123", "1e3"]);
 }
 
 #[test]
@@ -102,4 +195,46 @@ fn a_huge_value_is_not_echoed_whole_in_a_quarantine_message() {
     let q = &desired.quarantined[0];
     assert!(q.reason.len() < 1_200, "{} bytes", q.reason.len());
     assert!(q.reason.contains("(5000000 characters)"), "{}", q.reason);
+}
+
+/// A JSON number as written: a sign, up to 41 integer digits, maybe a fraction of up to 20
+/// digits, maybe an exponent of up to two digits (a number beyond f64's range, `1e999`, is
+/// refused as a read error, as before).
+fn number() -> impl Strategy<Value = String> {
+    (
+        any::<bool>(),
+        "[1-9][0-9]{0,40}|0",
+        proptest::option::of("[0-9]{1,20}"),
+        proptest::option::of(("[eE]", "[+-]?", "[0-9]{1,2}")),
+    )
+        .prop_map(|(neg, int, frac, exp)| {
+            let mut s = String::new();
+            if neg {
+                s.push('-');
+            }
+            s.push_str(&int);
+            if let Some(f) = frac {
+                s.push('.');
+                s.push_str(&f);
+            }
+            if let Some((e, sign, digits)) = exp {
+                s.push_str(&format!("{e}{sign}{digits}"));
+            }
+            s
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+    /// Every JSON number used as an ID is its own text, in JSON and NDJSON, plain and Flex.
+    #[test]
+    fn any_json_number_as_an_id_is_its_own_text(
+        nums in proptest::collection::btree_set(number(), 1..10)
+    ) {
+        let records: Vec<String> = nums.iter().enumerate().map(|(i, n)| record(n, i)).collect();
+        let got = ids_everywhere(&records);
+        let want: Vec<String> = nums.into_iter().collect();
+        prop_assert_eq!(got, want);
+    }
 }

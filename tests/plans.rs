@@ -18,11 +18,14 @@ use wtmap::plan::{apply_to_state, render_human, render_json};
 use wtmap::records::Record;
 use wtmap::sync::{PlanInput, desire, desire_from_file, plan, plan_desired, read_records};
 
+/// Each example mapping and its records file in `mappings/data/` (its state is
+/// `mappings/data/NAME.state.json`). `acme_scim` is Acme's Flex integration over SCIM.
 const EXAMPLES: &[(&str, &str)] = &[
-    ("flex", "json"),
-    ("personio", "json"),
-    ("worknice", "json"),
-    ("csv", "csv"),
+    ("flex", "flex.json"),
+    ("personio", "personio.json"),
+    ("worknice", "worknice.json"),
+    ("csv", "csv.csv"),
+    ("acme_scim", "flex.json"),
 ];
 
 fn today() -> chrono::NaiveDate {
@@ -36,12 +39,11 @@ struct Example {
     state: CurrentState,
 }
 
-fn load(name: &str, ext: &str) -> Example {
+fn load(name: &str, records: &str) -> Example {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = common::read_mapping(&root.join(format!("mappings/{name}.wtmap")));
     let program = check_source(&file).0.expect("example checks");
-    let records =
-        read_records(&program, &root.join(format!("mappings/data/{name}.{ext}"))).unwrap();
+    let records = read_records(&program, &root.join(format!("mappings/data/{records}"))).unwrap();
     let state =
         wtmap::state::read_state(&root.join(format!("mappings/data/{name}.state.json"))).unwrap();
     Example {
@@ -66,8 +68,8 @@ fn plan_of(e: &Example, records: &[Record], state: &CurrentState) -> wtmap::plan
 
 #[test]
 fn example_plans_are_snapshotted_and_pass_their_guards() {
-    for (name, ext) in EXAMPLES {
-        let e = load(name, ext);
+    for (name, records) in EXAMPLES {
+        let e = load(name, records);
         let p = plan_of(&e, &e.records, &e.state);
         assert!(
             wtmap::guard::guards_passed(&p.guards),
@@ -84,8 +86,8 @@ fn example_plans_are_snapshotted_and_pass_their_guards() {
 
 #[test]
 fn plans_do_not_depend_on_record_order() {
-    for (name, ext) in EXAMPLES {
-        let e = load(name, ext);
+    for (name, records) in EXAMPLES {
+        let e = load(name, records);
         let reference = render_json(&plan_of(&e, &e.records, &e.state));
         let mut reversed = e.records.clone();
         reversed.reverse();
@@ -106,8 +108,8 @@ fn plans_do_not_depend_on_record_order() {
 
 #[test]
 fn applying_an_example_plan_then_planning_again_changes_nothing() {
-    for (name, ext) in EXAMPLES {
-        let e = load(name, ext);
+    for (name, records) in EXAMPLES {
+        let e = load(name, records);
         let first = plan_of(&e, &e.records, &e.state);
         let after = apply_to_state(&e.state, &first.actions);
         let second = plan_of(&e, &e.records, &after);
@@ -196,14 +198,7 @@ fn explain_of_representative_records() {
         ),
     ];
     for (name, records, prefix, what) in cases {
-        let e = load(
-            name,
-            if records.ends_with(".csv") {
-                "csv"
-            } else {
-                "json"
-            },
-        );
+        let e = load(name, records.trim_start_matches("mappings/data/"));
         // Record IDs may be long UUIDs: find the full one by its prefix.
         let id = e
             .records
@@ -234,17 +229,14 @@ fn explain_of_representative_records() {
 #[test]
 fn reading_and_evaluating_in_one_pass_gives_the_same_desired_state() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for (name, ext) in EXAMPLES {
-        let e = load(name, ext);
-        desire_both_ways(
-            &e.program,
-            &root.join(format!("mappings/data/{name}.{ext}")),
-        );
+    for (name, records) in EXAMPLES {
+        let e = load(name, records);
+        desire_both_ways(&e.program, &root.join(format!("mappings/data/{records}")));
     }
 
     // A Flex file is seen record by record as a list of fields (`records::Fields::Flat`), not a
     // map: camelCase keys, escaped text, numbers and nested values must evaluate alike.
-    let e = load("flex", "json");
+    let e = load("flex", "flex.json");
     let dir = tempfile::tempdir().unwrap();
     let odd = dir.path().join("odd.json");
     let camel = std::fs::read_to_string(root.join("mappings/data/flex-camel.json")).unwrap();
@@ -341,7 +333,7 @@ fn with_memberships(mut state: DesiredState) -> DesiredState {
 /// of the memberships made first, on one thread.
 #[test]
 fn memberships_made_during_the_diff_give_the_plan_of_memberships_made_before() {
-    let e = load("flex", "json");
+    let e = load("flex", "flex.json");
     let dir = tempfile::tempdir().unwrap();
     let path = big_flex_file(dir.path(), 150);
     for state in [CurrentState::default(), e.state.clone()] {

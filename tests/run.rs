@@ -109,7 +109,7 @@ fn a_run_applies_reports_in_four_formats_and_the_next_run_has_nothing_to_do() {
     let first = run(d, &[], &[]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let r = &first.report;
-    assert_eq!(r["format"], "wtmap.report/v1");
+    assert_eq!(r["format"], "wtmap.report/v2");
     assert_eq!(r["status"], "success");
     assert_eq!(r["exit_code"], 0);
     assert_eq!(r["counts"]["created"], 12);
@@ -125,7 +125,7 @@ fn a_run_applies_reports_in_four_formats_and_the_next_run_has_nothing_to_do() {
     let stored: Value = serde_json::from_str(&read(&f.join("report.json"))).unwrap();
     assert_eq!(&stored, r);
     let plan: Value = serde_json::from_str(&read(&f.join("plan.json"))).unwrap();
-    assert_eq!(plan["format"], "wtmap.plan/v2");
+    assert_eq!(plan["format"], "wtmap.plan/v3");
     assert_eq!(
         plan["actions"].as_array().unwrap().len(),
         r["actions"].as_array().unwrap().len()

@@ -393,7 +393,11 @@ fn a_mapping_naming_another_mappings_secret_is_refused_at_load() {
     let globex = text.replace("env(\"WT_SFTP_KEY\")", "env(\"GLOBEX_SFTP_KEY\")");
     std::fs::write(dir.path().join("globex.wtmap"), &globex).unwrap();
     std::fs::create_dir(dir.path().join("globex.secrets")).unwrap();
-    std::fs::write(dir.path().join("globex.secrets/GLOBEX_SFTP_KEY"), "k\n").unwrap();
+    std::fs::write(
+        dir.path().join("globex.secrets/GLOBEX_SFTP_KEY"),
+        "globex-key\n",
+    )
+    .unwrap();
     // `spy` has a scope of its own but names acme's key.
     std::fs::write(dir.path().join("spy.wtmap"), &text).unwrap();
     std::fs::write(dir.path().join("spy.env"), "SPY_TOKEN=x\n").unwrap();

@@ -30,6 +30,62 @@ pub fn env_names(program: &Program) -> Vec<String> {
     out
 }
 
+/// Every secret setting of a checked mapping's source and target that reads `env("NAME")`,
+/// as (setting key, as in `sftp.key`; NAME), in order.
+pub fn secret_env_settings(program: &Program) -> Vec<(String, String)> {
+    use crate::schema::settings::{SettingDef, SettingType, find};
+    fn walk(
+        defs: &[SettingDef],
+        settings: &[(String, ConfigValue)],
+        prefix: &str,
+        out: &mut Vec<(String, String)>,
+    ) {
+        for (key, value) in settings {
+            let Some(def) = find(defs, key) else { continue };
+            match (value, &def.ty) {
+                (ConfigValue::Env(name), _) if def.secret => {
+                    out.push((format!("{prefix}{key}"), name.clone()));
+                }
+                (ConfigValue::Block(entries), SettingType::Block(inner)) => {
+                    walk(inner, entries, &format!("{prefix}{key}."), out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(kind) = crate::schema::sources::source_kind(&program.source.kind) {
+        walk(kind.settings, &program.source.settings, "", &mut out);
+    }
+    if let Some(kind) = crate::schema::target::target_kind(&program.target.kind) {
+        walk(kind.settings, &program.target.settings, "", &mut out);
+    }
+    out
+}
+
+/// An E0316 for each secret setting whose value in `scope` is too short to redact
+/// ([`crate::env::MIN_SECRET_CHARS`]).
+fn check_secret_lengths(program: &Program, file: &SourceFile, scope: &SecretScope) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for (setting, name) in secret_env_settings(program) {
+        let Some(problem) = scope
+            .value(&name)
+            .and_then(|value| crate::env::short_secret(&name, value))
+        else {
+            continue;
+        };
+        let problem = format!("`{setting}` {problem}");
+        let span = find_env_call(&file.text, &name).unwrap_or(Span::new(0, 0));
+        let from = scope.describe();
+        diags.push(
+            Diagnostic::new(Code::SecretTooShort, span, problem, "secret too short").with_help(
+                format!("{}, in {from}", crate::env::short_secret_help(&name)),
+            ),
+        );
+    }
+    diags
+}
+
 /// The names a mapping reads that are neither in `scope` nor in `allowed`.
 pub fn out_of_scope(
     program: &Program,
@@ -42,7 +98,8 @@ pub fn out_of_scope(
         .collect()
 }
 
-/// An E0315 for each `env("NAME")` outside the scope; `owners` names, for a variable, the
+/// An E0316 for each secret in the scope too short to redact, and an E0315 for each
+/// `env("NAME")` outside the scope; `owners` names, for a variable, the
 /// other mappings whose scope holds it.
 pub fn check_scope(
     program: &Program,
@@ -51,7 +108,7 @@ pub fn check_scope(
     allowed: &BTreeSet<String>,
     owners: &dyn Fn(&str) -> Vec<String>,
 ) -> Diagnostics {
-    let mut diags = Diagnostics::default();
+    let mut diags = check_secret_lengths(program, file, scope);
     for name in out_of_scope(program, scope, allowed) {
         let span = find_env_call(&file.text, &name).unwrap_or(Span::new(0, 0));
         let theirs = owners(&name);

@@ -6,6 +6,7 @@ use super::load::{load_program, parse_date};
 use super::plan::GUARD_ABORT;
 use super::plan::GuardOverrides;
 use super::state_cmd::runtime;
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::apply::journal::Unfinished;
 use crate::apply::journal::default_journal_dir;
@@ -150,7 +151,7 @@ fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
         }
         session::abandon(&u)
             .map_err(|e| fail(format!("cannot write the journal: {e}"), exit::USAGE))?;
-        eprintln!("gave up the interrupted run {}", u.run);
+        info!("gave up the interrupted run {}", u.run);
     }
 
     let (current, directory) = rt
@@ -184,7 +185,7 @@ fn take_lock(args: &ApplyArgs) -> Result<RunLock, u8> {
     let lock = RunLock::acquire(&crate::run::lock_path(&runs_dir, &args.mapping), &info)
         .map_err(|e| fail(e, LOCKED))?;
     if let Some(released) = lock.released() {
-        eprintln!("note: {released}");
+        info!("note: {released}");
     }
     Ok(lock)
 }
@@ -197,7 +198,7 @@ fn resume(
     u: Unfinished,
 ) -> Result<u8, u8> {
     let done = u.outcomes.values().filter(|o| o.is_ok()).count();
-    eprintln!(
+    info!(
         "resuming the interrupted run {}: {done} of {} action(s) were done",
         u.run,
         u.plan.actions.len()
@@ -240,24 +241,31 @@ pub(super) fn read_plan(path: &std::path::Path) -> Result<Plan, u8> {
             exit::USAGE,
         )
     })?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        fail(
-            format!("`{}` is not a {PLAN_FORMAT} plan: {e}", path.display()),
-            exit::USAGE,
-        )
-    })?;
-    if plan.format != PLAN_FORMAT {
+    // The format tag first: a plan of another version (an older wtmap's `wtmap.plan/v2`) is
+    // named as such, not reported as a missing field of this version.
+    #[derive(serde::Deserialize)]
+    struct Tag {
+        format: Option<String>,
+    }
+    let format = serde_json::from_str::<Tag>(&text)
+        .ok()
+        .and_then(|t| t.format);
+    if let Some(format) = format.filter(|f| f != PLAN_FORMAT) {
         return Err(fail(
             format!(
-                "`{}` is `{}`, not {PLAN_FORMAT}; nothing was applied. Plan again with \
+                "`{}` is `{format}`, not {PLAN_FORMAT}; nothing was applied. Plan again with \
                  `wtmap plan MAPPING --format json --out FILE`",
                 path.display(),
-                plan.format
             ),
             exit::USAGE,
         ));
     }
-    Ok(plan)
+    serde_json::from_str(&text).map_err(|e| {
+        fail(
+            format!("`{}` is not a {PLAN_FORMAT} plan: {e}", path.display()),
+            exit::USAGE,
+        )
+    })
 }
 
 /// Refuses a plan file made for another mapping (path or text), another target, or a state
@@ -337,7 +345,7 @@ pub(super) fn approved_plan(
         }
         return Err(GUARD_ABORT);
     }
-    eprintln!("plan: {} action(s)", plan.actions.len());
+    info!("plan: {} action(s)", plan.actions.len());
     if !plan.is_empty() {
         confirm(args, &plan, color)?;
     }

@@ -4,6 +4,7 @@
 //! next plan starts from. It succeeds or fails as a whole.
 
 use super::apply::{ApplyArgs, approved_plan, fail, finish};
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::apply::files::apply_files;
 use crate::check::Program;
@@ -22,20 +23,20 @@ pub fn run(
     let cfg = FilesConfig::from_program(program, dir).map_err(|e| fail(e, exit::USAGE))?;
     let (current, repaired) = files::read_state_repaired(&cfg).map_err(|e| fail(e, exit::USAGE))?;
     if let Some(note) = repaired {
-        eprintln!("note: {note}");
+        info!("note: {note}");
     }
     let plan = approved_plan(args, file, program, &current, color)?;
     let applied = apply_files(&cfg, &current, &plan, &file.name, &ProcessEnv);
     if let Ok(report) = &applied.export {
         for f in &report.files {
-            eprintln!(
+            info!(
                 "wrote {} ({} rows)",
                 report.dir.join(f.name).display(),
                 f.rows
             );
         }
         if let Some(to) = &report.uploaded_to {
-            eprintln!("uploaded to {to}");
+            info!("uploaded to {to}");
         }
     }
     let report = applied.report;

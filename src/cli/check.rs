@@ -3,6 +3,7 @@
 use super::ColorChoice;
 use super::exit;
 use super::files::{FileError, discover, read_source};
+use super::verbosity::info;
 use crate::check::check_source;
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Code, Severity};
@@ -138,7 +139,7 @@ fn check_paths(args: &CheckArgs, color: ColorChoice) -> Result<u8, FileError> {
             });
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
-        Format::Human => eprintln!(
+        Format::Human => info!(
             "checked {} file{}: {errors} error{}, {warnings} warning{}",
             sources.len(),
             plural(sources.len()),

@@ -132,10 +132,9 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     match &outcome {
         // Cross-record checks (duplicate keys) can still quarantine a record that mapped.
         Outcome::User(u) if !c.desired.users.contains_key(&u.external_id) => {
-            let position = format!("#{}", record.origin.index + 1);
+            let position = record.origin.index + 1;
             for q in c.desired.quarantined.iter().filter(|q| {
-                q.external_id.as_deref() == Some(u.external_id.as_str())
-                    && (q.record_id == u.external_id || q.record_id.contains(&position))
+                q.external_id.as_deref() == Some(u.external_id.as_str()) && q.position == position
             }) {
                 let _ = writeln!(
                     out,

@@ -2,6 +2,7 @@
 //! standard input to standard output, as editors and `rustfmt`/`ruff format -` do.
 
 use super::files::{FileError, discover, read_source, write_atomic};
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::format::{FormatError, format_source, unified_diff};
 use clap::Args;
@@ -71,7 +72,7 @@ pub fn run(args: FmtArgs, color: ColorChoice) -> u8 {
             eprintln!("error: {message}");
             return exit::USAGE;
         } else {
-            eprintln!("formatted {}", file.name);
+            info!("formatted {}", file.name);
         }
     }
     if failed > 0 || (args.check && changed > 0) {

@@ -19,6 +19,7 @@ pub mod schema;
 pub mod serve;
 pub mod state_cmd;
 pub mod test;
+pub mod verbosity;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -34,6 +35,12 @@ pub struct Cli {
     /// When to colour output.
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// No progress or informational lines on stderr (errors, warnings and output stay).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print stage timings, memory and the command's wall time on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -118,6 +125,19 @@ pub mod exit {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> u8 {
+    verbosity::set(cli.quiet, cli.verbose);
+    let started = std::time::Instant::now();
+    let code = dispatch(cli);
+    if verbosity::verbose() {
+        eprintln!(
+            "finished in {:.3} s (exit code {code})",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    code
+}
+
+fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args, cli.color),
         Command::Fmt(args) => fmt::run(args, cli.color),

@@ -2,6 +2,7 @@
 
 use super::files::{FileError, write_atomic_with};
 use super::load::{load_program, parse_date};
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::connectors::{BarProgress, HttpPolicy, NoProgress, Progress};
 use crate::guard::{Allow, guards_passed};
@@ -109,7 +110,7 @@ impl GuardOverrides {
 pub enum PlanFormat {
     /// Grouped, readable, like `terraform plan`.
     Human,
-    /// `wtmap.plan/v2` (docs/plan.md, docs/plan.schema.json).
+    /// `wtmap.plan/v3` (docs/plan.md, docs/plan.schema.json).
     Json,
     /// For pull-request comments.
     Markdown,
@@ -228,7 +229,7 @@ pub fn run(args: PlanArgs, color: ColorChoice) -> u8 {
     };
     let written = match &args.out {
         Some(path) => {
-            write_atomic_with(path, write).map(|()| eprintln!("plan written to {}", path.display()))
+            write_atomic_with(path, write).map(|()| info!("plan written to {}", path.display()))
         }
         None => {
             let mut stdout = std::io::stdout().lock();
@@ -293,7 +294,8 @@ pub(super) fn state_failed(e: &CurrentStateError) -> u8 {
 
 /// Runs a live fetch with a progress bar on a terminal, its warnings and notes on stderr.
 pub(super) fn with_fetch_options<T>(run: impl FnOnce(FetchOptions<'_>) -> T) -> T {
-    let bar = BarProgress::stderr();
+    // No bar under --quiet.
+    let bar = BarProgress::stderr().filter(|_| !super::verbosity::quiet());
     let progress: &dyn Progress = match &bar {
         Some(b) => b,
         None => &NoProgress,
@@ -310,7 +312,7 @@ pub(super) fn print_notes(notes: &[SourceNote]) {
     for note in notes {
         match note {
             SourceNote::Warning(text) => eprintln!("warning: {text}"),
-            SourceNote::Note(text) => eprintln!("note: {text}"),
+            SourceNote::Note(text) => super::verbosity::info!("note: {text}"),
         }
     }
 }

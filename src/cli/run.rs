@@ -60,7 +60,7 @@ pub enum RunOutput {
     Text,
     /// The report as Markdown.
     Markdown,
-    /// The report as JSON (`wtmap.report/v1`).
+    /// The report as JSON (`wtmap.report/v2`).
     Json,
     /// Nothing (the report is in the run folder).
     None,
@@ -97,14 +97,18 @@ pub fn run(args: RunArgs) -> u8 {
     if let EmailOutcome::Failed { message } = &summary.email {
         eprintln!("error: the report email was not sent: {message}");
     }
-    eprintln!(
-        "{}: {}: {} (report: {})",
-        summary.run_id,
-        summary.status.title(),
-        summary.message,
-        summary.report_dir.display()
-    );
-    summary.exit_code()
+    // Under --quiet a successful run says nothing; any other outcome is still named.
+    let code = summary.exit_code();
+    if code != 0 || !super::verbosity::quiet() {
+        eprintln!(
+            "{}: {}: {} (report: {})",
+            summary.run_id,
+            summary.status.title(),
+            summary.message,
+            summary.report_dir.display()
+        );
+    }
+    code
 }
 
 /// Runs started by cron or by hand land in the same history that `wtmap history` and the

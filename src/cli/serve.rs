@@ -3,6 +3,7 @@
 
 use super::exit;
 use super::state_cmd::runtime;
+use super::verbosity::info;
 use crate::serve::clock::{SystemClock, TokioSleeper};
 use crate::serve::history::History;
 use crate::serve::run_adapter::RunOnceRunner;
@@ -100,7 +101,7 @@ pub fn run(args: ServeArgs) -> u8 {
         let allowed = crate::env::allow_list(env.as_ref());
         let service = Service::new(config, history, chrono::Utc::now()).with_allowed(allowed);
         let addr = listener.local_addr().unwrap_or(args.listen);
-        eprintln!(
+        info!(
             "serving {}: status page http://{addr}/, history {}; stop with Ctrl-C or SIGTERM",
             args.dir.display(),
             service.history().path().display()
@@ -114,7 +115,7 @@ pub fn run(args: ServeArgs) -> u8 {
             runs_dir,
         };
         serve_with(parts, listener, stop_rx, access).await;
-        eprintln!("stopped");
+        info!("stopped");
         exit::OK
     })
 }

@@ -2,6 +2,7 @@
 //! (or saves it) as `wtmap.state/v1`.
 
 use super::load::load_program;
+use super::verbosity::info;
 use super::{ColorChoice, exit};
 use crate::state::{state_to_json, write_state};
 use clap::Args;
@@ -58,7 +59,7 @@ pub fn run(args: StateArgs, color: ColorChoice) -> u8 {
                 eprintln!("error: {e}");
                 return exit::USAGE;
             }
-            eprintln!(
+            info!(
                 "state written to {} ({} users, {} teams, {} memberships)",
                 path.display(),
                 state.users.len(),

@@ -120,8 +120,16 @@ impl<'a> Settings<'a> {
     }
 
     /// A credential.
+    /// A secret read from the environment shorter than [`crate::env::MIN_SECRET_CHARS`] is
+    /// refused: it could not be redacted from messages as a whole value.
     pub fn secret(&self, key: &str) -> Result<Secret, ConnectorError> {
-        self.required_text(key).map(Secret)
+        let value = self.required_text(key)?;
+        if let Some(ConfigValue::Env(var)) = self.endpoint.get(key)
+            && let Some(problem) = crate::env::secret_too_short(var, &value)
+        {
+            return Err(self.error(key, problem, None));
+        }
+        Ok(Secret(value))
     }
 
     /// An int setting (or its default), within the schema's range.
@@ -247,10 +255,26 @@ mod tests {
             ("client_id", ConfigValue::Text("abc".into())),
             ("client_secret", ConfigValue::Env("SECRET".into())),
         ]);
-        let env = MapEnv::of([("SECRET", "s3cr3t")]);
+        let env = MapEnv::of([("SECRET", "s3cr3t-value")]);
         let s = Settings::new("Personio", &e, defs, &env);
         assert_eq!(s.required_text("client_id").unwrap(), "abc");
-        assert_eq!(s.secret("client_secret").unwrap().expose(), "s3cr3t");
+        assert_eq!(s.secret("client_secret").unwrap().expose(), "s3cr3t-value");
+        // Shorter than MIN_SECRET_CHARS: refused, the value never shown.
+        for short in ["Q", "s3cr3t", "1234567"] {
+            let env = MapEnv::of([("SECRET", short)]);
+            let err = Settings::new("Personio", &e, defs, &env)
+                .secret("client_secret")
+                .unwrap_err()
+                .to_string();
+            let n = short.chars().count();
+            assert!(
+                err.starts_with(&format!(
+                    "Personio: `client_secret` reads a secret of {n} character"
+                )),
+                "{err}"
+            );
+            assert!(!err.contains(short), "{err}");
+        }
         assert_eq!(
             format!("{:?}", s.secret("client_secret").unwrap()),
             "Secret(***)"

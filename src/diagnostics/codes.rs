@@ -101,6 +101,7 @@ codes! {
     UnknownMatchKey = "E0311", Error, "unknown_match_key", "a `match by` key that does not exist";
     InsecureUrl = "E0313", Error, "insecure_url", "a target URL that would expose its token: plain http to another host, or credentials in it";
     SecretOutOfScope = "E0315", Error, "secret_out_of_scope", "an `env(\"…\")` outside the mapping's secret scope";
+    SecretTooShort = "E0316", Error, "secret_too_short", "a secret shorter than 8 characters, too short to redact as a whole";
 
     FieldEmpty = "E0401", Error, "field_empty", "a field declared without `?` is empty in a record";
     FieldInvalid = "E0402", Error, "field_invalid", "a field's value does not fit its declared type";

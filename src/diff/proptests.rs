@@ -243,7 +243,9 @@ fn case() -> impl Strategy<Value = Case> {
                     let because = because("skip when", 6);
                     if quarantine {
                         desired.quarantined.push(QuarantinedRecord {
-                            record_id: "q".into(),
+                            record_id: Some("q".into()),
+                            position: 1,
+                            line: None,
                             external_id,
                             username,
                             code: "E0401".into(),
@@ -253,7 +255,9 @@ fn case() -> impl Strategy<Value = Case> {
                         });
                     } else {
                         desired.skipped.push(SkippedRecord {
-                            record_id: "s".into(),
+                            record_id: Some("s".into()),
+                            position: 2,
+                            line: None,
                             external_id,
                             username,
                             because,

@@ -94,6 +94,12 @@ impl SmtpSettings {
                 "WTMAP_SMTP_USER and WTMAP_SMTP_PASSWORD must be set together, or neither".into(),
             );
         }
+        if let Some(problem) = password
+            .as_deref()
+            .and_then(|p| crate::env::secret_too_short("WTMAP_SMTP_PASSWORD", p))
+        {
+            return Err(format!("the SMTP password {problem}"));
+        }
         // A password over an unencrypted connection can be read on the way; only a relay on
         // this machine is close enough for that to be acceptable.
         if user.is_some() && tls == TlsMode::None && !is_loopback(&host) {

@@ -68,9 +68,26 @@ fn wrong_settings_are_named() {
         ("WTMAP_SMTP_FROM", "w@x.example"),
         ("WTMAP_SMTP_TLS", "none"),
         ("WTMAP_SMTP_USER", "u"),
-        ("WTMAP_SMTP_PASSWORD", "p"),
+        ("WTMAP_SMTP_PASSWORD", "password"),
     ]);
     assert!(SmtpSettings::from_env(&local).unwrap().is_some());
+    // A password too short to redact as a whole is refused, without showing it.
+    let short = env(&[
+        ("WTMAP_SMTP_HOST", "127.0.0.1"),
+        ("WTMAP_SMTP_FROM", "w@x.example"),
+        ("WTMAP_SMTP_TLS", "none"),
+        ("WTMAP_SMTP_USER", "u"),
+        ("WTMAP_SMTP_PASSWORD", "pass123"),
+    ]);
+    let err = SmtpSettings::from_env(&short).unwrap_err();
+    assert!(
+        err.starts_with(
+            "the SMTP password reads a secret of 7 characters from `WTMAP_SMTP_PASSWORD`; a \
+             secret needs at least 8"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("pass123"), "{err}");
 }
 
 fn report(status: RunStatus, counts: Counts, guards: Vec<GuardOutcome>) -> Report {

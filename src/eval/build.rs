@@ -138,11 +138,7 @@ impl crate::records::Numbered for Evaluated {
 
 /// The name of a record in reports: its external ID, or its position (`#3 (line 4)`).
 pub fn record_label(index: usize, line: Option<usize>, external_id: Option<&str>) -> String {
-    match (external_id, line) {
-        (Some(id), _) => id.to_string(),
-        (None, Some(l)) => format!("#{} (line {l})", index + 1),
-        (None, None) => format!("#{}", index + 1),
-    }
+    crate::model::record_label(external_id, index + 1, line, false)
 }
 
 /// Segment external ID: `Category:Name`, with every `:` and `\` of the category escaped
@@ -196,7 +192,9 @@ pub fn build(
                 skipped.push((
                     e.index,
                     SkippedRecord {
-                        record_id: record_label(e.index, e.line, external_id.as_deref()),
+                        record_id: external_id.clone(),
+                        position: e.index + 1,
+                        line: e.line,
                         external_id,
                         username,
                         because,
@@ -216,7 +214,9 @@ pub fn build(
                 quarantined.push((
                     e.index,
                     QuarantinedRecord {
-                        record_id: record_label(e.index, e.line, external_id.as_deref()),
+                        record_id: external_id.clone(),
+                        position: e.index + 1,
+                        line: e.line,
                         external_id,
                         username,
                         code: code.as_str().to_string(),
@@ -319,11 +319,10 @@ fn quarantine_duplicates(
                 reports.push((
                     *n,
                     format!("{what} `{k}` is shared with {}", others.join(", ")),
-                    labels[m].clone(),
                 ));
             }
         }
-        for (n, reason, me) in reports {
+        for (n, reason) in reports {
             let (_, _, u, _) = &remaining[n];
             let because = reasons.get(*attribute).cloned().unwrap_or(Because {
                 statement: (*what).into(),
@@ -332,7 +331,9 @@ fn quarantine_duplicates(
             quarantined.push((
                 remaining[n].0,
                 QuarantinedRecord {
-                    record_id: format!("{} {me}", u.external_id),
+                    record_id: Some(u.external_id.clone()),
+                    position: remaining[n].0 + 1,
+                    line: remaining[n].1,
                     external_id: Some(u.external_id.clone()),
                     username: text_attr(u, "username"),
                     code: code.as_str().to_string(),
@@ -413,7 +414,9 @@ fn quarantine_team_id_collisions(
             quarantined.push((
                 *index,
                 QuarantinedRecord {
-                    record_id: record_label(*index, *line, Some(&u.external_id)),
+                    record_id: Some(u.external_id.clone()),
+                    position: *index + 1,
+                    line: *line,
                     external_id: Some(u.external_id.clone()),
                     username: text_attr(u, "username"),
                     code: Code::TeamIdCollision.as_str().to_string(),

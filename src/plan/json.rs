@@ -1,4 +1,4 @@
-//! The JSON form of a plan (`wtmap.plan/v2`), rendered by the direct writer in json_pretty.rs
+//! The JSON form of a plan (`wtmap.plan/v3`), rendered by the direct writer in json_pretty.rs
 //! into a writer as it goes, so that a large plan is never held in memory as one string.
 
 use super::Plan;
@@ -15,7 +15,7 @@ const BUFFER: usize = 1 << 16;
 /// JSON, enough that handing pieces between threads costs nothing next to rendering them.
 const PIECE: usize = 1024;
 
-/// Writes the plan as pretty JSON (`wtmap.plan/v2`, docs/plan.schema.json) with a final
+/// Writes the plan as pretty JSON (`wtmap.plan/v3`, docs/plan.schema.json) with a final
 /// newline, as it is rendered, in pieces of about [`BUFFER`] bytes: `out` may be an
 /// unbuffered file or standard output. The bytes are those of `render_json`. A large plan's
 /// actions are rendered on every core (at most four), in pieces written in order.
@@ -119,7 +119,7 @@ where
     })
 }
 
-/// The plan as pretty JSON (`wtmap.plan/v2`, docs/plan.schema.json) with a final newline, in
+/// The plan as pretty JSON (`wtmap.plan/v3`, docs/plan.schema.json) with a final newline, in
 /// one string (for callers that keep it): the same bytes as
 /// `serde_json::to_string_pretty(plan)` and a newline, written by [`write_plan`].
 pub fn render_json(plan: &Plan) -> String {

@@ -306,10 +306,26 @@ fn write_because(out: &mut Vec<u8>, depth: usize, because: &Because) {
     close(out, depth, b'}');
 }
 
+fn optional_string(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(value) => string(out, value),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn optional_number(out: &mut Vec<u8>, value: Option<usize>) {
+    match value {
+        Some(value) => number(out, value as u64),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 fn write_skipped(out: &mut Vec<u8>, skipped: &SkippedRecord) {
     const D: usize = 3;
     let SkippedRecord {
         record_id,
+        position,
+        line,
         external_id,
         username,
         because,
@@ -317,7 +333,11 @@ fn write_skipped(out: &mut Vec<u8>, skipped: &SkippedRecord) {
     } = skipped;
     out.push(b'{');
     key(out, D, true, "record_id");
-    string(out, record_id);
+    optional_string(out, record_id.as_deref());
+    key(out, D, false, "position");
+    number(out, *position as u64);
+    key(out, D, false, "line");
+    optional_number(out, *line);
     optional_field(out, D, "external_id", external_id.as_deref());
     optional_field(out, D, "username", username.as_deref());
     key(out, D, false, "because");
@@ -329,6 +349,8 @@ fn write_quarantined(out: &mut Vec<u8>, quarantined: &QuarantinedRecord) {
     const D: usize = 3;
     let QuarantinedRecord {
         record_id,
+        position,
+        line,
         external_id,
         username,
         code,
@@ -338,7 +360,11 @@ fn write_quarantined(out: &mut Vec<u8>, quarantined: &QuarantinedRecord) {
     } = quarantined;
     out.push(b'{');
     key(out, D, true, "record_id");
-    string(out, record_id);
+    optional_string(out, record_id.as_deref());
+    key(out, D, false, "position");
+    number(out, *position as u64);
+    key(out, D, false, "line");
+    optional_number(out, *line);
     optional_field(out, D, "external_id", external_id.as_deref());
     optional_field(out, D, "username", username.as_deref());
     text_field(out, D, "code", code);

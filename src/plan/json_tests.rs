@@ -96,14 +96,18 @@ fn awkward_plan() -> Plan {
     let desired = crate::model::DesiredState {
         source_records: usize::MAX,
         skipped: vec![SkippedRecord {
-            record_id: s(AWKWARD),
+            record_id: Some(s(AWKWARD)),
+            position: 3,
+            line: Some(4),
             external_id: None,
             username: Some(s(AWKWARD)),
             because: because(AWKWARD, 1),
             name: None,
         }],
         quarantined: vec![QuarantinedRecord {
-            record_id: s(AWKWARD),
+            record_id: Some(s(AWKWARD)),
+            position: 3,
+            line: Some(4),
             external_id: Some(s(AWKWARD)),
             username: None,
             code: s("E0401"),

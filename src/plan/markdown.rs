@@ -113,7 +113,7 @@ fn write_records(out: &mut String, plan: &Plan) {
         .map(|s| {
             format!(
                 "record {}: {}",
-                code(&s.record_id),
+                code(&s.label()),
                 code(&because_text(&s.because))
             )
         })
@@ -123,7 +123,7 @@ fn write_records(out: &mut String, plan: &Plan) {
         .quarantined
         .iter()
         .map(|q| {
-            let (record, at) = (code(&q.record_id), code(&because_text(&q.because)));
+            let (record, at) = (code(&q.label()), code(&because_text(&q.because)));
             format!(
                 "record {record}: **{}** {} — {at}",
                 escape(&q.code),

@@ -1,7 +1,7 @@
 //! The plan: the ordered list of Winningtemp actions that turns the current state into the
 //! desired state, each with the mapping statement that caused it, plus everything a reviewer
 //! needs next to it (skipped and quarantined records, warnings, guard outcomes, a summary).
-//! The JSON form (`wtmap.plan/v2`) is documented in docs/plan.md and docs/plan.schema.json.
+//! The JSON form (`wtmap.plan/v3`) is documented in docs/plan.md and docs/plan.schema.json.
 
 mod apply_memory;
 mod json;
@@ -26,8 +26,9 @@ use crate::guard::GuardOutcome;
 use crate::model::{DesiredState, QuarantinedRecord, RunWarning, SkippedRecord};
 use serde::{Deserialize, Serialize};
 
-/// The `wtmap.plan/v2` format tag. v2 added `inputs`, which `apply --plan` requires.
-pub const PLAN_FORMAT: &str = "wtmap.plan/v2";
+/// The `wtmap.plan/v3` format tag. v2 added `inputs`, which `apply --plan` requires; v3 gave
+/// skipped and quarantined records their ID, position and line as separate fields.
+pub const PLAN_FORMAT: &str = "wtmap.plan/v3";
 
 /// What a plan was made from: the mapping (canonical path, text hash), the target, and the
 /// state the plan was computed against. `wtmap apply --plan` refuses a plan whose inputs are
@@ -131,10 +132,10 @@ impl Summary {
     }
 }
 
-/// A complete plan (`wtmap.plan/v2`).
+/// A complete plan (`wtmap.plan/v3`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// Always `wtmap.plan/v2`.
+    /// Always `wtmap.plan/v3`.
     pub format: String,
     /// The mapping file's name (`mappings/flex.wtmap`).
     pub mapping: String,

@@ -335,7 +335,7 @@ fn write_records(out: &mut String, plan: &Plan) {
             let _ = writeln!(
                 out,
                 "  record {}: {}",
-                line(&s.record_id),
+                line(&s.label()),
                 because_text(&s.because)
             );
         }
@@ -348,7 +348,8 @@ fn write_records(out: &mut String, plan: &Plan) {
         );
         for q in &plan.quarantined {
             let at = because_text(&q.because);
-            let (id, code, reason) = (line(&q.record_id), line(&q.code), line(&q.reason));
+            let label = q.label();
+            let (id, code, reason) = (line(&label), line(&q.code), line(&q.reason));
             let _ = writeln!(out, "  record {id}: {code} {reason}\n      # at: {at}");
         }
     }

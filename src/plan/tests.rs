@@ -203,14 +203,18 @@ pub(crate) fn sample_plan() -> Plan {
     let desired = crate::model::DesiredState {
         source_records: 120,
         skipped: vec![SkippedRecord {
-            record_id: s("1060"),
+            record_id: Some(s("1060")),
+            position: 60,
+            line: Some(61),
             external_id: Some(s("1060")),
             username: None,
             because: because("skip when EmploymentType == \"External\"", 30),
             name: None,
         }],
         quarantined: vec![QuarantinedRecord {
-            record_id: s("1061"),
+            record_id: Some(s("1061")),
+            position: 61,
+            line: Some(62),
             external_id: Some(s("1061")),
             username: Some(s("fia@acme.example")),
             code: s("E0401"),

@@ -219,6 +219,24 @@ pub enum RecordsError {
         /// The system's own message.
         message: String,
     },
+
+    /// None of the fields the mapping reads appear in any record: the file is another
+    /// system's export, or the mapping's field names are not the file's.
+    #[error(
+        "none of the fields the mapping reads appear in the {records} record(s) of `{name}`: {problem}"
+    )]
+    #[diagnostic(code(wtmap::records::no_mapped_fields))]
+    NoMappedFields {
+        /// The file.
+        name: String,
+        /// How many records it holds.
+        records: usize,
+        /// What the records look like, and what the mapping reads.
+        problem: String,
+        /// What to do.
+        #[help]
+        help: String,
+    },
 }
 
 #[cfg(test)]

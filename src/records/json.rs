@@ -408,12 +408,17 @@ impl<'a, Out> Doc<'a, Out> {
                 },
             ));
         }
+        let start = self.pos;
         if self.shape == Shape::Flex {
             // Flex keys are made PascalCase while parsing, into a list; a record seen as it is
             // read stays that list, with its text still in the file where it has no escapes.
             let record: FlatFlexRecord<'a> = self.value()?;
             if let Some(field) = record.clash {
                 return Err(self.invalid(line, shapes::clash(&field)));
+            }
+            // A number that would not print back as written keeps its text (exact.rs).
+            if let Some(fields) = self.exact_fields(start)? {
+                return self.push(fields, line);
             }
             let Sink::Viewed(view) = self.sink else {
                 return self.add(record.into_map(), line);
@@ -426,7 +431,22 @@ impl<'a, Out> Doc<'a, Out> {
             return self.keep(out);
         }
         let super::strict::StrictFields(fields) = self.value()?;
+        let fields = self.exact_fields(start)?.unwrap_or(fields);
         self.push(fields, line)
+    }
+
+    /// The record that ends at the cursor and starts at `start`, read again keeping the text
+    /// of its numbers, when it holds a number that would not print back as written.
+    fn exact_fields(&self, start: usize) -> Result<Option<Map<String, Value>>, RecordsError> {
+        let bytes = &self.bytes[start..self.pos];
+        if !super::exact::has_inexact_number(bytes) {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| self.syntax_error(start, "the record is not valid UTF-8"))?;
+        super::exact::exact_object(text)
+            .map(Some)
+            .map_err(|e| self.serde_error(start, &e))
     }
 
     /// Normalises a record for its shape and adds it.

@@ -16,9 +16,11 @@
 
 mod csv;
 mod error;
+mod exact;
 mod flat;
 mod json;
 mod ndjson;
+mod presence;
 mod shapes;
 mod split;
 mod strict;
@@ -27,6 +29,7 @@ mod yaml;
 mod yaml_depth;
 
 pub use error::{Position, RecordsError};
+pub use presence::FieldPresence;
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;

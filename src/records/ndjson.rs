@@ -47,7 +47,15 @@ fn read_lines(
         }
         // An object is read refusing a key twice; anything else as a value, to say what it is.
         let parsed = if json.first() == Some(&b'{') {
-            serde_json::from_slice::<super::strict::StrictFields>(json).map(|f| Value::Object(f.0))
+            serde_json::from_slice::<super::strict::StrictFields>(json).and_then(|f| {
+                // A number that would not print back as written keeps its text (exact.rs).
+                match std::str::from_utf8(json) {
+                    Ok(text) if super::exact::has_inexact_number(json) => {
+                        super::exact::exact_object(text).map(Value::Object)
+                    }
+                    _ => Ok(Value::Object(f.0)),
+                }
+            })
         } else {
             serde_json::from_slice::<Value>(json)
         };

@@ -93,8 +93,15 @@ pub(super) fn personio_employee(
             ));
         }
         None => {
+            let keys: Vec<String> = employee.keys().cloned().collect();
+            let looks = match super::presence::likely_system(&keys) {
+                Some((system, kind, _)) if kind != "personio" => {
+                    format!("; it looks like a {system} record (`source {kind}`)")
+                }
+                _ => String::new(),
+            };
             return Err(Problem::new(
-                "is not a Personio employee: it has no `attributes`",
+                format!("is not a Personio employee: it has no `attributes`{looks}"),
                 Some(
                     "Personio records look like `{\"type\": \"Employee\", \"attributes\": {…}}`; for flat records use `source json`",
                 ),

@@ -77,7 +77,7 @@ pub fn of(quarantined: &[QuarantinedRecord], skipped: &[SkippedRecord]) -> Vec<A
         .map(|q| Attention {
             kind: AttentionKind::Quarantined,
             name: q.name.clone(),
-            record_id: q.external_id.clone().unwrap_or_else(|| q.record_id.clone()),
+            record_id: q.external_id.clone().unwrap_or_else(|| q.label()),
             email: q.username.clone(),
             fix: String::new(),
             code: Some(q.code.clone()),
@@ -97,7 +97,7 @@ pub fn of(quarantined: &[QuarantinedRecord], skipped: &[SkippedRecord]) -> Vec<A
     out.extend(skipped.iter().map(|s| Attention {
         kind: AttentionKind::Skipped,
         name: s.name.clone(),
-        record_id: s.external_id.clone().unwrap_or_else(|| s.record_id.clone()),
+        record_id: s.external_id.clone().unwrap_or_else(|| s.label()),
         email: s.username.clone(),
         fix: skip_words(&s.because.statement[..]),
         code: None,
@@ -241,7 +241,9 @@ mod tests {
         id: &str,
     ) -> QuarantinedRecord {
         QuarantinedRecord {
-            record_id: format!("{id} #1 (line 2)"),
+            record_id: Some(id.into()),
+            position: 1,
+            line: Some(2),
             external_id: Some(id.into()),
             username: Some(format!("{id}@acme.example")),
             code: code.into(),

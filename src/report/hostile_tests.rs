@@ -123,11 +123,11 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
         }
     }
     for s in &mut plan.skipped {
-        s.record_id = next();
+        s.record_id = Some(next());
         because(&mut s.because, next);
     }
     for q in &mut plan.quarantined {
-        q.record_id = next();
+        q.record_id = Some(next());
         q.reason = next();
         because(&mut q.because, next);
     }

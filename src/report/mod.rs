@@ -1,4 +1,4 @@
-//! The reconciliation report of one `wtmap run` (`wtmap.report/v1`, docs/report.md): what the
+//! The reconciliation report of one `wtmap run` (`wtmap.report/v2`, docs/report.md): what the
 //! run was (mapping, source, target, date, duration), how it ended, the guards, every action
 //! with its outcome, the records that were skipped or quarantined, warnings and notes, and
 //! whether the report email went out. Rendered as plain text, Markdown, self-contained HTML
@@ -25,8 +25,8 @@ use crate::model::{QuarantinedRecord, RunWarning, SkippedRecord};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The `wtmap.report/v1` format tag.
-pub const REPORT_FORMAT: &str = "wtmap.report/v1";
+/// The `wtmap.report/v2` format tag.
+pub const REPORT_FORMAT: &str = "wtmap.report/v2";
 
 /// How many entries of each list the email (and so `report.txt` and `report.html`, its two
 /// parts) shows; `report.md` and `report.json` show all.
@@ -180,10 +180,10 @@ pub struct ApplyStats {
     pub server: Option<String>,
 }
 
-/// One run's report (`wtmap.report/v1`).
+/// One run's report (`wtmap.report/v2`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    /// Always `wtmap.report/v1`.
+    /// Always `wtmap.report/v2`.
     pub format: String,
     /// The run's ID, also its folder's name (`20261121T010000.417Z-3fa2`).
     pub run_id: String,

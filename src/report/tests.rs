@@ -59,8 +59,10 @@ pub(super) fn report(actions: Vec<ActionReport>) -> Report {
         actions,
         skipped: Vec::new(),
         quarantined: vec![QuarantinedRecord {
-            record_id: "7 <script>alert(1)</script>".into(),
-            external_id: None,
+            record_id: Some("7 <script>alert(1)</script>".into()),
+            position: 7,
+            line: Some(8),
+            external_id: Some("7".into()),
             username: None,
             code: "E0401".into(),
             reason: "field `name` is | \"odd\" & <empty>".into(),

@@ -106,7 +106,26 @@ pub fn read_records<'a>(
     file: impl Into<RecordsFile<'a>>,
 ) -> Result<Vec<Record>, RecordsError> {
     let file = file.into();
-    read_file(file.path, &file.options(program))
+    let records = read_file(file.path, &file.options(program))?;
+    let presence = field_presence(program);
+    records.iter().for_each(|r| presence.observe(&r.as_ref()));
+    presence.check(
+        &file.path.display().to_string(),
+        records.len(),
+        &program.source.kind,
+    )?;
+    Ok(records)
+}
+
+/// A watch for the top-level record fields `program` reads: a records file holding none of
+/// them is an error that names what the records look like.
+fn field_presence(program: &Program) -> crate::records::FieldPresence {
+    crate::records::FieldPresence::new(
+        program
+            .fields
+            .iter()
+            .filter_map(|f| f.path.first().cloned()),
+    )
 }
 
 /// Everything a plan is computed from.
@@ -155,9 +174,16 @@ pub fn desire_from_file<'a>(
 ) -> Result<DesiredState, RecordsError> {
     let ctx = Context { today };
     let file = file.into();
+    let presence = field_presence(program);
     let outcomes = read_file_map(file.path, &file.options(program), &|record| {
+        presence.observe(&record);
         crate::eval::evaluate_one(program, record, &ctx)
     })?;
+    presence.check(
+        &file.path.display().to_string(),
+        outcomes.len(),
+        &program.source.kind,
+    )?;
     crate::timings::stage("records read and evaluated");
     Ok(crate::eval::assemble(program, outcomes))
 }

@@ -252,7 +252,9 @@ fn removal_all_pauses_hand_made_users_too_and_never_deletes() {
 
 fn quarantined(external_id: Option<&str>, username: Option<&str>) -> QuarantinedRecord {
     QuarantinedRecord {
-        record_id: "17".into(),
+        record_id: Some("17".into()),
+        position: 17,
+        line: Some(18),
         external_id: external_id.map(String::from),
         username: username.map(String::from),
         code: "E0401".into(),
@@ -264,7 +266,9 @@ fn quarantined(external_id: Option<&str>, username: Option<&str>) -> Quarantined
 
 fn skipped(external_id: Option<&str>, username: Option<&str>) -> SkippedRecord {
     SkippedRecord {
-        record_id: "18".into(),
+        record_id: Some("18".into()),
+        position: 18,
+        line: Some(19),
         external_id: external_id.map(String::from),
         username: username.map(String::from),
         because: because("skip when Type == \"External\"", 45),

@@ -72,6 +72,11 @@ impl ScimTarget {
         if token.trim().is_empty() {
             return Err(TargetError::Config("the SCIM token is empty".into()));
         }
+        if let Some(ConfigValue::Env(var)) = target.get("token")
+            && let Some(problem) = crate::env::secret_too_short(var, &token)
+        {
+            return Err(TargetError::Config(format!("target `token` {problem}")));
+        }
         let concurrency = match (options.concurrency, target.get("concurrency")) {
             (Some(n), _) => n,
             (None, Some(ConfigValue::Int(n))) => usize::try_from(*n).unwrap_or(1),
@@ -155,7 +160,16 @@ mod tests {
             concurrency: Some(1),
             ..ClientOptions::default()
         };
-        let t = ScimTarget::from_program(&p, &MapEnv::with("T", "x"), options).unwrap();
+        let t = ScimTarget::from_program(&p, &MapEnv::with("T", "token-42"), options).unwrap();
         assert_eq!(t.client.concurrency(), 1);
+        // Too short to redact as a whole: refused, without the value.
+        let err = ScimTarget::from_program(&p, &MapEnv::with("T", "Qz9"), ClientOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("target `token` reads a secret of 3 characters from `T`"),
+            "{err}"
+        );
+        assert!(!err.contains("Qz9"), "{err}");
     }
 }
