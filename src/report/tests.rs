@@ -62,7 +62,7 @@ pub(super) fn report(actions: Vec<ActionReport>) -> Report {
             record_id: Some("7 <script>alert(1)</script>".into()),
             position: 7,
             line: Some(8),
-            external_id: Some("7".into()),
+            external_id: None,
             username: None,
             code: "E0401".into(),
             reason: "field `name` is | \"odd\" & <empty>".into(),
