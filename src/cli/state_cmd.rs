@@ -125,7 +125,8 @@ pub fn read_scim_state(
         .0;
     let dir = journal_dir.unwrap_or_else(|| default_journal_dir(mapping));
     let identity = crate::target::mapping_identity(mapping, file, program, &ProcessEnv);
-    state.last_run_source_records =
-        crate::apply::journal::last_run_source_records(&dir, &file.name, &identity);
+    let last = crate::apply::journal::last_run(&dir, &file.name, &identity);
+    state.last_run_source_records = last.as_ref().map(|l| l.source_records);
+    state.last_run_fill_rates = last.and_then(|l| l.fill_rates);
     Ok(state)
 }

@@ -100,6 +100,7 @@ codes! {
     UnknownMatchKey = "E0311", Error, "unknown_match_key", "a `match by` key that does not exist";
     InsecureUrl = "E0313", Error, "insecure_url", "a target URL that would expose its token: plain http to another host, or credentials in it";
     SecretOutOfScope = "E0315", Error, "secret_out_of_scope", "an `env(\"…\")` outside the mapping's secret scope";
+    GuardLimitNotANumber = "E0316", Error, "guard_limit_not_a_number", "a guard limit that is neither a percentage nor a count";
 
     FieldEmpty = "E0401", Error, "field_empty", "a field declared without `?` is empty in a record";
     FieldInvalid = "E0402", Error, "field_invalid", "a field's value does not fit its declared type";

@@ -91,7 +91,7 @@ fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> b
         records: &loaded.records,
         current,
         today,
-        allow: ctx.opts.allow,
+        allow: ctx.opts.allow.clone(),
     });
     let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
