@@ -252,6 +252,76 @@ pub fn describe_field(field: &str, limit: GuardLimit, of_last_run: bool) -> Stri
     format!("filled({field}) >= {limit}{of}")
 }
 
+/// The fill-rate table for a terminal or a text report: one line per field, under `heading`.
+pub fn render_text(table: &[FieldFill], records: Option<usize>, out: &mut String) {
+    use std::fmt::Write;
+    if table.is_empty() {
+        return;
+    }
+    let names: Vec<String> = table
+        .iter()
+        .map(|f| crate::escape::line(&f.field).into_owned())
+        .collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(5);
+    let of = records.map_or(String::new(), |n| format!(", of {n}"));
+    let _ = writeln!(out, "\nFill rates (records with a value{of}):");
+    let _ = writeln!(out, "  {:<width$}  {:>7}  {:>7}  last run", "field", "filled", "rate");
+    for (fill, name) in table.iter().zip(&names) {
+        let _ = writeln!(
+            out,
+            "  {name:<width$}  {:>7}  {:>7}  {}",
+            fill.filled,
+            percent_text(fill.percent),
+            last_text(fill)
+        );
+    }
+}
+
+/// The fill-rate table in Markdown (plan and report), under a `####` heading.
+pub fn render_markdown(table: &[FieldFill], records: Option<usize>, out: &mut String) {
+    use std::fmt::Write;
+    if table.is_empty() {
+        return;
+    }
+    let of = records.map_or(String::new(), |n| format!(", of {n}"));
+    let _ = writeln!(
+        out,
+        "#### Fill rates\n\nRecords with a value{of}.\n\n| field | filled | rate | last run |\n|---|---:|---:|---:|"
+    );
+    for fill in table {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            crate::escape::markdown_code(&fill.field, true),
+            fill.filled,
+            percent_text(fill.percent),
+            last_text(fill)
+        );
+    }
+    out.push('\n');
+}
+
+/// The rows of the fill-rate table, escaped for HTML: field, filled, rate, last run.
+pub fn html_rows(table: &[FieldFill]) -> Vec<Vec<String>> {
+    table
+        .iter()
+        .map(|f| {
+            vec![
+                format!("<code>{}</code>", crate::escape::html(&f.field)),
+                f.filled.to_string(),
+                percent_text(f.percent),
+                crate::escape::html(&last_text(f)),
+            ]
+        })
+        .collect()
+}
+
+/// Last run's rate, or why there is none.
+fn last_text(fill: &FieldFill) -> String {
+    fill.last_run_percent
+        .map_or_else(|| "—".to_string(), percent_text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,14 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         limit,
     );
 
+    table(
+        &mut out,
+        Some("Fill rates"),
+        &["field", "filled", "rate", "last run"],
+        crate::quality::html_rows(&report.fill_rates),
+        limit,
+    );
+
     let guards = report
         .guards
         .iter()

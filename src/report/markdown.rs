@@ -35,6 +35,11 @@ pub fn render_markdown(report: &Report) -> String {
         c.planned, c.failed, c.not_done
     );
 
+    if !report.fill_rates.is_empty() {
+        out.push('\n');
+        crate::quality::render_markdown(&report.fill_rates, report.source_records, &mut out);
+    }
+
     if !report.guards.is_empty() {
         let _ = writeln!(out, "\n#### Guards\n\n| | outcome |\n|---|---|");
         for g in &report.guards {

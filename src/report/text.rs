@@ -47,6 +47,8 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         c.not_done
     );
 
+    crate::quality::render_text(&report.fill_rates, report.source_records, &mut out);
+
     if !report.guards.is_empty() {
         let _ = writeln!(out, "\nGuards");
         for g in &report.guards {
