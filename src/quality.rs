@@ -447,4 +447,92 @@ mod tests {
         let out = check(&relative, &[fill("Manager", 15, 20, None)], true, &[]);
         assert!(guards_passed(&out) && out[0].actual.is_none());
     }
+
+    /// Through the pipeline: counted while evaluating (JSON records, nested and typed
+    /// values), shown in every plan format, kept by the JSON plan as the schema documents.
+    #[test]
+    fn the_pipeline_counts_fill_rates_and_every_plan_format_shows_them() {
+        use crate::records::{Origin, Record};
+        let program = crate::check::checked(
+            "source json { path = \"p.json\" }\n\
+             fields { id: text, mail: text, boss: text?, dept.name: text?, tags: list<text>? }\n\
+             target winningtemp.files { dir = \"out\" }\n\
+             user {\n external_id = id\n username = mail\n first_name = id\n last_name = id\n \
+             manager = boss\n title = dept.name\n}\n\
+             exclude when tags is empty\n\
+             guard filled(mail) >= 100%\n"
+                .to_string(),
+        );
+        let people = [
+            serde_json::json!({"id": "1", "mail": "a@x", "boss": "", "dept": {"name": "D"}, "tags": []}),
+            serde_json::json!({"id": "2", "mail": "b@x", "boss": "1", "dept": {"name": " "}, "tags": ["t"]}),
+            serde_json::json!({"id": "3", "mail": "c@x", "boss": null, "dept": null}),
+            serde_json::json!({"id": "4", "mail": "d@x", "boss": "1", "dept": {"name": "D"}, "tags": ["t"]}),
+        ];
+        let records: Vec<Record> = people
+            .into_iter()
+            .enumerate()
+            .map(|(index, v)| Record {
+                fields: v.as_object().cloned().unwrap_or_default(),
+                origin: Origin { index, line: None },
+            })
+            .collect();
+        let mut current = crate::pipeline::empty_state();
+        current.last_run_fill_rates = Some(
+            [("boss".to_string(), 100.0), ("mail".to_string(), 100.0)].into(),
+        );
+        let (plan, _) = crate::pipeline::plan(&crate::pipeline::PlanInput {
+            mapping: "m.wtmap",
+            program: &program,
+            records: &records,
+            current: &current,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+            allow: Default::default(),
+        });
+        let rates: Vec<(&str, usize, Option<f64>)> = plan
+            .fill_rates
+            .iter()
+            .map(|f| (f.field.as_str(), f.filled, f.last_run_percent))
+            .collect();
+        assert_eq!(
+            rates,
+            [
+                ("id", 4, None),
+                ("mail", 4, Some(100.0)),
+                ("boss", 2, Some(100.0)),
+                ("dept.name", 2, None),
+                ("tags", 2, None),
+            ]
+        );
+        // `boss` kept exactly half of its rate: the default guard lets it through; `mail`
+        // has its own guard, which holds.
+        assert!(guards_passed(&plan.guards), "{:?}", plan.guards);
+        let guards: Vec<&str> = plan.guards.iter().map(|g| g.guard.as_str()).collect();
+        assert!(guards.contains(&"filled(mail) >= 100%"), "{guards:?}");
+        assert!(guards.contains(&"filled >= 50% of last_run"), "{guards:?}");
+
+        let json = crate::plan::render_json(&plan);
+        assert_eq!(
+            json,
+            format!("{}\n", serde_json::to_string_pretty(&plan).unwrap()),
+            "the direct writer and serde agree"
+        );
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../docs/plan.schema.json")).unwrap();
+        let errors = crate::plan::schema_check::check(&schema, &value);
+        assert!(errors.is_empty(), "{errors:?}");
+        let back: crate::plan::Plan = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.fill_rates, plan.fill_rates);
+
+        let mut human = String::new();
+        render_text(&plan.fill_rates, Some(plan.source_records), &mut human);
+        let mut markdown = String::new();
+        render_markdown(&plan.fill_rates, Some(plan.source_records), &mut markdown);
+        insta::assert_snapshot!("fill_rates_human", human);
+        insta::assert_snapshot!("fill_rates_markdown", markdown);
+        let whole = crate::plan::render_human(&plan, false);
+        assert!(whole.contains(&human), "{whole}");
+        assert!(crate::plan::render_markdown(&plan).contains(&markdown));
+    }
 }
