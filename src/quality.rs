@@ -57,10 +57,7 @@ pub fn fill_rates(
 
 /// The rates of a fill-rate table by field, as the next run compares against them.
 pub fn rates_of(table: &[FieldFill]) -> BTreeMap<String, f64> {
-    table
-        .iter()
-        .map(|f| (f.field.clone(), f.percent))
-        .collect()
+    table.iter().map(|f| (f.field.clone(), f.percent)).collect()
 }
 
 /// Two decimals: what plans, journals and states keep.
@@ -262,10 +259,19 @@ pub fn render_text(table: &[FieldFill], records: Option<usize>, out: &mut String
         .iter()
         .map(|f| crate::escape::line(&f.field).into_owned())
         .collect();
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(5);
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
     let of = records.map_or(String::new(), |n| format!(", of {n}"));
     let _ = writeln!(out, "\nFill rates (records with a value{of}):");
-    let _ = writeln!(out, "  {:<width$}  {:>7}  {:>7}  last run", "field", "filled", "rate");
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>7}  {:>7}  last run",
+        "field", "filled", "rate"
+    );
     for (fill, name) in table.iter().zip(&names) {
         let _ = writeln!(
             out,
@@ -404,8 +410,16 @@ mod tests {
         );
         assert!(guards_passed(&out), "{out:?}");
         assert_eq!(out.len(), 1);
-        assert!(out[0].message.contains("1 of 3 field(s) compared"), "{}", out[0].message);
-        assert!(out[0].message.contains("new since the last run, not judged: `C`"));
+        assert!(
+            out[0].message.contains("1 of 3 field(s) compared"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[0]
+                .message
+                .contains("new since the last run, not judged: `C`")
+        );
         let out = check(&[], &[fill("A", 29, 100, Some(60.0))], true, &[]);
         assert!(!guards_passed(&out), "29% is under half of 60%");
     }
@@ -441,9 +455,18 @@ mod tests {
         assert!(!guards_passed(&check(&count, &table, false, &[])));
 
         let relative = [guard("Manager", GuardLimit::Percent(80.0), true)];
-        let out = check(&relative, &[fill("Manager", 15, 20, Some(100.0))], true, &[]);
+        let out = check(
+            &relative,
+            &[fill("Manager", 15, 20, Some(100.0))],
+            true,
+            &[],
+        );
         assert!(!guards_passed(&out));
-        assert!(out[0].message.contains("75.0% of the 100.0% of the last run"));
+        assert!(
+            out[0]
+                .message
+                .contains("75.0% of the 100.0% of the last run")
+        );
         let out = check(&relative, &[fill("Manager", 15, 20, None)], true, &[]);
         assert!(guards_passed(&out) && out[0].actual.is_none());
     }
@@ -478,9 +501,8 @@ mod tests {
             })
             .collect();
         let mut current = crate::pipeline::empty_state();
-        current.last_run_fill_rates = Some(
-            [("boss".to_string(), 100.0), ("mail".to_string(), 100.0)].into(),
-        );
+        current.last_run_fill_rates =
+            Some([("boss".to_string(), 100.0), ("mail".to_string(), 100.0)].into());
         let (plan, _) = crate::pipeline::plan(&crate::pipeline::PlanInput {
             mapping: "m.wtmap",
             program: &program,

@@ -125,7 +125,12 @@ mod tests {
         let (program, diags) = check_source(&file);
         let found = diags
             .iter()
-            .map(|d| (d.code, format!("{} / {}", d.message, d.help.clone().unwrap_or_default())))
+            .map(|d| {
+                (
+                    d.code,
+                    format!("{} / {}", d.message, d.help.clone().unwrap_or_default()),
+                )
+            })
             .collect();
         (program, found)
     }
@@ -142,7 +147,8 @@ mod tests {
         );
         assert_eq!(program.fields[g.slot].dotted(), "Manager");
 
-        let (program, diags) = check("guard filled(Manager) > 10\nguard filled(Email) >= 80% of last_run");
+        let (program, diags) =
+            check("guard filled(Manager) > 10\nguard filled(Email) >= 80% of last_run");
         assert!(diags.is_empty(), "{diags:?}");
         let guards = program.unwrap().fill_guards;
         assert_eq!(guards[0].limit, GuardLimit::Count(11));
@@ -160,15 +166,43 @@ mod tests {
     #[test]
     fn wrong_shapes_of_the_guard_are_errors_with_a_hint() {
         for (guard, code, says) in [
-            ("guard filled(Manager) >= 0.9", Code::GuardLimitNotANumber, "`0.9` is neither"),
-            ("guard filled(Manager) >= \"90%\"", Code::GuardLimitNotANumber, "percentage"),
+            (
+                "guard filled(Manager) >= 0.9",
+                Code::GuardLimitNotANumber,
+                "`0.9` is neither",
+            ),
+            (
+                "guard filled(Manager) >= \"90%\"",
+                Code::GuardLimitNotANumber,
+                "percentage",
+            ),
             ("guard pauses <= 0.5", Code::GuardLimitNotANumber, "`5%`"),
-            ("guard filled(Manager) <= 90%", Code::InvalidGuard, "lower bound"),
+            (
+                "guard filled(Manager) <= 90%",
+                Code::InvalidGuard,
+                "lower bound",
+            ),
             ("guard filled >= 90%", Code::InvalidGuard, "needs the field"),
-            ("guard pauses(Manager) <= 5%", Code::InvalidGuard, "takes no field"),
-            ("guard filled(Manager) >= 120%", Code::InvalidGuard, "between 0 and 100"),
-            ("guard filled(Manager) >= 10 of last_run", Code::InvalidGuard, "percentage"),
-            ("guard fillled(Manager) >= 90%", Code::InvalidGuard, "did you mean `filled`?"),
+            (
+                "guard pauses(Manager) <= 5%",
+                Code::InvalidGuard,
+                "takes no field",
+            ),
+            (
+                "guard filled(Manager) >= 120%",
+                Code::InvalidGuard,
+                "between 0 and 100",
+            ),
+            (
+                "guard filled(Manager) >= 10 of last_run",
+                Code::InvalidGuard,
+                "percentage",
+            ),
+            (
+                "guard fillled(Manager) >= 90%",
+                Code::InvalidGuard,
+                "did you mean `filled`?",
+            ),
         ] {
             let (_, diags) = check(guard);
             assert_eq!(diags.len(), 1, "{guard}: {diags:?}");

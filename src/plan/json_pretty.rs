@@ -19,8 +19,8 @@ use super::json_layout::{
 use super::{Action, Change, Plan, PlannedAction, Summary};
 use crate::guard::GuardOutcome;
 use crate::model::{
-    AttrValue, Attributes, Because, FieldFill, GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord,
-    UserStatus,
+    AttrValue, Attributes, Because, FieldFill, GuardLimit, QuarantinedRecord, Role, RunWarning,
+    SkippedRecord, UserStatus,
 };
 use std::io;
 

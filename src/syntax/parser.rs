@@ -493,7 +493,9 @@ impl Builder {
                 let psp = span(&p);
                 let text = p.as_str();
                 let lit = match text.strip_suffix('%') {
-                    _ if p.as_rule() == Rule::guard_limit_other => LimitLit::Other(text.to_string()),
+                    _ if p.as_rule() == Rule::guard_limit_other => {
+                        LimitLit::Other(text.to_string())
+                    }
                     Some(number) => LimitLit::Percent(number.parse().unwrap_or_else(|_| {
                         self.error(
                             Code::InvalidLiteral,
