@@ -38,6 +38,7 @@ pub fn render_markdown(report: &Report) -> String {
     if !report.fill_rates.is_empty() {
         out.push('\n');
         crate::quality::render_markdown(&report.fill_rates, report.source_records, &mut out);
+        out.pop(); // the next section starts with its own blank line
     }
 
     if !report.guards.is_empty() {
