@@ -594,7 +594,10 @@ mod tests {
         assert!(labels("# source |").is_empty());
         assert!(labels("guard |").contains(&"filled(FIELD) >= 90%".to_string()));
         assert!(labels("source flex {}\nguard filled(|").contains(&"FirstName".to_string()));
-        assert_eq!(labels("source flex {}\nguard filled(FirstName) >= |"), ["90%", "100"]);
+        assert_eq!(
+            labels("source flex {}\nguard filled(FirstName) >= |"),
+            ["90%", "100"]
+        );
     }
 
     #[test]
