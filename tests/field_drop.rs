@@ -168,3 +168,62 @@ fn a_manager_field_that_stops_arriving_aborts_the_next_run_with_exit_3_and_says_
     );
     assert_ne!(server.groups(), groups_before, "the managers were removed");
 }
+
+/// The file integration keeps last run's rates in the last export's state: the same drop
+/// stops the run, and neither the export nor its state changes.
+#[test]
+fn the_file_integration_compares_with_its_last_export_and_leaves_it_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mapping = format!(
+        "source csv {{ path = \"people.csv\" }}\n\
+         fields {{ id: text, mail: text, first: text, last: text, team: text, boss: text?, title: text?, number: text?, left: text? }}\n\
+         target winningtemp.files {{ dir = \"out\" }}\n{BODY}guard membership_removals <= 100%\n"
+    );
+    std::fs::write(d.join("m.wtmap"), mapping).unwrap();
+    std::fs::write(d.join("people.csv"), people(20)).unwrap();
+    let (code, _, stderr) = run(d, &["--no-email"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let read_out = || {
+        let mut files: Vec<(String, Vec<u8>)> = walk(&d.join("out"));
+        files.sort();
+        files
+    };
+    let before = read_out();
+    let state = String::from_utf8(
+        before
+            .iter()
+            .find(|(p, _)| p.ends_with("state.json"))
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(state.contains("\"last_run_fill_rates\""), "{state}");
+
+    std::fs::write(d.join("people.csv"), without_managers(20)).unwrap();
+    let (code, report, stderr) = run(d, &["--no-email"], &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(report["status"], "guard_aborted");
+    assert!(
+        report["message"]
+            .as_str()
+            .unwrap()
+            .contains("filled(boss) >= 50% of last_run"),
+        "{report}"
+    );
+    assert_eq!(read_out(), before, "the export or its state changed");
+}
+
+fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
