@@ -27,7 +27,7 @@ pub const DEFAULT_IDENTITY_CHANGE_COUNT: u64 = 50;
 pub const DEFAULT_SOURCE_PERCENT: f64 = 80.0;
 
 /// Command-line overrides for failed guards.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Allow {
     /// `--allow-mass-pause`: pause guards may fail.
     pub pauses: bool,
@@ -39,10 +39,13 @@ pub struct Allow {
     pub membership_removals: bool,
     /// `--allow-mass-identity-change`: username/email change guards may fail.
     pub identity_changes: bool,
+    /// `--allow-field-drop FIELD`: the fill-rate guards of these fields may fail
+    /// (`crate::quality`).
+    pub field_drops: Vec<String>,
 }
 
 /// Everything guards look at.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct GuardInput<'a> {
     /// The planned actions.
     pub actions: &'a [PlannedAction],
@@ -325,8 +328,9 @@ fn check_source(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
     )
 }
 
-#[allow(clippy::too_many_arguments)] // one private constructor, called with named locals
-fn outcome(
+/// A guard's outcome, with its message (shared with `crate::quality`).
+#[allow(clippy::too_many_arguments)] // one constructor, called with named locals
+pub(crate) fn outcome(
     guard: String,
     because: Because,
     limit: GuardLimit,
@@ -373,7 +377,7 @@ fn holds(guard: &Guard, actual: f64) -> bool {
     }
 }
 
-fn percent_of(part: usize, whole: usize) -> f64 {
+pub(crate) fn percent_of(part: usize, whole: usize) -> f64 {
     match (part, whole) {
         (0, _) => 0.0,
         (_, 0) => 100.0,
@@ -381,7 +385,7 @@ fn percent_of(part: usize, whole: usize) -> f64 {
     }
 }
 
-fn percent_text(percent: f64) -> String {
+pub(crate) fn percent_text(percent: f64) -> String {
     format!("{percent:.1}%")
 }
 

@@ -39,6 +39,7 @@ pub mod model;
 pub mod parallel;
 
 pub mod plan;
+pub mod quality;
 pub mod records;
 pub mod report;
 pub mod run;

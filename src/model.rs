@@ -323,6 +323,8 @@ pub struct DesiredState {
     pub warnings: Vec<RunWarning>,
     /// How many records the source delivered (for guards).
     pub source_records: usize,
+    /// Per field the program reads (by slot), the records that fill it (`crate::quality`).
+    pub filled: Vec<usize>,
 }
 
 /// The `wtmap.state/v1` format tag.
@@ -353,6 +355,10 @@ pub struct CurrentState {
     /// `guard source >= 90% of last_run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_run_source_records: Option<usize>,
+    /// Fill rate in percent of each field the mapping used on the last successful run (for
+    /// the fill-rate drift guard, `crate::quality`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run_fill_rates: Option<BTreeMap<String, f64>>,
 }
 
 impl CurrentState {
@@ -556,6 +562,37 @@ pub struct Guard {
     pub limit: GuardLimit,
     /// The statement (or `default guard` when none was written).
     pub because: Because,
+}
+
+/// `guard filled(Manager) >= 90%` (also `>= N` records, or `>= 80% of last_run`): a lower
+/// bound on how many records fill a field (see `crate::quality`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FillGuard {
+    /// The field as written (`department.name`).
+    pub field: String,
+    /// Its slot among the fields the program reads.
+    pub slot: usize,
+    /// Percent of the source's records (or of last run's rate), or a count of records.
+    pub limit: GuardLimit,
+    /// `of last_run`: the percentage is of the field's fill rate in the last run.
+    pub of_last_run: bool,
+    /// The statement.
+    pub because: Because,
+}
+
+/// How many of a source's records fill one field the mapping uses (the plan's fill-rate
+/// table, `crate::quality`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldFill {
+    /// The field (`department.name`).
+    pub field: String,
+    /// Records in which it has a value (not missing, null, blank text or an empty list).
+    pub filled: usize,
+    /// `filled` in percent of the source's records.
+    pub percent: f64,
+    /// The field's fill rate in the last run, in percent, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run_percent: Option<f64>,
 }
 
 #[cfg(test)]

@@ -424,6 +424,7 @@ pub fn fingerprint(state: &CurrentState) -> String {
     }
     let mut state = state.clone();
     state.last_run_source_records = None;
+    state.last_run_fill_rates = None;
     let value = serde_json::to_value(&state).unwrap_or(serde_json::Value::Null);
     crate::identity::sha256_hex(sorted(value, true).to_string().as_bytes())
 }
@@ -637,6 +638,7 @@ mod tests {
         b.teams.reverse();
         b.memberships.reverse();
         b.last_run_source_records = Some(7);
+        b.last_run_fill_rates = Some([("Manager".to_string(), 95.0)].into());
         assert_eq!(fingerprint(&b), fp);
         // Written and read back, as `wtmap state --out` and `plan --state` do.
         let dir = tempfile::tempdir().unwrap();

@@ -38,7 +38,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("check", &["check", "lsp"]),
     ("eval", &["eval", "testing", "connectors"]),
     ("diff", &["diff"]),
-    ("plan and guards", &["guard", "plan"]),
+    ("plan and guards", &["guard", "quality", "plan"]),
     ("delivery", &["winningtemp", "apply"]),
     ("sync", &["sync"]),
     ("run, report, email", &["report", "email", "run"]),
@@ -60,7 +60,8 @@ fn modules(src: &Path) -> BTreeSet<String> {
         .filter_map(|p| {
             let name = p.file_name()?.to_str()?.to_string();
             if p.is_dir() {
-                Some(name)
+                // A module folder has a `mod.rs`; `snapshots/` (insta's) does not.
+                p.join("mod.rs").is_file().then_some(name)
             } else {
                 let stem = name.strip_suffix(".rs")?;
                 (stem != "lib" && stem != "main").then(|| stem.to_string())

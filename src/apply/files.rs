@@ -29,6 +29,8 @@ pub fn apply_files(
     let started = std::time::Instant::now();
     let mut next = apply_to_state(current, &plan.actions);
     next.last_run_source_records = Some(plan.source_records);
+    next.last_run_fill_rates =
+        (!plan.fill_rates.is_empty()).then(|| crate::quality::rates_of(&plan.fill_rates));
     let export = files::export(cfg, &next, env).map_err(|e| {
         if e.delivered_nothing() {
             // Nothing was recorded as exported: the next run plans the same changes again.

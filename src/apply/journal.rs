@@ -385,6 +385,22 @@ pub fn find_unfinished(
 /// the same target (for the `source >= N% of last_run` guard: SCIM itself does not remember
 /// it).
 pub fn last_run_source_records(dir: &Path, mapping: &str, identity: &Identity) -> Option<usize> {
+    last_run(dir, mapping, identity).map(|l| l.source_records)
+}
+
+/// What the latest finished run of the mapping against the same target planned from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastRun {
+    /// How many records the source delivered.
+    pub source_records: usize,
+    /// Each used field's fill rate in percent; `None` from journals of versions that did not
+    /// count them (`crate::quality`).
+    pub fill_rates: Option<BTreeMap<String, f64>>,
+}
+
+/// The latest finished run of the mapping against the same target (SCIM remembers neither
+/// its source size nor its fill rates).
+pub fn last_run(dir: &Path, mapping: &str, identity: &Identity) -> Option<LastRun> {
     let paths = journals(dir, mapping).ok()?;
     paths
         .iter()
@@ -396,7 +412,11 @@ pub fn last_run_source_records(dir: &Path, mapping: &str, identity: &Identity) -
                 .is_none_or(|i| i.target == identity.target)
         })
         .find(|j| j.ended && !j.abandoned)
-        .map(|j| j.plan.source_records)
+        .map(|j| LastRun {
+            source_records: j.plan.source_records,
+            fill_rates: (!j.plan.fill_rates.is_empty())
+                .then(|| crate::quality::rates_of(&j.plan.fill_rates)),
+        })
 }
 
 #[cfg(test)]

@@ -101,8 +101,9 @@ pub async fn read_current(
     identity: &Identity,
 ) -> Result<(CurrentState, Directory), SessionError> {
     let (mut current, directory) = target.read().await.map_err(SessionError::ReadDirectory)?;
-    current.last_run_source_records =
-        journal::last_run_source_records(journal_dir, mapping, identity);
+    let last = journal::last_run(journal_dir, mapping, identity);
+    current.last_run_source_records = last.as_ref().map(|l| l.source_records);
+    current.last_run_fill_rates = last.and_then(|l| l.fill_rates);
     Ok((current, directory))
 }
 

@@ -636,11 +636,12 @@ impl Checker<'_> {
         let bad = |this: &mut Self, span: Span, msg: String, help: &str| {
             this.report(Diagnostic::new(Code::InvalidGuard, span, msg, "here").with_help(help));
         };
-        const SUBJECTS: [&str; 4] = [
+        const SUBJECTS: [&str; 5] = [
             "pauses",
             "source",
             "membership_removals",
             "identity_changes",
+            "filled",
         ];
         let subject = match g.subject.node.as_str() {
             "pauses" => GuardSubject::Pauses,
@@ -651,7 +652,7 @@ impl Checker<'_> {
                 let help = match did_you_mean(other, SUBJECTS) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "guards limit `pauses`, `membership_removals`, `identity_changes` \
-                             (upper bounds) or `source` (lower bound)"
+                             (upper bounds), `source` or `filled(FIELD)` (lower bounds)"
                         .into(),
                 };
                 return bad(
@@ -676,7 +677,16 @@ impl Checker<'_> {
                 help,
             );
         }
+        if g.field.is_some() {
+            return bad(
+                self,
+                g.subject.span,
+                format!("`{}` takes no field", g.subject.node),
+                "only `filled` names a field: `guard filled(Manager) >= 90%`",
+            );
+        }
         let limit = match g.limit.node {
+            LimitLit::Other(_) => return self.limit_not_a_number(g),
             LimitLit::Percent(p) if !(0.0..=100.0).contains(&p) => {
                 return bad(
                     self,

@@ -6,6 +6,7 @@ mod config;
 pub use config::url_exposure;
 mod env;
 mod expr;
+mod fill;
 pub mod program;
 mod repeats;
 pub mod scope;
@@ -181,6 +182,7 @@ impl Checker<'_> {
                 line: 0,
             },
             guards: Vec::new(),
+            fill_guards: Vec::new(),
             schedule: program::Schedule::Daily {
                 hour: 1,
                 minute: 0,

@@ -211,6 +211,9 @@ pub struct Program {
     pub rules_because: Because,
     /// The mapping's guards (defaults are added by `guard::effective_guards`).
     pub guards: Vec<Guard>,
+    /// The mapping's `guard filled(F) …` (the drift default for other fields is added by
+    /// `crate::quality`).
+    pub fill_guards: Vec<crate::model::FillGuard>,
     /// Schedule (default daily 01:00 Europe/Stockholm).
     pub schedule: Schedule,
     /// Report recipients.
@@ -314,6 +317,7 @@ impl Program {
                 line: 0,
             },
             guards: Vec::new(),
+            fill_guards: Vec::new(),
             schedule: Schedule::Daily {
                 hour: 1,
                 minute: 0,

@@ -145,6 +145,9 @@ impl Checker<'_> {
                     });
                 }
                 Item::Rules(r) => self.check_rules(r, program),
+                Item::Guard(g) if g.subject.node == "filled" => {
+                    self.check_fill_guard(g, env, program)
+                }
                 Item::Guard(g) => self.check_guard(g, program),
                 Item::Schedule(s) => self.check_schedule(s, program),
                 Item::Report(r) => self.check_report(r, program),

@@ -73,7 +73,7 @@ impl InputArgs {
 }
 
 /// The flags that let a plan through a failed guard, knowingly (`plan`, `apply`, `run`).
-#[derive(Debug, Clone, Copy, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GuardOverrides {
     /// Let the plan pause more users than the pause guards allow.
     #[arg(long)]
@@ -90,6 +90,10 @@ pub struct GuardOverrides {
     /// Let the plan change more usernames/emails than the identity guards allow.
     #[arg(long)]
     pub allow_mass_identity_change: bool,
+    /// Let this field's fill rate drop under its guard or under half of last run's
+    /// (repeat for several fields).
+    #[arg(long, value_name = "FIELD")]
+    pub allow_field_drop: Vec<String>,
 }
 
 impl GuardOverrides {
@@ -101,6 +105,7 @@ impl GuardOverrides {
             source_drop: self.allow_source_drop,
             membership_removals: self.allow_mass_membership_removal,
             identity_changes: self.allow_mass_identity_change,
+            field_drops: self.allow_field_drop.clone(),
         }
     }
 }

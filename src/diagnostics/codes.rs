@@ -102,6 +102,7 @@ codes! {
     InsecureUrl = "E0313", Error, "insecure_url", "a target URL that would expose its token: plain http to another host, or credentials in it";
     SecretOutOfScope = "E0315", Error, "secret_out_of_scope", "an `env(\"…\")` outside the mapping's secret scope";
     SecretTooShort = "E0316", Error, "secret_too_short", "a secret shorter than 8 characters, too short to redact as a whole";
+    GuardLimitNotANumber = "E0317", Error, "guard_limit_not_a_number", "a guard limit that is neither a percentage nor a count";
 
     FieldEmpty = "E0401", Error, "field_empty", "a field declared without `?` is empty in a record";
     FieldInvalid = "E0402", Error, "field_invalid", "a field's value does not fit its declared type";

@@ -110,6 +110,8 @@ fn report(status: RunStatus, counts: Counts, guards: Vec<GuardOutcome>) -> Repor
         today: None,
         counts,
         guards,
+        source_records: None,
+        fill_rates: Vec::new(),
         actions: Vec::new(),
         skipped: Vec::new(),
         quarantined: Vec::new(),

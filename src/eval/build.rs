@@ -25,6 +25,8 @@ pub struct Evaluated {
     /// A user's keys that must be unique, hashed on the thread that evaluated the record
     /// (that is every core, and the user's strings are still in its cache).
     pub keys: KeyHashes,
+    /// The used fields the record fills (see [`super::fill`]).
+    pub filled: super::fill::FillMask,
 }
 
 impl Evaluated {
@@ -39,6 +41,7 @@ impl Evaluated {
             line,
             outcome,
             keys,
+            filled: Default::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod build;
 pub mod expr;
+pub mod fill;
 mod managers;
 pub mod read;
 pub mod record;
@@ -34,11 +35,14 @@ pub fn evaluate_one(program: &Program, record: RecordRef<'_>, ctx: &Context) -> 
         record: record.fields,
         ctx,
     };
-    Evaluated::new(
-        record.origin.index,
-        record.origin.line,
-        record::evaluate_record(&scope, None),
-    )
+    Evaluated {
+        filled: fill::FillMask::of(program, record.fields),
+        ..Evaluated::new(
+            record.origin.index,
+            record.origin.line,
+            record::evaluate_record(&scope, None),
+        )
+    }
 }
 
 /// The desired state from every record's outcome (one per record of the source, in any order
@@ -54,13 +58,20 @@ pub fn assemble(program: &Program, mut outcomes: Vec<Evaluated>) -> DesiredState
         .find(|a| a.attribute == "manager")
         .map(|a| &a.because);
     let reasons = std::sync::Arc::new(reasons(program));
-    build::build(
-        outcomes,
-        source_records,
-        &reasons,
-        program.group_path.as_ref(),
-        manager_because,
-    )
+    let mut filled = vec![0; program.fields.len()];
+    for e in &outcomes {
+        e.filled.add_to(&mut filled);
+    }
+    DesiredState {
+        filled,
+        ..build::build(
+            outcomes,
+            source_records,
+            &reasons,
+            program.group_path.as_ref(),
+            manager_because,
+        )
+    }
 }
 
 /// Why each attribute and relation of a user has its value. It depends on the mapping only,

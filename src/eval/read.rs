@@ -76,6 +76,18 @@ fn lookup_raw<'r>(record: Fields<'r>, path: &[String]) -> Option<Raw<'r>> {
     }
 }
 
+/// Whether a record has a value for the slot's field: not missing, null, blank text, or an
+/// empty list or object. A value of the wrong type counts: it arrived (and is quarantined).
+pub fn is_filled(record: Fields<'_>, slot: &FieldSlot) -> bool {
+    match lookup_raw(record, &slot.path) {
+        None | Some(Raw::Json(Json::Null)) => false,
+        Some(Raw::Text(text)) => !text.trim().is_empty(),
+        Some(Raw::Json(Json::Array(items))) => !items.is_empty(),
+        Some(Raw::Json(Json::Object(fields))) => !fields.is_empty(),
+        Some(Raw::Json(_)) => true,
+    }
+}
+
 /// Reads the slot's field from a record as a typed value.
 pub fn read_field(record: Fields<'_>, slot: &FieldSlot) -> Result<Value, ReadError> {
     let raw = lookup_raw(record, &slot.path);

@@ -69,7 +69,12 @@ fn erase_item(item: &mut Item) {
             r.span = zero;
             settings(&mut r.settings);
         }
-        Item::Guard(g) => g.span = zero,
+        Item::Guard(g) => {
+            g.span = zero;
+            if let Some(p) = &mut g.field {
+                path(p);
+            }
+        }
         Item::Schedule(s) => s.span = zero,
         Item::Report(r) => r.span = zero,
         Item::Test(t) => {

@@ -291,11 +291,16 @@ impl Printer<'_> {
                     GuardOp::Lt => "<",
                     GuardOp::Gt => ">",
                 };
-                let limit = match g.limit.node {
+                let limit = match &g.limit.node {
                     LimitLit::Count(n) => n.to_string(),
                     LimitLit::Percent(p) => format!("{p}%"),
+                    LimitLit::Other(text) => text.clone(),
                 };
-                w.push(&format!("guard {} {op} {limit}", g.subject.node));
+                let field = g
+                    .field
+                    .as_ref()
+                    .map_or(String::new(), |f| format!("({})", path(f)));
+                w.push(&format!("guard {}{field} {op} {limit}", g.subject.node));
                 if let Some(of) = &g.of {
                     w.push(&format!(" of {}", of.node));
                 }

@@ -491,3 +491,17 @@ fn every_single_comment_insertion() {
     }
     assert!(n > 1000, "{n}");
 }
+
+/// `guard filled(FIELD) …` in every form, messy spacing included, round-trips.
+#[test]
+fn fill_guards_round_trip() {
+    let messy = "guard   filled( `Cost center`.name )>=90%   # c\nguard filled(Manager)> 5\n\
+                 guard filled(Phone) >= 80% of   last_run\nguard filled(Manager) >= 0.9\n";
+    let out = fmt_checked(messy);
+    assert_eq!(
+        out,
+        "guard filled(`Cost center`.name) >= 90%  # c\nguard filled(Manager) > 5\n\
+         guard filled(Phone) >= 80% of last_run\nguard filled(Manager) >= 0.9\n"
+    );
+    assert_eq!(fmt_checked(&out), out);
+}

@@ -99,6 +99,10 @@ const GUARD_FORMS: &[(&str, &str)] = &[
         "source >= 80% of last_run",
         "the source must not shrink below this share of the last run",
     ),
+    (
+        "filled(FIELD) >= 90%",
+        "at least this share (or `>= 100`: number) of the records must fill the field",
+    ),
 ];
 
 const SCHEDULE_FORMS: &[(&str, &str)] = &[
@@ -271,6 +275,16 @@ fn top_level(cx: &Context, index: &Index, out: &mut Items) {
         "report" if n == 1 => out.plain("to", K::KEYWORD, "report to …"),
         "group" if n == 1 => out.plain("path", K::KEYWORD, "group path = […]"),
         "exclude" | "skip" | "pause" if n == 1 => out.plain("when", K::KEYWORD, "condition"),
+        "guard" if cx.entry.get(1).is_some_and(|s| s == "filled") => {
+            if cx.open_parens > 0 {
+                fields(index, out);
+            } else if matches!(cx.last(), Some(">=" | ">")) {
+                out.plain("90%", K::VALUE, "share of the records that fill the field");
+                out.plain("100", K::VALUE, "number of records that fill the field");
+            } else if cx.last() == Some(")") {
+                out.plain(">=", K::OPERATOR, "a fill rate is a lower bound");
+            }
+        }
         "guard" => match n {
             1 => {
                 for (form, what) in GUARD_FORMS {
@@ -578,6 +592,12 @@ mod tests {
             labels("schedule daily at 01:00 Europe/St|").contains(&"Europe/Stockholm".to_string())
         );
         assert!(labels("# source |").is_empty());
+        assert!(labels("guard |").contains(&"filled(FIELD) >= 90%".to_string()));
+        assert!(labels("source flex {}\nguard filled(|").contains(&"FirstName".to_string()));
+        assert_eq!(
+            labels("source flex {}\nguard filled(FirstName) >= |"),
+            ["90%", "100"]
+        );
     }
 
     #[test]

@@ -20,8 +20,8 @@ use super::{Plan, Summary};
 use crate::action::{Action, Change, PlannedAction};
 use crate::guard::GuardOutcome;
 use crate::model::{
-    AttrValue, Attributes, Because, GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord,
-    UserStatus,
+    AttrValue, Attributes, Because, FieldFill, GuardLimit, QuarantinedRecord, Role, RunWarning,
+    SkippedRecord, UserStatus,
 };
 use std::io;
 
@@ -49,6 +49,7 @@ where
         quarantined,
         warnings,
         guards,
+        fill_rates,
     } = plan;
     out.push(b'{');
     key(out, 1, true, "format");
@@ -84,6 +85,10 @@ where
     array(out, 1, warnings, &mut spill, write_warning)?;
     key(out, 1, false, "guards");
     array(out, 1, guards, &mut spill, write_guard)?;
+    if !fill_rates.is_empty() {
+        key(out, 1, false, "fill_rates");
+        array(out, 1, fill_rates, &mut spill, write_fill)?;
+    }
     out.extend_from_slice(b"\n}\n");
     spill(out)
 }
@@ -431,6 +436,28 @@ fn write_guard(out: &mut Vec<u8>, guard: &GuardOutcome) {
     boolean(out, *overridden);
     text_field(out, D, "override_flag", override_flag);
     text_field(out, D, "message", message);
+    close(out, D - 1, b'}');
+}
+
+fn write_fill(out: &mut Vec<u8>, fill: &FieldFill) {
+    const D: usize = 3;
+    let FieldFill {
+        field,
+        filled,
+        percent,
+        last_run_percent,
+    } = fill;
+    out.push(b'{');
+    key(out, D, true, "field");
+    string(out, field);
+    key(out, D, false, "filled");
+    number(out, *filled as u64);
+    key(out, D, false, "percent");
+    float(out, *percent);
+    if let Some(last) = last_run_percent {
+        key(out, D, false, "last_run_percent");
+        float(out, *last);
+    }
     close(out, D - 1, b'}');
 }
 

@@ -20,6 +20,7 @@ pub fn render_markdown(plan: &Plan) -> String {
         summary_line(&plan.summary)
     );
     write_summary_table(&mut out, &plan.summary);
+    crate::quality::render_markdown(&plan.fill_rates, Some(plan.source_records), &mut out);
     if !plan.guards.is_empty() {
         let _ = writeln!(out, "#### Guards\n");
         let _ = writeln!(out, "| | guard | outcome |\n|---|---|---|");

@@ -156,6 +156,10 @@ pub struct Plan {
     pub warnings: Vec<RunWarning>,
     /// Guard outcomes; the plan may only be applied when [`crate::guard::guards_passed`].
     pub guards: Vec<GuardOutcome>,
+    /// How many records fill each field the mapping uses, with last run's rate when known
+    /// (`crate::quality`); kept in the journal, so the next run compares against it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fill_rates: Vec<crate::model::FieldFill>,
 }
 
 impl Plan {
@@ -187,6 +191,7 @@ impl Plan {
             quarantined: desired.quarantined.clone(),
             warnings,
             guards,
+            fill_rates: Vec::new(),
         }
     }
 

@@ -265,6 +265,7 @@ pub fn render_human(plan: &Plan, color: bool) -> String {
     );
     out.push_str(&render_actions(&plan.actions, color));
     write_records(&mut out, plan);
+    crate::quality::render_text(&plan.fill_rates, Some(plan.source_records), &mut out);
     if !plan.guards.is_empty() {
         let _ = writeln!(out, "\n{}", paint("Guards:", bold, color));
         for guard in &plan.guards {

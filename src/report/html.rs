@@ -65,6 +65,14 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         .collect();
     table(&mut out, Some("Run"), &[], rows, limit);
 
+    table(
+        &mut out,
+        Some("Fill rates"),
+        &["field", "filled", "rate", "last run"],
+        crate::quality::html_rows(&report.fill_rates),
+        limit,
+    );
+
     let guards = report
         .guards
         .iter()

@@ -137,6 +137,12 @@ pub fn render_markdown(report: &Report) -> String {
         let _ = writeln!(out, "| {label} | {} |", escape(&value));
     }
 
+    if !report.fill_rates.is_empty() {
+        out.push('\n');
+        crate::quality::render_markdown(&report.fill_rates, report.source_records, &mut out);
+        out.pop(); // the next section starts with its own blank line
+    }
+
     if !report.guards.is_empty() {
         let _ = writeln!(out, "\n#### Guards\n\n| | outcome |\n|---|---|");
         for g in &report.guards {

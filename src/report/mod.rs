@@ -211,6 +211,13 @@ pub struct Report {
     pub counts: Counts,
     /// Guard outcomes (empty when no plan was made).
     pub guards: Vec<GuardOutcome>,
+    /// How many records the source delivered, when a plan was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_records: Option<usize>,
+    /// The plan's fill-rate table: each field the mapping uses, with last run's rate when
+    /// known (`crate::quality`; empty when no plan was made).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fill_rates: Vec<crate::model::FieldFill>,
     /// Every action of the plan, in plan order, with its outcome.
     pub actions: Vec<ActionReport>,
     /// Records skipped on purpose.

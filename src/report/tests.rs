@@ -56,6 +56,8 @@ pub(super) fn report(actions: Vec<ActionReport>) -> Report {
         today: NaiveDate::from_ymd_opt(2026, 11, 21),
         counts: Counts::of(&actions),
         guards: Vec::new(),
+        source_records: None,
+        fill_rates: Vec::new(),
         actions,
         skipped: Vec::new(),
         quarantined: vec![QuarantinedRecord {

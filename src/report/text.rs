@@ -108,6 +108,7 @@ pub(crate) fn render(report: &Report, limit: usize) -> String {
         let value = line(&value);
         let _ = writeln!(out, "  {label:<width$}  {value}");
     }
+    crate::quality::render_text(&report.fill_rates, report.source_records, &mut out);
 
     if !report.guards.is_empty() {
         let _ = writeln!(out, "\nGuards");

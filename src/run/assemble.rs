@@ -100,6 +100,8 @@ pub(super) fn build_report(b: Built) -> Report {
         today: s.today,
         counts,
         guards: plan.map(|p| p.guards.clone()).unwrap_or_default(),
+        source_records: plan.map(|p| p.source_records),
+        fill_rates: plan.map(|p| p.fill_rates.clone()).unwrap_or_default(),
         actions,
         skipped: plan.map(|p| p.skipped.clone()).unwrap_or_default(),
         quarantined: plan.map(|p| p.quarantined.clone()).unwrap_or_default(),

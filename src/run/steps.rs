@@ -104,7 +104,7 @@ fn plan(ctx: &Ctx, s: &mut Synced, mut desired: DesiredState, current: &CurrentS
         ctx.program,
         &mut desired,
         current,
-        ctx.opts.allow,
+        ctx.opts.allow.clone(),
     );
     let identity =
         crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);

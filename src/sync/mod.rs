@@ -153,7 +153,7 @@ pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
         input.program,
         &mut desired,
         input.current,
-        input.allow,
+        input.allow.clone(),
     );
     (plan, desired)
 }
@@ -215,15 +215,27 @@ pub fn plan_desired(
             match_line: program.match_line,
         },
     );
-    let guards = check_guards(&GuardInput {
+    let mut guards = check_guards(&GuardInput {
         actions: &d.actions,
         source_records: desired.source_records,
         current,
         rules: &program.rules,
         guards: &program.guards,
-        allow,
+        allow: allow.clone(),
     });
-    Plan::new(mapping, desired, d.actions, d.warnings, guards)
+    let last = current.last_run_fill_rates.as_ref();
+    let fill_rates = crate::quality::fill_rates(program, desired, last);
+    guards.extend(crate::quality::check_fill(&crate::quality::FillInput {
+        guards: &program.fill_guards,
+        table: &fill_rates,
+        source_records: desired.source_records,
+        last_known: last.is_some(),
+        allowed: &allow.field_drops,
+    }));
+    Plan {
+        fill_rates,
+        ..Plan::new(mapping, desired, d.actions, d.warnings, guards)
+    }
 }
 
 /// Today's date in the mapping's time zone.

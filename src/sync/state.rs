@@ -1,7 +1,8 @@
 //! What Winningtemp holds, chosen once for every command: a state file (`--state FILE`); else,
 //! for the files target, the state of its last successful export (the file integration has
 //! nothing to read back); else, for SCIM, the live directory, with the last finished run's
-//! source size from apply's journals (for `source >= N% of last_run`).
+//! source size and fill rates from apply's journals (for `source >= N% of last_run` and the
+//! field-drop guard).
 
 use crate::check::Program;
 use crate::env::Env;
@@ -96,7 +97,8 @@ pub fn read_scim_state(
         .unwrap_or_else(|| crate::apply::journal::default_journal_dir(input.mapping));
     let identity =
         crate::winningtemp::mapping_identity(input.mapping, input.file, program, input.env);
-    state.last_run_source_records =
-        crate::apply::journal::last_run_source_records(&dir, &input.file.name, &identity);
+    let last = crate::apply::journal::last_run(&dir, &input.file.name, &identity);
+    state.last_run_source_records = last.as_ref().map(|l| l.source_records);
+    state.last_run_fill_rates = last.and_then(|l| l.fill_rates);
     Ok(state)
 }

@@ -298,19 +298,23 @@ pub enum GuardOp {
 }
 
 /// A guard limit as written.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LimitLit {
     /// `50`
     Count(u64),
     /// `5%`
     Percent(f64),
+    /// Neither (`0.9`, `"90%"`), as written; the checker rejects it (E0317).
+    Other(String),
 }
 
 /// `guard pauses <= 5%`; `guard source >= 90% of last_run`
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuardStmt {
-    /// `pauses` or `source`.
+    /// `pauses`, `source`, `filled`, ….
     pub subject: Ident,
+    /// `(Manager)` after `filled`.
+    pub field: Option<FieldPath>,
     /// Comparison.
     pub op: Spanned<GuardOp>,
     /// Limit.

@@ -469,6 +469,11 @@ impl Builder {
         let sp = span(&pair);
         let mut it = significant(pair);
         let subject = it.next().map(|p| self.ident(p)).unwrap_or_default_ident(sp);
+        let mut it = it.peekable();
+        let field = it
+            .next_if(|p| p.as_rule() == Rule::guard_field)
+            .and_then(|p| significant(p).find(|p| p.as_rule() == Rule::field_path))
+            .map(|p| self.field_path(p));
         let op = it
             .next()
             .map(|p| {
@@ -488,6 +493,9 @@ impl Builder {
                 let psp = span(&p);
                 let text = p.as_str();
                 let lit = match text.strip_suffix('%') {
+                    _ if p.as_rule() == Rule::guard_limit_other => {
+                        LimitLit::Other(text.to_string())
+                    }
                     Some(number) => LimitLit::Percent(number.parse().unwrap_or_else(|_| {
                         self.error(
                             Code::InvalidLiteral,
@@ -515,6 +523,7 @@ impl Builder {
         let of = it.next().map(|p| self.ident(p));
         Item::Guard(GuardStmt {
             subject,
+            field,
             op,
             limit,
             of,
