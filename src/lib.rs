@@ -37,6 +37,7 @@ pub mod model;
 pub mod parallel;
 pub mod pipeline;
 pub mod plan;
+pub mod profile;
 pub mod records;
 pub mod report;
 pub mod run;

@@ -1,0 +1,1 @@
+//! `wtmap init`: a draft mapping from a profile.
