@@ -591,7 +591,7 @@ fn finish(accs: Vec<Accumulator>, source: &str, records_file: &str) -> Profile {
 }
 
 /// Words in field names that suggest a level of the organisation.
-const HIERARCHY_WORDS: &[&str] = &[
+pub(crate) const HIERARCHY_WORDS: &[&str] = &[
     "office", "department", "team", "location", "division", "unit", "site", "region",
     "company", "förvaltning", "enhet", "avdelning", "kontor", "abteilung", "standort",
     "bereich", "cost", "kostnad",
