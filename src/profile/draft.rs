@@ -218,7 +218,7 @@ fn roles<'p>(p: &'p Profile, kind: &SourceKind) -> Roles<'p> {
         .filter(|f| f.hints.iter().any(|h| h.contains("hierarchy level")))
         .filter(|f| !used.contains(&f.path.as_str()) && !about_someone_else(f))
         .filter(|f| {
-            let n = leaf(f);
+            let n = norm(&f.path);
             super::HIERARCHY_WORDS.iter().any(|w| n.contains(w))
         })
         .collect();
@@ -585,7 +585,7 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
             let dup = match f.duplicates {
                 Some(0) | None => String::new(),
                 Some(d) => format!(
-                    "; {d} records share an address, and are quarantined (E0406) until HR fixes them"
+                    "; {d} repeated, and every record with a repeated address is quarantined (E0406) until HR fixes it"
                 ),
             };
             attr(
@@ -659,7 +659,7 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
     for (a, e, c) in &user {
         if c.is_empty() {
             let _ = writeln!(out, "  {a} = {e}");
-        } else if c.chars().count() > 50 {
+        } else if c.chars().count() > 50 || e.chars().count() + c.chars().count() > 70 {
             out.push_str(&comment(c, "  "));
             let _ = writeln!(out, "  {a} = {e}");
         } else {
@@ -767,10 +767,16 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
     if !segments.is_empty() && !scim {
         out.push_str("# Segment candidates (few values, often filled); uncomment the ones wanted:\n");
         for f in &segments {
+            let mut segments = f.path.rsplit('.');
+            let last = segments.next().unwrap_or(&f.path);
+            let category = match (last, segments.next()) {
+                ("name" | "title" | "value", Some(parent)) => parent,
+                _ => last,
+            };
             let _ = writeln!(
                 out,
                 "# segment {} = {}  # {}",
-                quote(f.path.rsplit('.').next().unwrap_or(&f.path)),
+                quote(category),
                 path_syntax(&f.path),
                 seen(f, 4)
             );

@@ -64,7 +64,7 @@ pub struct FieldProfile {
     pub distinct_exact: bool,
     /// Filled in every record with no value twice.
     pub unique: bool,
-    /// Records whose value another record has too, when known.
+    /// Records whose value an earlier record already had (filled − distinct), when known.
     pub duplicates: Option<u64>,
     /// The most common values with their counts (most common first); empty past the cap.
     pub top: Vec<TopValue>,
@@ -171,9 +171,27 @@ impl Numbered for Seen {
     fn renumber(&mut self, _by: usize) {}
 }
 
+/// How much a field keeps: distinct values counted, and repeats tolerated past that while
+/// uniqueness is still tracked. Small in tests, to cross both limits with few records.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    cap: usize,
+    budget: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cap: DISTINCT_CAP,
+            budget: DUPLICATE_BUDGET,
+        }
+    }
+}
+
 /// Fields of some records, folded.
 #[derive(Default)]
 struct Accumulator {
+    limits: Limits,
     records: u64,
     fields: HashMap<String, FieldAcc>,
     /// The path of the object being walked, and each key's index within its object.
@@ -209,6 +227,7 @@ fn value_hash(s: &str) -> u64 {
 impl Accumulator {
     fn add(&mut self, record: RecordRef<'_>) {
         self.records += 1;
+        let limits = self.limits;
         match record.fields {
             Fields::Map(map) => {
                 for (i, (k, v)) in map.iter().enumerate() {
@@ -220,7 +239,7 @@ impl Accumulator {
                     match v {
                         FlatValue::Text(t) => {
                             self.at.push(i);
-                            self.field(k).add_text(t, 1);
+                            self.field(k).add_text(t, 1, limits);
                             self.at.pop();
                         }
                         FlatValue::Json(j) => self.add_json(i, k, j),
@@ -257,6 +276,7 @@ impl Accumulator {
     }
 
     fn add_json(&mut self, index: usize, key: &str, value: &Json) {
+        let limits = self.limits;
         self.at.push(index);
         if let Json::Object(map) = value {
             // An object's members are fields of their own; the object itself is not listed
@@ -276,17 +296,17 @@ impl Accumulator {
         let field = self.field(key);
         match value {
             Json::Null | Json::Object(_) => {}
-            Json::String(s) => field.add_text(s, 1),
+            Json::String(s) => field.add_text(s, 1, limits),
             Json::Bool(b) => {
                 field.bool += 1;
-                field.add_value(if *b { "true" } else { "false" }, 1);
+                field.add_value(if *b { "true" } else { "false" }, 1, limits);
             }
             Json::Number(n) => {
                 if n.is_i64() || n.is_u64() {
                     field.int += 1;
                 }
                 field.decimal += 1;
-                field.add_value(&n.to_string(), 1);
+                field.add_value(&n.to_string(), 1, limits);
             }
             Json::Array(items) => {
                 if !items.is_empty() {
@@ -299,7 +319,7 @@ impl Accumulator {
                         })
                         .collect::<Vec<_>>()
                         .join(", ");
-                    field.add_value(&text, 1);
+                    field.add_value(&text, 1, limits);
                 }
             }
         }
@@ -310,7 +330,7 @@ impl Accumulator {
         self.records += other.records;
         for (path, f) in other.fields {
             match self.fields.get_mut(&path) {
-                Some(mine) => mine.merge(f),
+                Some(mine) => mine.merge(f, self.limits),
                 None => {
                     self.fields.insert(path, f);
                 }
@@ -320,7 +340,7 @@ impl Accumulator {
 }
 
 impl FieldAcc {
-    fn add_text(&mut self, text: &str, n: u64) {
+    fn add_text(&mut self, text: &str, n: u64, limits: Limits) {
         let s = text.trim();
         if s.is_empty() {
             return;
@@ -344,48 +364,54 @@ impl FieldAcc {
                 }
             }
         }
-        self.add_value(text, n);
+        self.add_value(text, n, limits);
     }
 
     /// Counts one filled value (`n` times) for fill, distinct counts, top values and
     /// uniqueness.
-    fn add_value(&mut self, value: &str, n: u64) {
+    fn add_value(&mut self, value: &str, n: u64, limits: Limits) {
         self.filled += n;
         if let Some(count) = self.values.get_mut(value) {
             *count += n;
             if self.overflow {
-                self.repeat(n);
+                self.repeat(n, limits);
             }
             return;
         }
         if !self.overflow {
-            if self.values.len() < DISTINCT_CAP {
+            if self.values.len() < limits.cap {
                 self.values.insert(value.into(), n);
                 return;
             }
-            self.overflow = true;
-            let seen: u64 = self.values.values().sum();
-            self.repeats = seen - self.values.len() as u64;
-            self.hashes = (self.repeats <= DUPLICATE_BUDGET)
-                .then(|| self.values.keys().map(|k| value_hash(k)).collect());
+            self.past_cap(limits);
         }
         if let Some(hashes) = &mut self.hashes {
             let fresh = hashes.insert(value_hash(value));
-            self.repeat(if fresh { n - 1 } else { n });
+            self.repeat(if fresh { n - 1 } else { n }, limits);
         }
     }
 
-    fn repeat(&mut self, n: u64) {
+    /// From here on only the counted values are counted; uniqueness goes on by hashes while
+    /// repeats are few.
+    fn past_cap(&mut self, limits: Limits) {
+        self.overflow = true;
+        let seen: u64 = self.values.values().sum();
+        self.repeats = seen - self.values.len() as u64;
+        self.hashes = (self.repeats <= limits.budget)
+            .then(|| self.values.keys().map(|k| value_hash(k)).collect());
+    }
+
+    fn repeat(&mut self, n: u64, limits: Limits) {
         if self.hashes.is_none() {
             return;
         }
         self.repeats += n;
-        if self.repeats > DUPLICATE_BUDGET {
+        if self.repeats > limits.budget {
             self.hashes = None;
         }
     }
 
-    fn merge(&mut self, other: FieldAcc) {
+    fn merge(&mut self, other: FieldAcc, limits: Limits) {
         if self.position.is_empty() || (!other.position.is_empty() && other.position < self.position) {
             self.position = other.position;
         }
@@ -407,28 +433,28 @@ impl FieldAcc {
         let other_filled = other.filled;
         let counted_filled: u64 = other.values.values().sum();
         for (value, n) in other.values {
-            self.add_value(&value, n);
+            self.add_value(&value, n, limits);
         }
         if other.overflow {
-            // Force this side past the cap too: the union is past it.
+            // The union is past the cap too.
             if !self.overflow {
-                self.overflow = true;
-                let seen: u64 = self.values.values().sum();
-                self.repeats = seen - self.values.len() as u64;
-                self.hashes = (self.repeats <= DUPLICATE_BUDGET)
-                    .then(|| self.values.keys().map(|k| value_hash(k)).collect());
+                self.past_cap(limits);
             }
             self.filled += other_filled - counted_filled;
             match (other.hashes, &mut self.hashes) {
                 (Some(theirs), Some(_)) => {
-                    let mut repeats = other.repeats;
+                    // Past its cap the other side counted `theirs.len()` distinct values in
+                    // `other_filled` records; those beyond its counted ones are joined here.
+                    let uncounted_filled = other_filled - counted_filled;
+                    let uncounted_distinct = (theirs.len() - counted.len()) as u64;
+                    let mut repeats = uncounted_filled - uncounted_distinct;
                     for h in theirs.into_iter().filter(|h| !counted.contains(h)) {
                         let fresh = self.hashes.as_mut().is_some_and(|mine| mine.insert(h));
                         if !fresh {
                             repeats += 1;
                         }
                     }
-                    self.repeat(repeats);
+                    self.repeat(repeats, limits);
                 }
                 _ => self.hashes = None,
             }
@@ -442,14 +468,7 @@ impl FieldAcc {
             (Some(h), true) => (h.len() as u64, true),
             (None, true) => (self.values.len() as u64, false),
         };
-        let duplicates = distinct_exact.then(|| {
-            if self.overflow {
-                // Records whose value repeats another's, counted once per repeat.
-                self.repeats
-            } else {
-                self.values.values().filter(|&&c| c > 1).sum()
-            }
-        });
+        let duplicates = distinct_exact.then(|| filled - distinct);
         let unique = filled > 0 && filled == records && distinct_exact && distinct == filled;
         let mut top: Vec<TopValue> = if self.overflow {
             Vec::new()
@@ -525,9 +544,12 @@ impl FieldAcc {
             && parsed * 2 >= filled
             && parsed > 0
         {
-            let mut others: Vec<String> = self
-                .values
-                .keys()
+            // Past the cap the counted values depend on the order records were read in: no
+            // examples then.
+            let counted = if self.overflow { None } else { Some(&self.values) };
+            let mut others: Vec<String> = counted
+                .into_iter()
+                .flat_map(|values| values.keys())
                 .filter(|v| infer::parse_date(v.trim(), i).is_none())
                 .map(|v| v.to_string())
                 .collect();
@@ -635,7 +657,7 @@ fn hints(f: &FieldProfile, records: u64) -> Vec<String> {
         match f.duplicates {
             Some(0) => out.push("email addresses, all different: a username and email candidate".into()),
             Some(d) if d * 10 <= f.filled => out.push(format!(
-                "email addresses, {d} records share theirs with another: as the username those records are quarantined (E0406)"
+                "email addresses, {d} repeated: as the username, every record with a repeated address is quarantined (E0406)"
             )),
             Some(_) => out.push(format!(
                 "email addresses shared by many records ({} different): someone else's, not a username",
@@ -748,4 +770,144 @@ fn references(fields: &HashMap<String, FieldAcc>, records: u64) -> HashMap<Strin
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{Origin, Record};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn record(v: Json) -> Record {
+        Record {
+            fields: v.as_object().cloned().unwrap_or_default(),
+            origin: Origin {
+                index: 0,
+                line: None,
+            },
+        }
+    }
+
+    fn profile_with(records: &[Record], limits: Limits, parts: &[usize]) -> Profile {
+        // Cut the records into pieces at `parts`, fold each piece, merge in reverse order (the
+        // reader's pool hands accumulators back in any order).
+        let mut accs = Vec::new();
+        let mut start = 0;
+        let mut cuts: Vec<usize> = parts.iter().map(|p| p % (records.len() + 1)).collect();
+        cuts.push(records.len());
+        cuts.sort_unstable();
+        for cut in cuts {
+            let mut acc = Accumulator {
+                limits,
+                ..Accumulator::default()
+            };
+            for r in &records[start..cut.max(start)] {
+                acc.add(r.as_ref());
+            }
+            start = cut.max(start);
+            accs.push(acc);
+        }
+        accs.reverse();
+        finish(accs, "json", "x.json")
+    }
+
+    fn field<'p>(p: &'p Profile, path: &str) -> &'p FieldProfile {
+        p.fields.iter().find(|f| f.path == path).unwrap()
+    }
+
+    #[test]
+    fn fields_in_file_order_with_nested_paths_fill_and_types() {
+        let records = vec![
+            record(json!({"Id": "1", "Mail": "a@x.example", "Born": "24.12.1980", "Org": {"Office": "Sthlm", "Code": 7}, "Tags": ["a"]})),
+            record(json!({"Id": "2", "Mail": "b@x.example", "Born": "01.02.1990", "Org": null, "Active": true})),
+            record(json!({"Id": "3", "Mail": "", "Born": "1985-03-12", "Org": {"Office": "Sthlm", "Code": 8}})),
+        ];
+        let p = profile_with(&records, Limits::default(), &[]);
+        let paths: Vec<&str> = p.fields.iter().map(|f| f.path.as_str()).collect();
+        // `Tags` and `Active` are both the fifth key of a record: a tie, broken by name.
+        assert_eq!(paths, ["Id", "Mail", "Born", "Org.Office", "Org.Code", "Active", "Tags"]);
+        let id = field(&p, "Id");
+        assert!(id.unique && id.ty.base == "int" && !id.ty.optional);
+        assert!(id.hints.iter().any(|h| h.contains("external ID")), "{:?}", id.hints);
+        let mail = field(&p, "Mail");
+        assert_eq!((mail.filled, mail.ty.email_like, mail.ty.optional), (2, true, true));
+        let born = field(&p, "Born");
+        let mostly = born.ty.mostly_date.as_ref().unwrap();
+        assert_eq!((mostly.format, mostly.parsed), ("%d.%m.%Y", 2));
+        assert_eq!(mostly.others, ["1985-03-12"]);
+        assert_eq!(field(&p, "Org.Office").top, [TopValue { value: "Sthlm".into(), count: 2 }]);
+        assert_eq!(field(&p, "Org.Code").ty.base, "int");
+        assert_eq!(field(&p, "Tags").ty.base, "list");
+        assert_eq!(field(&p, "Active").ty.base, "bool");
+        assert_eq!(born.ty.declaration(), "text");
+        assert_eq!(field(&p, "Org.Office").ty.declaration(), "text?");
+    }
+
+    #[test]
+    fn a_date_field_lists_every_format_that_reads_all_values() {
+        let records = vec![record(json!({"D": "01/02/2020"})), record(json!({"D": "03/04/2021"}))];
+        let p = profile_with(&records, Limits::default(), &[]);
+        let d = field(&p, "D");
+        assert_eq!(d.ty.date_formats, ["%d/%m/%Y", "%m/%d/%Y"]);
+        assert_eq!(d.ty.declaration(), "date(\"%d/%m/%Y\")");
+        assert!(d.hints.iter().any(|h| h.contains("ambiguous")));
+    }
+
+    #[test]
+    fn past_the_cap_distinct_is_a_lower_bound_but_uniqueness_is_kept() {
+        let records: Vec<Record> = (0..50)
+            .map(|i| record(json!({"Id": format!("e{i}"), "Office": format!("o{}", i % 3), "Day": format!("d{}", i % 20)})))
+            .collect();
+        let limits = Limits { cap: 10, budget: 5 };
+        let p = profile_with(&records, limits, &[]);
+        let id = field(&p, "Id");
+        assert!(id.unique && id.distinct_exact && id.distinct == 50, "{id:?}");
+        assert!(id.top.is_empty());
+        let office = field(&p, "Office");
+        assert!(office.distinct_exact && office.distinct == 3);
+        let day = field(&p, "Day");
+        assert!(!day.distinct_exact && day.distinct == 10 && !day.unique, "{day:?}");
+        assert_eq!(day.duplicates, None);
+    }
+
+    #[test]
+    fn a_manager_field_is_recognised_by_its_values() {
+        let records: Vec<Record> = (0..6)
+            .map(|i| record(json!({"Id": format!("{i}"), "Boss": if i == 0 { Json::Null } else { json!(format!("{}", i / 3)) }})))
+            .collect();
+        let p = profile_with(&records, Limits::default(), &[]);
+        let boss = field(&p, "Boss");
+        assert!(boss.hints.iter().any(|h| h.contains("`Id` values")), "{:?}", boss.hints);
+    }
+
+    proptest! {
+        /// However the records are split among readers and merged, the profile is the same:
+        /// fill, distinct counts (exact or not), uniqueness, top values, types and hints.
+        #[test]
+        fn the_profile_does_not_depend_on_how_the_file_was_split(
+            rows in proptest::collection::vec(
+                (0u8..40, proptest::option::of(0u8..6), proptest::option::of("[0-3][0-9]\\.0[1-9]\\.19[89][0-9]")),
+                1..60,
+            ),
+            parts in proptest::collection::vec(0usize..61, 0..5),
+            cap in 1usize..12,
+            budget in 0u64..8,
+        ) {
+            let records: Vec<Record> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (v, o, d))| record(json!({
+                    "Id": format!("{i}"),
+                    "V": format!("v{v}"),
+                    "O": o.map(|o| format!("o{o}")),
+                    "D": d,
+                })))
+                .collect();
+            let limits = Limits { cap, budget };
+            let whole = serde_json::to_value(profile_with(&records, limits, &[])).unwrap();
+            let split = serde_json::to_value(profile_with(&records, limits, &parts)).unwrap();
+            prop_assert_eq!(whole, split);
+        }
+    }
 }
