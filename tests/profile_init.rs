@@ -37,10 +37,25 @@ fn stderr(o: &Output) -> String {
 /// Each example export: its source kind, the records file, extra reading options, and the
 /// hand-written mapping for it (none for the three-record camelCase sample).
 const EXPORTS: &[(&str, &str, &[&str], Option<&str>)] = &[
-    ("flex", "mappings/data/flex.json", &[], Some("mappings/flex.wtmap")),
+    (
+        "flex",
+        "mappings/data/flex.json",
+        &[],
+        Some("mappings/flex.wtmap"),
+    ),
     ("flex", "mappings/data/flex-camel.json", &[], None),
-    ("personio", "mappings/data/personio.json", &[], Some("mappings/personio.wtmap")),
-    ("worknice", "mappings/data/worknice.json", &[], Some("mappings/worknice.wtmap")),
+    (
+        "personio",
+        "mappings/data/personio.json",
+        &[],
+        Some("mappings/personio.wtmap"),
+    ),
+    (
+        "worknice",
+        "mappings/data/worknice.json",
+        &[],
+        Some("mappings/worknice.wtmap"),
+    ),
     (
         "csv",
         "mappings/data/csv.csv",
@@ -81,15 +96,22 @@ fn profile_of_every_example_export() {
         insta::assert_snapshot!(format!("profile_{}_human", stem(records)), human);
     }
     let flex = "mappings/data/flex.json";
-    insta::assert_snapshot!("profile_flex_markdown", profile("flex", flex, &[], "markdown"));
+    insta::assert_snapshot!(
+        "profile_flex_markdown",
+        profile("flex", flex, &[], "markdown")
+    );
     insta::assert_snapshot!("profile_flex_json", profile("flex", flex, &[], "json"));
 }
 
 #[test]
 fn profile_json_is_versioned_and_complete() {
-    let json: serde_json::Value =
-        serde_json::from_str(&profile("personio", "mappings/data/personio.json", &[], "json"))
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&profile(
+        "personio",
+        "mappings/data/personio.json",
+        &[],
+        "json",
+    ))
+    .unwrap();
     assert_eq!(json["format"], "wtmap.profile/v1");
     assert_eq!(json["records"], 44);
     let fields = json["fields"].as_array().unwrap();
@@ -98,10 +120,16 @@ fn profile_json_is_versioned_and_complete() {
     assert_eq!(email["type"]["email_like"], true);
     assert_eq!(email["duplicates"], 1);
     // Nested paths are fields of their own.
-    let dept = fields.iter().find(|f| f["path"] == "department.name").unwrap();
+    let dept = fields
+        .iter()
+        .find(|f| f["path"] == "department.name")
+        .unwrap();
     assert_eq!(dept["distinct"], 7);
     assert_eq!(dept["distinct_exact"], true);
-    let birthday = fields.iter().find(|f| f["path"] == "dynamic_180883").unwrap();
+    let birthday = fields
+        .iter()
+        .find(|f| f["path"] == "dynamic_180883")
+        .unwrap();
     assert_eq!(birthday["type"]["mostly_date"]["format"], "%Y-%m-%d");
     assert_eq!(birthday["type"]["mostly_date"]["others"][0], "03.02.1991");
 }
@@ -145,18 +173,44 @@ fn profile_reads_every_format_alike() {
 
 #[test]
 fn profile_refuses_what_it_cannot_read_with_the_reason() {
-    let o = wtmap(&["profile", "--source", "sap", "--records", "mappings/data/flex.json"]);
+    let o = wtmap(&[
+        "profile",
+        "--source",
+        "sap",
+        "--records",
+        "mappings/data/flex.json",
+    ]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("unknown source kind `sap`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown source kind `sap`"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("flex"), "{}", stderr(&o));
 
     // The CSV example is Windows-1252: without the encoding, the first bad byte is named.
-    let o = wtmap(&["profile", "--source", "csv", "--records", "mappings/data/csv.csv"]);
+    let o = wtmap(&[
+        "profile",
+        "--source",
+        "csv",
+        "--records",
+        "mappings/data/csv.csv",
+    ]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("not valid UTF-8 at line 1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not valid UTF-8 at line 1"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stdout(&o).is_empty());
 
-    let o = wtmap(&["profile", "--source", "json", "--records", "mappings/data/nope.json"]);
+    let o = wtmap(&[
+        "profile",
+        "--source",
+        "json",
+        "--records",
+        "mappings/data/nope.json",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("nope.json"), "{}", stderr(&o));
 }
@@ -252,7 +306,15 @@ fn init_scim_draft_checks_clean() {
         let out = dir.path().join("scim.wtmap");
         let out = out.to_str().unwrap();
         let mut args = vec![
-            "init", "--source", kind, "--records", records, "--target", "scim", "--out", out,
+            "init",
+            "--source",
+            kind,
+            "--records",
+            records,
+            "--target",
+            "scim",
+            "--out",
+            out,
             "--force",
         ];
         args.extend_from_slice(extra);
@@ -297,7 +359,14 @@ fn init_never_replaces_a_file_without_force() {
     );
 
     // `--force` means nothing without `--out`.
-    let o = wtmap(&["init", "--source", "flex", "--records", "mappings/data/flex.json", "--force"]);
+    let o = wtmap(&[
+        "init",
+        "--source",
+        "flex",
+        "--records",
+        "mappings/data/flex.json",
+        "--force",
+    ]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
 
@@ -339,7 +408,13 @@ fn init_of_an_empty_export_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("none.json");
     std::fs::write(&records, "[]").unwrap();
-    let o = wtmap(&["init", "--source", "json", "--records", records.to_str().unwrap()]);
+    let o = wtmap(&[
+        "init",
+        "--source",
+        "json",
+        "--records",
+        records.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no records"), "{}", stderr(&o));
     assert!(stdout(&o).is_empty());

@@ -112,7 +112,8 @@ pub fn run(args: InitArgs, color: super::ColorChoice) -> u8 {
     }
     match &args.out {
         Some(out) => {
-            if let Err(e) = write_atomic_with(out, |w: &mut dyn Write| w.write_all(text.as_bytes())) {
+            if let Err(e) = write_atomic_with(out, |w: &mut dyn Write| w.write_all(text.as_bytes()))
+            {
                 eprintln!("error: {}", e.0);
                 return exit::USAGE;
             }
@@ -125,7 +126,10 @@ pub fn run(args: InitArgs, color: super::ColorChoice) -> u8 {
         }
         None => {
             let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            if let Err(e) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 eprintln!("error: cannot write the draft to standard output: {e}");
                 return exit::USAGE;
             }
@@ -140,7 +144,13 @@ fn relative_to_mapping(records: &Path, out: Option<&Path>) -> String {
     let absolute = |p: &Path| std::path::absolute(p).ok().map(|p| normalise(&p));
     let base = out
         .and_then(|o| o.parent())
-        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
         .unwrap_or(Path::new("."));
     let (Some(from), Some(to)) = (absolute(base), absolute(records)) else {
         return records.display().to_string();
@@ -195,7 +205,10 @@ mod tests {
             relative_to_mapping(Path::new("data/x.csv"), Some(Path::new("m/acme.wtmap"))),
             "../data/x.csv"
         );
-        assert_eq!(relative_to_mapping(Path::new("data/x.csv"), None), "data/x.csv");
+        assert_eq!(
+            relative_to_mapping(Path::new("data/x.csv"), None),
+            "data/x.csv"
+        );
         assert_eq!(
             relative_to_mapping(Path::new("./x.csv"), Some(Path::new("acme.wtmap"))),
             "x.csv"

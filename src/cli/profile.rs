@@ -47,7 +47,11 @@ impl RecordsInput {
         let delimiter = match self.delimiter {
             None => None,
             Some(c) if c.is_ascii() => Some(c as u8),
-            Some(c) => return Err(format!("the delimiter `{c}` is not a single-byte character")),
+            Some(c) => {
+                return Err(format!(
+                    "the delimiter `{c}` is not a single-byte character"
+                ));
+            }
         };
         Ok(ReadOptions {
             format: self.records_format,
@@ -109,7 +113,10 @@ pub fn run(args: ProfileArgs) -> u8 {
         ProfileFormat::Markdown => render::markdown(&profile),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         eprintln!("error: cannot write the profile to standard output: {e}");
         return exit::USAGE;
     }

@@ -138,20 +138,36 @@ fn roles<'p>(p: &'p Profile, kind: &SourceKind) -> Roles<'p> {
         .filter(|f| f.ty.email_like && !about_someone_else(f))
         .filter(|f| {
             let n = leaf(f);
-            !["private", "privat", "personal"].iter().any(|w| n.contains(w))
+            !["private", "privat", "personal"]
+                .iter()
+                .any(|w| n.contains(w))
         })
         .collect();
-    emails.sort_by(|a, b| b.filled.cmp(&a.filled));
+    emails.sort_by_key(|f| std::cmp::Reverse(f.filled));
     r.email = emails.first().copied();
     let text = |f: &FieldProfile| !is_date(f) && !f.ty.email_like;
     r.first = by_words(
         fields,
-        &["firstname", "givenname", "förnamn", "fornamn", "vorname", "first"],
+        &[
+            "firstname",
+            "givenname",
+            "förnamn",
+            "fornamn",
+            "vorname",
+            "first",
+        ],
         text,
     );
     r.last = by_words(
         fields,
-        &["lastname", "familyname", "surname", "efternamn", "nachname", "last"],
+        &[
+            "lastname",
+            "familyname",
+            "surname",
+            "efternamn",
+            "nachname",
+            "last",
+        ],
         |f| text(f) && !leaf(f).contains("modified") && !leaf(f).contains("working"),
     );
     if r.first.is_none() || r.last.is_none() {
@@ -160,15 +176,17 @@ fn roles<'p>(p: &'p Profile, kind: &SourceKind) -> Roles<'p> {
         r.display = by_words(fields, &["displayname", "fullname", "namn"], text)
             .or_else(|| fields.iter().find(|f| leaf(f) == "name" && f.filled > 0));
     }
-    r.gender = fields.iter().find(|f| {
-        !about_someone_else(f) && f.hints.iter().any(|h| h.contains("gender code"))
-    });
+    r.gender = fields
+        .iter()
+        .find(|f| !about_someone_else(f) && f.hints.iter().any(|h| h.contains("gender code")));
     r.status = fields.iter().find(|f| {
         leaf(f) == "status" && !about_someone_else(f) && f.distinct_exact && f.distinct <= 10
     });
     r.birthday = by_words(
         fields,
-        &["birth", "födelse", "fodelse", "geburt", "dob", "född", "fodd"],
+        &[
+            "birth", "födelse", "fodelse", "geburt", "dob", "född", "fodd",
+        ],
         is_date,
     );
     r.start = by_words(
@@ -201,18 +219,30 @@ fn roles<'p>(p: &'p Profile, kind: &SourceKind) -> Roles<'p> {
     let key = r.external_id.map(|f| f.path.clone()).unwrap_or_default();
     r.manager = fields
         .iter()
-        .find(|f| f.hints.iter().any(|h| h.contains(&format!("are `{key}` values"))))
+        .find(|f| {
+            f.hints
+                .iter()
+                .any(|h| h.contains(&format!("are `{key}` values")))
+        })
         .or_else(|| {
             fields
                 .iter()
                 .find(|f| f.hints.iter().any(|h| h.contains("a manager")))
         });
     // Hierarchy levels: named like a level, low cardinality; fewer values is higher up.
-    let used: Vec<&str> = [r.external_id, r.email, r.first, r.last, r.display, r.gender, r.status]
-        .iter()
-        .flatten()
-        .map(|f| f.path.as_str())
-        .collect();
+    let used: Vec<&str> = [
+        r.external_id,
+        r.email,
+        r.first,
+        r.last,
+        r.display,
+        r.gender,
+        r.status,
+    ]
+    .iter()
+    .flatten()
+    .map(|f| f.path.as_str())
+    .collect();
     let mut levels: Vec<&FieldProfile> = fields
         .iter()
         .filter(|f| f.hints.iter().any(|h| h.contains("hierarchy level")))
@@ -242,9 +272,7 @@ pub fn path_syntax(path: &str) -> String {
     path.split('.')
         .map(|seg| {
             let mut chars = seg.chars();
-            let plain = chars
-                .next()
-                .is_some_and(|c| c.is_alphabetic() || c == '_')
+            let plain = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
                 && chars.all(|c| c.is_alphanumeric() || c == '_')
                 && !RESERVED.contains(&seg);
             if plain {
@@ -262,7 +290,9 @@ fn comment(text: &str, indent: &str) -> String {
     let mut out = String::new();
     let mut line = String::new();
     for word in text.split(' ') {
-        if !line.is_empty() && indent.len() + 2 + line.chars().count() + 1 + word.chars().count() > 96 {
+        if !line.is_empty()
+            && indent.len() + 2 + line.chars().count() + 1 + word.chars().count() > 96
+        {
             let _ = writeln!(out, "{indent}# {line}");
             line.clear();
         }
@@ -345,12 +375,23 @@ fn gender_of(value: &str) -> Option<&'static str> {
 /// The Winningtemp status a value of a status field stands for, when it says.
 fn status_of(value: &str) -> Option<&'static str> {
     let v = value.trim().to_lowercase();
-    if ["inactive", "terminated", "archived", "left", "ended", "onboarding", "invited"]
+    if [
+        "inactive",
+        "terminated",
+        "archived",
+        "left",
+        "ended",
+        "onboarding",
+        "invited",
+    ]
+    .iter()
+    .any(|w| v == *w)
+    {
+        Some("Paused")
+    } else if ["active", "leave", "employed", "aktiv"]
         .iter()
         .any(|w| v == *w)
     {
-        Some("Paused")
-    } else if ["active", "leave", "employed", "aktiv"].iter().any(|w| v == *w) {
         Some("Active")
     } else {
         None
@@ -418,7 +459,9 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
                     let values: Vec<String> = p
                         .fields
                         .iter()
-                        .find(|f| leaf(f).starts_with(&stem) && f.distinct_exact && !f.top.is_empty())
+                        .find(|f| {
+                            leaf(f).starts_with(&stem) && f.distinct_exact && !f.top.is_empty()
+                        })
                         .map(|f| f.top.iter().map(|t| quote(&t.value)).collect())
                         .unwrap_or_else(|| vec![quote("CHANGE-ME")]);
                     format!("[{}]  # as seen in the export", values.join(", "))
@@ -433,7 +476,11 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
     }
     let has = |key: &str| kind.settings.iter().any(|s| s.key == key);
     if let (Some(d), true) = (input.delimiter, has("delimiter")) {
-        let d = if d == '\t' { "tab".to_string() } else { d.to_string() };
+        let d = if d == '\t' {
+            "tab".to_string()
+        } else {
+            d.to_string()
+        };
         let _ = writeln!(out, "  delimiter = {}", quote(&d));
     }
     if let (Some(e), true) = (input.encoding, has("encoding")) {
@@ -445,7 +492,10 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
     // format the export shows differently.
     let mut decls: Vec<(String, String, String)> = Vec::new();
     let mut declare = |f: &FieldProfile, as_date: bool, text_only: bool| {
-        if decls.iter().any(|(path, _, _)| *path == path_syntax(&f.path)) {
+        if decls
+            .iter()
+            .any(|(path, _, _)| *path == path_syntax(&f.path))
+        {
             return;
         }
         let builtin = kind.field(&f.path);
@@ -591,7 +641,10 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
             attr(
                 "username",
                 format!("lower(trim({e}))"),
-                format!("email-like, {}{dup}; SSO matches on the username", pct(f, n)),
+                format!(
+                    "email-like, {}{dup}; SSO matches on the username",
+                    pct(f, n)
+                ),
             );
             attr("email", format!("lower(trim({e}))"), String::new());
         }
@@ -639,7 +692,11 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
                     format!(
                         "{}; not a date: {} (quarantined, E0402, until HR fixes it)",
                         pct(f, n),
-                        others.iter().map(|o| quote(o)).collect::<Vec<_>>().join(", ")
+                        others
+                            .iter()
+                            .map(|o| quote(o))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 };
                 attr(a, path_syntax(&f.path), c);
@@ -653,7 +710,11 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
             .find(|h| h.contains("values of other records"))
             .cloned()
             .unwrap_or_default();
-        attr("manager", path_syntax(&f.path), why.replace(": a manager (or other person) reference", ""));
+        attr(
+            "manager",
+            path_syntax(&f.path),
+            why.replace(": a manager (or other person) reference", ""),
+        );
     }
     out.push_str("user {\n");
     for (a, e, c) in &user {
@@ -690,7 +751,12 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
             ),
             "",
         ));
-        let _ = writeln!(out, "gender from {} {}\n", path_syntax(&f.path), arms.join(" "));
+        let _ = writeln!(
+            out,
+            "gender from {} {}\n",
+            path_syntax(&f.path),
+            arms.join(" ")
+        );
     }
 
     // status
@@ -710,7 +776,12 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
             ),
             "",
         ));
-        let _ = writeln!(out, "status from {} {}\n", path_syntax(&f.path), arms.join(" "));
+        let _ = writeln!(
+            out,
+            "status from {} {}\n",
+            path_syntax(&f.path),
+            arms.join(" ")
+        );
     }
 
     // group path
@@ -765,7 +836,9 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
         .take(3)
         .collect();
     if !segments.is_empty() && !scim {
-        out.push_str("# Segment candidates (few values, often filled); uncomment the ones wanted:\n");
+        out.push_str(
+            "# Segment candidates (few values, often filled); uncomment the ones wanted:\n",
+        );
         for f in &segments {
             let mut segments = f.path.rsplit('.');
             let last = segments.next().unwrap_or(&f.path);
@@ -862,7 +935,9 @@ fn test_block(input: &DraftInput<'_>, r: &Roles<'_>, levels: &[&FieldProfile]) -
             && e.as_ref().is_some_and(|e| emails.get(e) == Some(&1))
             && names.iter().all(|f| value_at(rec, &f.path).is_some())
             && r.gender.is_none_or(|f| value_at(rec, &f.path).is_some())
-            && levels.first().is_none_or(|f| value_at(rec, &f.path).is_some())
+            && levels
+                .first()
+                .is_none_or(|f| value_at(rec, &f.path).is_some())
             && dates.iter().all(|f| {
                 value_at(rec, &f.path).is_none_or(|v| {
                     let (format, _) = date_format(f);
@@ -887,8 +962,14 @@ fn test_block(input: &DraftInput<'_>, r: &Roles<'_>, levels: &[&FieldProfile]) -
     let login = value_at(record, &email.path)?.trim().to_lowercase();
     expect.push(format!("username = {}", quote(&login)));
     if let (Some(first), Some(last)) = (r.first, r.last) {
-        expect.push(format!("first_name = {}", quote(&value_at(record, &first.path)?)));
-        expect.push(format!("last_name = {}", quote(&value_at(record, &last.path)?)));
+        expect.push(format!(
+            "first_name = {}",
+            quote(&value_at(record, &first.path)?)
+        ));
+        expect.push(format!(
+            "last_name = {}",
+            quote(&value_at(record, &last.path)?)
+        ));
     }
     if let (Some(g), false) = (r.gender, scim) {
         let v = value_at(record, &g.path)?;

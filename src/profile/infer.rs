@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 /// The date formats a profile tries, in the order a draft prefers them. The first is ISO 8601
 /// (`2025-01-31`, or a date-time whose date is taken as written): the evaluator reads it with
 /// no declared format, and a field declared `date("%Y-%m-%d")` reads date-times too.
-pub const DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%Y/%m/%d"];
+pub const DATE_FORMATS: &[&str] = &[
+    "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%Y/%m/%d",
+];
 
 /// The index of ISO 8601 in [`DATE_FORMATS`].
 pub const ISO: usize = 0;

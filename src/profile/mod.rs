@@ -412,7 +412,9 @@ impl FieldAcc {
     }
 
     fn merge(&mut self, other: FieldAcc, limits: Limits) {
-        if self.position.is_empty() || (!other.position.is_empty() && other.position < self.position) {
+        if self.position.is_empty()
+            || (!other.position.is_empty() && other.position < self.position)
+        {
             self.position = other.position;
         }
         self.int += other.int;
@@ -546,7 +548,11 @@ impl FieldAcc {
         {
             // Past the cap the counted values depend on the order records were read in: no
             // examples then.
-            let counted = if self.overflow { None } else { Some(&self.values) };
+            let counted = if self.overflow {
+                None
+            } else {
+                Some(&self.values)
+            };
             let mut others: Vec<String> = counted
                 .into_iter()
                 .flat_map(|values| values.keys())
@@ -589,7 +595,8 @@ fn finish(accs: Vec<Accumulator>, source: &str, records_file: &str) -> Profile {
             all
         })
         .collect();
-    acc.fields.retain(|path, f| f.filled > 0 || !parents.contains(path));
+    acc.fields
+        .retain(|path, f| f.filled > 0 || !parents.contains(path));
     let mut fields: Vec<(Vec<usize>, FieldProfile)> = acc
         .fields
         .into_iter()
@@ -614,9 +621,24 @@ fn finish(accs: Vec<Accumulator>, source: &str, records_file: &str) -> Profile {
 
 /// Words in field names that suggest a level of the organisation.
 pub(crate) const HIERARCHY_WORDS: &[&str] = &[
-    "office", "department", "team", "location", "division", "unit", "site", "region",
-    "company", "förvaltning", "enhet", "avdelning", "kontor", "abteilung", "standort",
-    "bereich", "cost", "kostnad",
+    "office",
+    "department",
+    "team",
+    "location",
+    "division",
+    "unit",
+    "site",
+    "region",
+    "company",
+    "förvaltning",
+    "enhet",
+    "avdelning",
+    "kontor",
+    "abteilung",
+    "standort",
+    "bereich",
+    "cost",
+    "kostnad",
 ];
 
 /// Words in field names that suggest a gender.
@@ -624,8 +646,28 @@ const GENDER_WORDS: &[&str] = &["gender", "kön", "sex", "geschlecht", "kon"];
 
 /// Values a gender code is made of.
 const GENDER_VALUES: &[&str] = &[
-    "0", "1", "2", "3", "_", "m", "f", "w", "d", "x", "male", "female", "man", "woman",
-    "kvinna", "mann", "frau", "diverse", "other", "unknown", "männlich", "weiblich",
+    "0",
+    "1",
+    "2",
+    "3",
+    "_",
+    "m",
+    "f",
+    "w",
+    "d",
+    "x",
+    "male",
+    "female",
+    "man",
+    "woman",
+    "kvinna",
+    "mann",
+    "frau",
+    "diverse",
+    "other",
+    "unknown",
+    "männlich",
+    "weiblich",
 ];
 
 /// Words in field names that suggest an identifier.
@@ -672,8 +714,12 @@ fn hints(f: &FieldProfile, records: u64) -> Vec<String> {
     }
     let codes = f.distinct_exact
         && f.distinct <= 4
-        && f.top.iter().all(|t| GENDER_VALUES.contains(&t.value.to_lowercase().as_str()));
-    if f.ty.base != "date" && (name_has(&f.path, GENDER_WORDS) && f.distinct <= 6 || codes && f.distinct >= 2 && !matches!(f.ty.base, "bool"))
+        && f.top
+            .iter()
+            .all(|t| GENDER_VALUES.contains(&t.value.to_lowercase().as_str()));
+    if f.ty.base != "date"
+        && (name_has(&f.path, GENDER_WORDS) && f.distinct <= 6
+            || codes && f.distinct >= 2 && !matches!(f.ty.base, "bool"))
     {
         let values: Vec<&str> = f.top.iter().map(|t| t.value.as_str()).collect();
         out.push(format!(
@@ -682,7 +728,10 @@ fn hints(f: &FieldProfile, records: u64) -> Vec<String> {
             values.join(", ")
         ));
     }
-    let low = f.distinct_exact && f.distinct >= 2 && f.distinct * 3 <= f.filled.max(6) && f.ty.base == "text";
+    let low = f.distinct_exact
+        && f.distinct >= 2
+        && f.distinct * 3 <= f.filled.max(6)
+        && f.ty.base == "text";
     let about_someone_else = f.path.rsplit_once('.').is_some_and(|(parent, _)| {
         let parent = parent.to_lowercase();
         PERSON_WORDS.iter().any(|w| parent.contains(w))
@@ -756,7 +805,11 @@ fn references(fields: &HashMap<String, FieldAcc>, records: u64) -> HashMap<Strin
             if *key == path {
                 continue;
             }
-            let found = f.values.keys().filter(|v| set.contains(&value_hash(v))).count();
+            let found = f
+                .values
+                .keys()
+                .filter(|v| set.contains(&value_hash(v)))
+                .count();
             if found * 2 >= f.values.len() && found > 0 {
                 out.insert(
                     path.clone(),
@@ -819,24 +872,54 @@ mod tests {
     #[test]
     fn fields_in_file_order_with_nested_paths_fill_and_types() {
         let records = vec![
-            record(json!({"Id": "1", "Mail": "a@x.example", "Born": "24.12.1980", "Org": {"Office": "Sthlm", "Code": 7}, "Tags": ["a"]})),
-            record(json!({"Id": "2", "Mail": "b@x.example", "Born": "01.02.1990", "Org": null, "Active": true})),
-            record(json!({"Id": "3", "Mail": "", "Born": "1985-03-12", "Org": {"Office": "Sthlm", "Code": 8}})),
+            record(
+                json!({"Id": "1", "Mail": "a@x.example", "Born": "24.12.1980", "Org": {"Office": "Sthlm", "Code": 7}, "Tags": ["a"]}),
+            ),
+            record(
+                json!({"Id": "2", "Mail": "b@x.example", "Born": "01.02.1990", "Org": null, "Active": true}),
+            ),
+            record(
+                json!({"Id": "3", "Mail": "", "Born": "1985-03-12", "Org": {"Office": "Sthlm", "Code": 8}}),
+            ),
         ];
         let p = profile_with(&records, Limits::default(), &[]);
         let paths: Vec<&str> = p.fields.iter().map(|f| f.path.as_str()).collect();
         // `Tags` and `Active` are both the fifth key of a record: a tie, broken by name.
-        assert_eq!(paths, ["Id", "Mail", "Born", "Org.Office", "Org.Code", "Active", "Tags"]);
+        assert_eq!(
+            paths,
+            [
+                "Id",
+                "Mail",
+                "Born",
+                "Org.Office",
+                "Org.Code",
+                "Active",
+                "Tags"
+            ]
+        );
         let id = field(&p, "Id");
         assert!(id.unique && id.ty.base == "int" && !id.ty.optional);
-        assert!(id.hints.iter().any(|h| h.contains("external ID")), "{:?}", id.hints);
+        assert!(
+            id.hints.iter().any(|h| h.contains("external ID")),
+            "{:?}",
+            id.hints
+        );
         let mail = field(&p, "Mail");
-        assert_eq!((mail.filled, mail.ty.email_like, mail.ty.optional), (2, true, true));
+        assert_eq!(
+            (mail.filled, mail.ty.email_like, mail.ty.optional),
+            (2, true, true)
+        );
         let born = field(&p, "Born");
         let mostly = born.ty.mostly_date.as_ref().unwrap();
         assert_eq!((mostly.format, mostly.parsed), ("%d.%m.%Y", 2));
         assert_eq!(mostly.others, ["1985-03-12"]);
-        assert_eq!(field(&p, "Org.Office").top, [TopValue { value: "Sthlm".into(), count: 2 }]);
+        assert_eq!(
+            field(&p, "Org.Office").top,
+            [TopValue {
+                value: "Sthlm".into(),
+                count: 2
+            }]
+        );
         assert_eq!(field(&p, "Org.Code").ty.base, "int");
         assert_eq!(field(&p, "Tags").ty.base, "list");
         assert_eq!(field(&p, "Active").ty.base, "bool");
@@ -846,7 +929,10 @@ mod tests {
 
     #[test]
     fn a_date_field_lists_every_format_that_reads_all_values() {
-        let records = vec![record(json!({"D": "01/02/2020"})), record(json!({"D": "03/04/2021"}))];
+        let records = vec![
+            record(json!({"D": "01/02/2020"})),
+            record(json!({"D": "03/04/2021"})),
+        ];
         let p = profile_with(&records, Limits::default(), &[]);
         let d = field(&p, "D");
         assert_eq!(d.ty.date_formats, ["%d/%m/%Y", "%m/%d/%Y"]);
@@ -862,12 +948,18 @@ mod tests {
         let limits = Limits { cap: 10, budget: 5 };
         let p = profile_with(&records, limits, &[]);
         let id = field(&p, "Id");
-        assert!(id.unique && id.distinct_exact && id.distinct == 50, "{id:?}");
+        assert!(
+            id.unique && id.distinct_exact && id.distinct == 50,
+            "{id:?}"
+        );
         assert!(id.top.is_empty());
         let office = field(&p, "Office");
         assert!(office.distinct_exact && office.distinct == 3);
         let day = field(&p, "Day");
-        assert!(!day.distinct_exact && day.distinct == 10 && !day.unique, "{day:?}");
+        assert!(
+            !day.distinct_exact && day.distinct == 10 && !day.unique,
+            "{day:?}"
+        );
         assert_eq!(day.duplicates, None);
     }
 
@@ -878,7 +970,11 @@ mod tests {
             .collect();
         let p = profile_with(&records, Limits::default(), &[]);
         let boss = field(&p, "Boss");
-        assert!(boss.hints.iter().any(|h| h.contains("`Id` values")), "{:?}", boss.hints);
+        assert!(
+            boss.hints.iter().any(|h| h.contains("`Id` values")),
+            "{:?}",
+            boss.hints
+        );
     }
 
     proptest! {
