@@ -2,6 +2,7 @@
 //! (`wtmap.profile/v1`, docs/profile-init.md).
 
 use super::{FieldProfile, Profile};
+use crate::escape;
 use std::fmt::Write as _;
 
 /// Values shown per field in the human and Markdown forms.
@@ -84,16 +85,16 @@ pub fn human(p: &Profile) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({} records): {} records, {} fields\n",
-        p.records_file,
-        p.source,
+        "{}, read as a `{}` source: {} records, {} fields\n",
+        escape::line(&p.records_file),
+        escape::line(&p.source),
         p.records,
         p.fields.len()
     );
     let width = p
         .fields
         .iter()
-        .map(|f| f.path.chars().count())
+        .map(|f| escape::line(&f.path).chars().count())
         .max()
         .unwrap_or(0)
         .max(5);
@@ -106,7 +107,7 @@ pub fn human(p: &Profile) -> String {
         let _ = writeln!(
             out,
             "{:<width$}  {:>7}  {:>8}  {}",
-            f.path,
+            escape::line(&f.path),
             percent(f),
             distinct(f),
             type_words(f)
@@ -115,14 +116,10 @@ pub fn human(p: &Profile) -> String {
             let _ = writeln!(out, "{:<width$}    values: {v}", "");
         }
         for h in &f.hints {
-            let _ = writeln!(out, "{:<width$}    hint: {h}", "");
+            let _ = writeln!(out, "{:<width$}    hint: {}", "", escape::line(h));
         }
     }
     out
-}
-
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The profile as a Markdown table.
@@ -130,9 +127,9 @@ pub fn markdown(p: &Profile) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "## Profile of `{}` ({})\n\n{} records, {} fields.\n",
-        p.records_file,
-        p.source,
+        "## Profile of {} ({})\n\n{} records, {} fields.\n",
+        escape::markdown_code(&p.records_file, false),
+        escape::markdown(&p.source),
         p.records,
         p.fields.len()
     );
@@ -141,13 +138,13 @@ pub fn markdown(p: &Profile) -> String {
     for f in &p.fields {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} |",
-            md_cell(&f.path),
+            "| {} | {} | {} | {} | {} | {} |",
+            escape::markdown_code(&f.path, true),
             percent(f),
             distinct(f),
-            md_cell(&type_words(f)),
-            md_cell(&values(f).unwrap_or_default()),
-            md_cell(&f.hints.join("; "))
+            escape::markdown(&type_words(f)),
+            escape::markdown(&values(f).unwrap_or_default()),
+            escape::markdown_prose(&f.hints.join("; "))
         );
     }
     out
