@@ -140,18 +140,20 @@ pub fn profile_file(
 ) -> Result<Profile, RecordsError> {
     let pool: Mutex<Vec<Accumulator>> = Mutex::new(Vec::new());
     crate::records::read_file_map(path, opts, &|record| {
-        let mut acc = pool
-            .lock()
-            .map(|mut p| p.pop())
-            .unwrap_or_default()
-            .unwrap_or_default();
+        // Nothing panics while the pool is locked; were it poisoned, its contents are still
+        // whole accumulators, so they are used as they are rather than lost.
+        let lock = || {
+            pool.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let mut acc = lock().pop().unwrap_or_default();
         acc.add(record);
-        if let Ok(mut p) = pool.lock() {
-            p.push(acc);
-        }
+        lock().push(acc);
         Seen
     })?;
-    let accs = pool.into_inner().unwrap_or_default();
+    let accs = pool
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     Ok(finish(accs, source, &path.display().to_string()))
 }
 
