@@ -93,6 +93,9 @@ export WTMAP_BENCH_FILE="$WORK/flex100k.json" WTMAP_BENCH_KEEP_DIR="$WORK"
 if [ "$ONE_M" = 1 ]; then export WTMAP_BENCH_1M=1 WTMAP_BENCH_FILE_1M="$WORK/flex1m.json"; fi
 cargo bench --quiet --bench plan 2>&1 | tee "$WORK/plan.txt"
 
+say "cargo bench --bench profile"
+cargo bench --quiet --bench profile 2>&1 | tee "$WORK/profile.txt"
+
 # measure LABEL CMD... : runs CMD $RUNS times; appends "label|min s|median s|max RSS MB|rc" to
 # the results. Standard output of CMD is discarded. With several runs, one untimed run comes
 # first (as hyperfine's --warmup): the file is in the page cache, and the runs are all warm.
@@ -143,6 +146,7 @@ measure "wtmap plan 100k (empty state)" "${PLAN[@]}" "$WORK/flex100k.json"
 if [ -f "$WORK/state-100000.json" ]; then
     measure "wtmap plan 100k (95% state)" "${PLAN[@]}" "$WORK/flex100k.json" --state "$WORK/state-100000.json"
 fi
+measure "wtmap profile 100k" "$WTMAP" profile --source flex --format json --records "$WORK/flex100k.json"
 [ "$HAVE_PY" = 1 ] && measure "python baseline 100k" python3 scripts/baseline.py "$WORK/flex100k.json"
 [ "$HAVE_JQ" = 1 ] && measure "jq baseline 100k" jq -c -f scripts/baseline.jq "$WORK/flex100k.json"
 
@@ -176,6 +180,7 @@ plan95_ms=$(inproc "plan, 95% state, one pass")
 check_us=$(sed -n 's/.*median \([0-9]*\) µs.*/\1/p' "$WORK/check.txt")
 wt=$(median_of "wtmap plan 100k (empty state)")
 wt95=$(median_of "wtmap plan 100k (95% state)")
+prof=$(median_of "wtmap profile 100k")
 py=$(median_of "python baseline 100k")
 jqt=$(median_of "jq baseline 100k")
 ratio() { # a b -> a/b
@@ -190,6 +195,8 @@ printf '%-46s %-14s %s\n' "  plan/parse-only, empty state" "$(ratio "$plan_ms" "
 printf '%-46s %-14s %s\n' "  plan/parse-only, 95% state" "$(ratio "$plan95_ms" "$parse_ms")" "<= 2x"
 printf '%-46s %-14s %s\n' "CLI wtmap plan 100k, empty state (median)" "${wt:-?} s" ""
 printf '%-46s %-14s %s\n' "CLI wtmap plan 100k, 95% state (median)" "${wt95:-?} s" ""
+printf '%-46s %-14s %s\n' "CLI wtmap profile 100k (median)" "${prof:-?} s" ""
+printf '%-46s %-14s %s\n' "  profile / plan (empty state)" "$(ratio "$prof" "$wt")" "<= 1x"
 printf '%-46s %-14s %s\n' "jq baseline 100k (median)" "${jqt:-n/a} s" ""
 printf '%-46s %-14s %s\n' "  jq / wtmap (empty state)" "$(ratio "$jqt" "$wt")" ">= 25x"
 printf '%-46s %-14s %s\n' "python baseline 100k (median)" "${py:-n/a} s" ""

@@ -37,8 +37,8 @@ pub mod identity;
 pub mod lsp;
 pub mod model;
 pub mod parallel;
-
 pub mod plan;
+pub mod profile;
 pub mod quality;
 pub mod records;
 pub mod report;

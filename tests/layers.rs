@@ -36,7 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("text", &["records", "syntax", "format"]),
     ("schema", &["schema", "builtins"]),
     ("check", &["check", "lsp"]),
-    ("eval", &["eval", "testing", "connectors"]),
+    ("eval", &["eval", "testing", "connectors", "profile"]),
     ("diff", &["diff"]),
     ("plan and guards", &["guard", "quality", "plan"]),
     ("delivery", &["winningtemp", "apply"]),

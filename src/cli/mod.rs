@@ -11,9 +11,11 @@ pub mod files;
 pub mod fmt;
 pub mod hints;
 pub mod history;
+pub mod init;
 pub mod load;
 pub mod lsp;
 pub mod plan;
+pub mod profile;
 pub mod run;
 pub mod schema;
 pub mod serve;
@@ -87,6 +89,10 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Show what a sync would do: create, update, pause users, teams, memberships, segments.
     Plan(plan::PlanArgs),
+    /// Describe an export field by field: fill rate, distinct values, types, hints.
+    Profile(profile::ProfileArgs),
+    /// Write a draft mapping from an export: fields, user, gender, teams, a test.
+    Init(init::InitArgs),
     /// Read the mapping's live HR source and save it as a records file (`--records` shape).
     Fetch(fetch::FetchArgs),
     /// Trace one record through the mapping: every statement, the matched user, the actions.
@@ -142,6 +148,8 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Check(args) => check::run(args, cli.color),
         Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Plan(args) => plan::run(args, cli.color),
+        Command::Profile(args) => profile::run(args),
+        Command::Init(args) => init::run(args, cli.color),
         Command::Explain(args) => explain::run(args, cli.color),
         Command::Fetch(args) => fetch::run(args, cli.color),
         Command::Test(args) => test::run(args, cli.color),
