@@ -1,0 +1,1 @@
+//! Unit tests of the comparison on small hand-made mappings.
