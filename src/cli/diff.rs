@@ -69,7 +69,9 @@ fn read_version(spec: &str) -> Result<(SourceFile, PathBuf), String> {
             .map(|f| (f, as_path.to_path_buf()))
             .map_err(|e| e.to_string());
     }
-    let Some((rev, path)) = spec.split_once(':').filter(|(r, p)| !r.is_empty() && !p.is_empty())
+    let Some((rev, path)) = spec
+        .split_once(':')
+        .filter(|(r, p)| !r.is_empty() && !p.is_empty())
     else {
         return Err(format!(
             "cannot read `{spec}`: no such file (a git revision is given as `REV:path`, e.g. `origin/main:{spec}`)"
@@ -151,8 +153,8 @@ fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, u8> {
         "compared",
     )
     .map_err(|_| exit::FAILED)?;
-    let same_reading = crate::pipeline::read_options(&old.program)
-        == crate::pipeline::read_options(&new.program);
+    let same_reading =
+        crate::pipeline::read_options(&old.program) == crate::pipeline::read_options(&new.program);
     let old_records = match &records_path {
         Some(path) if !same_reading => Some(
             super::plan::load_records(
@@ -186,7 +188,10 @@ fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, u8> {
         DiffFormat::Markdown => render_markdown(&result),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         eprintln!("error: cannot write the diff to standard output: {e}");
         return Err(exit::FAILED);
     }

@@ -94,7 +94,10 @@ impl<'a> PersonView<'a> {
 }
 
 /// Every person of one version, by person key (see [`super::PersonDiff::person`]).
-pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> BTreeMap<&'a str, PersonView<'a>> {
+pub fn people_of<'a>(
+    desired: &'a DesiredState,
+    plan: &'a Plan,
+) -> BTreeMap<&'a str, PersonView<'a>> {
     let mut people: BTreeMap<&'a str, PersonView<'a>> = BTreeMap::new();
     for (id, u) in desired.users.iter() {
         people.insert(
@@ -205,19 +208,18 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> BTreeMap<&'a 
 }
 
 /// The changes from `a` (under `old`) to `b` (under `new`).
-pub(super) fn changes(
-    a: &PersonView,
-    b: &PersonView,
-    old: &Side,
-    new: &Side,
-) -> Vec<PersonChange> {
+pub(super) fn changes(a: &PersonView, b: &PersonView, old: &Side, new: &Side) -> Vec<PersonChange> {
     let mut out = Vec::new();
     let change = |kind, attribute: Option<&str>, o: Option<Value>, n: Option<Value>| {
         let (ob, nb) = match (kind, attribute) {
-            (ChangeKind::Attribute, Some(name)) => {
-                (old.reasons.get(name).cloned(), new.reasons.get(name).cloned())
-            }
-            (ChangeKind::Team, _) => (old.reasons.get("team").cloned(), new.reasons.get("team").cloned()),
+            (ChangeKind::Attribute, Some(name)) => (
+                old.reasons.get(name).cloned(),
+                new.reasons.get(name).cloned(),
+            ),
+            (ChangeKind::Team, _) => (
+                old.reasons.get("team").cloned(),
+                new.reasons.get("team").cloned(),
+            ),
             (ChangeKind::Manager | ChangeKind::ManagedTeams, _) => (
                 old.reasons.get("manager").cloned(),
                 new.reasons.get("manager").cloned(),
@@ -282,7 +284,8 @@ fn details(
         ));
     }
     if a.managed != b.managed {
-        let list = |s: &BTreeSet<&str>| Some(Value::List(s.iter().map(|t| t.to_string()).collect()));
+        let list =
+            |s: &BTreeSet<&str>| Some(Value::List(s.iter().map(|t| t.to_string()).collect()));
         out.push(change(
             ChangeKind::ManagedTeams,
             None,

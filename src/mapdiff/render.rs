@@ -47,7 +47,7 @@ pub(super) fn sentence(c: &DiffCounts) -> String {
     let mut parts: Vec<String> = Vec::new();
     let becomes = |s: &str| c.becomes.get(s).copied().unwrap_or(0);
     for (status, verb) in [
-        ("active", "makes active"),
+        ("active", "activates"),
         ("skipped", "skips"),
         ("quarantined", "quarantines"),
         ("not_in_source", "maps no record to"),
@@ -224,8 +224,19 @@ fn who(p: &PersonDiff) -> String {
     }
 }
 
-fn value(v: Option<&Value>) -> String {
-    v.map_or_else(|| "(none)".to_string(), Value::to_string)
+/// A value as shown: attribute values quoted (`"Female"`), statuses, actions and IDs as they
+/// are (`skipped`, `Stockholm/Sales`).
+fn value(kind: ChangeKind, v: Option<&Value>) -> String {
+    match (kind, v) {
+        (_, None) => "(none)".to_string(),
+        (ChangeKind::Attribute, Some(v)) => v.to_string(),
+        (_, Some(Value::Text(t))) => t.clone(),
+        (_, Some(v)) => v.to_string(),
+    }
+}
+
+fn because_or_none(b: Option<&Because>) -> String {
+    b.map_or_else(|| "no statement".to_string(), because)
 }
 
 fn because(b: &Because) -> String {
@@ -246,9 +257,7 @@ where
     seen
 }
 
-fn section_reasons<'a>(
-    s: &Section<'a>,
-) -> Vec<(Option<&'a Because>, Option<&'a Because>)> {
+fn section_reasons<'a>(s: &Section<'a>) -> Vec<(Option<&'a Because>, Option<&'a Because>)> {
     reasons(
         s.rows
             .iter()
@@ -296,9 +305,16 @@ pub fn render_human(diff: &MapDiff) -> String {
     let _ = writeln!(out, "{}\n", line(&headline_sentence(diff)));
     let rows = count_rows(&diff.old.actions, &diff.new.actions);
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(20);
-    let _ = writeln!(out, "Plans  {:<width$}  {:>7}  {:>7}", "", "old", "new");
+    let _ = writeln!(
+        out,
+        "{:<w$}  {:>7}  {:>7}",
+        "Plans:",
+        "old",
+        "new",
+        w = width + 2
+    );
     let mut row = |label: &str, a: String, b: String| {
-        let _ = writeln!(out, "       {label:<width$}  {a:>7}  {b:>7}");
+        let _ = writeln!(out, "  {label:<width$}  {a:>7}  {b:>7}");
     };
     for (label, a, b) in rows {
         row(label, a.to_string(), b.to_string());
@@ -321,22 +337,35 @@ pub fn render_human(diff: &MapDiff) -> String {
     );
     for s in sections(diff) {
         let _ = writeln!(out, "\n{} ({}):", s.title, s.rows.len());
+        // One pair of statements for the whole section is said once, after it; several are
+        // said under each row.
+        let shared = section_reasons(&s).len() == 1;
         for (p, c) in &s.rows {
             let _ = writeln!(
                 out,
                 "  {}: {} → {}",
                 line(&who(p)),
-                line(&value(c.old.as_ref())),
-                line(&value(c.new.as_ref()))
+                line(&value(c.kind, c.old.as_ref())),
+                line(&value(c.kind, c.new.as_ref()))
             );
+            if !shared {
+                let _ = writeln!(
+                    out,
+                    "      # old: {}\n      # new: {}",
+                    line(&because_or_none(c.old_because.as_ref())),
+                    line(&because_or_none(c.new_because.as_ref())),
+                );
+            }
         }
-        for (old, new) in section_reasons(&s) {
-            let _ = writeln!(
-                out,
-                "  # old: {}\n  # new: {}",
-                line(&old.map_or_else(|| "no statement".to_string(), because)),
-                line(&new.map_or_else(|| "no statement".to_string(), because)),
-            );
+        if shared {
+            for (old, new) in section_reasons(&s) {
+                let _ = writeln!(
+                    out,
+                    "  # old: {}\n  # new: {}",
+                    line(&because_or_none(old)),
+                    line(&because_or_none(new)),
+                );
+            }
         }
     }
     for (title, groups) in [("Teams", &diff.teams), ("Segments", &diff.segments)] {
@@ -400,15 +429,38 @@ pub fn render_markdown(diff: &MapDiff) -> String {
             crate::escape::html(&s.title),
             s.rows.len()
         );
-        let _ = writeln!(out, "| person | old | new |\n|---|---|---|");
+        let b = |x: Option<&Because>| {
+            x.map_or_else(
+                || "no statement".to_string(),
+                |x| format!("{} (line {})", markdown_code(&x.statement, false), x.line),
+            )
+        };
+        // One pair of statements for the section is said once, under the table; several get
+        // a column.
+        let pairs = section_reasons(&s);
+        let shared = pairs.len() == 1;
+        if shared {
+            let _ = writeln!(out, "| person | old | new |\n|---|---|---|");
+        } else {
+            let _ = writeln!(out, "| person | old | new | because |\n|---|---|---|---|");
+        }
         for (p, c) in s.rows.iter().take(MARKDOWN_ROWS) {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "| {} | {} | {} |",
                 cell(&who(p)),
-                cell(&value(c.old.as_ref())),
-                cell(&value(c.new.as_ref()))
+                cell(&value(c.kind, c.old.as_ref())),
+                cell(&value(c.kind, c.new.as_ref()))
             );
+            if !shared {
+                let _ = write!(
+                    out,
+                    " old: {} → new: {} |",
+                    b(c.old_because.as_ref()).replace('|', "\\|"),
+                    b(c.new_because.as_ref()).replace('|', "\\|")
+                );
+            }
+            out.push('\n');
         }
         if s.rows.len() > MARKDOWN_ROWS {
             let _ = writeln!(
@@ -417,15 +469,11 @@ pub fn render_markdown(diff: &MapDiff) -> String {
                 s.rows.len() - MARKDOWN_ROWS
             );
         }
-        out.push('\n');
-        for (old, new) in section_reasons(&s) {
-            let b = |x: Option<&Because>| {
-                x.map_or_else(
-                    || "no statement".to_string(),
-                    |x| format!("{} (line {})", markdown_code(&x.statement, false), x.line),
-                )
-            };
-            let _ = writeln!(out, "- old: {} → new: {}", b(old), b(new));
+        if shared {
+            out.push('\n');
+            for (old, new) in pairs {
+                let _ = writeln!(out, "Because: old {} → new {}", b(old), b(new));
+            }
         }
         let _ = writeln!(out, "\n</details>\n");
     }
