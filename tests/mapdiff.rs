@@ -546,3 +546,21 @@ fn git_revisions_are_read_with_git_show() {
     assert_eq!(code, 1);
     assert!(err.contains("git show"), "{err}");
 }
+
+#[test]
+fn the_ci_recipe_checks_tests_and_posts_the_diff() {
+    let text = std::fs::read_to_string(root().join("examples/wtmap-diff.yml")).unwrap();
+    let workflow: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let steps = workflow["jobs"]["mappings"]["steps"].as_sequence().unwrap();
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let runs_one = |needle: &str| runs.iter().any(|r| r.contains(needle));
+    assert!(runs_one("wtmap check"), "checks");
+    assert!(runs_one("wtmap test"), "tests");
+    assert!(
+        runs_one("wtmap diff \"$BASE:$file\" \"$file\"") && runs_one("--format markdown"),
+        "diffs against the base branch"
+    );
+    assert!(runs_one("gh pr comment"), "posts");
+    // The base branch's versions are read with `git show`: the checkout needs the history.
+    assert_eq!(steps[0]["with"]["fetch-depth"].as_u64(), Some(0));
+}

@@ -207,6 +207,11 @@ pub fn people_of<'a>(
     people
 }
 
+/// Makes a change of a kind (and attribute) from the old and the new value, with the
+/// statements behind them.
+type MakeChange<'f> =
+    dyn Fn(ChangeKind, Option<&str>, Option<Value>, Option<Value>) -> PersonChange + 'f;
+
 /// The changes from `a` (under `old`) to `b` (under `new`).
 pub(super) fn changes(a: &PersonView, b: &PersonView, old: &Side, new: &Side) -> Vec<PersonChange> {
     let mut out = Vec::new();
@@ -268,7 +273,7 @@ fn details(
     b: &PersonView,
     old: &Side,
     new: &Side,
-    change: &dyn Fn(ChangeKind, Option<&str>, Option<Value>, Option<Value>) -> PersonChange,
+    change: &MakeChange,
     out: &mut Vec<PersonChange>,
 ) {
     let text = |s: Option<&str>| s.map(|s| Value::Text(s.to_string()));

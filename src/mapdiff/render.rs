@@ -103,11 +103,10 @@ pub(super) fn sentence(c: &DiffCounts) -> String {
             people(kind(ChangeKind::Action))
         ));
     }
-    for (what, one, many, counts) in [
-        ("team", "team", "teams", &c.teams),
-        ("segment", "segment", "segments", &c.segments),
+    for (one, many, counts) in [
+        ("team", "teams", &c.teams),
+        ("segment", "segments", &c.segments),
     ] {
-        let _ = what;
         for (key, verb) in [
             ("added", "adds"),
             ("removed", "removes"),
