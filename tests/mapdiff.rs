@@ -564,3 +564,24 @@ fn the_ci_recipe_checks_tests_and_posts_the_diff() {
     // The base branch's versions are read with `git show`: the checkout needs the history.
     assert_eq!(steps[0]["with"]["fetch-depth"].as_u64(), Some(0));
 }
+
+#[test]
+fn reading_once_for_both_versions_equals_reading_for_each() {
+    for (name, ext) in EXAMPLES {
+        let text = mapping_text(name);
+        let edited = text.replacen("skip when", "skip when 1 == 2 or", 1);
+        let (old, new) = (program("old.wtmap", &text), program("new.wtmap", &edited));
+        let path = records_path(name, ext);
+        let (a, b) = wtmap::pipeline::desire_both_from_file(&old, &new, &path, today()).unwrap();
+        assert_eq!(
+            a,
+            wtmap::pipeline::desire_from_file(&old, &path, today()).unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            b,
+            wtmap::pipeline::desire_from_file(&new, &path, today()).unwrap(),
+            "{name}"
+        );
+    }
+}

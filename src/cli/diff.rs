@@ -6,7 +6,7 @@ use super::load::{parse_date, print_diagnostics};
 use super::plan::parse_records_format;
 use super::{ColorChoice, exit};
 use crate::check::{Program, check_source};
-use crate::mapdiff::{compare, render_human, render_json, render_markdown, run_side};
+use crate::mapdiff::{compare, plan_side, render_human, render_json, render_markdown};
 use crate::source::SourceFile;
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -138,47 +138,50 @@ fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, u8> {
     let today = args
         .today
         .unwrap_or_else(|| crate::pipeline::today_in(&new.program));
-    // The records are read (or fetched) once; read again only for an old version whose source
-    // reads the file differently (another source kind, delimiter or encoding).
+    // The records are read once, each record evaluated by both versions as it is read; read
+    // twice only when the old version reads the file differently (another source kind,
+    // delimiter or encoding). A live source is fetched once.
     let records_path = args
         .records
         .clone()
         .or_else(|| crate::pipeline::source_file(&new.program, &new.path));
-    let new_records = super::plan::load_records(
-        &new.program,
-        &new.path,
-        records_path.as_deref(),
-        args.records_format,
-        None,
-        "compared",
-    )
-    .map_err(|_| exit::FAILED)?;
-    let same_reading =
-        crate::pipeline::read_options(&old.program) == crate::pipeline::read_options(&new.program);
-    let old_records = match &records_path {
-        Some(path) if !same_reading => Some(
-            super::plan::load_records(
-                &old.program,
-                &old.path,
-                Some(path),
-                args.records_format,
-                None,
-                "compared",
-            )
-            .map_err(|_| exit::FAILED)?,
-        ),
-        _ => None,
+    let desired_of = |program: &Program, path: &Path| {
+        let file = crate::pipeline::RecordsFile {
+            path,
+            format: args.records_format,
+        };
+        crate::pipeline::desire_from_file(program, file, today).map_err(|e| records_failed(&e))
     };
-    crate::timings::stage("records read");
-    let old_side = run_side(
-        &old.file.name,
-        &old.program,
-        old_records.as_deref().unwrap_or(&new_records),
-        &current,
-        today,
-    );
+    let (old_desired, new_desired) = match &records_path {
+        Some(path)
+            if crate::pipeline::read_options(&old.program)
+                == crate::pipeline::read_options(&new.program) =>
+        {
+            let file = crate::pipeline::RecordsFile {
+                path,
+                format: args.records_format,
+            };
+            crate::pipeline::desire_both_from_file(&old.program, &new.program, file, today)
+                .map_err(|e| records_failed(&e))?
+        }
+        Some(path) => (
+            desired_of(&old.program, path)?,
+            desired_of(&new.program, path)?,
+        ),
+        None => {
+            let records =
+                super::plan::load_records(&new.program, &new.path, None, None, None, "compared")
+                    .map_err(|_| exit::FAILED)?;
+            (
+                crate::pipeline::desire(&old.program, &records, today),
+                crate::pipeline::desire(&new.program, &records, today),
+            )
+        }
+    };
+    crate::timings::stage("desired states built");
+    let old_side = plan_side(&old.file.name, &old.program, old_desired, &current);
     crate::timings::stage("old version planned");
-    let new_side = run_side(&new.file.name, &new.program, &new_records, &current, today);
+    let new_side = plan_side(&new.file.name, &new.program, new_desired, &current);
     crate::timings::stage("new version planned");
     let result = compare(&old_side, &new_side);
     crate::timings::stage("versions compared");
@@ -201,6 +204,16 @@ fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, u8> {
         exit::OK
     };
     // As `plan`: the process ends here, the operating system reclaims the memory at once.
-    std::mem::forget((old_side, new_side, new_records, old_records));
+    std::mem::forget((old_side, new_side, result));
     Ok(code)
+}
+
+/// Reports a records file that could not be read; nothing was compared.
+fn records_failed(e: &crate::records::RecordsError) -> u8 {
+    eprintln!("error: {e}");
+    if let Some(help) = miette::Diagnostic::help(e) {
+        eprintln!("help: {help}");
+    }
+    eprintln!("nothing was compared");
+    exit::FAILED
 }

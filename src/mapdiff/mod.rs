@@ -41,8 +41,7 @@ pub struct Side {
 }
 
 /// Runs one version of a mapping over `records` and `current` through the pipeline `plan`
-/// uses ([`crate::pipeline::desire`], [`crate::pipeline::plan_desired`]), guards as written
-/// (no overrides).
+/// uses ([`crate::pipeline::desire`], then [`plan_side`]).
 pub fn run_side(
     label: &str,
     program: &Program,
@@ -50,7 +49,19 @@ pub fn run_side(
     current: &CurrentState,
     today: NaiveDate,
 ) -> Side {
-    let mut desired = crate::pipeline::desire(program, records, today);
+    let desired = crate::pipeline::desire(program, records, today);
+    plan_side(label, program, desired, current)
+}
+
+/// One version from its desired state (e.g. from [`crate::pipeline::desire_both_from_file`]):
+/// planned with [`crate::pipeline::plan_desired`] against `current`, guards as written (no
+/// overrides).
+pub fn plan_side(
+    label: &str,
+    program: &Program,
+    mut desired: DesiredState,
+    current: &CurrentState,
+) -> Side {
     let plan =
         crate::pipeline::plan_desired(label, program, &mut desired, current, Allow::default());
     Side {
