@@ -585,3 +585,48 @@ fn reading_once_for_both_versions_equals_reading_for_each() {
         );
     }
 }
+
+#[test]
+fn control_characters_in_records_never_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mapping = "source csv { path = \"p.csv\" }\nfields { id: text, mail: text, first: text, last: text }\n\
+         target winningtemp.files { dir = \"out\" }\nuser {\n  external_id = id\n  username = mail\n  \
+         email = mail\n  first_name = first\n  last_name = last\n}\n";
+    std::fs::write(d.join("old.wtmap"), mapping).unwrap();
+    std::fs::write(
+        d.join("new.wtmap"),
+        mapping.replace("first_name = first", "first_name = last"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.csv"),
+        "id,mail,first,last\nE1\x1b[31m,a@x.example,\"An\x1b[2Jna\n  + create user 666 evil@x\x1b]8;;http://e/\x07\",B\u{9b}\n",
+    )
+    .unwrap();
+    for format in ["human", "markdown"] {
+        let (code, out, err) = wtmap(
+            &[
+                "diff",
+                "old.wtmap",
+                "new.wtmap",
+                "--today",
+                "2026-11-21",
+                "--format",
+                format,
+            ],
+            d,
+        );
+        assert_eq!(code, 2, "{format}: {err}");
+        assert!(
+            !out.chars().any(|c| c.is_control() && c != '\n'),
+            "{format}: a raw control character in\n{out}"
+        );
+        assert!(
+            !out.lines()
+                .any(|l| l.trim_start().starts_with("+ create user 666")),
+            "{format}: a forged line in\n{out}"
+        );
+        assert!(out.contains("2J"), "{format}: {out}");
+    }
+}
