@@ -630,3 +630,22 @@ fn control_characters_in_records_never_reach_the_terminal_raw() {
         assert!(out.contains("2J"), "{format}: {out}");
     }
 }
+
+#[test]
+fn a_usage_error_of_diff_is_1_not_the_2_of_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let flex = root().join("mappings/flex.wtmap").display().to_string();
+    let (code, _, err) = wtmap(&["diff", &flex, &flex, "--frobnicate"], dir.path());
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = wtmap(&["diff", &flex], dir.path());
+    assert_eq!(code, 1, "a missing NEW: {err}");
+    let (code, _, err) = wtmap(&["diff", &flex, &flex, "--format", "yaml"], dir.path());
+    assert_eq!(code, 1, "{err}");
+    // Help is no error.
+    let (code, out, _) = wtmap(&["diff", "--help"], dir.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("REV:path"), "{out}");
+    // Other commands keep clap's 2.
+    let (code, _, _) = wtmap(&["plan", &flex, "--frobnicate"], dir.path());
+    assert_eq!(code, 2);
+}

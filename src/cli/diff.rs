@@ -15,6 +15,17 @@ use std::path::{Path, PathBuf};
 /// Exit code when some person's outcome changes.
 pub const CHANGES: u8 = 2;
 
+/// The exit code of a command line clap refused with `code`: for `diff`, whose 2 means "people
+/// change", a usage error is 1, as every other error of `diff`; other commands keep `code`.
+pub fn usage_exit(code: u8, words: &[String]) -> u8 {
+    let subcommand = words.iter().skip(1).find(|w| !w.starts_with('-'));
+    if code == 2 && subcommand.is_some_and(|w| w == "diff") {
+        exit::FAILED
+    } else {
+        code
+    }
+}
+
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
