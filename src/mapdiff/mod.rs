@@ -306,14 +306,17 @@ impl MapDiff {
 
 /// Compares two versions run over the same records and state.
 pub fn compare(old: &Side, new: &Side) -> MapDiff {
-    let before = people_of(&old.desired, &old.plan);
-    let after = people_of(&new.desired, &new.plan);
-    let keys: BTreeSet<&str> = before.keys().chain(after.keys()).copied().collect();
+    let (before, after) = std::thread::scope(|scope| {
+        let before = scope.spawn(|| people_of(&old.desired, &old.plan));
+        let after = people_of(&new.desired, &new.plan);
+        match before.join() {
+            Ok(before) => (before, after),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
     let absent = PersonView::default();
     let mut people = Vec::new();
-    for key in keys {
-        let a = before.get(key).unwrap_or(&absent);
-        let b = after.get(key).unwrap_or(&absent);
+    let mut push = |key: &str, a: &PersonView, b: &PersonView| {
         let changes = people::changes(a, b, old, new);
         if !changes.is_empty() {
             people.push(PersonDiff {
@@ -321,6 +324,36 @@ pub fn compare(old: &Side, new: &Side) -> MapDiff {
                 username: b.username.or(a.username).map(str::to_string),
                 changes,
             });
+        }
+    };
+    // Both are sorted by person: one merge.
+    let (mut a, mut b) = (before.iter().peekable(), after.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (Some((ka, va)), Some((kb, vb))) => match ka.cmp(kb) {
+                std::cmp::Ordering::Less => {
+                    push(ka, va, &absent);
+                    a.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    push(kb, &absent, vb);
+                    b.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    push(ka, va, vb);
+                    a.next();
+                    b.next();
+                }
+            },
+            (Some((ka, va)), None) => {
+                push(ka, va, &absent);
+                a.next();
+            }
+            (None, Some((kb, vb))) => {
+                push(kb, &absent, vb);
+                b.next();
+            }
+            (None, None) => break,
         }
     }
     let teams = team_changes(&old.desired, &new.desired);

@@ -94,13 +94,16 @@ impl<'a> PersonView<'a> {
 }
 
 /// Every person of one version, by person key (see [`super::PersonDiff::person`]).
-pub fn people_of<'a>(
-    desired: &'a DesiredState,
-    plan: &'a Plan,
-) -> BTreeMap<&'a str, PersonView<'a>> {
-    let mut people: BTreeMap<&'a str, PersonView<'a>> = BTreeMap::new();
+/// Sorted by person key. The desired users come sorted by external ID and are most people:
+/// they stay one sorted vector (a map of 100,000 people costs more than the comparison), the
+/// few others (skipped, quarantined, only in the plan) sit in a map until the end.
+pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> Vec<(&'a str, PersonView<'a>)> {
+    let mut people = People {
+        users: Vec::with_capacity(desired.users.len()),
+        others: BTreeMap::new(),
+    };
     for (id, u) in desired.users.iter() {
-        people.insert(
+        people.users.push((
             id.as_str(),
             PersonView {
                 status: match u.status {
@@ -117,7 +120,7 @@ pub fn people_of<'a>(
                 effect: Effect::Nothing,
                 effect_because: None,
             },
-        );
+        ));
     }
     let left_out = desired
         .skipped
@@ -142,10 +145,10 @@ pub fn people_of<'a>(
         }));
     for (external_id, record_id, username, because, status) in left_out {
         let key = match external_id {
-            Some(id) if !people.contains_key(id) => id,
+            Some(id) if !people.contains(id) => id,
             _ => record_id,
         };
-        people.entry(key).or_insert_with(|| PersonView {
+        people.others.entry(key).or_insert_with(|| PersonView {
             status,
             status_because: Some(because),
             username,
@@ -197,14 +200,59 @@ pub fn people_of<'a>(
             } => (external_id.as_str(), Effect::Reactivate, username.as_str()),
             _ => continue,
         };
-        let p = people.entry(key).or_default();
+        let p = people.entry(key);
         if p.username.is_none() {
             p.username = Some(username);
         }
         p.effect = effect;
         p.effect_because = Some(&planned.because);
     }
-    people
+    people.into_sorted()
+}
+
+/// One version's people while they are gathered: see [`people_of`].
+struct People<'a> {
+    /// The desired users, sorted by external ID.
+    users: Vec<(&'a str, PersonView<'a>)>,
+    /// Everyone else.
+    others: BTreeMap<&'a str, PersonView<'a>>,
+}
+
+impl<'a> People<'a> {
+    fn contains(&self, key: &str) -> bool {
+        self.users.binary_search_by(|(k, _)| (*k).cmp(key)).is_ok() || self.others.contains_key(key)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut PersonView<'a>> {
+        match self.users.binary_search_by(|(k, _)| (*k).cmp(key)) {
+            Ok(i) => Some(&mut self.users[i].1),
+            Err(_) => self.others.get_mut(key),
+        }
+    }
+
+    /// The person `key`, a new one (not in the source) when there is none yet.
+    fn entry(&mut self, key: &'a str) -> &mut PersonView<'a> {
+        match self.users.binary_search_by(|(k, _)| (*k).cmp(key)) {
+            Ok(i) => &mut self.users[i].1,
+            Err(_) => self.others.entry(key).or_default(),
+        }
+    }
+
+    fn into_sorted(self) -> Vec<(&'a str, PersonView<'a>)> {
+        if self.others.is_empty() {
+            return self.users;
+        }
+        let mut out = Vec::with_capacity(self.users.len() + self.others.len());
+        let mut others = self.others.into_iter().peekable();
+        for user in self.users {
+            while let Some(other) = others.next_if(|(k, _)| *k < user.0) {
+                out.push(other);
+            }
+            out.push(user);
+        }
+        out.extend(others);
+        out
+    }
 }
 
 /// Makes a change of a kind (and attribute) from the old and the new value, with the
