@@ -35,6 +35,7 @@ pub mod format;
 pub mod guard;
 pub mod identity;
 pub mod lsp;
+pub mod mapdiff;
 pub mod model;
 pub mod parallel;
 pub mod plan;

@@ -24,7 +24,8 @@ fn main() -> std::process::ExitCode {
             if let Some(hint) = wtmap::cli::hints::render(&error, &words) {
                 eprintln!("\nhint: {hint}");
             }
-            return std::process::ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+            let code = u8::try_from(error.exit_code()).unwrap_or(2);
+            return std::process::ExitCode::from(wtmap::cli::diff::usage_exit(code, &words));
         }
     };
     std::process::ExitCode::from(wtmap::cli::run(cli))

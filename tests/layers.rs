@@ -40,7 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("diff", &["diff"]),
     ("plan and guards", &["guard", "quality", "plan"]),
     ("delivery", &["winningtemp", "apply"]),
-    ("sync", &["sync"]),
+    ("sync", &["sync", "mapdiff"]),
     ("run, report, email", &["report", "email", "run"]),
     ("serve", &["serve"]),
     ("cli", &["cli"]),

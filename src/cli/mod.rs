@@ -5,6 +5,7 @@ pub mod apply;
 pub mod apply_files;
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod explain;
 pub mod fetch;
 pub mod files;
@@ -95,6 +96,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Read the mapping's live HR source and save it as a records file (`--records` shape).
     Fetch(fetch::FetchArgs),
+    /// What a change to a mapping does to people: compare two versions (files or `REV:path`).
+    Diff(diff::DiffArgs),
     /// Trace one record through the mapping: every statement, the matched user, the actions.
     Explain(explain::ExplainArgs),
     /// Run the `test` blocks of mappings.
@@ -151,6 +154,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Profile(args) => profile::run(args),
         Command::Init(args) => init::run(args, cli.color),
         Command::Explain(args) => explain::run(args, cli.color),
+        Command::Diff(args) => diff::run(args, cli.color),
         Command::Fetch(args) => fetch::run(args, cli.color),
         Command::Test(args) => test::run(args, cli.color),
         Command::Schema(args) => schema::run(args),

@@ -188,6 +188,42 @@ pub fn desire_from_file<'a>(
     Ok(crate::eval::assemble(program, outcomes))
 }
 
+/// What two mappings want from one records file, read once (`wtmap diff`): each record is
+/// evaluated by both as soon as it is read, as in [`desire_from_file`], which each result
+/// equals. The file is read with `second`'s options; the caller makes sure `first` reads it
+/// the same way ([`read_options`]).
+pub fn desire_both_from_file<'a>(
+    first: &Program,
+    second: &Program,
+    file: impl Into<RecordsFile<'a>>,
+    today: NaiveDate,
+) -> Result<(DesiredState, DesiredState), RecordsError> {
+    let ctx = Context { today };
+    let file = file.into();
+    let pairs = read_file_map(file.path, &file.options(second), &|record| {
+        EvaluatedPair(
+            crate::eval::evaluate_one(first, record, &ctx),
+            crate::eval::evaluate_one(second, record, &ctx),
+        )
+    })?;
+    crate::timings::stage("records read and evaluated twice");
+    let (a, b): (Vec<_>, Vec<_>) = pairs.into_iter().map(|p| (p.0, p.1)).unzip();
+    Ok((
+        crate::eval::assemble(first, a),
+        crate::eval::assemble(second, b),
+    ))
+}
+
+/// One record evaluated by two mappings.
+struct EvaluatedPair(crate::eval::Evaluated, crate::eval::Evaluated);
+
+impl crate::records::Numbered for EvaluatedPair {
+    fn renumber(&mut self, by: usize) {
+        self.0.renumber(by);
+        self.1.renumber(by);
+    }
+}
+
 /// The plan from an evaluated desired state: diff, guards, order. The attributes of the users
 /// to create move from `desired` into the plan (see [`diff`]).
 pub fn plan_desired(
