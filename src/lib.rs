@@ -50,4 +50,5 @@ pub mod target;
 pub mod testing;
 pub mod timings;
 pub mod types;
+pub mod units;
 pub mod value;

@@ -44,6 +44,10 @@ pub struct InputArgs {
     /// ndjson or yaml.
     #[arg(long, value_name = "FORMAT", requires = "records", value_parser = parse_records_format)]
     pub records_format: Option<crate::records::RecordFormat>,
+    /// Org-unit file for a mapping with `units { … }`, in any format `--records` takes
+    /// (replaces the source's `units` setting).
+    #[arg(long, value_name = "FILE")]
+    pub units: Option<PathBuf>,
     /// Fetch the live source from this base URL instead of the mapping's (a local emulator,
     /// a proxy).
     #[arg(long, value_name = "URL", conflicts_with = "records")]
@@ -128,6 +132,8 @@ pub struct Computed {
     pub plan: crate::plan::Plan,
     /// The desired state.
     pub desired: crate::model::DesiredState,
+    /// The org units (empty when the mapping has no `units`).
+    pub units: crate::units::UnitTree,
 }
 
 /// Loads the mapping, state and records (from a file, or fetched live when the source is an
@@ -194,6 +200,7 @@ pub fn compute(
             }
         }
     };
+    let units = place_units(&program, mapping, input.units.as_deref(), today, &mut desired, "planned")?;
     crate::timings::stage("desired state built");
     let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
     let identity =
@@ -207,6 +214,24 @@ pub fn compute(
         current,
         plan,
         desired,
+        units,
+    })
+}
+
+/// The org units of a mapping with `units { … }` placed into `desired` (see
+/// [`crate::units::load_and_place`]); on failure nothing is `done`.
+pub(super) fn place_units(
+    program: &crate::check::Program,
+    mapping: &std::path::Path,
+    units: Option<&std::path::Path>,
+    today: chrono::NaiveDate,
+    desired: &mut crate::model::DesiredState,
+    done: &str,
+) -> Result<crate::units::UnitTree, u8> {
+    crate::units::load_and_place(program, mapping, units, None, today, desired).map_err(|e| {
+        report(&e, exit::USAGE);
+        eprintln!("nothing was {done}");
+        exit::USAGE
     })
 }
 

@@ -79,6 +79,9 @@ pub fn reasons(program: &Program) -> Reasons {
     if let Some(group) = &program.group_path {
         reasons.insert(Cow::Borrowed("team"), group.because.clone());
     }
+    if let Some(group) = &program.group {
+        reasons.insert(Cow::Borrowed("team"), group.because.clone());
+    }
     for seg in &program.segments {
         let key = format!("segment:{}", seg.category);
         reasons.insert(Cow::Owned(key), seg.because.clone());

@@ -12,7 +12,7 @@ use crate::check::Program;
 use crate::env::Env;
 use crate::guard::guards_passed;
 use crate::model::CurrentState;
-use crate::pipeline::{PlanInput, today_in};
+use crate::pipeline::today_in;
 use crate::plan::Plan;
 use crate::source::SourceFile;
 use crate::target::Target;
@@ -85,14 +85,23 @@ fn records(ctx: &Ctx, s: &mut Synced) -> Result<Loaded, String> {
 /// Plans, and says whether the guards let the plan through.
 fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> bool {
     let today = s.today.unwrap_or_else(|| today_in(ctx.program));
-    let (mut plan, _) = crate::pipeline::plan(&PlanInput {
-        mapping: &ctx.file.name,
-        program: ctx.program,
-        records: &loaded.records,
+    let mut desired = crate::pipeline::desire(ctx.program, &loaded.records, today);
+    // Org units (`units { … }`): a tree that cannot be built stops the run before any plan.
+    let placed =
+        crate::units::load_and_place(ctx.program, ctx.mapping, None, None, today, &mut desired);
+    if let Err(e) = placed {
+        s.status = RunStatus::SourceFailed;
+        s.message = format!("the org units could not be used, nothing was applied: {e}");
+        s.not_applied = "not applied: the org units do not form a tree".to_string();
+        return false;
+    }
+    let mut plan = crate::pipeline::plan_desired(
+        &ctx.file.name,
+        ctx.program,
+        &mut desired,
         current,
-        today,
-        allow: ctx.opts.allow,
-    });
+        ctx.opts.allow,
+    );
     let identity = crate::target::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
     let passed = guards_passed(&plan.guards);

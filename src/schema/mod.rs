@@ -7,6 +7,7 @@ mod personio;
 pub mod settings;
 pub mod sources;
 pub mod target;
+pub mod units;
 mod worknice;
 
 pub use settings::{SettingDef, SettingType};
