@@ -133,14 +133,31 @@ fn every_error_example_yields_exactly_its_codes() {
                     wtmap::pipeline::read_records(&program, &path.with_file_name(&records))
                         .unwrap();
                 let current = wtmap::pipeline::empty_state();
-                let (plan, _) = wtmap::pipeline::plan(&wtmap::pipeline::PlanInput {
-                    mapping: &file.name,
-                    program: &program,
-                    records: &records,
-                    current: &current,
-                    today: today(),
-                    allow: Default::default(),
-                });
+                let mut desired = wtmap::pipeline::desire(&program, &records, today());
+                // Org units (`units = "…"` in the source) are placed as `plan` does; units
+                // that form no tree stop the plan with one error.
+                let placed = wtmap::units::load_and_place(
+                    &program,
+                    &path,
+                    None,
+                    None,
+                    today(),
+                    &mut desired,
+                );
+                if let Err(e) = placed {
+                    let message = e.to_string();
+                    let code = message.split(':').next().unwrap_or_default().to_string();
+                    assert_eq!(vec![code], header.codes, "{stem}: {message}");
+                    insta::assert_snapshot!(format!("error_{stem}_units"), message);
+                    continue;
+                }
+                let plan = wtmap::pipeline::plan_desired(
+                    &file.name,
+                    &program,
+                    &mut desired,
+                    &current,
+                    Default::default(),
+                );
                 let mut codes: Vec<String> = plan
                     .quarantined
                     .iter()

@@ -98,12 +98,17 @@ fn evaluate_one(rule: &UnitsRule, scope: &Scope, origin: crate::records::Origin)
                 reason: "the unit has no ID".into(),
             };
         }
+        // An empty ID is a unit without an ID, whatever the field's declared type says.
         Err(e) => {
+            let (code, reason) = match e.code {
+                Code::FieldEmpty => (Code::UnitInvalid, "the unit has no ID".to_string()),
+                code => (code, format!("its ID: {}", e.message)),
+            };
             return UnitOutcome::Invalid {
                 label: position,
                 id: None,
-                code: e.code,
-                reason: format!("its ID: {}", e.message),
+                code,
+                reason,
             };
         }
     };
@@ -117,6 +122,9 @@ fn evaluate_one(rule: &UnitsRule, scope: &Scope, origin: crate::records::Origin)
     let name = match text(&rule.name) {
         Ok(Some(name)) => name,
         Ok(None) => return invalid(Code::UnitInvalid, "the unit has no name".into()),
+        Err(e) if e.code == Code::FieldEmpty => {
+            return invalid(Code::UnitInvalid, "the unit has no name".into());
+        }
         Err(e) => return invalid(e.code, format!("its name: {}", e.message)),
     };
     let optional = |e: Option<&crate::check::program::CExpr>, what: &str| match e {
