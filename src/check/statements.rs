@@ -162,7 +162,12 @@ impl Checker<'_> {
         }
     }
 
-    pub(crate) fn text_exprs(&mut self, env: &mut FieldEnv, exprs: &[Expr], what: &str) -> Vec<CExpr> {
+    pub(crate) fn text_exprs(
+        &mut self,
+        env: &mut FieldEnv,
+        exprs: &[Expr],
+        what: &str,
+    ) -> Vec<CExpr> {
         exprs
             .iter()
             .map(|e| {

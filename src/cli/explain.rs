@@ -171,6 +171,11 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
             );
         }
     }
+    if let Outcome::User(u) = &outcome
+        && let Some(unit) = &u.unit
+    {
+        let _ = writeln!(out, "Org unit: {}", line(&c.units.describe_chain(unit)));
+    }
     let username = match &outcome {
         Outcome::User(u) => u.attributes.get("username").map(|v| v.to_string()),
         Outcome::Skipped { username, .. } | Outcome::Quarantined { username, .. } => {

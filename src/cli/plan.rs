@@ -200,9 +200,19 @@ pub fn compute(
             }
         }
     };
-    let units = place_units(&program, mapping, input.units.as_deref(), today, &mut desired, "planned")?;
+    let units = place_units(
+        &program,
+        mapping,
+        input.units.as_deref(),
+        today,
+        &mut desired,
+        "planned",
+    )?;
     crate::timings::stage("desired state built");
     let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+    if program.units.is_some() {
+        plan.team_tree = crate::plan::team_tree(&desired.teams, &plan.actions);
+    }
     let identity =
         crate::target::mapping_identity(mapping, &file, &program, &crate::target::ProcessEnv);
     plan.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));

@@ -226,14 +226,7 @@ impl Printer<'_> {
                     }
                     _ => span.0 + "fields".len(),
                 };
-                self.braced(
-                    head.into(),
-                    after,
-                    span,
-                    children,
-                    indent,
-                    Mode::Aligned,
-                )
+                self.braced(head.into(), after, span, children, indent, Mode::Aligned)
             }
             Item::Target(t) => self.braced(
                 format!("target {}", t.name.node),

@@ -132,7 +132,9 @@ pub fn symbols(doc: &Document) -> Vec<DocumentSymbol> {
                 m.attribute.span,
                 Vec::new(),
             ),
-            Item::GroupPath(_) | Item::Group(_) => sym(first_line(span), None, K::NAMESPACE, span, head, Vec::new()),
+            Item::GroupPath(_) | Item::Group(_) => {
+                sym(first_line(span), None, K::NAMESPACE, span, head, Vec::new())
+            }
             Item::Test(t) => sym(
                 format!("test \"{}\"", t.name.node),
                 None,

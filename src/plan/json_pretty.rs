@@ -48,6 +48,7 @@ where
         quarantined,
         warnings,
         guards,
+        team_tree: _,
     } = plan;
     out.push(b'{');
     key(out, 1, true, "format");

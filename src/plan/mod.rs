@@ -16,12 +16,14 @@ mod render;
 pub(crate) mod schema_check;
 #[cfg(test)]
 pub(crate) mod tests;
+mod tree;
 
 pub use apply_memory::apply_to_state;
 pub use json::{render_json, write_json};
 pub use markdown::render_markdown;
 pub use order::sort_actions;
 pub use render::{because_text, headline, render_actions, render_human};
+pub use tree::{TreeLine, team_tree};
 
 use crate::guard::GuardOutcome;
 use crate::model::{
@@ -384,6 +386,10 @@ pub struct Plan {
     pub warnings: Vec<RunWarning>,
     /// Guard outcomes; the plan may only be applied when [`crate::guard::guards_passed`].
     pub guards: Vec<GuardOutcome>,
+    /// For teams from org units: the tree around the teams this plan creates, renames or
+    /// moves (see [`team_tree`]), shown by the human and Markdown forms; not in the JSON form.
+    #[serde(skip)]
+    pub team_tree: Vec<TreeLine>,
 }
 
 impl Plan {
@@ -412,6 +418,7 @@ impl Plan {
             quarantined: desired.quarantined.clone(),
             warnings,
             guards,
+            team_tree: Vec::new(),
         }
     }
 

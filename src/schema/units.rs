@@ -29,8 +29,13 @@ static UNIT_KINDS: LazyLock<Vec<SourceKind>> = LazyLock::new(|| {
 /// Personio's org units (`GET /v2/org-units?type=department|team`, both types read).
 fn personio_units() -> Vec<FieldDef> {
     vec![
-        FieldDef::new("id", Type::Text, "The org unit's ID (stable; an employment names it)."),
-        FieldDef::new("type", Type::Text, "`department` or `team`.").values(&["department", "team"]),
+        FieldDef::new(
+            "id",
+            Type::Text,
+            "The org unit's ID (stable; an employment names it).",
+        ),
+        FieldDef::new("type", Type::Text, "`department` or `team`.")
+            .values(&["department", "team"]),
         FieldDef::text("name", "The unit's name."),
         FieldDef::text("abbreviation", "Its short name."),
         FieldDef::text("description", "Its description."),

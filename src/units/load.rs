@@ -11,7 +11,9 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
     /// The mapping reads units, and no file holds them.
-    #[error("the mapping builds its teams from org units (`units {{ … }}`), but no unit file is given")]
+    #[error(
+        "the mapping builds its teams from org units (`units {{ … }}`), but no unit file is given"
+    )]
     #[diagnostic(help(
         "pass `--units FILE`, or name the file in the source: `units = \"org_units.csv\"`"
     ))]
@@ -27,7 +29,11 @@ pub enum LoadError {
 }
 
 /// The unit file of a run: `given` (`--units`), else the source's `units` setting.
-pub fn units_file(program: &Program, mapping: &Path, given: Option<&Path>) -> Option<std::path::PathBuf> {
+pub fn units_file(
+    program: &Program,
+    mapping: &Path,
+    given: Option<&Path>,
+) -> Option<std::path::PathBuf> {
     given
         .map(Path::to_path_buf)
         .or_else(|| super::source_file(program, mapping))

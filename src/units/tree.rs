@@ -54,7 +54,9 @@ pub enum UnitsError {
     #[error("E0420: org units form {} (each unit is followed by its parent): {}", plural(.0.len()), describe(.0))]
     #[diagnostic(
         code(E0420),
-        help("a unit cannot be below itself; correct the parent of one unit of each cycle in the HR system")
+        help(
+            "a unit cannot be below itself; correct the parent of one unit of each cycle in the HR system"
+        )
     )]
     Cycle(Vec<Vec<(String, String)>>),
 }
@@ -101,7 +103,10 @@ impl UnitTree {
                     if let Some(id) = id {
                         tree.broken.insert(
                             id.clone(),
-                            (code, format!("its org unit `{id}` cannot be read: {reason}")),
+                            (
+                                code,
+                                format!("its org unit `{id}` cannot be read: {reason}"),
+                            ),
                         );
                     }
                     tree.report(label, code, reason);
@@ -114,11 +119,10 @@ impl UnitTree {
                 continue;
             }
             let first = units.remove(0);
-            let differing: BTreeSet<(&str, Option<&str>, Option<&str>)> =
-                std::iter::once(&first)
-                    .chain(&units)
-                    .map(|u| (u.name.as_str(), u.parent.as_deref(), u.manager.as_deref()))
-                    .collect();
+            let differing: BTreeSet<(&str, Option<&str>, Option<&str>)> = std::iter::once(&first)
+                .chain(&units)
+                .map(|u| (u.name.as_str(), u.parent.as_deref(), u.manager.as_deref()))
+                .collect();
             if differing.len() > 1 {
                 let names: Vec<String> = differing
                     .iter()
@@ -221,6 +225,23 @@ impl UnitTree {
         });
     }
 
+    /// A person's unit and its chain up to the top, for `explain`: `Stockholm Sales (U111) ←
+    /// Sales Nordics (U11) ← Acme (U1)`, or why the unit is not placed.
+    pub fn describe_chain(&self, id: &str) -> String {
+        if let Some((_, reason)) = self.broken.get(id) {
+            return format!("`{id}`, not placed: {reason}");
+        }
+        let chain = self.chain(id);
+        if chain.is_empty() {
+            return format!("`{id}`, which is not among the units");
+        }
+        let names: Vec<String> = chain
+            .iter()
+            .map(|u| format!("{} ({})", u.name, u.id))
+            .collect();
+        format!("{} (top)", names.join(" ← "))
+    }
+
     /// A unit and its ancestors, the unit first (empty when it is not placed).
     pub fn chain(&self, id: &str) -> Vec<&super::Unit> {
         let mut chain = Vec::new();
@@ -262,7 +283,8 @@ fn cycles(units: &BTreeMap<String, Unit>) -> Vec<Vec<(String, String)>> {
                         cycle
                             .into_iter()
                             .map(|id| {
-                                let name = units.get(id).map(|u| u.name.clone()).unwrap_or_default();
+                                let name =
+                                    units.get(id).map(|u| u.name.clone()).unwrap_or_default();
                                 (id.to_string(), name)
                             })
                             .collect::<Vec<_>>(),
