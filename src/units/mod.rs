@@ -191,3 +191,7 @@ pub fn read_file(
     };
     crate::records::read_file(path, &options)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a test fails loudly")]
+mod tests;
