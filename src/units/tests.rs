@@ -571,11 +571,11 @@ fn strip_order(json: &str) -> String {
 fn the_checker_knows_the_unit_statements() {
     let codes = |text: &str| -> Vec<Code> {
         let file = crate::source::SourceFile::new("t.wtmap", text.to_string());
-        crate::check::check_source(&file)
-            .1
-            .iter()
+        let mut codes: Vec<Code> = (crate::check::check_source(&file).1.iter())
             .map(|d| d.code)
-            .collect()
+            .collect();
+        codes.sort();
+        codes
     };
     let base = "source csv { path = \"p.csv\" }\nfields { Id: text, Unit: text }\n\
                 unit fields { UnitId: text, Name: text }\n\
@@ -592,7 +592,7 @@ fn the_checker_knows_the_unit_statements() {
     );
     assert_eq!(
         codes(&format!("{base}{files}group = Unit\n")),
-        [Code::UnusedField, Code::UnusedField, Code::MissingStatement]
+        [Code::MissingStatement, Code::UnusedField, Code::UnusedField]
     );
     assert_eq!(
         codes(&format!("{base}{scim}{units}group = Unit\n")),
