@@ -616,8 +616,8 @@ fn the_checker_knows_the_unit_statements() {
         )),
         [
             Code::MandatoryUnmapped,
-            Code::InvalidRule,
-            Code::UnusedField
+            Code::UnusedField,
+            Code::InvalidRule
         ]
     );
     assert_eq!(
