@@ -364,7 +364,7 @@ fn fresh_plan(
     super::plan::place_units(
         program,
         &args.mapping,
-        args.units.as_deref(),
+        (args.units.as_deref(), args.source_url.as_deref()),
         today,
         &mut desired,
         "applied",

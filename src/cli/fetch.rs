@@ -97,3 +97,24 @@ pub fn live(program: &Program, source_url: Option<&str>) -> Result<Snapshot, u8>
         }
     }
 }
+
+/// The org units of a mapping's live source (Personio), all or nothing; errors are reported.
+pub fn live_units(program: &Program, source_url: Option<&str>) -> Result<Snapshot, u8> {
+    let mut cfg = ConnectorConfig::of(program);
+    cfg.base_url = source_url.map(str::to_owned);
+    match crate::connectors::fetch_units_blocking(
+        &cfg,
+        &ProcessEnv,
+        &NoProgress,
+        HttpPolicy::default(),
+    ) {
+        Ok(snapshot) => Ok(snapshot),
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(help) = miette::Diagnostic::help(&e) {
+                eprintln!("help: {help}");
+            }
+            Err(exit::USAGE)
+        }
+    }
+}

@@ -203,7 +203,7 @@ pub fn compute(
     let units = place_units(
         &program,
         mapping,
-        input.units.as_deref(),
+        (input.units.as_deref(), input.source_url.as_deref()),
         today,
         &mut desired,
         "planned",
@@ -228,21 +228,33 @@ pub fn compute(
     })
 }
 
-/// The org units of a mapping with `units { … }` placed into `desired` (see
-/// [`crate::units::load_and_place`]); on failure nothing is `done`.
+/// The org units of a mapping with `units { … }` placed into `desired`: from `--units FILE`
+/// or the source's `units` file (see [`crate::units::load_and_place`]), else fetched live
+/// when the source's connector reads units (Personio; `source_url` as for the records). On
+/// failure nothing is `done`.
 pub(super) fn place_units(
     program: &crate::check::Program,
     mapping: &std::path::Path,
-    units: Option<&std::path::Path>,
+    (units, source_url): (Option<&std::path::Path>, Option<&str>),
     today: chrono::NaiveDate,
     desired: &mut crate::model::DesiredState,
     done: &str,
 ) -> Result<crate::units::UnitTree, u8> {
-    crate::units::load_and_place(program, mapping, units, None, today, desired).map_err(|e| {
-        report(&e, exit::USAGE);
+    let failed = |e: &dyn miette::Diagnostic| {
+        report(e, exit::USAGE);
         eprintln!("nothing was {done}");
         exit::USAGE
-    })
+    };
+    let live = program.units.is_some()
+        && crate::units::units_file(program, mapping, units).is_none()
+        && crate::schema::units::units_built_in(&program.source.kind);
+    if !live {
+        return crate::units::load_and_place(program, mapping, units, None, today, desired)
+            .map_err(|e| failed(&e));
+    }
+    let snapshot = super::fetch::live_units(program, source_url)
+        .inspect_err(|_| eprintln!("nothing was {done}"))?;
+    crate::units::place_records(program, &snapshot.records, today, desired).map_err(|e| failed(&e))
 }
 
 /// Runs `plan`.

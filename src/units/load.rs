@@ -55,7 +55,17 @@ pub fn load_and_place(
     }
     let path = units_file(program, mapping, given).ok_or(LoadError::NoFile)?;
     let records = super::read_file(program, &path, format)?;
-    let tree = super::tree(program, &records, &crate::builtins::Context { today })?;
+    Ok(place_records(program, &records, today, desired)?)
+}
+
+/// Validates unit records (from a file, or fetched live) and places them into `desired`.
+pub fn place_records(
+    program: &Program,
+    records: &[crate::records::Record],
+    today: chrono::NaiveDate,
+    desired: &mut DesiredState,
+) -> Result<UnitTree, UnitsError> {
+    let tree = super::tree(program, records, &crate::builtins::Context { today })?;
     super::place(program, &tree, desired);
     Ok(tree)
 }

@@ -14,7 +14,7 @@ mod load;
 mod place;
 mod tree;
 
-pub use load::{LoadError, load_and_place, units_file};
+pub use load::{LoadError, load_and_place, place_records, units_file};
 pub use place::place;
 pub use tree::{UnitTree, UnitsError};
 
