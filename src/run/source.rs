@@ -16,6 +16,9 @@ pub(crate) struct Loaded {
     pub records: Vec<Record>,
     /// Connector warnings and notes.
     pub notes: Vec<String>,
+    /// Org units fetched live (a Personio mapping with `units { … }` and no unit file);
+    /// `None`: they come from a file, or the mapping has none.
+    pub units: Option<Vec<Record>>,
 }
 
 /// Reads the records of a run; an error is the whole reason, with the help when there is one.
@@ -39,6 +42,7 @@ pub(crate) fn load(
             .map(|records| Loaded {
                 records,
                 notes: Vec::new(),
+                units: None,
             })
             .map_err(|e| with_help(&e));
     }
@@ -62,9 +66,20 @@ pub(crate) fn load(
             snapshot.system, snapshot.duplicates
         ));
     }
+    let live_units = program.units.is_some()
+        && crate::units::units_file(program, mapping, None).is_none()
+        && crate::schema::units::units_built_in(kind);
+    let units = if live_units {
+        let units = crate::connectors::fetch_units_blocking(&cfg, env, &NoProgress, policy)
+            .map_err(|e| format!("the org units could not be read: {}", with_help(&e)))?;
+        Some(units.records)
+    } else {
+        None
+    };
     Ok(Loaded {
         records: snapshot.records,
         notes,
+        units,
     })
 }
 

@@ -87,8 +87,16 @@ fn plan(ctx: &Ctx, s: &mut Synced, loaded: &Loaded, current: &CurrentState) -> b
     let today = s.today.unwrap_or_else(|| today_in(ctx.program));
     let mut desired = crate::pipeline::desire(ctx.program, &loaded.records, today);
     // Org units (`units { … }`): a tree that cannot be built stops the run before any plan.
-    let placed =
-        crate::units::load_and_place(ctx.program, ctx.mapping, None, None, today, &mut desired);
+    let placed = match &loaded.units {
+        Some(units) => crate::units::place_records(ctx.program, units, today, &mut desired)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        None => {
+            crate::units::load_and_place(ctx.program, ctx.mapping, None, None, today, &mut desired)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+    };
     if let Err(e) = placed {
         s.status = RunStatus::SourceFailed;
         s.message = format!("the org units could not be used, nothing was applied: {e}");

@@ -100,8 +100,9 @@ impl SourceKind {
 const PATH: SettingDef =
     SettingDef::text("path", "The file to read, relative to the mapping file.").required();
 
-/// `units = "org_units.csv"`: the org units a `units { … }` statement reads.
-const UNITS: SettingDef = SettingDef::text(
+/// `units = "org_units.csv"`: the org units a `units { … }` statement reads (also for API
+/// sources, whose units come from an export when the API has none).
+pub(super) const UNITS: SettingDef = SettingDef::text(
     "units",
     "The org-unit file (same format rules as `path`), relative to the mapping file; read by `units { … }`.",
 );
