@@ -15,6 +15,7 @@ mod units;
 
 pub use config::{MATCH_KEYS, RULES};
 pub use program::Program;
+pub use units::UNIT_KEYS;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Because;

@@ -47,6 +47,21 @@ const STATEMENTS: &[(&str, &str, &str)] = &[
         "the team hierarchy",
     ),
     (
+        "unit fields",
+        "unit fields {\n  ${1:UnitId}: ${2:text}\n}",
+        "declare the fields of org-unit records",
+    ),
+    (
+        "units",
+        "units {\n  id     = ${1:UnitId}\n  name   = ${2:Name}\n  parent = ${3:ParentId}\n}",
+        "the team tree from org units",
+    ),
+    (
+        "group",
+        "group = ${1:DepartmentId}",
+        "the org unit each person is a member of",
+    ),
+    (
         "segment",
         "segment \"${1:Country}\" = ${2:Country}",
         "a segment per record",
@@ -168,6 +183,18 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
                 attribute_names(&mut out, &index.assigned);
             } else if cx.has("=") {
                 expression(&cx, cx.first(), index, &mut out);
+            }
+        }
+        Some(Frame::Units) => {
+            if cx.entry.is_empty() {
+                for (key, required) in crate::check::UNIT_KEYS {
+                    let what = if *required { "required" } else { "optional" };
+                    out.plain(key, K::PROPERTY, what);
+                }
+            } else if cx.has("=") && cx.first() == Some("empty_units") {
+                for o in ["keep", "prune"] {
+                    out.plain(o, K::ENUM_MEMBER, "empty_units");
+                }
             }
         }
         Some(Frame::Rules) => {

@@ -22,6 +22,8 @@ pub enum Frame {
     Fields,
     /// `user { … }`
     User,
+    /// `units { … }`
+    Units,
     /// `rules { … }`
     Rules,
     /// `test "…" { … }`
@@ -185,6 +187,9 @@ impl<'a> Walk<'a> {
                     }
                 }
                 "fields" => Frame::Fields,
+                // `unit fields { … }` declares fields (and types) like `fields`.
+                "unit" if self.word(1) == Some("fields") => Frame::Fields,
+                "units" => Frame::Units,
                 "user" => Frame::User,
                 "rules" => Frame::Rules,
                 "test" => Frame::Test,

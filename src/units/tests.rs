@@ -429,7 +429,7 @@ fn a_units_head_manages_its_team_and_wins_over_the_peoples_managers() {
     let (plan, mut desired) = plan(&p, &folk, &u, &empty()).unwrap_or_else(|e| panic!("{e}"));
     let r = roles(&mut desired);
     let has = |user: &str, team: &str, role: Role| {
-        r.contains(&(format!("{user}"), team.to_string(), role))
+        r.contains(&(user.to_string(), team.to_string(), role))
     };
     assert!(has("h", "s", Role::Manager), "{r:?}");
     assert!(
