@@ -160,7 +160,7 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
         None => top_level(&cx, index, &mut out),
         Some(Frame::Settings { defs, .. }) => settings(&cx, defs, &mut out),
         Some(Frame::AttributeMap) if cx.entry.is_empty() => attribute_names(&mut out, &[]),
-        Some(Frame::Fields) => {
+        Some(frame @ (Frame::Fields | Frame::UnitFields)) => {
             if cx.has(":") {
                 for t in TYPES {
                     out.plain(t, K::TYPE_PARAMETER, "type");
@@ -172,7 +172,7 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
                     "a date read with these formats",
                 );
                 out.snippet("list<text>", "list<${1:text}>", K::TYPE_PARAMETER, "a list");
-            } else if cx.entry.is_empty() {
+            } else if cx.entry.is_empty() && frame == Frame::Fields {
                 for f in index.fields().iter().filter(|f| f.declared.is_none()) {
                     out.field(f.name.as_str(), &f.ty(), f.builtin.map_or("", |b| b.doc));
                 }
@@ -194,6 +194,17 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
             } else if cx.has("=") && cx.first() == Some("empty_units") {
                 for o in ["keep", "prune"] {
                     out.plain(o, K::ENUM_MEMBER, "empty_units");
+                }
+            } else if cx.has("=") {
+                // The fields of a unit record: declared, and the source kind's built-in ones.
+                for d in &index.unit_declared {
+                    out.field(&d.name, &d.ty, "unit field");
+                }
+                let kind = index.source.as_deref().unwrap_or("");
+                for f in crate::schema::units::unit_kind(kind).map_or(&[][..], |k| &k.fields) {
+                    if !index.unit_declared.iter().any(|d| d.name == f.path) {
+                        out.field(f.path, &f.ty.to_string(), f.doc);
+                    }
                 }
             }
         }

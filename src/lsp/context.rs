@@ -24,6 +24,8 @@ pub enum Frame {
     User,
     /// `units { … }`
     Units,
+    /// `unit fields { … }`
+    UnitFields,
     /// `rules { … }`
     Rules,
     /// `test "…" { … }`
@@ -188,7 +190,7 @@ impl<'a> Walk<'a> {
                 }
                 "fields" => Frame::Fields,
                 // `unit fields { … }` declares fields (and types) like `fields`.
-                "unit" if self.word(1) == Some("fields") => Frame::Fields,
+                "unit" if self.word(1) == Some("fields") => Frame::UnitFields,
                 "units" => Frame::Units,
                 "user" => Frame::User,
                 "rules" => Frame::Rules,
