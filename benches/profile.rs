@@ -17,10 +17,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use wtmap::check::check_source;
+use wtmap::eval::read_options;
 use wtmap::guard::Allow;
 use wtmap::model::CurrentState;
 use wtmap::source::SourceFile;
-use wtmap::sync::{desire_from_file, plan_desired, read_options};
+use wtmap::sync::{desire_from_file, plan_desired};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -55,5 +55,6 @@ pub mod syntax;
 pub mod testing;
 pub mod timings;
 pub mod types;
+pub mod units;
 pub mod value;
 pub mod winningtemp;

@@ -141,6 +141,9 @@ pub struct DesiredTeam {
     pub name: String,
     /// Parent team's external ID; `None` for a top-level team.
     pub parent: Option<String>,
+    /// External ID of the person an org unit names as its manager (`units { manager = … }`);
+    /// `None` for teams of a `group path`.
+    pub manager: Option<String>,
     /// The statement that built it.
     pub because: Because,
 }

@@ -20,6 +20,8 @@ mod live;
 mod personio;
 #[path = "connectors/personio_failures.rs"]
 mod personio_failures;
+#[path = "connectors/personio_units.rs"]
+mod personio_units;
 #[path = "connectors/worknice.rs"]
 mod worknice;
 

@@ -136,6 +136,23 @@ fn every_error_example_yields_exactly_its_codes() {
                     None => wtmap::model::CurrentState::empty(),
                 };
                 let mut desired = wtmap::sync::desire(&program, &records, today());
+                // Org units (`units = "…"` in the source) are placed as `plan` does; units
+                // that form no tree stop the plan with one error.
+                let placed = wtmap::units::load_and_place(
+                    &program,
+                    &path,
+                    None,
+                    None,
+                    today(),
+                    &mut desired,
+                );
+                if let Err(e) = placed {
+                    let message = e.to_string();
+                    let code = message.split(':').next().unwrap_or_default().to_string();
+                    assert_eq!(vec![code], header.codes, "{stem}: {message}");
+                    insta::assert_snapshot!(format!("error_{stem}_units"), message);
+                    continue;
+                }
                 if header.expect == "library" {
                     // What no mapping produces: a library caller's desired state that keeps
                     // its people's memberships but drops their teams.

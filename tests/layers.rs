@@ -36,7 +36,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("text", &["records", "syntax", "format"]),
     ("schema", &["schema", "builtins"]),
     ("check", &["check", "lsp"]),
-    ("eval", &["eval", "testing", "connectors", "profile"]),
+    (
+        "eval",
+        &["eval", "testing", "connectors", "profile", "units"],
+    ),
     ("diff", &["diff"]),
     ("plan and guards", &["guard", "quality", "plan"]),
     ("delivery", &["winningtemp", "apply"]),
@@ -265,13 +268,21 @@ fn run_time_error_codes_share_one_scheme() {
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
             let before = rest[..at].trim_end();
-            if before.ends_with("#[diagnostic(") || before.ends_with(',') && name.contains("::") {
+            let registry_like = name.len() == 5 && name.starts_with(['E', 'W']);
+            if before.ends_with("#[diagnostic(")
+                || (before.ends_with(',') || before.ends_with('('))
+                    && (name.contains("::") || registry_like)
+            {
                 let parts: Vec<&str> = name.split("::").collect();
-                let ok = parts.len() == 3
-                    && parts[0] == "wtmap"
-                    && parts[1..].iter().all(|p| {
-                        !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                    });
+                let registry_code = name.len() == 5
+                    && (name.starts_with('E') || name.starts_with('W'))
+                    && name[1..].chars().all(|c| c.is_ascii_digit());
+                let ok = registry_code
+                    || parts.len() == 3
+                        && parts[0] == "wtmap"
+                        && parts[1..].iter().all(|p| {
+                            !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        });
                 if !ok {
                     wrong.push(format!("{name} in {}", file.display()));
                 }

@@ -25,6 +25,8 @@ pub(crate) struct FieldEnv {
     narrowed: HashSet<String>,
     slots: Vec<FieldSlot>,
     index: HashMap<String, FieldId>,
+    /// The block that declares fields: `fields`, or `unit fields` for org-unit records.
+    pub(crate) block: &'static str,
 }
 
 /// What a resolved field is.
@@ -36,8 +38,14 @@ pub(crate) struct Resolved {
 
 impl FieldEnv {
     pub(crate) fn new(kind: &str) -> Self {
+        FieldEnv::of(source_kind(kind), "fields")
+    }
+
+    /// The fields of records of `kind`, declared in `block`.
+    pub(crate) fn of(kind: Option<&'static SourceKind>, block: &'static str) -> Self {
         FieldEnv {
-            kind: source_kind(kind),
+            block,
+            kind,
             declared: Vec::new(),
             narrowed: HashSet::new(),
             slots: Vec::new(),

@@ -204,9 +204,10 @@ impl Checker<'_> {
         }
         let d = match suggestion {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None if env.declared_only() => d.with_help(format!("declare it: `fields {{ {dotted}: text }}`")),
+            None if env.declared_only() => d.with_help(format!("declare it: `{} {{ {dotted}: text }}`", env.block)),
             None => d.with_help(format!(
-                "declare it in `fields` if the source has it (`{dotted}: text`); `wtmap schema` lists built-in fields"
+                "declare it in `{}` if the source has it (`{dotted}: text`); `wtmap schema` lists built-in fields",
+                env.block
             )),
         };
         self.report(d);

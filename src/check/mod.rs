@@ -12,9 +12,11 @@ mod repeats;
 pub mod scope;
 mod statements;
 mod tests_block;
+mod units;
 
 pub use config::{MATCH_KEYS, RULES};
 pub use program::Program;
+pub use units::UNIT_KEYS;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Because;
@@ -175,6 +177,8 @@ impl Checker<'_> {
             attributes: Vec::new(),
             conditions: Vec::new(),
             group_path: None,
+            units: None,
+            group: None,
             segments: Vec::new(),
             rules: crate::model::Rules::default(),
             rules_because: Because {
@@ -194,6 +198,7 @@ impl Checker<'_> {
             attribute_slots: Default::default(),
         };
         self.check_statements(ast, &mut env, &mut program);
+        self.check_units(ast, &blocks, &mut env, &mut program);
         self.warn_repeated_statements(ast);
         program.attribute_slots =
             program::AttributeSlots::of(&program.attributes, &program.conditions);
@@ -223,6 +228,9 @@ pub(crate) struct Singletons<'a> {
     pub(crate) match_stmt: Option<&'a crate::syntax::ast::MatchStmt>,
     pub(crate) user: Option<&'a crate::syntax::ast::UserBlock>,
     pub(crate) group_path: Option<&'a crate::syntax::ast::GroupPathStmt>,
+    pub(crate) unit_fields: Option<&'a crate::syntax::ast::FieldsBlock>,
+    pub(crate) units: Option<&'a crate::syntax::ast::UnitsBlock>,
+    pub(crate) group: Option<&'a crate::syntax::ast::GroupStmt>,
 }
 
 impl Checker<'_> {
@@ -254,6 +262,18 @@ impl Checker<'_> {
                 Item::GroupPath(b) => {
                     s.group_path.get_or_insert(b);
                     "group path"
+                }
+                Item::UnitFields(b) => {
+                    s.unit_fields.get_or_insert(b);
+                    "unit fields"
+                }
+                Item::Units(b) => {
+                    s.units.get_or_insert(b);
+                    "units"
+                }
+                Item::Group(b) => {
+                    s.group.get_or_insert(b);
+                    "group"
                 }
                 Item::Rules(_) => "rules",
                 Item::Schedule(_) => "schedule",

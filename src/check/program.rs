@@ -139,6 +139,35 @@ pub struct GroupPathRule {
     pub because: Because,
 }
 
+/// `units { … }` with its `unit fields { … }`: how org-unit records become the team tree.
+#[derive(Debug, Clone)]
+pub struct UnitsRule {
+    /// The fields of a unit record the rule reads, indexed by the `CExpr::Field`s below (a
+    /// unit record has its own fields, apart from a person's).
+    pub fields: Vec<FieldSlot>,
+    /// The unit's stable ID (text).
+    pub id: CExpr,
+    /// The team's name.
+    pub name: CExpr,
+    /// The parent unit's ID; empty or absent: a top-level team.
+    pub parent: Option<CExpr>,
+    /// The external ID of the person who manages the unit.
+    pub manager: Option<CExpr>,
+    /// Whether units with nobody in them or below them are left out.
+    pub prune_empty: bool,
+    /// The statement.
+    pub because: Because,
+}
+
+/// `group = UnitId`: the org unit each person is a member of.
+#[derive(Debug, Clone)]
+pub struct GroupRule {
+    /// The unit's ID, per person.
+    pub unit: CExpr,
+    /// The statement.
+    pub because: Because,
+}
+
 /// `segment "Category" = expr`
 #[derive(Debug, Clone)]
 pub struct SegmentRule {
@@ -203,6 +232,10 @@ pub struct Program {
     pub conditions: Vec<ConditionRule>,
     /// Team hierarchy.
     pub group_path: Option<GroupPathRule>,
+    /// The team tree from org-unit records (`units { … }`).
+    pub units: Option<UnitsRule>,
+    /// Each person's org unit (`group = …`).
+    pub group: Option<GroupRule>,
     /// Segments.
     pub segments: Vec<SegmentRule>,
     /// Configuration rules.
@@ -310,6 +343,8 @@ impl Program {
             attributes: Vec::new(),
             conditions: Vec::new(),
             group_path: None,
+            units: None,
+            group: None,
             segments: Vec::new(),
             rules: Rules::default(),
             rules_because: Because {

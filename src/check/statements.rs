@@ -152,12 +152,25 @@ impl Checker<'_> {
                 Item::Schedule(s) => self.check_schedule(s, program),
                 Item::Report(r) => self.check_report(r, program),
                 Item::Test(t) => self.check_test(t, env, program),
-                Item::Source(_) | Item::Target(_) | Item::Fields(_) | Item::Match(_) => {}
+                // `group = …` reads a person's field; the unit statements read unit records
+                // (both in `check_units`).
+                Item::Source(_)
+                | Item::Target(_)
+                | Item::Fields(_)
+                | Item::Match(_)
+                | Item::Group(_)
+                | Item::UnitFields(_)
+                | Item::Units(_) => {}
             }
         }
     }
 
-    fn text_exprs(&mut self, env: &mut FieldEnv, exprs: &[Expr], what: &str) -> Vec<CExpr> {
+    pub(crate) fn text_exprs(
+        &mut self,
+        env: &mut FieldEnv,
+        exprs: &[Expr],
+        what: &str,
+    ) -> Vec<CExpr> {
         exprs
             .iter()
             .map(|e| {

@@ -41,6 +41,9 @@ pub struct ApplyArgs {
     /// Records file replacing the mapping's live source (same shape as the source kind).
     #[arg(long, value_name = "FILE")]
     pub records: Option<PathBuf>,
+    /// Org-unit file for a mapping with `units { … }` (replaces the source's `units` setting).
+    #[arg(long, value_name = "FILE")]
+    pub units: Option<PathBuf>,
     /// The records' format when the file name does not say it (a pipe, `<(…)`): csv, json,
     /// ndjson or yaml.
     #[arg(long, value_name = "FORMAT", requires = "records", value_parser = super::plan::parse_records_format)]
@@ -367,6 +370,14 @@ fn fresh_plan(
     );
     let today = args.today.unwrap_or_else(|| today_in(program));
     let mut desired = super::plan::desired_from(program, &source, today, "applied")?;
+    super::plan::place_units(
+        program,
+        &args.mapping,
+        (args.units.as_deref(), args.source_url.as_deref()),
+        today,
+        &mut desired,
+        "applied",
+    )?;
     Ok(crate::sync::plan_desired(
         &file.name,
         program,

@@ -165,8 +165,8 @@ fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, u8> {
     };
     let (old_desired, new_desired) = match &records_path {
         Some(path)
-            if crate::sync::read_options(&old.program)
-                == crate::sync::read_options(&new.program) =>
+            if crate::eval::read_options(&old.program)
+                == crate::eval::read_options(&new.program) =>
         {
             let file = crate::sync::RecordsFile {
                 path,

@@ -134,7 +134,10 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         Outcome::User(u) if !c.desired.users.contains_key(&u.external_id) => {
             let position = record.origin.index + 1;
             for q in c.desired.quarantined.iter().filter(|q| {
-                q.external_id.as_deref() == Some(u.external_id.as_str()) && q.position == position
+                // Position 0: quarantined after mapping (a person whose org unit is missing),
+                // where the position is not kept; the external ID names them alone.
+                q.external_id.as_deref() == Some(u.external_id.as_str())
+                    && (q.position == position || q.position == 0)
             }) {
                 let _ = writeln!(
                     out,
@@ -170,6 +173,11 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
                 line(reason)
             );
         }
+    }
+    if let Outcome::User(u) = &outcome
+        && let Some(unit) = &u.unit
+    {
+        let _ = writeln!(out, "Org unit: {}", line(&c.units.describe_chain(unit)));
     }
     let username = match &outcome {
         Outcome::User(u) => u.attributes.get("username").map(|v| v.to_string()),

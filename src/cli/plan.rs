@@ -46,6 +46,10 @@ pub struct InputArgs {
     /// ndjson or yaml.
     #[arg(long, value_name = "FORMAT", requires = "records", value_parser = parse_records_format)]
     pub records_format: Option<crate::records::RecordFormat>,
+    /// Org-unit file for a mapping with `units { … }`, in any format `--records` takes
+    /// (replaces the source's `units` setting).
+    #[arg(long, value_name = "FILE")]
+    pub units: Option<PathBuf>,
     /// Fetch the live source from this base URL instead of the mapping's (a local emulator,
     /// a proxy).
     #[arg(long, value_name = "URL", conflicts_with = "records")]
@@ -135,6 +139,8 @@ pub struct Computed {
     pub plan: crate::plan::Plan,
     /// The desired state.
     pub desired: crate::model::DesiredState,
+    /// The org units (empty when the mapping has no `units`).
+    pub units: crate::units::UnitTree,
 }
 
 /// Loads the mapping, state and records (from a file, or fetched live when the source is an
@@ -191,8 +197,19 @@ pub fn compute(
             }
         }
     };
+    let units = place_units(
+        &program,
+        mapping,
+        (input.units.as_deref(), input.source_url.as_deref()),
+        today,
+        &mut desired,
+        "planned",
+    )?;
     crate::timings::stage("desired state built");
     let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+    if program.units.is_some() {
+        plan.team_tree = crate::plan::team_tree(&desired.teams, &plan.actions);
+    }
     let identity = crate::winningtemp::mapping_identity(
         mapping,
         &file,
@@ -208,7 +225,38 @@ pub fn compute(
         current,
         plan,
         desired,
+        units,
     })
+}
+
+/// The org units of a mapping with `units { … }` placed into `desired`: from `--units FILE`
+/// or the source's `units` file (see [`crate::units::load_and_place`]), else fetched live
+/// when the source's connector reads units (Personio; `source_url` as for the records). On
+/// failure nothing is `done`.
+pub(super) fn place_units(
+    program: &crate::check::Program,
+    mapping: &std::path::Path,
+    (units, source_url): (Option<&std::path::Path>, Option<&str>),
+    today: chrono::NaiveDate,
+    desired: &mut crate::model::DesiredState,
+    done: &str,
+) -> Result<crate::units::UnitTree, u8> {
+    let failed = |e: &dyn miette::Diagnostic| {
+        report(e, exit::USAGE);
+        eprintln!("nothing was {done}");
+        exit::USAGE
+    };
+    with_fetch_options(|options| {
+        crate::sync::place_units(
+            program,
+            mapping,
+            (units, source_url),
+            today,
+            desired,
+            options,
+        )
+    })
+    .map_err(|e| failed(&e))
 }
 
 /// Runs `plan`.

@@ -83,6 +83,7 @@ pub fn describe(kind: &str) -> Option<String> {
             );
         }
     }
+    unit_fields(&mut out, k.name);
     out.push_str("\nSettings:\n");
     settings(&mut out, k.settings, 1);
     Some(out)
@@ -116,5 +117,34 @@ fn settings(out: &mut String, defs: &[SettingDef], depth: usize) {
         if let SettingType::Block(inner) = s.ty {
             settings(out, inner, depth + 1);
         }
+    }
+}
+
+/// The fields of the kind's org units (`units { … }`): built in, or declared.
+fn unit_fields(out: &mut String, kind: &str) {
+    let Some(units) = crate::schema::units::unit_kind(kind) else {
+        return;
+    };
+    if units.fields.is_empty() {
+        out.push_str(
+            "\nUnit fields: none built in; org units come from a file (`units = \"…\"` in the \
+             source, or `--units FILE`), each column used declared in `unit fields { … }`.\n",
+        );
+        return;
+    }
+    out.push_str("\nUnit fields (org units, read by `units { … }`):\n");
+    for f in &units.fields {
+        let values = if f.values.is_empty() {
+            String::new()
+        } else {
+            format!(" (values: {})", f.values.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  {:<48} {:<10} {}{values}",
+            f.path,
+            f.ty.to_string(),
+            f.doc
+        );
     }
 }

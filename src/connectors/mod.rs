@@ -19,6 +19,7 @@ mod error;
 mod flex;
 mod http;
 mod personio;
+mod personio_units;
 mod progress;
 mod retry;
 mod settings;
@@ -180,6 +181,60 @@ impl Connectors {
         progress.finish();
         result?.finish()
     }
+}
+
+impl Connectors {
+    /// Fetches the org units of a source whose connector reads them (Personio's v2 org
+    /// units, both types): the records a `--units FILE` of that source kind holds.
+    pub async fn fetch_units(
+        &self,
+        cfg: &ConnectorConfig<'_>,
+        env: &dyn Env,
+        progress: &dyn Progress,
+    ) -> Result<Snapshot, ConnectorError> {
+        let kind = cfg.source.kind.as_str();
+        let (Some(info), Some(schema)) = (connector(kind), source_kind(kind)) else {
+            return Err(ConnectorError::Unsupported {
+                kind: kind.to_owned(),
+            });
+        };
+        if info.kind != "personio" {
+            return Err(ConnectorError::Unsupported {
+                kind: kind.to_owned(),
+            });
+        }
+        let settings = Settings::new(info.system, cfg.source, schema.settings, env);
+        settings.require_env()?;
+        let ctx = Ctx {
+            settings,
+            client: &self.client,
+            policy: self.policy,
+            progress,
+            base_url: cfg.base_url.as_deref(),
+            fields: &cfg.fields,
+            tokens: &self.tokens,
+        };
+        let result = personio_units::fetch_units(&ctx).await;
+        progress.finish();
+        result?.finish()
+    }
+}
+
+/// [`Connectors::fetch_units`] on a runtime of its own.
+pub fn fetch_units_blocking(
+    cfg: &ConnectorConfig<'_>,
+    env: &dyn Env,
+    progress: &dyn Progress,
+    policy: HttpPolicy,
+) -> Result<Snapshot, ConnectorError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ConnectorError::Client {
+            reason: e.to_string(),
+        })?;
+    let connectors = Connectors::new(policy)?;
+    runtime.block_on(connectors.fetch_units(cfg, env, progress))
 }
 
 /// Fetches from synchronous code: a one-off runtime and client.

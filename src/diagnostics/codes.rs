@@ -81,6 +81,7 @@ codes! {
     AttributeNotCarried = "W0117", Warning, "attribute_not_carried", "an attribute the target does not carry";
     RepeatedStatement = "W0118", Warning, "repeated_statement", "a statement repeated word for word";
     EmptySegmentCategory = "E0119", Error, "empty_segment_category", "a `segment` whose category is empty";
+    GroupAndGroupPath = "E0130", Error, "group_and_group_path", "`group = …` (org units) and `group path` both place people in teams";
 
     UnknownBuiltin = "E0201", Error, "unknown_builtin", "a function that does not exist";
     WrongArity = "E0202", Error, "wrong_arity", "a function called with the wrong number of arguments";
@@ -112,6 +113,11 @@ codes! {
     DuplicateUsername = "E0406", Error, "duplicate_username", "two records have the same username";
     DuplicateEmail = "E0407", Error, "duplicate_email", "two records have the same email";
     TeamIdCollision = "E0410", Error, "team_id_collision", "`ids [...]` gives one team ID to teams in different places of the hierarchy";
+    UnitCycle = "E0420", Error, "unit_cycle", "org units whose parents form a cycle: nothing is planned";
+    DuplicateUnitId = "E0421", Error, "duplicate_unit_id", "two org units with the same ID and different contents";
+    UnitInvalid = "E0422", Error, "unit_invalid", "an org unit without an ID or a name, or whose record cannot be read";
+    UnitParentMissing = "W0423", Warning, "unit_parent_missing", "an org unit whose parent does not exist: attached at the top";
+    UnitNotFound = "E0424", Error, "unit_not_found", "a person whose org unit is not among the units";
     ManagerNotInSource = "W0451", Warning, "manager_not_in_source", "a manager who is not among the synced people";
     ManagerAlsoMember = "W0452", Warning, "manager_also_member", "a team lead who would be member and manager of one team";
 

@@ -58,6 +58,7 @@ pub(crate) fn team(id: &str, name: &str, parent: Option<&str>) -> DesiredTeam {
         external_id: id.to_string(),
         name: name.to_string(),
         parent: parent.map(str::to_string),
+        manager: None,
         because: because("group path = [Office, Department]", 30),
     }
 }

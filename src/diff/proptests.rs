@@ -181,6 +181,7 @@ fn case() -> impl Strategy<Value = Case> {
                             external_id: id.clone(),
                             name: t.clone(),
                             parent: dt.iter().find(|x| &x.0 == id).and_then(|x| x.2.clone()),
+                            manager: None,
                             because: because("group path", 3),
                         },
                     );

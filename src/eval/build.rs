@@ -524,7 +524,15 @@ fn add_user(
     reasons: &Arc<Reasons>,
     group: Option<&GroupPathRule>,
 ) -> DesiredUser {
-    let team = join_path(state, shared_ids, &u.team_path, group);
+    // An org unit is its team (the tree is built from the units, see `crate::units`).
+    let team = match &u.unit {
+        Some(unit) => Some(Arc::clone(
+            shared_ids
+                .entry(unit.clone())
+                .or_insert_with_key(|id| Arc::from(id.as_str())),
+        )),
+        None => join_path(state, shared_ids, &u.team_path, group),
+    };
     let mut segments = BTreeSet::new();
     for (category, name) in &u.segments {
         let id = segment_id(category, name);
@@ -591,6 +599,7 @@ fn join_path(
                 external_id: id.clone(),
                 name,
                 parent: parent.clone(),
+                manager: None,
                 because,
             };
             state.teams.insert(id.clone(), team);

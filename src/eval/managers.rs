@@ -60,10 +60,45 @@ pub fn make_memberships(
         .values()
         .map(|u| (u.external_id.as_str(), u))
         .collect();
+    // Org units that name a manager (`units { manager = … }`): the unit's manager manages its
+    // team, and wins there over the people's own `manager = …` (docs/language.md, "Managers").
+    let unit_managed: Vec<(&str, Arc<str>)> = state
+        .teams
+        .values()
+        .filter_map(|t| {
+            let manager = t.manager.as_deref()?;
+            Some((manager, Arc::from(t.external_id.as_str())))
+        })
+        .collect();
+    let has_unit_manager = |team: &str| {
+        !unit_managed.is_empty() && state.teams.get(team).is_some_and(|t| t.manager.is_some())
+    };
+    for (manager, team) in &unit_managed {
+        if users.contains_key(manager) {
+            managed.push((order_prefix(manager), manager, team));
+            continue;
+        }
+        let protected = protected.get_or_insert_with(|| protected_ids(state));
+        let why = if protected.contains(manager) {
+            "is skipped or quarantined in this run"
+        } else {
+            "is not in the source"
+        };
+        warnings.push(RunWarning {
+            code: Code::ManagerNotInSource.as_str().into(),
+            record_id: Some(format!("unit {team}")),
+            message: format!(
+                "manager `{manager}` of unit `{team}` {why}; the unit's team gets no manager"
+            ),
+        });
+    }
     for user in state.users.values() {
         let Some(manager) = &user.manager else {
             continue;
         };
+        if user.team.as_deref().is_some_and(has_unit_manager) {
+            continue;
+        }
         if manager == &user.external_id {
             continue;
         }
@@ -123,11 +158,18 @@ pub fn make_memberships(
         }
         let led = &managed[led_from..next_led];
         for &(_, _, team) in led {
+            // A unit's manager is there because of the `units` statement.
+            let because = match state.teams.get(&**team) {
+                Some(t) if !unit_managed.is_empty() && t.manager.as_deref() == Some(id) => {
+                    t.because.clone()
+                }
+                _ => because.clone(),
+            };
             memberships.push(DesiredMembership {
                 user: id.to_string(),
                 team: Arc::clone(team),
                 role: Role::Manager,
-                because: because.clone(),
+                because,
             });
         }
         if let Some(team) = &user.team

@@ -1,5 +1,7 @@
 //! Evaluation: records through the checked program into the desired state.
 
+mod options;
+pub use options::read_options;
 mod build;
 pub mod expr;
 pub mod fill;
@@ -88,6 +90,9 @@ pub fn reasons(program: &Program) -> Reasons {
         }
     }
     if let Some(group) = &program.group_path {
+        reasons.insert(Cow::Borrowed("team"), group.because.clone());
+    }
+    if let Some(group) = &program.group {
         reasons.insert(Cow::Borrowed("team"), group.because.clone());
     }
     for seg in &program.segments {

@@ -23,6 +23,8 @@ pub struct MappedUser {
     pub manager: Option<String>,
     /// Team path, top first, with the IDs `ids [...]` gives.
     pub team_path: TeamPath,
+    /// The org unit the user is a member of (`group = …`), by its ID.
+    pub unit: Option<String>,
     /// Segments: (category, name).
     pub segments: Vec<(String, String)>,
     /// The statement that decided the status, when one did (see `DesiredUser`).
@@ -119,6 +121,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         status: UserStatus::Active,
         manager: None,
         team_path: TeamPath::default(),
+        unit: None,
         segments: Vec::new(),
         status_because: None,
     };
@@ -242,6 +245,18 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
                 user.team_path.names().join(" / ")
             }
         });
+    }
+
+    if let Some(group) = &program.group {
+        match scope.eval(&group.unit) {
+            Ok(v) if v.is_empty() => note(&group.because, &|| "no unit".into()),
+            Ok(v) => {
+                let unit = v.into_text();
+                note(&group.because, &|| format!("unit `{unit}`"));
+                user.unit = Some(unit);
+            }
+            Err(e) => return quarantine(e, &group.because),
+        }
     }
 
     for seg in &program.segments {

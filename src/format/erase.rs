@@ -23,7 +23,7 @@ fn erase_item(item: &mut Item) {
             s.span = zero;
             settings(&mut s.settings);
         }
-        Item::Fields(f) => {
+        Item::Fields(f) | Item::UnitFields(f) => {
             f.span = zero;
             for d in &mut f.fields {
                 d.span = zero;
@@ -36,6 +36,17 @@ fn erase_item(item: &mut Item) {
             settings(&mut t.settings);
         }
         Item::Match(m) => m.span = zero,
+        Item::Group(g) => {
+            g.span = zero;
+            expr(&mut g.unit);
+        }
+        Item::Units(u) => {
+            u.span = zero;
+            for a in &mut u.assignments {
+                a.span = zero;
+                expr(&mut a.value);
+            }
+        }
         Item::User(u) => {
             u.span = zero;
             for a in &mut u.assignments {

@@ -101,7 +101,7 @@ pub(crate) struct Child<'n> {
 fn group(item: &Item) -> Option<u8> {
     match item {
         Item::Match(_) => Some(0),
-        Item::ValueMap(_) | Item::GroupPath(_) | Item::Segment(_) => Some(1),
+        Item::ValueMap(_) | Item::GroupPath(_) | Item::Group(_) | Item::Segment(_) => Some(1),
         Item::Condition(_) => Some(2),
         Item::Guard(_) => Some(3),
         Item::Schedule(_) | Item::Report(_) => Some(4),

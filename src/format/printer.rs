@@ -6,7 +6,7 @@ use super::layout::{Child, Key, Mode, Node};
 use super::lines::{Line, MAX_WIDTH, Writer, render};
 use crate::syntax::ast::{
     File, GuardOp, Item, LimitLit, ScheduleKind, Setting, SettingValue, TestBlock, TestEntry,
-    ValueMapStmt,
+    UnitsBlock, UserBlock, ValueMapStmt,
 };
 use std::cell::RefCell;
 
@@ -72,6 +72,8 @@ impl Printer<'_> {
             item,
             Item::Source(_)
                 | Item::Fields(_)
+                | Item::UnitFields(_)
+                | Item::Units(_)
                 | Item::Target(_)
                 | Item::User(_)
                 | Item::Rules(_)
@@ -196,7 +198,11 @@ impl Printer<'_> {
                 indent,
                 Mode::Aligned,
             ),
-            Item::Fields(f) => {
+            Item::Fields(f) | Item::UnitFields(f) => {
+                let head = match item {
+                    Item::UnitFields(_) => "unit fields",
+                    _ => "fields",
+                };
                 let children = f
                     .fields
                     .iter()
@@ -211,15 +217,16 @@ impl Printer<'_> {
                         node: Node::Field(d),
                     })
                     .collect();
-                let after = span.0 + "fields".len();
-                self.braced(
-                    "fields".into(),
-                    after,
-                    span,
-                    children,
-                    indent,
-                    Mode::Aligned,
-                )
+                // `unit fields`: the keywords' own span ends at `fields`, whatever the
+                // space between them.
+                let after = match item {
+                    Item::UnitFields(_) => {
+                        let fields = self.c.skip_trivia(span.0 + "unit".len());
+                        self.expect_word(fields, "fields") + "fields".len()
+                    }
+                    _ => span.0 + "fields".len(),
+                };
+                self.braced(head.into(), after, span, children, indent, Mode::Aligned)
             }
             Item::Target(t) => self.braced(
                 format!("target {}", t.name.node),
@@ -229,9 +236,13 @@ impl Printer<'_> {
                 indent,
                 Mode::Aligned,
             ),
-            Item::User(u) => {
-                let children = u
-                    .assignments
+            Item::User(UserBlock { assignments, .. })
+            | Item::Units(UnitsBlock { assignments, .. }) => {
+                let head = match item {
+                    Item::Units(_) => "units",
+                    _ => "user",
+                };
+                let children = assignments
                     .iter()
                     .map(|a| Child {
                         start: a.span.start,
@@ -244,8 +255,8 @@ impl Printer<'_> {
                         node: Node::Assign(a),
                     })
                     .collect();
-                let after = span.0 + "user".len();
-                self.braced("user".into(), after, span, children, indent, Mode::Aligned)
+                let after = span.0 + head.len();
+                self.braced(head.into(), after, span, children, indent, Mode::Aligned)
             }
             Item::Rules(r) => {
                 let after = span.0 + "rules".len();
@@ -274,6 +285,10 @@ impl Printer<'_> {
                     self.list(ids, w, brk);
                     w.push("]");
                 }
+            }
+            Item::Group(g) => {
+                w.push("group = ");
+                self.expr(&g.unit, w, brk);
             }
             Item::Segment(s) => {
                 w.push(&format!("segment {} = ", quote(&s.category.node)));

@@ -47,6 +47,21 @@ const STATEMENTS: &[(&str, &str, &str)] = &[
         "the team hierarchy",
     ),
     (
+        "unit fields",
+        "unit fields {\n  ${1:UnitId}: ${2:text}\n}",
+        "declare the fields of org-unit records",
+    ),
+    (
+        "units",
+        "units {\n  id     = ${1:UnitId}\n  name   = ${2:Name}\n  parent = ${3:ParentId}\n}",
+        "the team tree from org units",
+    ),
+    (
+        "group",
+        "group = ${1:DepartmentId}",
+        "the org unit each person is a member of",
+    ),
+    (
         "segment",
         "segment \"${1:Country}\" = ${2:Country}",
         "a segment per record",
@@ -149,7 +164,7 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
         None => top_level(&cx, index, &mut out),
         Some(Frame::Settings { defs, .. }) => settings(&cx, defs, &mut out),
         Some(Frame::AttributeMap) if cx.entry.is_empty() => attribute_names(&mut out, &[]),
-        Some(Frame::Fields) => {
+        Some(frame @ (Frame::Fields | Frame::UnitFields)) => {
             if cx.has(":") {
                 for t in TYPES {
                     out.plain(t, K::TYPE_PARAMETER, "type");
@@ -161,7 +176,7 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
                     "a date read with these formats",
                 );
                 out.snippet("list<text>", "list<${1:text}>", K::TYPE_PARAMETER, "a list");
-            } else if cx.entry.is_empty() {
+            } else if cx.entry.is_empty() && frame == Frame::Fields {
                 for f in index.fields().iter().filter(|f| f.declared.is_none()) {
                     out.field(f.name.as_str(), &f.ty(), f.builtin.map_or("", |b| b.doc));
                 }
@@ -172,6 +187,29 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
                 attribute_names(&mut out, &index.assigned);
             } else if cx.has("=") {
                 expression(&cx, cx.first(), index, &mut out);
+            }
+        }
+        Some(Frame::Units) => {
+            if cx.entry.is_empty() {
+                for (key, required) in crate::check::UNIT_KEYS {
+                    let what = if *required { "required" } else { "optional" };
+                    out.plain(key, K::PROPERTY, what);
+                }
+            } else if cx.has("=") && cx.first() == Some("empty_units") {
+                for o in ["keep", "prune"] {
+                    out.plain(o, K::ENUM_MEMBER, "empty_units");
+                }
+            } else if cx.has("=") {
+                // The fields of a unit record: declared, and the source kind's built-in ones.
+                for d in &index.unit_declared {
+                    out.field(&d.name, &d.ty, "unit field");
+                }
+                let kind = index.source.as_deref().unwrap_or("");
+                for f in crate::schema::units::unit_kind(kind).map_or(&[][..], |k| &k.fields) {
+                    if !index.unit_declared.iter().any(|d| d.name == f.path) {
+                        out.field(f.path, &f.ty.to_string(), f.doc);
+                    }
+                }
             }
         }
         Some(Frame::Rules) => {

@@ -22,6 +22,10 @@ pub enum Frame {
     Fields,
     /// `user { … }`
     User,
+    /// `units { … }`
+    Units,
+    /// `unit fields { … }`
+    UnitFields,
     /// `rules { … }`
     Rules,
     /// `test "…" { … }`
@@ -185,6 +189,9 @@ impl<'a> Walk<'a> {
                     }
                 }
                 "fields" => Frame::Fields,
+                // `unit fields { … }` declares fields (and types) like `fields`.
+                "unit" if self.word(1) == Some("fields") => Frame::UnitFields,
+                "units" => Frame::Units,
                 "user" => Frame::User,
                 "rules" => Frame::Rules,
                 "test" => Frame::Test,

@@ -33,6 +33,8 @@ pub struct Index {
     pub rules_block: Option<Span>,
     /// Attributes the `user` block assigns.
     pub assigned: Vec<String>,
+    /// `unit fields { … }` entries in order (the fields of org-unit records).
+    pub unit_declared: Vec<Declared>,
 }
 
 /// A field the document can read: a declaration, a built-in field of its source, or both.
@@ -79,6 +81,14 @@ impl Index {
                 Some(Frame::Fields) if word(1) == ":" && entry[0].kind == Kind::Word => {
                     let ty: Vec<&str> = entry[2..].iter().map(|t| t.text(text)).collect();
                     index.declared.push(Declared {
+                        name: unquote(word(0)),
+                        ty: ty.concat(),
+                        span: entry[0].span,
+                    });
+                }
+                Some(Frame::UnitFields) if word(1) == ":" && entry[0].kind == Kind::Word => {
+                    let ty: Vec<&str> = entry[2..].iter().map(|t| t.text(text)).collect();
+                    index.unit_declared.push(Declared {
                         name: unquote(word(0)),
                         ty: ty.concat(),
                         span: entry[0].span,

@@ -82,7 +82,11 @@ pub fn symbols(doc: &Document) -> Vec<DocumentSymbol> {
                 head,
                 settings(&b.settings),
             ),
-            Item::Fields(b) => {
+            Item::Fields(b) | Item::UnitFields(b) => {
+                let name = match item {
+                    Item::UnitFields(_) => "unit fields",
+                    _ => "fields",
+                };
                 let children = b
                     .fields
                     .iter()
@@ -97,11 +101,15 @@ pub fn symbols(doc: &Document) -> Vec<DocumentSymbol> {
                         )
                     })
                     .collect();
-                sym("fields".into(), None, K::STRUCT, span, head, children)
+                sym(name.into(), None, K::STRUCT, span, head, children)
             }
-            Item::User(b) => {
-                let children = b
-                    .assignments
+            Item::User(crate::syntax::ast::UserBlock { assignments, .. })
+            | Item::Units(crate::syntax::ast::UnitsBlock { assignments, .. }) => {
+                let name = match item {
+                    Item::Units(_) => "units",
+                    _ => "user",
+                };
+                let children = assignments
                     .iter()
                     .map(|a| {
                         sym(
@@ -114,7 +122,7 @@ pub fn symbols(doc: &Document) -> Vec<DocumentSymbol> {
                         )
                     })
                     .collect();
-                sym("user".into(), None, K::CLASS, span, head, children)
+                sym(name.into(), None, K::CLASS, span, head, children)
             }
             Item::ValueMap(m) => sym(
                 m.attribute.node.clone(),
@@ -124,7 +132,9 @@ pub fn symbols(doc: &Document) -> Vec<DocumentSymbol> {
                 m.attribute.span,
                 Vec::new(),
             ),
-            Item::GroupPath(_) => sym(first_line(span), None, K::NAMESPACE, span, head, Vec::new()),
+            Item::GroupPath(_) | Item::Group(_) => {
+                sym(first_line(span), None, K::NAMESPACE, span, head, Vec::new())
+            }
             Item::Test(t) => sym(
                 format!("test \"{}\"", t.name.node),
                 None,

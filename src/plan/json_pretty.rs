@@ -50,6 +50,7 @@ where
         warnings,
         guards,
         fill_rates,
+        team_tree: _,
     } = plan;
     out.push(b'{');
     key(out, 1, true, "format");

@@ -70,6 +70,20 @@ pub fn render_markdown(plan: &Plan) -> String {
         }
         out.push('\n');
     }
+    if !plan.team_tree.is_empty() {
+        let _ = writeln!(
+            out,
+            "#### Team tree\n\nNew, renamed and moved teams in place:\n"
+        );
+        for l in &plan.team_tree {
+            let mark = match l.mark {
+                ' ' => String::new(),
+                m => format!("`{m}` "),
+            };
+            let _ = writeln!(out, "{}- {mark}{}", "  ".repeat(l.depth), escape(&l.text));
+        }
+        out.push('\n');
+    }
     write_records(&mut out, plan);
     out
 }

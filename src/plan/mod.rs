@@ -15,11 +15,13 @@ mod render;
 pub(crate) mod schema_check;
 #[cfg(test)]
 pub(crate) mod tests;
+mod tree;
 
 pub use apply_memory::apply_to_state;
 pub use json::{render_json, write_json};
 pub use markdown::render_markdown;
 pub use render::{because_text, headline, render_actions, render_human};
+pub use tree::{TreeLine, team_tree};
 
 use crate::action::{Action, PlannedAction};
 use crate::guard::GuardOutcome;
@@ -160,6 +162,10 @@ pub struct Plan {
     /// (`crate::quality`); kept in the journal, so the next run compares against it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fill_rates: Vec<crate::model::FieldFill>,
+    /// For teams from org units: the tree around the teams this plan creates, renames or
+    /// moves (see [`team_tree`]), shown by the human and Markdown forms; not in the JSON form.
+    #[serde(skip)]
+    pub team_tree: Vec<TreeLine>,
 }
 
 impl Plan {
@@ -192,6 +198,7 @@ impl Plan {
             warnings,
             guards,
             fill_rates: Vec::new(),
+            team_tree: Vec::new(),
         }
     }
 

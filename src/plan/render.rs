@@ -264,6 +264,25 @@ pub fn render_human(plan: &Plan, color: bool) -> String {
         plan.source_records
     );
     out.push_str(&render_actions(&plan.actions, color));
+    if !plan.team_tree.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(
+                "Team tree (new, renamed and moved teams in place):",
+                bold,
+                color
+            )
+        );
+        for l in &plan.team_tree {
+            let text = format!("{} {}{}", l.mark, "  ".repeat(l.depth), line(&l.text));
+            let text = match l.mark {
+                ' ' => text,
+                mark => paint(&text, symbol_color(mark), color),
+            };
+            let _ = writeln!(out, "  {text}");
+        }
+    }
     write_records(&mut out, plan);
     crate::quality::render_text(&plan.fill_rates, Some(plan.source_records), &mut out);
     if !plan.guards.is_empty() {

@@ -99,6 +99,28 @@ fn records(ctx: &Ctx, s: &mut Synced) -> Result<DesiredState, String> {
 
 /// Plans, and says whether the guards let the plan through.
 fn plan(ctx: &Ctx, s: &mut Synced, mut desired: DesiredState, current: &CurrentState) -> bool {
+    let today = s.today.unwrap_or_else(|| today_in(ctx.program));
+    // Org units (`units { … }`): a tree that cannot be built stops the run before any plan.
+    let options = FetchOptions {
+        env: ctx.env,
+        progress: &NoProgress,
+        policy: ctx.tuning.http,
+    };
+    let units_source = (None, ctx.opts.source_url.as_deref());
+    let placed = crate::sync::place_units(
+        ctx.program,
+        ctx.mapping,
+        units_source,
+        today,
+        &mut desired,
+        options,
+    );
+    if let Err(e) = placed {
+        s.status = RunStatus::SourceFailed;
+        s.message = format!("the org units could not be used, nothing was applied: {e}");
+        s.not_applied = "not applied: the org units do not form a tree".to_string();
+        return false;
+    }
     let mut plan = plan_desired(
         &ctx.file.name,
         ctx.program,

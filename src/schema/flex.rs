@@ -37,6 +37,7 @@ const SETTINGS: &[SettingDef] = &[
     SettingDef::int("page_size", "Employees per request.")
         .default("100")
         .range(1, 1000),
+    super::sources::UNITS,
 ];
 
 /// The `flex` source kind.

@@ -8,6 +8,7 @@ pub mod scim;
 pub mod settings;
 pub mod sources;
 pub mod target;
+pub mod units;
 mod worknice;
 
 pub use settings::{SettingDef, SettingType};

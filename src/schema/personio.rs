@@ -34,6 +34,7 @@ const SETTINGS: &[SettingDef] = &[
     )
     .default("100")
     .range(1, 100),
+    super::sources::UNITS,
 ];
 
 /// The `personio` source kind.

@@ -100,8 +100,16 @@ impl SourceKind {
 const PATH: SettingDef =
     SettingDef::text("path", "The file to read, relative to the mapping file.").required();
 
+/// `units = "org_units.csv"`: the org units a `units { … }` statement reads (also for API
+/// sources, whose units come from an export when the API has none).
+pub(super) const UNITS: SettingDef = SettingDef::text(
+    "units",
+    "The org-unit file (same format rules as `path`), relative to the mapping file; read by `units { … }`.",
+);
+
 const CSV_SETTINGS: &[SettingDef] = &[
     PATH,
+    UNITS,
     SettingDef::text(
         "delimiter",
         "Column separator; sniffed from the header line (`,` `;` tab) when not given.",
@@ -115,7 +123,7 @@ const ENCODING: SettingDef = SettingDef::text(
 )
 .values(&["utf-8", "windows-1252", "latin-1"]);
 
-const YAML_SETTINGS: &[SettingDef] = &[PATH, ENCODING];
+const YAML_SETTINGS: &[SettingDef] = &[PATH, UNITS, ENCODING];
 
 static SOURCE_KINDS: LazyLock<Vec<SourceKind>> = LazyLock::new(|| {
     vec![
@@ -133,14 +141,14 @@ static SOURCE_KINDS: LazyLock<Vec<SourceKind>> = LazyLock::new(|| {
             doc: "A JSON file holding an array of record objects; nested objects are reached with \
                   dotted paths. Every field used must be declared in `fields`.",
             fields: Vec::new(),
-            settings: &[PATH],
+            settings: &[PATH, UNITS],
             declared_fields_only: true,
         },
         SourceKind {
             name: "ndjson",
             doc: "A file with one JSON record object per line. Every field used must be declared in `fields`.",
             fields: Vec::new(),
-            settings: &[PATH],
+            settings: &[PATH, UNITS],
             declared_fields_only: true,
         },
         personio::kind(),

@@ -23,6 +23,7 @@ const SETTINGS: &[SettingDef] = &[
          than treated as missing.",
     )
     .default("true"),
+    super::sources::UNITS,
 ];
 
 /// The `worknice` source kind.

@@ -5,12 +5,14 @@
 
 mod source;
 mod state;
+mod units;
 
 pub use source::{
     FetchOptions, Loaded, RecordsSource, SourceError, SourceNote, fetch_live, load_desired,
     load_records,
 };
 pub use state::{CurrentStateError, StateInput, current_state, read_scim_state};
+pub use units::{PlaceUnitsError, place_units, units_are_live};
 
 use crate::builtins::Context;
 use crate::check::Program;
@@ -20,53 +22,9 @@ use crate::eval::evaluate;
 use crate::guard::{Allow, GuardInput, check_guards};
 use crate::model::{CurrentState, DesiredState};
 use crate::plan::Plan;
-use crate::records::{
-    ReadOptions, Record, RecordFormat, RecordsError, Shape, TextEncoding, read_file, read_file_map,
-};
+use crate::records::{ReadOptions, Record, RecordFormat, RecordsError, read_file, read_file_map};
 use chrono::NaiveDate;
 use std::path::Path;
-
-/// How the records file of a mapping is read: the shape follows the source kind, and a
-/// `csv` source's `delimiter` / `encoding` settings apply.
-pub fn read_options(program: &Program) -> ReadOptions {
-    let shape = match program.source.kind.as_str() {
-        "flex" => Shape::Flex,
-        "personio" => Shape::Personio,
-        "worknice" => Shape::Worknice,
-        _ => Shape::Plain,
-    };
-    let text = |key: &str| match program.source.get(key) {
-        Some(ConfigValue::Text(t)) => Some(t.clone()),
-        _ => None,
-    };
-    let delimiter = text("delimiter").and_then(|d| match d.as_str() {
-        "\\t" | "tab" => Some(b'\t'),
-        other => other.bytes().next(),
-    });
-    let encoding =
-        text("encoding").and_then(|e| match e.to_lowercase().replace('_', "-").as_str() {
-            "utf-8" | "utf8" => Some(TextEncoding::Utf8),
-            "windows-1252" | "cp1252" => Some(TextEncoding::Windows1252),
-            "latin-1" | "latin1" | "iso-8859-1" => Some(TextEncoding::Latin1),
-            _ => None,
-        });
-    // A csv source's declared fields are its columns; each must be in the header.
-    let columns = match program.source.kind.as_str() {
-        "csv" => program
-            .fields
-            .iter()
-            .filter(|f| f.path.len() == 1)
-            .map(|f| f.path[0].clone())
-            .collect(),
-        _ => Vec::new(),
-    };
-    ReadOptions {
-        delimiter,
-        encoding,
-        columns,
-        ..ReadOptions::new(shape)
-    }
-}
 
 /// A records file: its path and, when its name does not say (a pipe, a process substitution
 /// `<(…)`), its format (`--records-format`). A plain path converts into one.
@@ -92,7 +50,7 @@ impl<'a> From<&'a std::path::PathBuf> for RecordsFile<'a> {
 
 impl RecordsFile<'_> {
     fn options(&self, program: &Program) -> ReadOptions {
-        let options = read_options(program);
+        let options = crate::eval::read_options(program);
         ReadOptions {
             format: self.format.or(options.format),
             ..options
@@ -191,7 +149,7 @@ pub fn desire_from_file<'a>(
 /// What two mappings want from one records file, read once (`wtmap diff`): each record is
 /// evaluated by both as soon as it is read, as in [`desire_from_file`], which each result
 /// equals. The file is read with `second`'s options; the caller makes sure `first` reads it
-/// the same way ([`read_options`]).
+/// the same way ([`crate::eval::read_options`]).
 pub fn desire_both_from_file<'a>(
     first: &Program,
     second: &Program,

@@ -30,6 +30,8 @@ pub enum Item {
     Source(SourceBlock),
     /// `fields { Office: text }`
     Fields(FieldsBlock),
+    /// `unit fields { DeptId: text }`: the fields of an org-unit record
+    UnitFields(FieldsBlock),
     /// `target winningtemp.scim { … }`
     Target(TargetBlock),
     /// `match by external_id, email`
@@ -38,6 +40,10 @@ pub enum Item {
     User(UserBlock),
     /// `gender 1->Male 2->Female _->None`
     ValueMap(ValueMapStmt),
+    /// `units { id = DeptId, name = DeptName, parent = ParentId }`
+    Units(UnitsBlock),
+    /// `group = DepartmentId`
+    Group(GroupStmt),
     /// `group path = [Office, Department, Team]`
     GroupPath(GroupPathStmt),
     /// `segment "Country" = Country`
@@ -62,6 +68,9 @@ impl Item {
         match self {
             Item::Source(x) => x.span,
             Item::Fields(x) => x.span,
+            Item::UnitFields(x) => x.span,
+            Item::Units(x) => x.span,
+            Item::Group(x) => x.span,
             Item::Target(x) => x.span,
             Item::Match(x) => x.span,
             Item::User(x) => x.span,
@@ -219,6 +228,25 @@ pub enum PatternKind {
 
 /// A spanned pattern.
 pub type Pattern = Spanned<PatternKind>;
+
+/// `units { id = DeptId, name = DeptName, parent = ParentId, manager = HeadId }`: how an
+/// org-unit record becomes a team of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitsBlock {
+    /// `id`, `name`, `parent`, `manager` assignments.
+    pub assignments: Vec<Assignment>,
+    /// Whole block.
+    pub span: Span,
+}
+
+/// `group = DepartmentId`: the ID of the org unit a person is a member of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupStmt {
+    /// The unit ID, per person record.
+    pub unit: Expr,
+    /// Whole statement.
+    pub span: Span,
+}
 
 /// `group path = [Office, Department, Team] ids [OfficeCode, DepartmentCode, TeamCode]`
 #[derive(Debug, Clone, PartialEq)]

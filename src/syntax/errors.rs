@@ -74,6 +74,8 @@ fn is_statement_start(rule: Rule) -> bool {
             | kw_match
             | kw_user
             | kw_group
+            | kw_unit
+            | kw_units
             | kw_segment
             | kw_exclude
             | kw_skip

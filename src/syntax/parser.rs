@@ -140,6 +140,8 @@ fn is_trivia(rule: Rule) -> bool {
             | kw_match
             | kw_by
             | kw_user
+            | kw_unit
+            | kw_units
             | kw_group
             | kw_path
             | kw_ids
@@ -207,6 +209,21 @@ impl Builder {
             }
             Rule::fields_block => Item::Fields(FieldsBlock {
                 fields: significant(pair).map(|p| self.field_decl(p)).collect(),
+                span: sp,
+            }),
+            Rule::unit_fields_block => Item::UnitFields(FieldsBlock {
+                fields: significant(pair).map(|p| self.field_decl(p)).collect(),
+                span: sp,
+            }),
+            Rule::units_block => Item::Units(UnitsBlock {
+                assignments: significant(pair).map(|p| self.assignment(p)).collect(),
+                span: sp,
+            }),
+            Rule::group_stmt => Item::Group(GroupStmt {
+                unit: significant(pair)
+                    .next()
+                    .map(|p| self.expr(p))
+                    .unwrap_or_else(|| empty_expr(sp)),
                 span: sp,
             }),
             Rule::target_block => {

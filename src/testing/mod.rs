@@ -164,7 +164,10 @@ fn actual_value(outcome: &Outcome, key: &str) -> Option<String> {
                 UserStatus::Paused => "Paused".into(),
             }),
             "manager" => u.manager.clone(),
-            "group" => (!u.team_path.is_empty()).then(|| u.team_path.names().join("/")),
+            "group" => match &u.unit {
+                Some(unit) => Some(unit.clone()),
+                None => (!u.team_path.is_empty()).then(|| u.team_path.names().join("/")),
+            },
             "exclude_from_surveys" => Some(match u.attributes.get(key) {
                 Some(AttrValue::Bool(b)) => b.to_string(),
                 _ => "false".into(),

@@ -1,7 +1,9 @@
 //! Personio v1: `POST /v1/auth` and `GET /v1/company/employees`, as documented (sources.md
 //! §1.12): credentials as JSON, form or query; `papi-` tokens stable per credential and echoed
 //! on 2xx; `limit` defaulting to 50 and rejected above 100; record-based `offset`; `email`,
-//! `attributes[]` and `updated_since`; v1 error bodies.
+//! `attributes[]` and `updated_since`; v1 error bodies. And v2 org units: `POST
+//! /v2/auth/token` (form-encoded client credentials, OAuth2 errors) and `GET /v2/org-units`
+//! (one `type` per request, `limit` 1–50, `_meta.links.next.href` with a cursor).
 
 use super::{Server, query_pairs};
 use axum::Router;
@@ -71,6 +73,12 @@ pub struct Scenario {
     pub refuse_employees: bool,
     /// Leave out `metadata`.
     pub no_metadata: bool,
+    /// Org units (v2 shape: `id`, `type`, `name`, `abbreviation`, `parent_id`).
+    pub org_units: Vec<Value>,
+    /// Org units requests are refused with 403 (a credential without the org-units scope).
+    pub refuse_org_units: bool,
+    /// The `next` links point to another server.
+    pub foreign_next: bool,
 }
 
 impl Default for Scenario {
@@ -93,8 +101,38 @@ impl Default for Scenario {
             expired_status: 401,
             refuse_employees: false,
             no_metadata: false,
+            org_units: example_org_units(),
+            refuse_org_units: false,
+            foreign_next: false,
         }
     }
+}
+
+/// Org units of Personio's two types, matching the departments and teams of the example
+/// employees (`mappings/data/personio.json`): departments four levels deep under one top
+/// unit, and teams under Engineering.
+pub fn example_org_units() -> Vec<Value> {
+    let unit = |id: u64, kind: &str, name: &str, parent: Option<u64>| {
+        json!({"id": id, "type": kind, "name": name, "abbreviation": null,
+               "description": null, "parent_id": parent,
+               "created_at": "2024-01-01T00:00:00Z"})
+    };
+    vec![
+        unit(1000, "department", "Beispiel GmbH", None),
+        unit(1100, "department", "Geschäftsführung", Some(1000)),
+        unit(1200, "department", "Engineering", Some(1000)),
+        unit(1300, "department", "Vertrieb", Some(1000)),
+        unit(1310, "department", "Vertrieb Nord", Some(1300)),
+        unit(1311, "department", "Vertrieb Süd", Some(1300)),
+        unit(1312, "department", "Vertrieb Hamburg", Some(1310)),
+        unit(1400, "department", "Marketing", Some(1000)),
+        unit(1500, "department", "Finanzen", Some(1000)),
+        unit(1600, "department", "People & Culture", Some(1000)),
+        unit(1700, "department", "Kundenservice", Some(1000)),
+        unit(77, "team", "Platform", Some(1200)),
+        unit(78, "team", "Web", Some(1200)),
+        unit(79, "team", "Data", Some(1200)),
+    ]
 }
 
 /// The 44 employees of `mappings/data/personio.json`.
@@ -113,6 +151,7 @@ struct Emulator {
 #[derive(Default)]
 struct Counters {
     auth: usize,
+    v2_tokens: usize,
     employees: usize,
     generation: usize,
 }
@@ -137,6 +176,8 @@ pub fn start_on(scenario: Scenario, addr: &str) -> Server {
     let app = Router::new()
         .route("/v1/auth", post(auth))
         .route("/v1/company/employees", get(employees))
+        .route("/v2/auth/token", post(v2_token))
+        .route("/v2/org-units", get(org_units))
         .with_state(emulator);
     Server::start(app, addr)
 }
@@ -373,4 +414,132 @@ fn shape(mut employee: Value, s: &Scenario, wanted: &[String]) -> Value {
         }
     }
     employee
+}
+
+fn oauth_error(status: u16, error: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap();
+    let body = json!({"error": error, "error_description": "Client authentication failed",
+                      "trace_id": "emulated"});
+    (status, axum::Json(body)).into_response()
+}
+
+fn problem(status: u16, title: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap();
+    let body = json!({"personio_trace_id": "emulated", "timestamp": "2026-11-21T00:00:00Z",
+                      "errors": [{"title": title, "detail": title}]});
+    (status, axum::Json(body)).into_response()
+}
+
+/// v2 tokens: form-encoded client credentials only.
+async fn v2_token(
+    State(emulator): State<Arc<Emulator>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let s = &emulator.scenario;
+    let form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return oauth_error(400, "invalid_request");
+    }
+    let pairs = query_pairs(&String::from_utf8_lossy(&body));
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    if get("grant_type") != Some("client_credentials") {
+        return oauth_error(400, "unsupported_grant_type");
+    }
+    if get("client_id") != Some(s.client_id.as_str())
+        || get("client_secret") != Some(s.client_secret.as_str())
+    {
+        return oauth_error(401, "invalid_client");
+    }
+    let n = {
+        let mut state = emulator.state.lock().unwrap();
+        state.v2_tokens += 1;
+        state.v2_tokens
+    };
+    axum::Json(
+        json!({"access_token": format!("v2-token-{n}"), "token_type": "Bearer",
+                      "expires_in": 86400, "scope": "personio:org_units:read"}),
+    )
+    .into_response()
+}
+
+/// One type of org unit per request, paged by an opaque cursor.
+async fn org_units(
+    State(emulator): State<Arc<Emulator>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let s = &emulator.scenario;
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let issued = emulator.state.lock().unwrap().v2_tokens;
+    let valid = bearer.is_some_and(|b| (1..=issued).any(|n| b == format!("v2-token-{n}")));
+    if !valid {
+        return problem(401, "Unauthorized");
+    }
+    if s.refuse_org_units {
+        return problem(403, "Forbidden: missing scope personio:org_units:read");
+    }
+    let params = query_pairs(query.as_deref().unwrap_or(""));
+    let param = |key: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let Some(kind) = param("type").map(|t| t.to_lowercase()) else {
+        return problem(400, "The query parameter `type` is required");
+    };
+    if kind != "department" && kind != "team" {
+        return problem(400, "`type` must be department or team");
+    }
+    let limit = match param("limit").map(|l| l.parse::<usize>()) {
+        None => 10,
+        Some(Ok(l)) if (1..=50).contains(&l) => l,
+        Some(_) => return problem(400, "`limit` must be between 1 and 50"),
+    };
+    let offset = match param("cursor") {
+        None => 0,
+        Some(c) => match c.strip_prefix("c-").and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => n,
+            None => return problem(400, "invalid cursor"),
+        },
+    };
+    let of_kind: Vec<&Value> = s
+        .org_units
+        .iter()
+        .filter(|u| u["type"].as_str().map(str::to_lowercase).as_deref() == Some(kind.as_str()))
+        .collect();
+    let data: Vec<Value> = of_kind
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|u| (*u).clone())
+        .collect();
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let host = if s.foreign_next {
+        "elsewhere.example"
+    } else {
+        host
+    };
+    let mut links = json!({"self": {"href": format!("http://{host}/v2/org-units?{}", query.as_deref().unwrap_or(""))}});
+    if offset + limit < of_kind.len() {
+        links["next"] = json!({"href": format!(
+            "http://{host}/v2/org-units?type={kind}&limit={limit}&cursor=c-{}", offset + limit
+        )});
+    }
+    axum::Json(json!({"_data": data, "_meta": {"links": links}})).into_response()
 }
