@@ -153,23 +153,7 @@ impl Connectors {
         env: &dyn Env,
         progress: &dyn Progress,
     ) -> Result<Snapshot, ConnectorError> {
-        let kind = cfg.source.kind.as_str();
-        let (Some(info), Some(schema)) = (connector(kind), source_kind(kind)) else {
-            return Err(ConnectorError::Unsupported {
-                kind: kind.to_owned(),
-            });
-        };
-        let settings = Settings::new(info.system, cfg.source, schema.settings, env);
-        settings.require_env()?;
-        let ctx = Ctx {
-            settings,
-            client: &self.client,
-            policy: self.policy,
-            progress,
-            base_url: cfg.base_url.as_deref(),
-            fields: &cfg.fields,
-            tokens: &self.tokens,
-        };
+        let (info, ctx) = self.context(cfg, env, progress)?;
         let result = match info.kind {
             "flex" => flex::fetch(&ctx).await,
             "personio" => personio::fetch(&ctx).await,
@@ -184,25 +168,20 @@ impl Connectors {
 }
 
 impl Connectors {
-    /// Fetches the org units of a source whose connector reads them (Personio's v2 org
-    /// units, both types): the records a `--units FILE` of that source kind holds.
-    pub async fn fetch_units(
-        &self,
-        cfg: &ConnectorConfig<'_>,
-        env: &dyn Env,
-        progress: &dyn Progress,
-    ) -> Result<Snapshot, ConnectorError> {
+    /// The connector of `cfg`'s source kind and what its fetches share: its settings (every
+    /// missing environment variable reported at once), the client, the policy and caches.
+    fn context<'a>(
+        &'a self,
+        cfg: &'a ConnectorConfig<'_>,
+        env: &'a dyn Env,
+        progress: &'a dyn Progress,
+    ) -> Result<(&'static ConnectorInfo, Ctx<'a>), ConnectorError> {
         let kind = cfg.source.kind.as_str();
         let (Some(info), Some(schema)) = (connector(kind), source_kind(kind)) else {
             return Err(ConnectorError::Unsupported {
                 kind: kind.to_owned(),
             });
         };
-        if info.kind != "personio" {
-            return Err(ConnectorError::Unsupported {
-                kind: kind.to_owned(),
-            });
-        }
         let settings = Settings::new(info.system, cfg.source, schema.settings, env);
         settings.require_env()?;
         let ctx = Ctx {
@@ -214,6 +193,23 @@ impl Connectors {
             fields: &cfg.fields,
             tokens: &self.tokens,
         };
+        Ok((info, ctx))
+    }
+
+    /// Fetches the org units of a source whose connector reads them (Personio's v2 org
+    /// units, both types): the records a `--units FILE` of that source kind holds.
+    pub async fn fetch_units(
+        &self,
+        cfg: &ConnectorConfig<'_>,
+        env: &dyn Env,
+        progress: &dyn Progress,
+    ) -> Result<Snapshot, ConnectorError> {
+        let (info, ctx) = self.context(cfg, env, progress)?;
+        if info.kind != "personio" {
+            return Err(ConnectorError::Unsupported {
+                kind: info.kind.to_owned(),
+            });
+        }
         let result = personio_units::fetch_units(&ctx).await;
         progress.finish();
         result?.finish()
