@@ -33,8 +33,25 @@ fn ids(name: &str, bytes: &[u8], shape: Shape) -> Vec<String> {
     desired.users.keys().cloned().collect()
 }
 
+/// A record of [`record`] as a Personio employee, its values' text untouched:
+/// `{"type": "Employee", "attributes": {"Id": {"value": 1e3}, …}}`.
+fn personio_employee(record: &str) -> String {
+    let inner = record.trim_start_matches('{').trim_end_matches('}');
+    let attributes: Vec<String> = inner
+        .split(", \"")
+        .map(|pair| {
+            let (key, value) = pair.split_once(": ").unwrap();
+            format!("\"{}\": {{\"value\": {value}}}", key.trim_matches('"'))
+        })
+        .collect();
+    format!(
+        r#"{{"type": "Employee", "attributes": {{{}}}}}"#,
+        attributes.join(", ")
+    )
+}
+
 /// `ids` of one file holding `records`, as a JSON array and as NDJSON, read as plain records
-/// and as Flex records: all four must agree.
+/// and as Flex records, and as Personio exports (a bare array, a page): all must agree.
 fn ids_everywhere(records: &[String]) -> Vec<String> {
     let json = format!("[{}]", records.join(",\n"));
     let ndjson = records.join("\n") + "\n";
@@ -45,6 +62,19 @@ fn ids_everywhere(records: &[String]) -> Vec<String> {
             got.sort();
             all.push(got);
         }
+    }
+    // Personio exports: a bare array of employees, and the API's page envelope, each
+    // employee `{"type": "Employee", "attributes": {key: {"value": …}}}`.
+    let employees: Vec<String> = records.iter().map(|r| personio_employee(r)).collect();
+    let bare = format!("[{}]", employees.join(",\n"));
+    let page = format!(
+        r#"{{"success": true, "data": [{}]}}"#,
+        employees.join(",\n")
+    );
+    for text in [&bare, &page] {
+        let mut got = ids("p.json", text.as_bytes(), Shape::Personio);
+        got.sort();
+        all.push(got);
     }
     for other in &all[1..] {
         assert_eq!(other, &all[0], "readers disagree");

@@ -17,6 +17,7 @@ impl<Out> Doc<'_, Out> {
             return self.record(); // reports the non-object
         }
         let line = self.line_at(self.pos);
+        let start = self.pos;
         let mut rest = Map::new();
         let mut page = false;
         self.object(|d, key| match (key.as_str(), d.peek()) {
@@ -46,6 +47,9 @@ impl<Out> Doc<'_, Out> {
         if top {
             return Err(self.layout_error());
         }
+        // An employee of a bare array: a number that would not print back as written keeps
+        // its text, as in every other record (exact.rs).
+        let rest = self.exact_fields(start)?.unwrap_or(rest);
         self.push(rest, line)
     }
 
