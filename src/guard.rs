@@ -40,7 +40,7 @@ pub struct Allow {
     /// `--allow-mass-identity-change`: username/email change guards may fail.
     pub identity_changes: bool,
     /// `--allow-field-drop FIELD`: the fill-rate guards of these fields may fail
-    /// (`crate::quality`).
+    /// (the `quality` module).
     pub field_drops: Vec<String>,
 }
 
@@ -328,7 +328,7 @@ fn check_source(input: &GuardInput<'_>, guard: &Guard) -> GuardOutcome {
     )
 }
 
-/// A guard's outcome, with its message (shared with `crate::quality`).
+/// A guard's outcome, with its message (shared with the `quality` module).
 #[allow(clippy::too_many_arguments)] // one constructor, called with named locals
 pub(crate) fn outcome(
     guard: String,

@@ -326,7 +326,7 @@ pub struct DesiredState {
     pub warnings: Vec<RunWarning>,
     /// How many records the source delivered (for guards).
     pub source_records: usize,
-    /// Per field the program reads (by slot), the records that fill it (`crate::quality`).
+    /// Per field the program reads (by slot), the records that fill it (the `quality` module).
     pub filled: Vec<usize>,
 }
 
@@ -359,7 +359,7 @@ pub struct CurrentState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_run_source_records: Option<usize>,
     /// Fill rate in percent of each field the mapping used on the last successful run (for
-    /// the fill-rate drift guard, `crate::quality`).
+    /// the fill-rate drift guard, the `quality` module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_run_fill_rates: Option<BTreeMap<String, f64>>,
 }
@@ -568,7 +568,7 @@ pub struct Guard {
 }
 
 /// `guard filled(Manager) >= 90%` (also `>= N` records, or `>= 80% of last_run`): a lower
-/// bound on how many records fill a field (see `crate::quality`).
+/// bound on how many records fill a field (see the `quality` module).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FillGuard {
     /// The field as written (`department.name`).
@@ -584,7 +584,7 @@ pub struct FillGuard {
 }
 
 /// How many of a source's records fill one field the mapping uses (the plan's fill-rate
-/// table, `crate::quality`).
+/// table, the `quality` module).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldFill {
     /// The field (`department.name`).

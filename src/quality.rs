@@ -1,7 +1,7 @@
 //! Data-quality guards: a field the HR system stops sending must stop the run.
 //!
 //! While records are evaluated, each field the mapping uses is counted as filled or not
-//! (`crate::eval::fill`); here the counts become the plan's fill-rate table (with last run's
+//! (`eval::fill`); here the counts become the plan's fill-rate table (with last run's
 //! rate beside each field, when known) and guard outcomes, checked with the other guards
 //! before anything is written (docs/guards.md):
 //!

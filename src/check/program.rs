@@ -245,7 +245,7 @@ pub struct Program {
     /// The mapping's guards (defaults are added by `guard::effective_guards`).
     pub guards: Vec<Guard>,
     /// The mapping's `guard filled(F) …` (the drift default for other fields is added by
-    /// `crate::quality`).
+    /// the `quality` module).
     pub fill_guards: Vec<crate::model::FillGuard>,
     /// Schedule (default daily 01:00 Europe/Stockholm).
     pub schedule: Schedule,

@@ -524,7 +524,7 @@ fn add_user(
     reasons: &Arc<Reasons>,
     group: Option<&GroupPathRule>,
 ) -> DesiredUser {
-    // An org unit is its team (the tree is built from the units, see `crate::units`).
+    // An org unit is its team (the tree is built from the units, see the `units` module).
     let team = match &u.unit {
         Some(unit) => Some(Arc::clone(
             shared_ids

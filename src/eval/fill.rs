@@ -1,6 +1,6 @@
 //! Which of the fields a mapping uses each record fills, counted while the record is
 //! evaluated (one lookup per used field, no second pass over the records): the plan's
-//! fill-rate table and the fill-rate guards (`crate::quality`) are made from the sums.
+//! fill-rate table and the fill-rate guards (the `quality` module) are made from the sums.
 
 use super::read::is_filled;
 use crate::check::Program;
