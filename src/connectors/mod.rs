@@ -216,6 +216,17 @@ impl Connectors {
     }
 }
 
+/// A runtime and a client for one fetch from synchronous code.
+fn one_off(policy: HttpPolicy) -> Result<(tokio::runtime::Runtime, Connectors), ConnectorError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ConnectorError::Client {
+            reason: e.to_string(),
+        })?;
+    Ok((runtime, Connectors::new(policy)?))
+}
+
 /// [`Connectors::fetch_units`] on a runtime of its own.
 pub fn fetch_units_blocking(
     cfg: &ConnectorConfig<'_>,
@@ -223,13 +234,7 @@ pub fn fetch_units_blocking(
     progress: &dyn Progress,
     policy: HttpPolicy,
 ) -> Result<Snapshot, ConnectorError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ConnectorError::Client {
-            reason: e.to_string(),
-        })?;
-    let connectors = Connectors::new(policy)?;
+    let (runtime, connectors) = one_off(policy)?;
     runtime.block_on(connectors.fetch_units(cfg, env, progress))
 }
 
@@ -240,13 +245,7 @@ pub fn fetch_blocking(
     progress: &dyn Progress,
     policy: HttpPolicy,
 ) -> Result<Snapshot, ConnectorError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ConnectorError::Client {
-            reason: e.to_string(),
-        })?;
-    let connectors = Connectors::new(policy)?;
+    let (runtime, connectors) = one_off(policy)?;
     runtime.block_on(connectors.fetch(cfg, env, progress))
 }
 
