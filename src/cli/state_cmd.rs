@@ -24,16 +24,12 @@ pub struct StateArgs {
     pub timeout: f64,
 }
 
-/// A multi-threaded runtime for the HTTP client; two workers are plenty for I/O.
+/// The SCIM client's runtime ([`crate::winningtemp::io_runtime`]), or the exit code.
 pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
-            exit::USAGE
-        })
+    crate::winningtemp::io_runtime().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        exit::USAGE
+    })
 }
 
 /// Runs `state`.

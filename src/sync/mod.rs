@@ -11,8 +11,8 @@ pub use source::{
     FetchOptions, Loaded, RecordsSource, SourceError, SourceNote, fetch_live, load_desired,
     load_records,
 };
-pub use state::{CurrentStateError, StateInput, current_state, read_scim_state};
-pub use units::{PlaceUnitsError, place_units, units_are_live};
+pub use state::{CurrentStateError, StateInput, current_state};
+pub use units::{PlaceUnitsError, place_units};
 
 use crate::builtins::Context;
 use crate::check::Program;

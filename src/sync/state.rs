@@ -72,21 +72,17 @@ pub fn current_state(
 }
 
 /// What a SCIM target holds now, with the last finished run's source size from the journals.
-pub fn read_scim_state(
+fn read_scim_state(
     program: &Program,
     input: &StateInput<'_>,
 ) -> Result<CurrentState, CurrentStateError> {
     let Target::Scim(scim) = Target::from_program(program, input.env, input.client.clone())
         .map_err(CurrentStateError::Setup)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            CurrentStateError::Read(TargetError::Remote(format!(
-                "cannot start the async runtime: {e}"
-            )))
-        })?;
+    let runtime = crate::winningtemp::io_runtime().map_err(|e| {
+        CurrentStateError::Read(TargetError::Remote(format!(
+            "cannot start the async runtime: {e}"
+        )))
+    })?;
     let mut state = runtime
         .block_on(scim.read())
         .map_err(CurrentStateError::Read)?

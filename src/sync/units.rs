@@ -31,7 +31,7 @@ pub enum PlaceUnitsError {
 
 /// Where a mapping's units come from: a file (`units_file`, else the source's `units`), or
 /// the live API when the mapping names no file and its source has units built in.
-pub fn units_are_live(program: &Program, mapping: &Path, units_file: Option<&Path>) -> bool {
+fn units_are_live(program: &Program, mapping: &Path, units_file: Option<&Path>) -> bool {
     program.units.is_some()
         && crate::units::units_file(program, mapping, units_file).is_none()
         && crate::schema::units::units_built_in(&program.source.kind)

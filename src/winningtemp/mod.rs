@@ -14,6 +14,14 @@ use crate::check::Program;
 
 pub use crate::env::{Env, MapEnv, ProcessEnv, Secret};
 
+/// The runtime the SCIM client runs on: multi-threaded, two workers, plenty for I/O.
+pub fn io_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
 /// A target could not be set up or reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
