@@ -245,3 +245,55 @@ fn schema_lists_the_unit_fields_of_each_source_kind() {
     let out = schema("csv");
     assert!(out.contains("declared in `unit fields { … }`"), "{out}");
 }
+
+/// `wtmap run` places units through the same core as `plan`: the example exports its teams
+/// with the unit tree, and a units file with a cycle stops the run before anything is written.
+#[test]
+fn the_nightly_run_places_units_and_stops_on_a_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(root().join(from), dir.path().join(to)).unwrap();
+    };
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    copy("mappings/units.wtmap", "m.wtmap");
+    copy("mappings/data/units.csv", "data/units.csv");
+    copy(
+        "mappings/data/units.org_units.csv",
+        "data/units.org_units.csv",
+    );
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_wtmap"))
+            .args([
+                "run",
+                "m.wtmap",
+                "--today",
+                "2026-11-21",
+                "--format",
+                "json",
+            ])
+            .current_dir(dir.path())
+            .env_remove("WTMAP_SMTP_HOST")
+            .output()
+            .unwrap()
+    };
+    let out_dir = dir.path().join("out/acme-group");
+
+    let o = run();
+    // Person 110's unit is missing (E0424): a success with a quarantine, exit 4.
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    let teams = std::fs::read_to_string(out_dir.join("wt_groups.csv")).unwrap();
+    assert!(teams.contains("U1") && teams.contains("U11"), "{teams}");
+
+    // A cycle: the run stops as the source failing (exit 5); the export is untouched.
+    let before = std::fs::read_to_string(out_dir.join("wt_users.csv")).unwrap();
+    std::fs::write(
+        dir.path().join("data/units.org_units.csv"),
+        "UnitId,UnitName,ParentId,HeadId\nU1,Acme,,\nU10,Sales,U11,\nU11,Nordics,U10,\n",
+    )
+    .unwrap();
+    let o = run();
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    assert!(text(&o).contains("org units"), "{}", text(&o));
+    let after = std::fs::read_to_string(out_dir.join("wt_users.csv")).unwrap();
+    assert_eq!(before, after);
+}
