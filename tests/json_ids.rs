@@ -50,14 +50,36 @@ fn personio_employee(record: &str) -> String {
     )
 }
 
+/// `records` (JSON objects) as a YAML block sequence: `- Id: 1e3\n  Email: …`.
+fn yaml_block(records: &[String]) -> String {
+    let mut text = String::new();
+    for record in records {
+        let inner = record.trim_start_matches('{').trim_end_matches('}');
+        for (i, pair) in inner.split(", \"").enumerate() {
+            let (key, value) = pair.split_once(": ").unwrap();
+            let dash = if i == 0 { "- " } else { "  " };
+            text.push_str(&format!("{dash}{}: {value}\n", key.trim_matches('"')));
+        }
+    }
+    text
+}
+
 /// `ids` of one file holding `records`, as a JSON array and as NDJSON, read as plain records
-/// and as Flex records, and as Personio exports (a bare array, a page): all must agree.
+/// and as Flex records, as YAML (block and flow), and as Personio exports (a bare array, a
+/// page): all must agree.
 fn ids_everywhere(records: &[String]) -> Vec<String> {
     let json = format!("[{}]", records.join(",\n"));
     let ndjson = records.join("\n") + "\n";
     let mut all = Vec::new();
     for shape in [Shape::Plain, Shape::Flex] {
-        for (name, text) in [("p.json", &json), ("p.ndjson", &ndjson)] {
+        let yaml_flow: String = records.iter().map(|r| format!("- {r}\n")).collect();
+        let yaml_block = yaml_block(records);
+        for (name, text) in [
+            ("p.json", &json),
+            ("p.ndjson", &ndjson),
+            ("p.yaml", &yaml_flow),
+            ("p.yaml", &yaml_block),
+        ] {
             let mut got = ids(name, text.as_bytes(), shape);
             got.sort();
             all.push(got);
@@ -257,7 +279,8 @@ fn number() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
 
-    /// Every JSON number used as an ID is its own text, in JSON and NDJSON, plain and Flex.
+    /// Every JSON number used as an ID is its own text, in JSON, NDJSON and YAML, plain and
+    /// Flex.
     #[test]
     fn any_json_number_as_an_id_is_its_own_text(
         nums in proptest::collection::btree_set(number(), 1..10)

@@ -73,7 +73,7 @@ fn prints_back(token: &[u8]) -> bool {
 }
 
 /// The number token as a value: the number when it prints back as written, else its text.
-fn number(text: &str) -> Value {
+pub(super) fn number(text: &str) -> Value {
     if prints_back(text.as_bytes()) {
         if let Ok(n) = text.parse::<i64>() {
             return Value::from(n);

@@ -27,6 +27,7 @@ mod strict;
 mod text;
 mod yaml;
 mod yaml_depth;
+mod yaml_exact;
 
 pub use error::{Position, RecordsError};
 pub use presence::FieldPresence;

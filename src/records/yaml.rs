@@ -28,13 +28,8 @@ pub(super) fn read(name: &str, text: &str, shape: Shape) -> Result<Vec<Record>, 
             ),
         });
     }
-    // Deserialising straight into JSON values keeps key order and rejects non-string keys.
-    let document: Value = serde_yaml_ng::from_str(text).map_err(|e| syntax(name, &e))?;
-    // Reading into JSON values keeps the last of two equal keys; a second, keys-only pass
-    // over the records refuses them instead.
-    if document.is_array() {
-        serde_yaml_ng::from_str::<super::strict::KeysOnce>(text).map_err(|e| syntax(name, &e))?;
-    }
+    // JSON values keep key order; numbers keep their text, and a key twice is refused.
+    let document = super::yaml_exact::read_document(text).map_err(|e| syntax(name, &e))?;
     let items = match document {
         Value::Null => return Ok(Vec::new()),
         Value::Array(items) => items,
