@@ -413,7 +413,7 @@ pub fn describe(guard: &Guard) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::fixtures::{because, current, current_user};
+    use crate::diff::tests::fixtures::{because, current, current_user};
 
     fn pauses(n: usize) -> Vec<PlannedAction> {
         (0..n)
@@ -709,7 +709,7 @@ mod tests {
     /// and report success.
     #[test]
     fn mass_membership_removals_stop_the_plan_unless_allowed_and_moves_do_not_count() {
-        use crate::diff::fixtures::current_membership;
+        use crate::diff::tests::fixtures::current_membership;
         use crate::model::Role;
         let mut st = state(100, Some(100));
         st.memberships = (0..100)
@@ -769,8 +769,8 @@ mod tests {
                 username: format!("u{i}"),
                 changes: vec![crate::action::Change {
                     attribute: attribute.into(),
-                    from: from.map(crate::diff::fixtures::text),
-                    to: Some(crate::diff::fixtures::text("new@x")),
+                    from: from.map(crate::diff::tests::fixtures::text),
+                    to: Some(crate::diff::tests::fixtures::text("new@x")),
                     because: None,
                 }],
                 link: false,

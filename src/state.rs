@@ -453,7 +453,7 @@ pub fn write_state(path: &Path, state: &CurrentState) -> Result<(), StateError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::fixtures::{current, current_membership, current_team, current_user};
+    use crate::diff::tests::fixtures::{current, current_membership, current_team, current_user};
     use crate::model::{CurrentSegmentConnection, Role};
 
     const GOOD: &str = r#"{

@@ -154,7 +154,7 @@ pub static DAYS_BETWEEN: Builtin = Builtin {
 
 #[cfg(test)]
 mod tests {
-    use crate::builtins::testutil::{d, err, ok};
+    use crate::builtins::tests::fixtures::{d, err, ok};
     use crate::value::Value;
 
     #[test]

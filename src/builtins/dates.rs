@@ -195,7 +195,7 @@ fn validate_output_format(format: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtins::testutil::{d, err, ok, t};
+    use crate::builtins::tests::fixtures::{d, err, ok, t};
 
     #[test]
     fn parses_dates_with_formats() {

@@ -153,7 +153,7 @@ fn length(args: &[Value], _: &Context) -> Result<Value, BuiltinError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::builtins::testutil::{err, ok, t, texts};
+    use crate::builtins::tests::fixtures::{err, ok, t, texts};
     use crate::value::Value;
 
     #[test]

@@ -207,7 +207,7 @@ fn validate_env_name(name: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtins::testutil::{d, err, ok, t};
+    use crate::builtins::tests::fixtures::{d, err, ok, t};
     use crate::value::Value;
 
     #[test]

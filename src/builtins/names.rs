@@ -273,7 +273,7 @@ pub static EMAIL_DOMAIN: Builtin = Builtin {
 #[cfg(test)]
 mod tests {
     use super::PARTICLES;
-    use crate::builtins::testutil::{err, ok, t};
+    use crate::builtins::tests::fixtures::{err, ok, t};
     use crate::value::Value;
 
     #[test]

@@ -104,7 +104,7 @@ fn replace_regex(args: &[Value], _: &Context) -> Result<Value, BuiltinError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtins::testutil::{ok, t};
+    use crate::builtins::tests::fixtures::{ok, t};
 
     #[test]
     fn matches_searches_anywhere() {

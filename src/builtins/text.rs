@@ -273,7 +273,7 @@ pub static ENDS_WITH: Builtin = Builtin {
 
 #[cfg(test)]
 mod tests {
-    use crate::builtins::testutil::{call, err, ok, t};
+    use crate::builtins::tests::fixtures::{call, err, ok, t};
     use crate::value::Value;
 
     #[test]

@@ -10,11 +10,7 @@ mod user_changes;
 mod users;
 
 #[cfg(test)]
-pub(crate) mod fixtures;
-#[cfg(test)]
-mod proptests;
-#[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::action::{PlannedAction, sort_actions};
 use crate::diagnostics::Code;

@@ -19,11 +19,11 @@ pub mod formatting;
 pub mod hover;
 pub mod index;
 pub mod position;
-#[cfg(test)]
-mod prefix_tests;
 pub mod scan;
 pub mod server;
 pub mod symbols;
+#[cfg(test)]
+mod tests;
 pub mod transport;
 
 pub use server::{Flow, Server};

@@ -7,8 +7,6 @@ mod apply_memory;
 mod json;
 mod json_layout;
 mod json_pretty;
-#[cfg(test)]
-mod json_tests;
 mod markdown;
 mod render;
 #[cfg(test)]

@@ -460,6 +460,4 @@ pub(crate) fn header_rows(report: &Report) -> Vec<(&'static str, String)> {
 }
 
 #[cfg(test)]
-mod hostile_tests;
-#[cfg(test)]
 pub(crate) mod tests;

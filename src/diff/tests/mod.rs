@@ -1,6 +1,8 @@
 //! One test per matching rule, configuration rule option and protection. Each fails if the
 //! behaviour documented in docs/plan.md changes.
 
+pub(crate) mod fixtures;
+mod properties;
 mod relations;
 mod users;
 

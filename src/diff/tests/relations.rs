@@ -3,7 +3,7 @@
 use super::codes;
 use crate::action::Action;
 use crate::diagnostics::Code;
-use crate::diff::fixtures::*;
+use crate::diff::tests::fixtures::*;
 use crate::model::*;
 
 #[test]

@@ -3,7 +3,7 @@
 use super::codes;
 use crate::action::{Action, Change};
 use crate::diagnostics::Code;
-use crate::diff::fixtures::*;
+use crate::diff::tests::fixtures::*;
 use crate::model::*;
 
 fn changes(diff: &crate::diff::Diff) -> Vec<Change> {

@@ -1,6 +1,6 @@
 //! Small builders for diff, plan and guard tests.
 
-use super::{Diff, DiffInput, diff};
+use crate::diff::{Diff, DiffInput, diff};
 use crate::model::*;
 use std::collections::BTreeSet;
 

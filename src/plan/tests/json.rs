@@ -1,14 +1,14 @@
 //! The JSON plan written by the direct writer against what serde derives: byte for byte, for
 //! every action kind, option, empty list and escape, and read back into the same plan.
 
-use super::json_layout::{needs_escape, string};
-use super::tests::{every_action, sample_plan};
-use super::*;
+use super::{every_action, sample_plan};
 use crate::action::{ActionKind, Change, sort_actions};
-use crate::diff::fixtures::because;
+use crate::diff::tests::fixtures::because;
 use crate::guard::GuardOutcome;
 use crate::model::{AttrValue, Attributes};
 use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
+use crate::plan::json_layout::{needs_escape, string};
+use crate::plan::*;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -232,7 +232,7 @@ fn rendering_on_several_threads_writes_the_same_bytes_as_the_string() {
     // action count), and as many threads as pieces or fewer.
     for (threads, piece) in [(2, 1), (2, 7), (3, 5), (4, 3), (3, plan.actions.len() / 4)] {
         let mut out = Trickle(Vec::new());
-        super::json::write_json_on(&plan, &mut out, threads, piece).unwrap();
+        crate::plan::json::write_json_on(&plan, &mut out, threads, piece).unwrap();
         assert_eq!(
             String::from_utf8(out.0).unwrap(),
             text,
@@ -260,7 +260,7 @@ fn a_failing_output_on_several_threads_is_reported_and_stops_the_helpers() {
     plan.actions = (0..200).flat_map(|_| awkward_actions()).collect();
     // Fails part-way through the actions: the helpers, blocked two pieces ahead, must hang up
     // or the scope would never end.
-    let err = super::json::write_json_on(&plan, &mut FailsAfter(100_000), 3, 2).unwrap_err();
+    let err = crate::plan::json::write_json_on(&plan, &mut FailsAfter(100_000), 3, 2).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
 }
 

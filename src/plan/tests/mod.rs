@@ -1,10 +1,12 @@
 //! Renderer snapshots over a hand-built plan holding every action kind, the JSON schema
 //! checked against the Rust types (fails on drift), and the documented order.
 
+mod json;
+
 use super::schema_check::check;
 use super::*;
 use crate::action::{ActionKind, Change, sort_actions};
-use crate::diff::fixtures::{because, text};
+use crate::diff::tests::fixtures::{because, text};
 use crate::guard::GuardOutcome;
 use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
 use std::collections::BTreeSet;
@@ -364,7 +366,7 @@ fn json_reads_back_into_the_same_plan() {
 }
 
 fn plan_schema() -> serde_json::Value {
-    serde_json::from_str(include_str!("../../docs/plan.schema.json")).unwrap()
+    serde_json::from_str(include_str!("../../../docs/plan.schema.json")).unwrap()
 }
 
 #[test]
@@ -423,9 +425,11 @@ fn a_rendered_plan_satisfies_the_schema() {
 #[test]
 fn a_written_state_satisfies_the_state_schema() {
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../docs/state.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../../docs/state.schema.json")).unwrap();
     let before =
-        crate::diff::fixtures::current(vec![crate::diff::fixtures::current_user(None, "a@x")]);
+        crate::diff::tests::fixtures::current(vec![crate::diff::tests::fixtures::current_user(
+            None, "a@x",
+        )]);
     let state = apply_to_state(&before, &sample_plan().actions);
     let json: serde_json::Value =
         serde_json::from_str(&crate::state::state_to_json(&state)).unwrap();
@@ -447,10 +451,10 @@ fn json_blocks(markdown: &str) -> Vec<String> {
 
 #[test]
 fn the_documented_examples_are_valid() {
-    let plan_doc = json_blocks(include_str!("../../docs/plan.md"));
+    let plan_doc = json_blocks(include_str!("../../../docs/plan.md"));
     let example: serde_json::Value = serde_json::from_str(&plan_doc[0]).unwrap();
     assert_eq!(check(&plan_schema(), &example), Vec::<String>::new());
-    let state_doc = json_blocks(include_str!("../../docs/state.md"));
+    let state_doc = json_blocks(include_str!("../../../docs/state.md"));
     crate::state::parse_state(&state_doc[0], "docs/state.md").unwrap();
 }
 

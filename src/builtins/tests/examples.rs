@@ -2,7 +2,7 @@
 //! example fails here already. The full parse → check → eval run lives with the interpreter;
 //! this one also checks each example's types against the signatures.
 
-use super::{BUILTINS, Context, lookup};
+use crate::builtins::{BUILTINS, Context, lookup};
 use crate::types::Type;
 use crate::value::Value;
 use chrono::NaiveDate;

@@ -6,11 +6,11 @@
 //! hostile text; the renderings are compared line by line with the same plan holding a plain
 //! `x` in the same places.
 
-use super::*;
 use crate::action::Action;
 use crate::escape::is_unsafe;
 use crate::model::{AttrValue, Because};
 use crate::plan::Plan;
+use crate::report::*;
 use proptest::prelude::*;
 
 /// Replaces every data string of `plan` by the next value of `next`.
@@ -155,7 +155,7 @@ fn report_of(plan: &Plan, next: &mut dyn FnMut() -> String) -> Report {
             _ => Outcome::skipped(note),
         };
     }
-    let mut report = super::tests::report(actions);
+    let mut report = super::report(actions);
     report.message = next();
     report.mapping.name = next();
     report.mapping.path = next();

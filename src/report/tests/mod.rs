@@ -1,3 +1,5 @@
+mod hostile;
+
 use super::*;
 use crate::action::PlannedAction;
 use crate::model::{Because, QuarantinedRecord, UserStatus};

@@ -1,10 +1,10 @@
 //! Shorthands for the builtin unit tests.
 
-use super::{BuiltinError, Context, lookup};
+use crate::builtins::{BuiltinError, Context, lookup};
 use crate::value::Value;
 use chrono::NaiveDate;
 
-/// Calls builtin `name` through [`super::Builtin::call`] with the examples' context.
+/// Calls builtin `name` through [`crate::builtins::Builtin::call`] with the examples' context.
 pub(crate) fn call(name: &str, args: &[Value]) -> Result<Value, BuiltinError> {
     let builtin = lookup(name).unwrap_or_else(|| panic!("no builtin `{name}`"));
     builtin.call(args, &Context::for_examples())

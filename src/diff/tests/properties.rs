@@ -4,7 +4,7 @@
 //! deterministic.
 
 use super::fixtures::{because, text};
-use super::{DiffInput, Protection, diff_from};
+use crate::diff::{DiffInput, Protection, diff_from};
 use crate::model::*;
 use crate::plan::apply_to_state;
 use crate::state::validate_state;
@@ -361,8 +361,8 @@ fn case() -> impl Strategy<Value = Case> {
 
 /// The diff of a copy of the case's desired state (the diff takes the created users'
 /// attributes from it).
-fn run(case: &Case, current: &CurrentState) -> super::Diff {
-    run_from(case, current, super::ON_TWO_CORES_FROM).0
+fn run(case: &Case, current: &CurrentState) -> crate::diff::Diff {
+    run_from(case, current, crate::diff::ON_TWO_CORES_FROM).0
 }
 
 /// The diff of a copy of the case's desired state on two cores from `two_cores_from` users,
@@ -371,7 +371,7 @@ fn run_from(
     case: &Case,
     current: &CurrentState,
     two_cores_from: usize,
-) -> (super::Diff, DesiredState) {
+) -> (crate::diff::Diff, DesiredState) {
     let mut desired = case.desired.clone();
     let diff = diff_from(
         &mut desired,
