@@ -542,7 +542,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         let schema: serde_json::Value =
             serde_json::from_str(include_str!("../docs/plan.schema.json")).unwrap();
-        let errors = crate::plan::schema_check::check(&schema, &value);
+        let errors = crate::plan::tests::schema_check::check(&schema, &value);
         assert!(errors.is_empty(), "{errors:?}");
         let back: crate::plan::Plan = serde_json::from_str(&json).unwrap();
         assert_eq!(back.fill_rates, plan.fill_rates);

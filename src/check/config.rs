@@ -901,7 +901,7 @@ pub fn url_exposure(text: &str) -> Option<(String, String)> {
 }
 
 #[cfg(test)]
-mod url_tests {
+mod tests {
     use super::url_exposure;
     use crate::diagnostics::Code;
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use super::*;
-use crate::plan::schema_check::check;
+use crate::plan::tests::schema_check::check;
 use std::path::Path;
 
 fn root() -> &'static Path {

@@ -7,7 +7,7 @@
 //! time.
 //!
 //! serde stays the definition of the format: the derives are what plans are read back with
-//! and what the apply report and journal use, and json_tests.rs checks that this writer and
+//! and what the apply report and journal use, and plan/tests/json.rs checks that this writer and
 //! `to_string_pretty` agree byte for byte on every action kind, option, empty list and
 //! escape. Every struct is destructured in full, so a new field fails to compile here rather
 //! than going missing from plans.

@@ -10,8 +10,6 @@ mod json_pretty;
 mod markdown;
 mod render;
 #[cfg(test)]
-pub(crate) mod schema_check;
-#[cfg(test)]
 pub(crate) mod tests;
 mod tree;
 

@@ -2,13 +2,14 @@
 //! checked against the Rust types (fails on drift), and the documented order.
 
 mod json;
+pub(crate) mod schema_check;
 
-use super::schema_check::check;
 use super::*;
 use crate::action::{ActionKind, Change, sort_actions};
 use crate::diff::tests::fixtures::{because, text};
 use crate::guard::GuardOutcome;
 use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
+use schema_check::check;
 use std::collections::BTreeSet;
 
 fn planned(action: Action, statement: &str, line: usize) -> PlannedAction {
