@@ -9,26 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn wtmap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wtmap"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("runs")
-}
+mod common;
 
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{code, stderr, stdout, wtmap};
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")

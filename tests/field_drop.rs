@@ -15,7 +15,6 @@ mod support_smtp;
 use mail_parser::MessageParser;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use support::{BODY, ScimServer, mapping_dir, people};
 use support_smtp::{SmtpServer, smtp_env};
 
@@ -23,26 +22,7 @@ const TOKEN: &str = "tok-quality-7f6e5d4c3b";
 
 /// `wtmap run m.wtmap --format json` in `dir`: exit code, report, stderr.
 fn run(dir: &Path, extra: &[&str], env: &[(String, String)]) -> (i32, Value, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wtmap"));
-    command
-        .args([
-            "run",
-            "m.wtmap",
-            "--format",
-            "json",
-            "--today",
-            "2026-11-21",
-        ])
-        .args(extra)
-        .current_dir(dir)
-        .env("WT_SCIM_TOKEN", TOKEN)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for var in support_smtp::SMTP_VARIABLES {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().map(|(k, v)| (k, v)));
-    let o = command.output().unwrap();
+    let o = support::wtmap_run(dir, TOKEN, extra, env, &support_smtp::SMTP_VARIABLES);
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
     let report = serde_json::from_str(&stdout)

@@ -10,29 +10,10 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn wtmap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wtmap"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env_remove("WTMAP_TIMINGS")
-        .output()
-        .expect("runs")
-}
+mod common;
 
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{code, stderr, stdout, wtmap};
 
 /// Each example export: its source kind, the records file, extra reading options, and the
 /// hand-written mapping for it (none for the three-record camelCase sample).

@@ -38,26 +38,7 @@ struct Ran {
 /// Runs `wtmap run m.wtmap --format json` in `dir` with `env` (and no SMTP settings from the
 /// developer's own environment).
 fn run(dir: &Path, extra: &[&str], env: &[(String, String)]) -> Ran {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wtmap"));
-    command
-        .args([
-            "run",
-            "m.wtmap",
-            "--format",
-            "json",
-            "--today",
-            "2026-11-21",
-        ])
-        .args(extra)
-        .current_dir(dir)
-        .env("WT_SCIM_TOKEN", TOKEN)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for var in support_smtp::SMTP_VARIABLES {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().map(|(k, v)| (k, v)));
-    let o = command.output().unwrap();
+    let o = support::wtmap_run(dir, TOKEN, extra, env, &support_smtp::SMTP_VARIABLES);
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(

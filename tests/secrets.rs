@@ -17,7 +17,6 @@ mod support_smtp;
 
 use base64::Engine;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use support::{BODY, mapping_dir, people};
 use support_smtp::{SmtpServer, smtp_env};
@@ -93,26 +92,7 @@ fn run(dir: &Path, env: &[(String, String)]) -> (i32, String, String) {
 }
 
 fn run_with(dir: &Path, env: &[(String, String)], extra: &[&str]) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wtmap"));
-    command
-        .args([
-            "run",
-            "m.wtmap",
-            "--format",
-            "json",
-            "--today",
-            "2026-11-21",
-        ])
-        .args(extra)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WT_SCIM_TOKEN", SCIM_TOKEN)
-        .stdin(Stdio::null());
-    for var in support_smtp::SMTP_VARIABLES {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().map(|(k, v)| (k, v)));
-    let o = command.output().unwrap();
+    let o = support::wtmap_run(dir, SCIM_TOKEN, extra, env, &support_smtp::SMTP_VARIABLES);
     (
         o.status.code().unwrap(),
         String::from_utf8_lossy(&o.stdout).into_owned(),

@@ -8,11 +8,11 @@
     reason = "a test fails loudly on a broken fixture"
 )]
 
-mod serve_support;
+mod support_serve;
 
 use chrono::Duration;
 use chrono_tz::Europe::Stockholm;
-use serve_support::*;
+use support_serve::*;
 use wtmap::serve::history::{History, status};
 use wtmap::serve::runner::RunRecord;
 

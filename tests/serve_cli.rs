@@ -7,12 +7,12 @@
     reason = "a test fails loudly on a broken fixture"
 )]
 
-mod serve_support;
+mod support_serve;
 
 use serde_json::Value;
-use serve_support::*;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use support_serve::*;
 use wtmap::serve::history::History;
 use wtmap::serve::runner::{RunCounts, RunRecord};
 

@@ -8,10 +8,10 @@
     reason = "a test fails loudly on a broken fixture"
 )]
 
-mod serve_support;
+mod support_serve;
 
 use chrono::Duration;
-use serve_support::*;
+use support_serve::*;
 
 #[test]
 fn a_fifo_named_like_a_mapping_is_reported_and_the_others_still_run() {

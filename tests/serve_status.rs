@@ -8,11 +8,11 @@
     reason = "a test fails loudly on a broken fixture"
 )]
 
-mod serve_support;
+mod support_serve;
 
 use serde_json::Value;
-use serve_support::*;
 use std::sync::{Arc, Mutex, mpsc};
+use support_serve::*;
 use wtmap::serve::clock::TestClock;
 use wtmap::serve::service::Service;
 use wtmap::serve::status::Access;

@@ -115,3 +115,28 @@ fn expr_within(e: &Expr, parent: Span, name: &str) {
         expr_within(c, e.span, name);
     }
 }
+
+/// Runs the `wtmap` binary with `args` from the repository's root, as a person at a terminal
+/// would (colour allowed, no stage timings).
+pub fn wtmap(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("WTMAP_TIMINGS")
+        .output()
+        .expect("runs")
+}
+
+/// The exit code of a finished `wtmap` (a signal is a failed test).
+pub fn code(o: &std::process::Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

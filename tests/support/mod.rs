@@ -276,3 +276,35 @@ pub fn texts(o: &std::process::Output) -> (String, String) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
+
+/// Runs `wtmap run m.wtmap --format json --today 2026-11-21 EXTRA` in `dir` as the nightly job
+/// would: `WT_SCIM_TOKEN` set to `token`, no colour, no standard input, `env` added and the
+/// variables in `unset` (the developer's own SMTP settings) removed.
+pub fn wtmap_run(
+    dir: &std::path::Path,
+    token: &str,
+    extra: &[&str],
+    env: &[(String, String)],
+    unset: &[&str],
+) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wtmap"));
+    command
+        .args([
+            "run",
+            "m.wtmap",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-21",
+        ])
+        .args(extra)
+        .current_dir(dir)
+        .env("WT_SCIM_TOKEN", token)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    for var in unset {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    command.output().unwrap()
+}
