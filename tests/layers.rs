@@ -258,6 +258,7 @@ fn run_time_error_codes_share_one_scheme() {
     let mut files = Vec::new();
     rust_files(&src(), &mut files);
     let mut wrong = Vec::new();
+    let mut run_time = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let mut rest = text.as_str();
@@ -285,6 +286,8 @@ fn run_time_error_codes_share_one_scheme() {
                         });
                 if !ok {
                     wrong.push(format!("{name} in {}", file.display()));
+                } else if !registry_code {
+                    run_time.insert(name);
                 }
             }
             rest = after;
@@ -293,5 +296,26 @@ fn run_time_error_codes_share_one_scheme() {
     assert!(
         wrong.is_empty(),
         "codes outside wtmap::<area>::<what>: {wrong:?}"
+    );
+    // Every run-time code is listed, once, in docs/diagnostics.md's table; nothing else is.
+    let doc = std::fs::read_to_string(src().join("../docs/diagnostics.md")).unwrap();
+    let listed: Vec<String> = doc
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `wtmap::"))
+        .filter_map(|rest| rest.split_once('`'))
+        .map(|(name, _)| format!("wtmap::{name}"))
+        .collect();
+    let documented: BTreeSet<String> = listed.iter().cloned().collect();
+    assert_eq!(listed.len(), documented.len(), "a code listed twice");
+    assert!(
+        run_time.len() > 40,
+        "the scan found too few codes: {run_time:?}"
+    );
+    let undocumented: Vec<_> = run_time.difference(&documented).collect();
+    let unraised: Vec<_> = documented.difference(&run_time).collect();
+    assert!(
+        undocumented.is_empty() && unraised.is_empty(),
+        "docs/diagnostics.md's run-time table must list exactly the codes wtmap raises; \
+         not listed: {undocumented:?}; listed but never raised: {unraised:?}"
     );
 }
