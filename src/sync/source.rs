@@ -122,7 +122,8 @@ pub fn fetch_live(
             kind: kind.to_string(),
         });
     }
-    let mut cfg = ConnectorConfig::of(program);
+    let fields = program.fields.iter().map(|f| f.dotted()).collect();
+    let mut cfg = ConnectorConfig::new(&program.source, fields);
     cfg.base_url = base_url.map(str::to_owned);
     let snapshot = fetch_blocking(&cfg, options.env, options.progress, options.policy)?;
     let mut notes: Vec<SourceNote> = snapshot
