@@ -6,7 +6,7 @@
 
 use super::FetchOptions;
 use crate::check::Program;
-use crate::connectors::{ConnectorConfig, ConnectorError, fetch_units_blocking};
+use crate::connectors::{ConnectorError, fetch_units_blocking};
 use crate::model::DesiredState;
 use crate::units::{LoadError, UnitTree, UnitsError};
 use chrono::NaiveDate;
@@ -52,8 +52,7 @@ pub fn place_units(
             program, mapping, units_file, None, today, desired,
         )?);
     }
-    let fields = program.fields.iter().map(|f| f.dotted()).collect();
-    let mut cfg = ConnectorConfig::new(&program.source, fields);
+    let mut cfg = super::connector_config(program);
     cfg.base_url = base_url.map(str::to_owned);
     let snapshot = fetch_units_blocking(&cfg, options.env, options.progress, options.policy)?;
     Ok(crate::units::place_records(

@@ -96,7 +96,7 @@ fn live_plans_of_every_example_equal_the_file_plans() {
     for kind in KINDS {
         let (server, vars, url) = emulator(kind);
         let (_, program) = program(kind);
-        let mut cfg = ConnectorConfig::of(&program);
+        let mut cfg = wtmap::sync::connector_config(&program);
         cfg.base_url = url;
         let env = MapEnv(vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
         let runtime = tokio::runtime::Builder::new_current_thread()
