@@ -95,6 +95,22 @@ impl Connector {
     }
 }
 
+impl ConnectorError {
+    /// `source kind` has no connector; the help names the registry's live kinds.
+    pub(crate) fn unsupported(kind: &str) -> Self {
+        let names: Vec<&str> = CONNECTORS.iter().map(|c| c.kind).collect();
+        let live = match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        ConnectorError::Unsupported {
+            kind: kind.to_owned(),
+            live,
+        }
+    }
+}
+
 /// The connector for a source kind, if it is a live one.
 pub fn connector(kind: &str) -> Option<&'static Connector> {
     CONNECTORS.iter().find(|c| c.kind == kind)
@@ -186,9 +202,7 @@ impl Connectors {
     ) -> Result<(&'static Connector, Ctx<'a>), ConnectorError> {
         let kind = cfg.source.kind.as_str();
         let (Some(info), Some(schema)) = (connector(kind), source_kind(kind)) else {
-            return Err(ConnectorError::Unsupported {
-                kind: kind.to_owned(),
-            });
+            return Err(ConnectorError::unsupported(kind));
         };
         let settings = Settings::new(info.system, cfg.source, schema.settings, env);
         settings.require_env()?;
@@ -214,9 +228,7 @@ impl Connectors {
     ) -> Result<Snapshot, ConnectorError> {
         let (info, ctx) = self.context(cfg, env, progress)?;
         let Some(units) = info.units else {
-            return Err(ConnectorError::Unsupported {
-                kind: info.kind.to_owned(),
-            });
+            return Err(ConnectorError::unsupported(info.kind));
         };
         let result = (units.fetch)(&ctx).await;
         progress.finish();
@@ -293,6 +305,18 @@ mod tests {
                 c.external_id
             );
         }
+    }
+
+    #[test]
+    fn an_unsupported_kind_is_told_the_registrys_live_kinds() {
+        use miette::Diagnostic;
+        let e = ConnectorError::unsupported("csv");
+        assert_eq!(e.to_string(), "`source csv` has no live connector");
+        assert_eq!(
+            e.help().unwrap().to_string(),
+            "live sources are personio, flex and worknice; file sources are read with their \
+             `path` or `--records FILE`"
+        );
     }
 
     #[test]

@@ -10,8 +10,9 @@ use super::files;
 use super::{Connector, flex, personio, worknice};
 use crate::schema::SourceKind;
 
-/// Every live source kind (an HR system's API), each defined in its own folder.
-pub const CONNECTORS: &[Connector] = &[flex::CONNECTOR, personio::CONNECTOR, worknice::CONNECTOR];
+/// Every live source kind (an HR system's API), each defined in its own folder. The order is
+/// the one messages list them in.
+pub const CONNECTORS: &[Connector] = &[personio::CONNECTOR, flex::CONNECTOR, worknice::CONNECTOR];
 
 /// The file source kinds: records read from a file of that format, every field declared.
 pub(crate) const FILE_KINDS: &[fn() -> SourceKind] =
