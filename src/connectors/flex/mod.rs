@@ -12,6 +12,8 @@
 //!   may be in another company: the mapping resolves them after every company is read;
 //! - PascalCase and camelCase keys are both read (the records reader makes them PascalCase),
 //!   and gender `1`/`2`/`_`/`0` is passed through for the mapping's value map.
+//!
+//! The wire facts, documented and inferred, and the emulator that follows them: `WIRE.md`.
 
 mod fields;
 

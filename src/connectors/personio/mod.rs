@@ -11,6 +11,9 @@
 //! - Attributes the credential may not read are absent; they stay absent (never null).
 //! - Requests carry `X-Personio-App-ID` (and `X-Personio-Partner-ID` when set) and are paced
 //!   to the employees endpoint's documented 300 a minute with bursts of 15.
+//!
+//! Org units (v2) are fetched by `units`. The wire facts, documented and inferred, and the
+//! emulator that follows them: `WIRE.md`.
 
 mod fields;
 mod units;

@@ -7,6 +7,8 @@
 //! only when a mapping uses them, so a wrong guess cannot break mappings that do not need it.
 //! Status values other than `ACTIVE` are undocumented: any value is passed through. GraphQL
 //! `errors` (which come with HTTP 200) end the fetch with their messages.
+//!
+//! The wire facts, documented and inferred, and the emulator that follows them: `WIRE.md`.
 
 mod fields;
 
