@@ -1,9 +1,12 @@
 //! The file source kinds (`csv`, `json`, `ndjson`, `yaml`): records read from a file whose
 //! every field the mapping declares in `fields { … }`. The readers are `records`'; these are
-//! the kinds' settings and docs, registered beside the connectors in `registry`.
+//! the kinds' settings and docs, listed in [`FILE_KINDS`] beside the connectors' registry.
 
 use crate::schema::sources::UNITS;
 use crate::schema::{SettingDef, SourceKind};
+
+/// The file source kinds, one line each.
+pub(crate) const FILE_KINDS: &[fn() -> SourceKind] = &[csv, json, ndjson, yaml];
 
 const PATH: SettingDef =
     SettingDef::text("path", "The file to read, relative to the mapping file.").required();

@@ -4,7 +4,8 @@
 //! in `unit fields { … }`; a connector with built-in units (Personio's v2 org units) defines
 //! their fields in its folder.
 
-use super::registry::{CONNECTORS, FILE_KINDS};
+use super::CONNECTORS;
+use super::files::FILE_KINDS;
 use super::{Connector, connector};
 use crate::records::Shape;
 use crate::schema::{SettingDef, SettingType, SourceKind};

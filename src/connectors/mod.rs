@@ -3,10 +3,13 @@
 //!
 //! One folder per connector (`flex/`, `personio/`, `worknice/`): its [`Connector`] descriptor
 //! and fetch (`mod.rs`), its settings and field schema (`fields.rs`), and the documented wire
-//! facts its test emulator follows (`WIRE.md`). The folder is registered by one line in
-//! [`CONNECTORS`] (`registry.rs`), beside the file kinds (`files.rs`); every list of source
-//! kinds derives from there ([`source_kinds`], [`shape`], [`unit_kind`]). Record envelopes are
-//! read by `records` (the descriptor names its [`Shape`]), which sits below this layer.
+//! facts its test emulator follows (`WIRE.md`). The folder is registered by one line in the
+//! `registry!` below, which declares its module and lists it in [`CONNECTORS`]; the file kinds
+//! are `files.rs`. Every list of source kinds derives from there — the kinds `wtmap check`
+//! accepts, what completion offers, what `wtmap schema` prints, the record shape a kind is read
+//! with, which kinds fetch live ([`source_kinds`], [`shape`], [`unit_kind`], [`connector`]).
+//! Record envelopes are read by `records` (the descriptor names its [`Shape`]), which sits
+//! below this layer because every connector reads what it fetched with it.
 //!
 //! A connector yields exactly the record shape that `--records FILE` accepts for its source
 //! kind ([`Snapshot::text`]), and its records are read from that text by the same reader, so
@@ -25,15 +28,30 @@ mod collect;
 mod env;
 mod error;
 mod files;
-mod flex;
 mod http;
 mod kinds;
-mod personio;
 mod progress;
-mod registry;
 mod retry;
 mod settings;
-mod worknice;
+
+/// Declares each connector's folder as a module and lists its descriptor in [`CONNECTORS`].
+macro_rules! registry {
+    ($($kind:ident),* $(,)?) => {
+        $(mod $kind;)*
+
+        /// Every live source kind (an HR system's API), each defined in its own folder, in the
+        /// order messages list them.
+        pub const CONNECTORS: &[Connector] = &[$($kind::CONNECTOR),*];
+    };
+}
+
+// The registry: one line per connector, the name of its folder. Adding a connector: the
+// folder, this line, an example mapping under `mappings/` and docs (CONTRIBUTING.md).
+registry! {
+    personio,
+    flex,
+    worknice,
+}
 
 pub use collect::Snapshot;
 pub use env::{Env, MapEnv, ProcessEnv};
@@ -41,7 +59,6 @@ pub use error::ConnectorError;
 pub use http::{endpoint_label, server_message};
 pub use kinds::{all_settings, shape, source_kind, source_kinds, unit_kind, units_built_in};
 pub use progress::{BarProgress, NoProgress, Progress};
-pub use registry::CONNECTORS;
 pub use retry::{HttpPolicy, TokenBucket, parse_retry_after};
 
 use crate::records::Shape;

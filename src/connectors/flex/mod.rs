@@ -29,7 +29,7 @@ use serde_json::Value;
 /// The system's name in messages.
 pub(super) const SYSTEM: &str = "Flex HRM";
 
-/// The `flex` source kind, registered in `registry`.
+/// The `flex` source kind, registered in `connectors`' `registry!`.
 pub(crate) const CONNECTOR: Connector = Connector {
     kind: "flex",
     system: SYSTEM,

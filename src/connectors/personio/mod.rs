@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 /// The system's name in messages.
 pub(super) const SYSTEM: &str = "Personio";
 
-/// The `personio` source kind, registered in `registry`.
+/// The `personio` source kind, registered in `connectors`' `registry!`.
 pub(crate) const CONNECTOR: Connector = Connector {
     kind: "personio",
     system: SYSTEM,

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 /// The system's name in messages.
 pub(super) const SYSTEM: &str = "Worknice";
 
-/// The `worknice` source kind, registered in `registry`.
+/// The `worknice` source kind, registered in `connectors`' `registry!`.
 pub(crate) const CONNECTOR: Connector = Connector {
     kind: "worknice",
     system: SYSTEM,
