@@ -35,11 +35,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["model", "action", "state"]),
     ("text", &["records", "syntax", "format"]),
     ("schema", &["schema", "builtins"]),
+    // The source kinds: a folder per connector (schema, settings, fetch), registered by one line.
+    ("sources", &["connectors"]),
     ("check", &["check", "lsp"]),
-    (
-        "eval",
-        &["eval", "testing", "connectors", "profile", "units"],
-    ),
+    ("eval", &["eval", "testing", "profile", "units"]),
     ("diff", &["diff"]),
     ("plan and guards", &["guard", "quality", "plan"]),
     ("delivery", &["winningtemp", "apply"]),

@@ -4,13 +4,13 @@
 use super::env::{Declared, FieldEnv};
 use super::program::{ConfigValue, Endpoint, Program, Schedule};
 use super::{Checker, Singletons};
+use crate::connectors::{source_kind, source_kinds};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
     Guard, GuardLimit, GuardSubject, MatchKey, MembershipRule, SegmentRule, UserRemoval,
     UserStatusRule,
 };
 use crate::schema::settings::{SettingDef, SettingType};
-use crate::schema::sources::{source_kind, source_kinds};
 use crate::schema::target::{target_kind, target_kinds};
 use crate::source::Span;
 use crate::suggest::did_you_mean;

@@ -2,7 +2,8 @@
 //! and the slots the evaluator will read them through.
 
 use super::program::{FieldId, FieldSlot};
-use crate::schema::sources::{SourceKind, source_kind};
+use crate::connectors::source_kind;
+use crate::schema::sources::SourceKind;
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, ConditionKind, Expr, ExprKind, File, Item};
 use crate::types::Type;

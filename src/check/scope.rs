@@ -54,7 +54,7 @@ pub fn secret_env_settings(program: &Program) -> Vec<(String, String)> {
         }
     }
     let mut out = Vec::new();
-    if let Some(kind) = crate::schema::sources::source_kind(&program.source.kind) {
+    if let Some(kind) = crate::connectors::source_kind(&program.source.kind) {
         walk(kind.settings, &program.source.settings, "", &mut out);
     }
     if let Some(kind) = crate::schema::target::target_kind(&program.target.kind) {

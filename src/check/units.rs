@@ -68,7 +68,7 @@ impl Checker<'_> {
             }
         }
         let mut unit_env = FieldEnv::of(
-            crate::schema::units::unit_kind(&program.source.kind),
+            crate::connectors::unit_kind(&program.source.kind),
             "unit fields",
         );
         if let Some(fields) = blocks.unit_fields {

@@ -1,9 +1,9 @@
 //! `wtmap profile --source KIND --records FILE`: what an export holds, field by field.
 
 use super::exit;
+use crate::connectors::{shape, source_kinds};
 use crate::profile::{Profile, profile_file, render};
-use crate::records::{ReadOptions, Shape, TextEncoding};
-use crate::schema::source_kinds;
+use crate::records::{ReadOptions, TextEncoding};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,7 +36,7 @@ fn parse_encoding(s: &str) -> Result<TextEncoding, String> {
 impl RecordsInput {
     /// How the file is read: the shape of the source kind, the rest as given or detected.
     pub fn options(&self) -> Result<ReadOptions, String> {
-        let Some(shape) = Shape::from_source_kind(&self.source) else {
+        let Some(shape) = shape(&self.source) else {
             let kinds: Vec<&str> = source_kinds().iter().map(|k| k.name).collect();
             return Err(format!(
                 "unknown source kind `{}`; the kinds are {}",

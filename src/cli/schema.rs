@@ -1,8 +1,8 @@
 //! `wtmap schema KIND`: the fields and settings a source kind (or target) offers.
 
 use super::exit;
+use crate::connectors::{source_kind, source_kinds};
 use crate::schema::settings::{SettingDef, SettingType};
-use crate::schema::sources::{source_kind, source_kinds};
 use crate::schema::target::{attributes, target_kind};
 use clap::Args;
 use std::fmt::Write as _;
@@ -122,7 +122,7 @@ fn settings(out: &mut String, defs: &[SettingDef], depth: usize) {
 
 /// The fields of the kind's org units (`units { … }`): built in, or declared.
 fn unit_fields(out: &mut String, kind: &str) {
-    let Some(units) = crate::schema::units::unit_kind(kind) else {
+    let Some(units) = crate::connectors::unit_kind(kind) else {
         return;
     };
     if units.fields.is_empty() {

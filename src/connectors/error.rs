@@ -13,12 +13,14 @@ pub enum ConnectorError {
     #[diagnostic(
         code(wtmap::connectors::unsupported),
         help(
-            "live sources are personio, flex and worknice; file sources are read with their `path` or `--records FILE`"
+            "live sources are {live}; file sources are read with their `path` or `--records FILE`"
         )
     )]
     Unsupported {
         /// The source kind.
         kind: String,
+        /// The live source kinds, from the registry (`personio, flex and worknice`).
+        live: String,
     },
 
     /// Several settings read environment variables that are not set: all are named at once, so

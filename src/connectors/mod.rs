@@ -1,14 +1,25 @@
-//! Live HR sources: Personio, Flex HRM and Worknice over HTTP.
+//! Where records come from: the source kinds, and the live HR sources (Personio, Flex HRM and
+//! Worknice over HTTP).
+//!
+//! One folder per connector (`flex/`, `personio/`, `worknice/`): its [`Connector`] descriptor
+//! and fetch (`mod.rs`), its settings and field schema (`fields.rs`), and the documented wire
+//! facts its test emulator follows (`WIRE.md`). The folder is registered by one line in the
+//! `registry!` below, which declares its module and lists it in [`CONNECTORS`]; the file kinds
+//! are `files.rs`. Every list of source kinds derives from there — the kinds `wtmap check`
+//! accepts, what completion offers, what `wtmap schema` prints, the record shape a kind is read
+//! with, which kinds fetch live ([`source_kinds`], [`shape`], [`unit_kind`], [`connector`]).
+//! Record envelopes are read by `records` (the descriptor names its [`Shape`]), which sits
+//! below this layer because every connector reads what it fetched with it.
 //!
 //! A connector yields exactly the record shape that `--records FILE` accepts for its source
 //! kind ([`Snapshot::text`]), and its records are read from that text by the same reader, so
 //! everything downstream (evaluation, diff, plan) is shared with file sources.
 //!
-//! A connector is one module: its settings and field schema are data in `crate::schema`
-//! (checked by `wtmap check`: unknown keys, missing keys, literal secrets), and its fetch is
-//! here. Fetches are all or nothing: a failed page, a refused credential or a malformed answer
-//! ends the fetch with a [`ConnectorError`] naming the system, endpoint and status, and no
-//! records are returned, so nothing is ever planned from part of a source.
+//! Its settings and field schema are checked by `wtmap check` (unknown keys, missing keys,
+//! literal secrets) and read by its fetch through the same tables. Fetches are all or
+//! nothing: a failed page, a refused credential or a malformed answer ends the fetch with a
+//! [`ConnectorError`] naming the system, endpoint and status, and no records are returned, so
+//! nothing is ever planned from part of a source.
 //!
 //! The outside world is injected: the environment ([`Env`]), progress ([`Progress`]), base
 //! URLs ([`ConnectorConfig::base_url`]) and retry timing ([`HttpPolicy`]).
@@ -16,72 +27,109 @@
 mod collect;
 mod env;
 mod error;
-mod flex;
+mod files;
 mod http;
-mod personio;
-mod personio_units;
+mod kinds;
 mod progress;
 mod retry;
 mod settings;
-mod worknice;
+
+/// Declares each connector's folder as a module and lists its descriptor in [`CONNECTORS`].
+macro_rules! registry {
+    ($($kind:ident),* $(,)?) => {
+        $(mod $kind;)*
+
+        /// Every live source kind (an HR system's API), each defined in its own folder, in the
+        /// order messages list them.
+        pub const CONNECTORS: &[Connector] = &[$($kind::CONNECTOR),*];
+    };
+}
+
+// The registry: one line per connector, the name of its folder. Adding a connector: the
+// folder, this line, an example mapping under `mappings/` and docs (CONTRIBUTING.md).
+registry! {
+    personio,
+    flex,
+    worknice,
+}
 
 pub use collect::Snapshot;
 pub use env::{Env, MapEnv, ProcessEnv};
 pub use error::ConnectorError;
 pub use http::{endpoint_label, server_message};
+pub use kinds::{all_settings, shape, source_kind, source_kinds, unit_kind, units_built_in};
 pub use progress::{BarProgress, NoProgress, Progress};
 pub use retry::{HttpPolicy, TokenBucket, parse_retry_after};
 
-use crate::check::Program;
-use crate::check::program::Endpoint;
 use crate::records::Shape;
-use crate::schema::sources::{SourceKind, source_kind};
+use crate::schema::{Endpoint, FieldDef, SourceKind};
+use collect::Collector;
 use settings::Settings;
+use std::future::Future;
+use std::pin::Pin;
 
-/// A live source kind: what the registry knows about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConnectorInfo {
+/// What a connector's fetch returns: the records collected, or why there are none.
+pub(crate) type FetchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Collector, ConnectorError>> + Send + 'a>>;
+
+/// A connector's fetch: every record (or org unit) of its source, all or nothing.
+pub(crate) type Fetch = for<'a> fn(&'a Ctx<'a>) -> FetchFuture<'a>;
+
+/// A live source kind, defined in its own folder and registered in [`CONNECTORS`].
+#[derive(Debug, Clone, Copy)]
+pub struct Connector {
     /// The source kind (`personio`).
     pub kind: &'static str,
     /// The system's name in messages (`Personio`).
     pub system: &'static str,
-    /// The record shape it yields.
+    /// The record shape (envelope) it yields, read by `records`.
     pub shape: Shape,
     /// The setting holding its base URL, which `--source-url` replaces.
     pub url_setting: &'static str,
+    /// The field holding its documented stable key, proposed as external ID by `wtmap profile`.
+    pub external_id: &'static str,
+    /// Its settings and built-in fields.
+    pub(crate) source: fn() -> SourceKind,
+    /// Fetches every record.
+    pub(crate) fetch: Fetch,
+    /// Its org units, when the API has them.
+    pub(crate) units: Option<Units>,
 }
 
-impl ConnectorInfo {
+/// Org units a connector reads itself (so a mapping needs no `units` file).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Units {
+    /// The built-in fields of a unit record.
+    pub fields: fn() -> Vec<FieldDef>,
+    /// Fetches every unit.
+    pub fetch: Fetch,
+}
+
+impl Connector {
     /// Its settings and fields.
     pub fn schema(&self) -> Option<&'static SourceKind> {
         source_kind(self.kind)
     }
 }
 
-/// The registry: every live source kind. [`Connectors::fetch`] dispatches on the same names.
-pub const CONNECTORS: &[ConnectorInfo] = &[
-    ConnectorInfo {
-        kind: "flex",
-        system: flex::SYSTEM,
-        shape: Shape::Flex,
-        url_setting: "url",
-    },
-    ConnectorInfo {
-        kind: "personio",
-        system: personio::SYSTEM,
-        shape: Shape::Personio,
-        url_setting: "base_url",
-    },
-    ConnectorInfo {
-        kind: "worknice",
-        system: worknice::SYSTEM,
-        shape: Shape::Worknice,
-        url_setting: "url",
-    },
-];
+impl ConnectorError {
+    /// `source kind` has no connector; the help names the registry's live kinds.
+    pub(crate) fn unsupported(kind: &str) -> Self {
+        let names: Vec<&str> = CONNECTORS.iter().map(|c| c.kind).collect();
+        let live = match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        ConnectorError::Unsupported {
+            kind: kind.to_owned(),
+            live,
+        }
+    }
+}
 
 /// The connector for a source kind, if it is a live one.
-pub fn connector(kind: &str) -> Option<&'static ConnectorInfo> {
+pub fn connector(kind: &str) -> Option<&'static Connector> {
     CONNECTORS.iter().find(|c| c.kind == kind)
 }
 
@@ -98,11 +146,11 @@ pub struct ConnectorConfig<'a> {
 }
 
 impl<'a> ConnectorConfig<'a> {
-    /// The source of a checked mapping.
-    pub fn of(program: &'a Program) -> Self {
+    /// A mapping's `source` block and the dotted paths of the fields it reads.
+    pub fn new(source: &'a Endpoint, fields: Vec<String>) -> Self {
         ConnectorConfig {
-            source: &program.source,
-            fields: program.fields.iter().map(|f| f.dotted()).collect(),
+            source,
+            fields,
             base_url: None,
         }
     }
@@ -154,14 +202,7 @@ impl Connectors {
         progress: &dyn Progress,
     ) -> Result<Snapshot, ConnectorError> {
         let (info, ctx) = self.context(cfg, env, progress)?;
-        let result = match info.kind {
-            "flex" => flex::fetch(&ctx).await,
-            "personio" => personio::fetch(&ctx).await,
-            "worknice" => worknice::fetch(&ctx).await,
-            other => Err(ConnectorError::Unsupported {
-                kind: other.to_owned(),
-            }),
-        };
+        let result = (info.fetch)(&ctx).await;
         progress.finish();
         result?.finish()
     }
@@ -175,12 +216,10 @@ impl Connectors {
         cfg: &'a ConnectorConfig<'_>,
         env: &'a dyn Env,
         progress: &'a dyn Progress,
-    ) -> Result<(&'static ConnectorInfo, Ctx<'a>), ConnectorError> {
+    ) -> Result<(&'static Connector, Ctx<'a>), ConnectorError> {
         let kind = cfg.source.kind.as_str();
         let (Some(info), Some(schema)) = (connector(kind), source_kind(kind)) else {
-            return Err(ConnectorError::Unsupported {
-                kind: kind.to_owned(),
-            });
+            return Err(ConnectorError::unsupported(kind));
         };
         let settings = Settings::new(info.system, cfg.source, schema.settings, env);
         settings.require_env()?;
@@ -196,8 +235,8 @@ impl Connectors {
         Ok((info, ctx))
     }
 
-    /// Fetches the org units of a source whose connector reads them (Personio's v2 org
-    /// units, both types): the records a `--units FILE` of that source kind holds.
+    /// Fetches the org units of a source whose connector reads them ([`Connector`]'s units,
+    /// e.g. Personio's v2 org units): the records a `--units FILE` of that source kind holds.
     pub async fn fetch_units(
         &self,
         cfg: &ConnectorConfig<'_>,
@@ -205,12 +244,10 @@ impl Connectors {
         progress: &dyn Progress,
     ) -> Result<Snapshot, ConnectorError> {
         let (info, ctx) = self.context(cfg, env, progress)?;
-        if info.kind != "personio" {
-            return Err(ConnectorError::Unsupported {
-                kind: info.kind.to_owned(),
-            });
-        }
-        let result = personio_units::fetch_units(&ctx).await;
+        let Some(units) = info.units else {
+            return Err(ConnectorError::unsupported(info.kind));
+        };
+        let result = (units.fetch)(&ctx).await;
         progress.finish();
         result?.finish()
     }
@@ -261,7 +298,6 @@ pub(crate) fn join(base: &reqwest::Url, path: &str) -> Result<reqwest::Url, Conn
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::sources::source_kinds;
 
     #[test]
     fn every_api_source_kind_has_a_connector_and_back() {
@@ -277,8 +313,27 @@ mod tests {
                 c.kind,
                 c.url_setting
             );
-            assert_eq!(Shape::from_source_kind(c.kind), Some(c.shape));
+            assert_eq!(shape(c.kind), Some(c.shape));
+            assert_eq!(c.units.is_some(), units_built_in(c.kind), "`{}`", c.kind);
+            assert!(
+                schema.field(c.external_id).is_some(),
+                "`{}` has no field `{}`",
+                c.kind,
+                c.external_id
+            );
         }
+    }
+
+    #[test]
+    fn an_unsupported_kind_is_told_the_registrys_live_kinds() {
+        use miette::Diagnostic;
+        let e = ConnectorError::unsupported("csv");
+        assert_eq!(e.to_string(), "`source csv` has no live connector");
+        assert_eq!(
+            e.help().unwrap().to_string(),
+            "live sources are personio, flex and worknice; file sources are read with their \
+             `path` or `--records FILE`"
+        );
     }
 
     #[test]

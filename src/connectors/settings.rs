@@ -5,8 +5,7 @@
 
 use super::env::Env;
 use super::error::ConnectorError;
-use crate::check::program::{ConfigValue, Endpoint};
-use crate::schema::settings::{SettingDef, find};
+use crate::schema::settings::{ConfigValue, Endpoint, SettingDef, find};
 use std::fmt;
 
 /// A credential. Its `Debug` does not show it, so it cannot leak through `{:?}`.
@@ -236,7 +235,7 @@ impl<'a> Settings<'a> {
 mod tests {
     use super::*;
     use crate::connectors::env::MapEnv;
-    use crate::schema::sources::source_kind;
+    use crate::connectors::source_kind;
 
     fn endpoint(settings: Vec<(&str, ConfigValue)>) -> Endpoint {
         Endpoint {

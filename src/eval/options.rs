@@ -9,12 +9,7 @@ use crate::records::{ReadOptions, Shape, TextEncoding};
 /// How the records file of a mapping is read: the shape follows the source kind, and a
 /// `csv` source's `delimiter` / `encoding` settings apply.
 pub fn read_options(program: &Program) -> ReadOptions {
-    let shape = match program.source.kind.as_str() {
-        "flex" => Shape::Flex,
-        "personio" => Shape::Personio,
-        "worknice" => Shape::Worknice,
-        _ => Shape::Plain,
-    };
+    let shape = crate::connectors::shape(&program.source.kind).unwrap_or(Shape::Plain);
     let text = |key: &str| match program.source.get(key) {
         Some(ConfigValue::Text(t)) => Some(t.clone()),
         _ => None,

@@ -6,8 +6,9 @@ use super::document::Document;
 use super::index::Index;
 use crate::builtins::{BUILTINS, Builtin};
 use crate::check::{MATCH_KEYS, RULES};
+use crate::connectors::source_kinds;
 use crate::schema::settings::{SettingDef, SettingType};
-use crate::schema::{attribute, attributes, source_kinds, target_kinds};
+use crate::schema::{attribute, attributes, target_kinds};
 use crate::types::Type;
 use lsp_types::{
     CompletionItem, CompletionItemKind as K, Documentation, InsertTextFormat, MarkupContent,
@@ -205,7 +206,7 @@ pub fn complete(doc: &Document, offset: usize, snippets: bool) -> Vec<Completion
                     out.field(&d.name, &d.ty, "unit field");
                 }
                 let kind = index.source.as_deref().unwrap_or("");
-                for f in crate::schema::units::unit_kind(kind).map_or(&[][..], |k| &k.fields) {
+                for f in crate::connectors::unit_kind(kind).map_or(&[][..], |k| &k.fields) {
                     if !index.unit_declared.iter().any(|d| d.name == f.path) {
                         out.field(f.path, &f.ty.to_string(), f.doc);
                     }

@@ -3,8 +3,9 @@
 //! and the tokens of the entry being written before it.
 
 use super::scan::{Kind, Token, tokens};
+use crate::connectors::source_kind;
 use crate::schema::settings::{SettingDef, SettingType, find};
-use crate::schema::{source_kind, target_kind};
+use crate::schema::target_kind;
 
 /// A block the cursor is inside.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,8 +7,9 @@ use super::document::Document;
 use super::scan::{Kind, Token, tokens};
 use crate::builtins::lookup;
 use crate::check::RULES;
+use crate::connectors::source_kind;
 use crate::diagnostics::Code;
-use crate::schema::{AttributeDef, attribute, source_kind, target_kind};
+use crate::schema::{AttributeDef, attribute, target_kind};
 use crate::types::EnumType;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 

@@ -4,7 +4,8 @@
 
 use super::context::{Frame, Walk};
 use super::scan::{Kind, tokens};
-use crate::schema::sources::{FieldDef, SourceKind, source_kind};
+use crate::connectors::source_kind;
+use crate::schema::sources::{FieldDef, SourceKind};
 use crate::source::Span;
 
 /// A field declared in `fields { … }`.

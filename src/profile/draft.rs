@@ -9,8 +9,9 @@
 //! through the formatter, so it is laid out like every other mapping.
 
 use super::{FieldProfile, Profile, infer};
+use crate::connectors::{connector, source_kind};
 use crate::records::Record;
-use crate::schema::{SourceKind, source_kind};
+use crate::schema::SourceKind;
 use crate::source::SourceFile;
 use std::fmt::Write as _;
 
@@ -115,11 +116,7 @@ fn roles<'p>(p: &'p Profile, kind: &SourceKind) -> Roles<'p> {
     let fields = &p.fields;
     let mut r = Roles::default();
     // The external ID: the kind's documented key, else a unique, always filled ID-like field.
-    let known = match kind.name {
-        "flex" => Some("Id"),
-        "personio" | "worknice" => Some("id"),
-        _ => None,
-    };
+    let known = connector(kind.name).map(|c| c.external_id);
     r.external_id = known
         .and_then(|k| fields.iter().find(|f| f.path == k && f.filled > 0))
         .or_else(|| {

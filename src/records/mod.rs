@@ -147,7 +147,8 @@ impl FromStr for RecordFormat {
     }
 }
 
-/// Which HR system's record shape a file holds. It comes from the mapping's `source` kind.
+/// Which HR system's record shape a file holds. It comes from the mapping's `source` kind
+/// (each connector's descriptor names its shape; the file kinds are [`Shape::Plain`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// Flex HRM: flat objects; camelCase keys are made PascalCase.
@@ -158,20 +159,6 @@ pub enum Shape {
     Worknice,
     /// The `csv`, `json`, `ndjson` and `yaml` source kinds: records taken as they are.
     Plain,
-}
-
-impl Shape {
-    /// The shape for a mapping's source kind (`flex`, `personio`, `worknice`; the file kinds
-    /// `csv`, `json`, `ndjson` and `yaml` are [`Shape::Plain`]).
-    pub fn from_source_kind(kind: &str) -> Option<Shape> {
-        match kind {
-            "flex" => Some(Shape::Flex),
-            "personio" => Some(Shape::Personio),
-            "worknice" => Some(Shape::Worknice),
-            "csv" | "json" | "ndjson" | "yaml" => Some(Shape::Plain),
-            _ => None,
-        }
-    }
 }
 
 /// The character encoding of a text file.
@@ -421,8 +408,5 @@ mod tests {
         assert_eq!("utf-8".parse(), Ok(TextEncoding::Utf8));
         assert!("ebcdic".parse::<TextEncoding>().is_err());
         assert_eq!("jsonl".parse(), Ok(RecordFormat::Ndjson));
-        assert_eq!(Shape::from_source_kind("personio"), Some(Shape::Personio));
-        assert_eq!(Shape::from_source_kind("yaml"), Some(Shape::Plain));
-        assert_eq!(Shape::from_source_kind("sftp"), None);
     }
 }

@@ -8,8 +8,8 @@ mod state;
 mod units;
 
 pub use source::{
-    FetchOptions, Loaded, RecordsSource, SourceError, SourceNote, fetch_live, load_desired,
-    load_records,
+    FetchOptions, Loaded, RecordsSource, SourceError, SourceNote, connector_config, fetch_live,
+    load_desired, load_records,
 };
 pub use state::{CurrentStateError, StateInput, current_state};
 pub use units::{PlaceUnitsError, place_units};

@@ -110,6 +110,12 @@ pub struct Loaded<T> {
     pub notes: Vec<SourceNote>,
 }
 
+/// What a live fetch of a checked mapping asks for: its `source` block and the fields it reads.
+pub fn connector_config(program: &Program) -> ConnectorConfig<'_> {
+    let fields = program.fields.iter().map(|f| f.dotted()).collect();
+    ConnectorConfig::new(&program.source, fields)
+}
+
 /// Fetches the live source whole.
 pub fn fetch_live(
     program: &Program,
@@ -122,7 +128,7 @@ pub fn fetch_live(
             kind: kind.to_string(),
         });
     }
-    let mut cfg = ConnectorConfig::of(program);
+    let mut cfg = connector_config(program);
     cfg.base_url = base_url.map(str::to_owned);
     let snapshot = fetch_blocking(&cfg, options.env, options.progress, options.policy)?;
     let mut notes: Vec<SourceNote> = snapshot

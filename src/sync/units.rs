@@ -6,7 +6,7 @@
 
 use super::FetchOptions;
 use crate::check::Program;
-use crate::connectors::{ConnectorConfig, ConnectorError, fetch_units_blocking};
+use crate::connectors::{ConnectorError, fetch_units_blocking};
 use crate::model::DesiredState;
 use crate::units::{LoadError, UnitTree, UnitsError};
 use chrono::NaiveDate;
@@ -34,7 +34,7 @@ pub enum PlaceUnitsError {
 fn units_are_live(program: &Program, mapping: &Path, units_file: Option<&Path>) -> bool {
     program.units.is_some()
         && crate::units::units_file(program, mapping, units_file).is_none()
-        && crate::schema::units::units_built_in(&program.source.kind)
+        && crate::connectors::units_built_in(&program.source.kind)
 }
 
 /// Reads, validates and places the mapping's units into `desired`; returns the tree (for
@@ -52,7 +52,7 @@ pub fn place_units(
             program, mapping, units_file, None, today, desired,
         )?);
     }
-    let mut cfg = ConnectorConfig::of(program);
+    let mut cfg = super::connector_config(program);
     cfg.base_url = base_url.map(str::to_owned);
     let snapshot = fetch_units_blocking(&cfg, options.env, options.progress, options.policy)?;
     Ok(crate::units::place_records(

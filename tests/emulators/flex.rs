@@ -2,7 +2,8 @@
 //! under both known prefixes (`/webapi/api` on `…flexhosting.se`, `/api` on `api.flexhrm.com`),
 //! with HTTP Basic for the integration user. No public reference exists: the envelope, the
 //! errors and the auth are the inferences of sources.md §2, and switches cover the
-//! alternatives (camelCase keys and numeric gender, a wrapper object).
+//! alternatives (camelCase keys and numeric gender, a wrapper object). The wire facts it
+//! follows are listed in `src/connectors/flex/WIRE.md`.
 
 use super::{Server, basic_header, query_pairs};
 use axum::Router;

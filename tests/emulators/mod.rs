@@ -2,8 +2,9 @@
 //!
 //! Each emulator is an axum app on loopback, in its own thread and runtime, so it serves
 //! synchronous tests, async tests and child processes alike. Behaviour follows the vendors'
-//! documented shapes (see `docs/connectors.md`); scenario switches make it misbehave the way
-//! the real systems are known to. Every request is logged, and TCP connections are counted,
+//! documented shapes (each connector's `src/connectors/<kind>/WIRE.md`, and
+//! `docs/connectors.md`); scenario switches make it misbehave the way the real systems are
+//! known to. Every request is logged, and TCP connections are counted,
 //! so tests can assert paging, retries and connection reuse.
 
 #![allow(dead_code, reason = "each test binary uses a subset")]

@@ -3,7 +3,8 @@
 //! on 2xx; `limit` defaulting to 50 and rejected above 100; record-based `offset`; `email`,
 //! `attributes[]` and `updated_since`; v1 error bodies. And v2 org units: `POST
 //! /v2/auth/token` (form-encoded client credentials, OAuth2 errors) and `GET /v2/org-units`
-//! (one `type` per request, `limit` 1–50, `_meta.links.next.href` with a cursor).
+//! (one `type` per request, `limit` 1–50, `_meta.links.next.href` with a cursor). The wire
+//! facts it follows are listed in `src/connectors/personio/WIRE.md`.
 
 use super::{Server, query_pairs};
 use axum::Router;

@@ -2,7 +2,8 @@
 //! `session { org { people(includeArchived: …) { … } } }` with exactly the fields selected.
 //! Unknown `Person` fields are GraphQL validation errors (HTTP 200 with `errors`), as a
 //! GraphQL server reports them. Terminated people are archived: they come back only with
-//! `includeArchived: true`.
+//! `includeArchived: true`. The wire facts it follows are listed in
+//! `src/connectors/worknice/WIRE.md`.
 
 use super::Server;
 use super::graphql::{self, Field};

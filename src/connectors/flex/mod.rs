@@ -12,18 +12,34 @@
 //!   may be in another company: the mapping resolves them after every company is read;
 //! - PascalCase and camelCase keys are both read (the records reader makes them PascalCase),
 //!   and gender `1`/`2`/`_`/`0` is passed through for the mapping's value map.
+//!
+//! The wire facts, documented and inferred, and the emulator that follows them: `WIRE.md`.
+
+mod fields;
 
 use super::collect::{Collector, describe, id_text};
 use super::error::ConnectorError;
 use super::http::{Http, Reply};
 use super::settings::Secret;
-use super::{Ctx, join};
+use super::{Connector, Ctx, join};
 use crate::records::Shape;
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 
 /// The system's name in messages.
 pub(super) const SYSTEM: &str = "Flex HRM";
+
+/// The `flex` source kind, registered in `connectors`' `registry!`.
+pub(crate) const CONNECTOR: Connector = Connector {
+    kind: "flex",
+    system: SYSTEM,
+    shape: Shape::Flex,
+    url_setting: "url",
+    external_id: "Id",
+    source: fields::kind,
+    fetch: |ctx| Box::pin(fetch(ctx)),
+    units: None,
+};
 
 /// How requests prove who they are. One strategy today; a bearer token from Visma Connect
 /// would be a second variant, chosen by a setting.

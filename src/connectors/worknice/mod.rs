@@ -7,17 +7,33 @@
 //! only when a mapping uses them, so a wrong guess cannot break mappings that do not need it.
 //! Status values other than `ACTIVE` are undocumented: any value is passed through. GraphQL
 //! `errors` (which come with HTTP 200) end the fetch with their messages.
+//!
+//! The wire facts, documented and inferred, and the emulator that follows them: `WIRE.md`.
+
+mod fields;
 
 use super::collect::{Collector, id_text};
 use super::error::ConnectorError;
 use super::http::Http;
-use super::{Ctx, join};
+use super::{Connector, Ctx, join};
 use crate::records::Shape;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// The system's name in messages.
 pub(super) const SYSTEM: &str = "Worknice";
+
+/// The `worknice` source kind, registered in `connectors`' `registry!`.
+pub(crate) const CONNECTOR: Connector = Connector {
+    kind: "worknice",
+    system: SYSTEM,
+    shape: Shape::Worknice,
+    url_setting: "url",
+    external_id: "id",
+    source: fields::kind,
+    fetch: |ctx| Box::pin(fetch(ctx)),
+    units: None,
+};
 
 /// Fields seen in Worknice's own integration code, always asked for.
 const CONFIRMED: &[&str] = &[

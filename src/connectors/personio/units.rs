@@ -13,11 +13,11 @@
 //! `parent_id` property are documented; the list endpoint and its cursor paging are inferred
 //! from the v2 conventions (docs/connectors.md says so).
 
-use super::collect::{Collector, describe, id_text};
-use super::error::ConnectorError;
-use super::http::{Http, Reply};
-use super::personio::SYSTEM;
-use super::{Ctx, join};
+use super::SYSTEM;
+use crate::connectors::collect::{Collector, describe, id_text};
+use crate::connectors::error::ConnectorError;
+use crate::connectors::http::{Http, Reply};
+use crate::connectors::{Ctx, join};
 use crate::records::Shape;
 use reqwest::{Method, Url};
 use serde_json::{Map, Value};

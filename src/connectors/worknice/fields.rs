@@ -4,8 +4,8 @@
 //! is nullable there, so everything but `id` and `displayName` is optional. Worknice gives only a
 //! display name: `given_name(displayName)` / `family_name(displayName)` split it.
 
-use super::settings::SettingDef;
-use super::sources::{FieldDef, ISO_DATE, SourceKind};
+use crate::schema::settings::SettingDef;
+use crate::schema::sources::{FieldDef, ISO_DATE, SourceKind};
 use crate::types::Type;
 
 const SETTINGS: &[SettingDef] = &[
@@ -23,7 +23,7 @@ const SETTINGS: &[SettingDef] = &[
          than treated as missing.",
     )
     .default("true"),
-    super::sources::UNITS,
+    crate::schema::sources::UNITS,
 ];
 
 /// The `worknice` source kind.

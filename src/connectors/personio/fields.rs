@@ -5,8 +5,8 @@
 //! attributes whitelisted on the API credential are returned: others are absent, which is why
 //! nearly everything is optional.
 
-use super::settings::SettingDef;
-use super::sources::{FieldDef, ISO_DATE, ISO_DATETIME_OFFSET, SourceKind};
+use crate::schema::settings::SettingDef;
+use crate::schema::sources::{FieldDef, ISO_DATE, ISO_DATETIME_OFFSET, SourceKind};
 use crate::types::Type;
 
 /// Built-in dates come as `2014-11-09T00:00:00+01:00`, custom date attributes as `2021-01-01`.
@@ -34,7 +34,7 @@ const SETTINGS: &[SettingDef] = &[
     )
     .default("100")
     .range(1, 100),
-    super::sources::UNITS,
+    crate::schema::sources::UNITS,
 ];
 
 /// The `personio` source kind.
@@ -93,5 +93,23 @@ fn fields() -> Vec<FieldDef> {
             Type::List(Box::new(Type::Text)).optional(),
             "Names of the cost centres the person is assigned to.",
         ),
+    ]
+}
+
+/// Personio's org units (`GET /v2/org-units?type=department|team`, both types read): the
+/// records a `units { … }` statement of a Personio mapping reads.
+pub(super) fn unit_fields() -> Vec<FieldDef> {
+    vec![
+        FieldDef::new(
+            "id",
+            Type::Text,
+            "The org unit's ID (stable; an employment names it).",
+        ),
+        FieldDef::new("type", Type::Text, "`department` or `team`.")
+            .values(&["department", "team"]),
+        FieldDef::text("name", "The unit's name."),
+        FieldDef::text("abbreviation", "Its short name."),
+        FieldDef::text("description", "Its description."),
+        FieldDef::text("parent_id", "The parent org unit's ID; empty at the top."),
     ]
 }

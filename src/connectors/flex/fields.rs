@@ -5,8 +5,8 @@
 //! public client code. Newer hosts answer in camelCase; the connector reads both spellings and
 //! presents PascalCase, so mappings do not depend on the host.
 
-use super::settings::{SettingDef, SettingType};
-use super::sources::{FieldDef, ISO_DATE, ISO_DATETIME, ISO_DATETIME_OFFSET, SourceKind};
+use crate::schema::settings::{SettingDef, SettingType};
+use crate::schema::sources::{FieldDef, ISO_DATE, ISO_DATETIME, ISO_DATETIME_OFFSET, SourceKind};
 use crate::types::Type;
 
 /// Flex sends `dateOfBirth` as an ISO date-time at midnight without offset; accept the others too.
@@ -37,7 +37,7 @@ const SETTINGS: &[SettingDef] = &[
     SettingDef::int("page_size", "Employees per request.")
         .default("100")
         .range(1, 1000),
-    super::sources::UNITS,
+    crate::schema::sources::UNITS,
 ];
 
 /// The `flex` source kind.

@@ -11,12 +11,18 @@
 //! - Attributes the credential may not read are absent; they stay absent (never null).
 //! - Requests carry `X-Personio-App-ID` (and `X-Personio-Partner-ID` when set) and are paced
 //!   to the employees endpoint's documented 300 a minute with bursts of 15.
+//!
+//! Org units (v2) are fetched by `units`. The wire facts, documented and inferred, and the
+//! emulator that follows them: `WIRE.md`.
+
+mod fields;
+mod units;
 
 use super::collect::{Collector, describe, id_text};
 use super::error::ConnectorError;
 use super::http::{Http, Reply};
 use super::settings::Secret;
-use super::{Ctx, join};
+use super::{Connector, Ctx, Units, join};
 use crate::records::Shape;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
@@ -27,6 +33,21 @@ use std::time::{Duration, Instant};
 
 /// The system's name in messages.
 pub(super) const SYSTEM: &str = "Personio";
+
+/// The `personio` source kind, registered in `connectors`' `registry!`.
+pub(crate) const CONNECTOR: Connector = Connector {
+    kind: "personio",
+    system: SYSTEM,
+    shape: Shape::Personio,
+    url_setting: "base_url",
+    external_id: "id",
+    source: fields::kind,
+    fetch: |ctx| Box::pin(fetch(ctx)),
+    units: Some(Units {
+        fields: fields::unit_fields,
+        fetch: |ctx| Box::pin(units::fetch_units(ctx)),
+    }),
+};
 
 /// Documented limit of `GET /company/employees`: 300 a minute, bursts of 15 a second.
 const PER_MINUTE: u32 = 300;
