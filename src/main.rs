@@ -4,12 +4,6 @@ use clap::Parser;
 
 // glibc's allocator spends a third of a large plan in malloc/free; mimalloc is the usual
 // choice of Rust language tools (ruff, uv) for allocation-heavy work.
-//
-// Built with mimalloc's `no_thp` feature (Cargo.toml): it no longer asks the kernel for
-// transparent huge pages (madvise), whose faults zero and compact 2 MB at a time. Measured in
-// the cold, alternating benchmark (docs/benchmarks.md, issue 20; 100k records, 7 rounds):
-// system time 0.49 s -> 0.16 s, wall -18 %, peak RSS 201 -> 191 MB. The system allocator
-// there: wall -12 %, 203 MB; mimalloc without eager arena commit: as `no_thp`.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
