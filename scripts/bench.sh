@@ -4,9 +4,9 @@
 #   2. generates a 100,000-record Flex export with scripts/gen_flex.py (1,000,000 with --1m);
 #   3. runs `cargo bench` (benches/check.rs and benches/plan.rs) on that same file;
 #   4. times `wtmap plan` from the command line (empty state and ~95% state), `wtmap diff` of
-#      the Flex mapping against an edited copy over the same file and states, and the jq and
-#      Python baselines (scripts/baseline.jq, scripts/baseline.py) on the same file, with
-#      /usr/bin/time -v for wall time and peak RSS;
+#      the Flex mapping against an edited copy over the same file and states, and the jq, jaq
+#      and Python baselines (scripts/baseline.jq run by jq 1.6 and by jaq, scripts/baseline.py)
+#      on the same file, with /usr/bin/time -v for wall time and peak RSS;
 #   5. prints a summary table with ratios.
 #
 # usage: scripts/bench.sh [--1m] [--runs N]
@@ -15,8 +15,14 @@
 #             ~12 GB of free memory (the in-process bench refuses with less; wtmap's own 1M plan peaks at ~1.5 GB).
 #   --runs N  command-line runs per tool (default 3; min and median wall, max RSS reported),
 #             after one untimed warm-up run when N > 1 (the "warm" rows)
-#   --pairs N rounds of the cold, alternating measurement (default 7): wtmap, Python and jq
-#             run in turn, A B C A B C …, medians and pairwise ratios (scripts/alternate.py)
+#   --pairs N rounds of the cold, alternating measurement (default 7): wtmap, Python, jq and
+#             jaq run in turn, A B C D A B C D …, medians and pairwise ratios
+#             (scripts/alternate.py)
+#
+# jaq (a jq clone in Rust, https://github.com/01mf02/jaq) is the strong peer: it runs on
+# `$JAQ`, else `jaq` on the PATH or in ~/.cargo/bin. It is never installed by this script
+# (`cargo install jaq --root DIR` takes a few minutes); without it its rows are skipped, with a
+# message saying so.
 #
 # Missing jq or GNU time are installed with apt-get when running as root; otherwise the rows
 # that need them are skipped. Results are noisy on shared machines: see the load averages.
@@ -33,7 +39,7 @@ while [ $# -gt 0 ]; do
         --1m) ONE_M=1 ;;
         --runs) RUNS="$2"; shift ;;
         --pairs) PAIRS="$2"; shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -63,6 +69,14 @@ if [ -x "$TIME" ] && "$TIME" -v true >/dev/null 2>&1; then HAVE_TIME=1; fi
 command -v jq >/dev/null || apt_install jq || true
 HAVE_JQ=0; command -v jq >/dev/null && HAVE_JQ=1
 HAVE_PY=0; command -v python3 >/dev/null && HAVE_PY=1
+JAQ="${JAQ:-$(command -v jaq || true)}"
+[ -z "$JAQ" ] && [ -x "$HOME/.cargo/bin/jaq" ] && JAQ="$HOME/.cargo/bin/jaq"
+HAVE_JAQ=0
+if [ -n "$JAQ" ] && [ -x "$JAQ" ]; then
+    HAVE_JAQ=1
+else
+    echo "jaq not found (set JAQ=/path/to/jaq, or: cargo install jaq --root DIR): its rows are skipped"
+fi
 if [ "$HAVE_PY" = 0 ]; then
     echo "python3 is required to generate the records file (scripts/gen_flex.py)" >&2
     exit 1
@@ -72,6 +86,7 @@ say "machine"
 echo "$(nproc) logical CPUs; $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
 echo "memory: $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB total, " $7 " GiB available"}')"
 [ "$HAVE_JQ" = 1 ] && jq --version
+[ "$HAVE_JAQ" = 1 ] && "$JAQ" --version
 python3 --version
 
 say "building release"
@@ -159,6 +174,7 @@ if [ -f "$WORK/state-100000.json" ]; then
 fi
 [ "$HAVE_PY" = 1 ] && measure "python baseline 100k" python3 scripts/baseline.py "$WORK/flex100k.json"
 [ "$HAVE_JQ" = 1 ] && measure "jq baseline 100k" jq -c -f scripts/baseline.jq "$WORK/flex100k.json"
+[ "$HAVE_JAQ" = 1 ] && measure "jaq baseline 100k" "$JAQ" -c -f scripts/baseline.jq "$WORK/flex100k.json"
 
 # Cold runs as the nightly job has them: each tool's runs alternate with the others' (A B C A B
 # C …), so no run inherits its own warm state. Medians of wall, user, sys and peak RSS, and
@@ -167,6 +183,7 @@ say "cold runs, 100k records, alternating, $PAIRS rounds (scripts/alternate.py)"
 ALT=("wtmap plan 100k=${PLAN[*]} $WORK/flex100k.json")
 [ "$HAVE_PY" = 1 ] && ALT+=("python baseline 100k=python3 scripts/baseline.py $WORK/flex100k.json")
 [ "$HAVE_JQ" = 1 ] && ALT+=("jq baseline 100k=jq -c -f scripts/baseline.jq $WORK/flex100k.json")
+[ "$HAVE_JAQ" = 1 ] && ALT+=("jaq baseline 100k=$JAQ -c -f scripts/baseline.jq $WORK/flex100k.json")
 if [ "$HAVE_TIME" = 1 ] && [ "${#ALT[@]}" -gt 1 ]; then
     python3 scripts/alternate.py --pairs "$PAIRS" --json "$WORK/alternate.json" "${ALT[@]}"
 fi
@@ -193,6 +210,7 @@ wt95=$(median_of "wtmap plan 100k (95% state)")
 prof=$(median_of "wtmap profile 100k")
 py=$(median_of "python baseline 100k")
 jqt=$(median_of "jq baseline 100k")
+jaqt=$(median_of "jaq baseline 100k")
 ratio() { # a b -> a/b
     if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1fx", a/b; else print "n/a"}'; else echo "n/a"; fi
 }
@@ -215,6 +233,8 @@ printf '%-46s %-14s %s\n' "CLI wtmap diff 100k, 95% state (median)" "${wd95:-?} 
 printf '%-46s %-14s %s\n' "  diff / plan, 95% state" "$(ratio "$wd95" "$wt95")" "<= 2.5x"
 printf '%-46s %-14s %s\n' "jq baseline 100k (median)" "${jqt:-n/a} s" ""
 printf '%-46s %-14s %s\n' "  jq / wtmap (empty state)" "$(ratio "$jqt" "$wt")" ">= 25x"
+printf '%-46s %-14s %s\n' "jaq baseline 100k (median)" "${jaqt:-n/a} s" ""
+printf '%-46s %-14s %s\n' "  jaq / wtmap (empty state)" "$(ratio "$jaqt" "$wt")" ""
 printf '%-46s %-14s %s\n' "python baseline 100k (median)" "${py:-n/a} s" ""
 printf '%-46s %-14s %s\n' "  python / wtmap (empty state)" "$(ratio "$py" "$wt")" ">= 4x"
 if [ "$ONE_M" = 1 ]; then
