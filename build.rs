@@ -18,10 +18,27 @@ fn main() {
 }
 
 fn version() {
-    // Rebuild when HEAD moves (a commit or a checkout); both files exist in a git checkout.
-    for path in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
-        if std::path::Path::new(path).exists() {
-            println!("cargo::rerun-if-changed={path}");
+    // Rebuild when HEAD moves (a commit or a checkout). In a linked worktree `.git` is a file
+    // and HEAD lives in the worktree's own git directory while the branches are shared, so
+    // both directories are asked of git rather than assumed to be `.git/`.
+    let git_dir = |which: &str| {
+        Command::new("git")
+            .args(["rev-parse", which])
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .map(|text| std::path::PathBuf::from(text.trim()))
+    };
+    if let (Some(own), Some(common)) = (git_dir("--git-dir"), git_dir("--git-common-dir")) {
+        for path in [
+            own.join("HEAD"),
+            common.join("refs/heads"),
+            common.join("packed-refs"),
+        ] {
+            if path.exists() {
+                println!("cargo::rerun-if-changed={}", path.display());
+            }
         }
     }
     let package = env!("CARGO_PKG_VERSION");
