@@ -284,7 +284,14 @@ fn an_allowed_field_drop_of_a_field_the_mapping_does_not_read_is_refused() {
     // A field it reads is accepted, repeated or not.
     for args in [
         &["plan", "m.wtmap", "--allow-field-drop", "boss"][..],
-        &["plan", "m.wtmap", "--allow-field-drop", "boss", "--allow-field-drop", "mail"],
+        &[
+            "plan",
+            "m.wtmap",
+            "--allow-field-drop",
+            "boss",
+            "--allow-field-drop",
+            "mail",
+        ],
     ] {
         let args: Vec<&str> = [args, &today].concat();
         let (code, _, stderr) = wtmap(&args);

@@ -271,7 +271,10 @@ fn hover_describes_a_filled_guard() {
     }
     // The field inside is still the field.
     let h = hover(&mut c, 9, 14);
-    assert!(h.contains("**Office**") && h.contains("Declared on line 2"), "{h}");
+    assert!(
+        h.contains("**Office**") && h.contains("Declared on line 2"),
+        "{h}"
+    );
     // Another guard form is described by its own line.
     let h = hover(&mut c, 10, 8);
     assert!(

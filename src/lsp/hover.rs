@@ -191,7 +191,10 @@ fn guard_md(word: &str, called: bool) -> Option<String> {
         let head = form.split(['(', ' ']).next().unwrap_or("");
         head == word && form.contains('(') == called
     })?;
-    let mut md = format!("```wtmap\nguard {form}\n```\n\n{} (guard).", capitalised(what));
+    let mut md = format!(
+        "```wtmap\nguard {form}\n```\n\n{} (guard).",
+        capitalised(what)
+    );
     if word == "filled" {
         md.push_str(
             "\n\nA data-quality guard on a source field: `filled(F) >= 90%` of the records the \
