@@ -175,7 +175,7 @@ fn a_changed_value_map_arm_changes_exactly_the_people_with_that_code() {
         assert_eq!(p.changes.len(), 1, "{p:?}");
         let c = &p.changes[0];
         assert_eq!(c.kind, ChangeKind::Attribute);
-        assert_eq!(c.attribute.as_deref(), Some("gender"));
+        assert_eq!(c.attribute, Some("gender"));
         assert_eq!(serde_json::to_value(&c.old).unwrap(), "Female");
         assert_eq!(serde_json::to_value(&c.new).unwrap(), "None");
         // Both versions' statement, with its line.
