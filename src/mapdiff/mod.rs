@@ -321,28 +321,44 @@ pub fn compare<'a>(old: &'a Side, new: &'a Side) -> MapDiff<'a> {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    let absent = PersonView::default();
-    let mut people = Vec::new();
-    for (a, b) in matched(&before, &after) {
-        let (a, b) = (a.unwrap_or(&absent), b.unwrap_or(&absent));
-        let changes = people::changes(a, b, old, new);
-        if changes.is_empty() {
-            continue;
+    let pairs = matched(&before, &after);
+    // The people's changes, in two halves on two threads: a large change is most of the
+    // comparison.
+    let diffs = |part: &[(Option<&PersonView<'a>>, Option<&PersonView<'a>>)]| {
+        let absent = PersonView::default();
+        let mut out = Vec::new();
+        for (a, b) in part {
+            let (a, b) = (a.unwrap_or(&absent), b.unwrap_or(&absent));
+            let changes = people::changes(a, b, old, new);
+            if changes.is_empty() {
+                continue;
+            }
+            let record = [a.position, b.position].into_iter().find(|p| *p > 0);
+            out.push(PersonDiff {
+                person: b
+                    .external_id
+                    .or(a.external_id)
+                    .map(Cow::Borrowed)
+                    .or_else(|| b.name())
+                    .or_else(|| a.name())
+                    .unwrap_or(Cow::Borrowed("(a record without an ID)")),
+                record,
+                username: b.username.or(a.username),
+                changes,
+            });
         }
-        let record = [a.position, b.position].into_iter().find(|p| *p > 0);
-        people.push(PersonDiff {
-            person: b
-                .external_id
-                .or(a.external_id)
-                .map(Cow::Borrowed)
-                .or_else(|| b.name())
-                .or_else(|| a.name())
-                .unwrap_or(Cow::Borrowed("(a record without an ID)")),
-            record,
-            username: b.username.or(a.username),
-            changes,
-        });
-    }
+        out
+    };
+    let (first, second) = pairs.split_at(pairs.len() / 2);
+    let mut people = std::thread::scope(|scope| {
+        let later = scope.spawn(|| diffs(second));
+        let mut people = diffs(first);
+        match later.join() {
+            Ok(later) => people.extend(later),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        people
+    });
     // By person, then record: the records come by external ID already (nearly sorted).
     people.sort_by(|x, y| (&x.person, x.record).cmp(&(&y.person, y.record)));
     let teams = team_changes(&old.desired, &new.desired);

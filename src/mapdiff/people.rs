@@ -130,24 +130,45 @@ pub struct People<'a> {
     pub others: BTreeMap<&'a str, PersonView<'a>>,
     /// How many of [`Self::records`] are desired users (sorted by external ID).
     users: usize,
+    /// Where the last desired user was found (see [`Self::find_user`]).
+    hint: usize,
 }
 
 impl<'a> People<'a> {
-    fn user_mut(&mut self, external_id: &str) -> Option<&mut PersonView<'a>> {
-        let users = &mut self.records[..self.users];
-        match users.binary_search_by(|p| p.external_id.unwrap_or("").cmp(external_id)) {
-            Ok(i) => Some(&mut users[i]),
-            Err(_) => None,
+    /// The desired user `external_id`, by its place in [`Self::records`]. The plan's actions
+    /// and the memberships come mostly in external ID order, as the users do: the place after
+    /// the last one found is tried before a binary search.
+    fn find_user(&mut self, external_id: &str) -> Option<usize> {
+        let is = |i: usize, records: &[PersonView<'a>]| {
+            records.get(i).and_then(|p| p.external_id) == Some(external_id)
+        };
+        let users = &self.records[..self.users];
+        let found = if is(self.hint, users) {
+            Some(self.hint)
+        } else if is(self.hint + 1, users) {
+            Some(self.hint + 1)
+        } else {
+            users
+                .binary_search_by(|p| p.external_id.unwrap_or("").cmp(external_id))
+                .ok()
+        };
+        if let Some(i) = found {
+            self.hint = i;
         }
+        found
+    }
+
+    fn user_mut(&mut self, external_id: &str) -> Option<&mut PersonView<'a>> {
+        let i = self.find_user(external_id)?;
+        self.records.get_mut(i)
     }
 
     /// The person `key` (an external ID, else a username) the plan acts on: a desired user,
     /// else a Winningtemp user only (made when there is none yet).
     fn acted_on(&mut self, key: &'a str) -> &mut PersonView<'a> {
-        let users = &self.records[..self.users];
-        match users.binary_search_by(|p| p.external_id.unwrap_or("").cmp(key)) {
-            Ok(i) => &mut self.records[i],
-            Err(_) => self.others.entry(key).or_default(),
+        match self.find_user(key) {
+            Some(i) => &mut self.records[i],
+            None => self.others.entry(key).or_default(),
         }
     }
 }
@@ -209,6 +230,7 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
     }
     let mut people = People {
         users: desired.users.len(),
+        hint: 0,
         records,
         others: BTreeMap::new(),
     };
