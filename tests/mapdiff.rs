@@ -729,6 +729,36 @@ fn a_changed_external_id_is_one_person_whose_external_id_changes() {
         }
     }
     assert_eq!(d.counts.attributes["external_id"].changed, synced.len());
+    // The Winningtemp users the old IDs named are no record's now: people of their own, whom
+    // the new version pauses, and the summary counts them.
+    let paused: BTreeSet<String> = d
+        .people
+        .iter()
+        .filter(|p| p.record.is_none())
+        .map(|p| {
+            assert_eq!(p.changes.len(), 1, "{p:#?}");
+            assert_eq!(p.changes[0].kind, ChangeKind::Action);
+            assert_eq!(serde_json::to_value(&p.changes[0].new).unwrap(), "pause");
+            p.person.to_string()
+        })
+        .collect();
+    let in_winningtemp: BTreeSet<String> = state("flex")
+        .users
+        .iter()
+        .filter_map(|u| u.external_id.clone())
+        .collect();
+    assert!(!paused.is_empty());
+    assert!(paused.is_subset(&in_winningtemp), "{paused:?}");
+    assert_eq!(
+        d.counts.becomes.get("paused").copied().unwrap_or(0),
+        paused.len()
+    );
+    assert!(
+        d.summary
+            .ends_with(&format!("and pauses {} people", paused.len())),
+        "{}",
+        d.summary
+    );
 }
 
 #[test]

@@ -473,6 +473,14 @@ fn count(
                         *becomes.entry(s.as_ref()).or_default() += 1;
                     }
                 }
+                // A Winningtemp user only the new version's plan pauses (e.g. the one a
+                // record named before its external ID changed) becomes paused too: the
+                // summary's pauses must not miss them.
+                ChangeKind::Action => {
+                    if matches!(&ch.new, Some(Value::Text(s)) if s == "pause") {
+                        *becomes.entry(Status::Paused.as_str()).or_default() += 1;
+                    }
+                }
                 ChangeKind::Attribute => {
                     let Some(name) = ch.attribute else { continue };
                     let slot = attributes.entry(name).or_default();
