@@ -130,6 +130,9 @@ pub struct DesiredUser {
     /// The statement that decided the status, when one did: a `pause when` that held, or a
     /// `status = …` statement. `None`: active because the source has the person.
     pub status_because: Option<Because>,
+    /// The position of the record the user comes from, from 1 (`#7`); 0 when not known (a
+    /// user made in a test). `wtmap diff` matches people across two versions by it.
+    pub position: usize,
 }
 
 /// A team the mapping wants, derived from `group path`.

@@ -30,6 +30,40 @@ pub fn override_flag(field: &str) -> String {
     format!("--allow-field-drop {field}")
 }
 
+/// Checks the fields of `--allow-field-drop`: each must be a field `program` reads (only those
+/// have fill rates, so a flag naming another field would let nothing through and hide a
+/// typo). The error names the first unknown field, the closest field the mapping reads, and
+/// the fields it reads.
+pub fn check_allowed_fields(program: &Program, allowed: &[String]) -> Result<(), String> {
+    let mut known: Vec<String> = program.fields.iter().map(|f| f.dotted()).collect();
+    for g in &program.fill_guards {
+        if !known.contains(&g.field) {
+            known.push(g.field.clone());
+        }
+    }
+    let Some(unknown) = allowed.iter().find(|a| !known.contains(a)) else {
+        return Ok(());
+    };
+    let mut message = format!(
+        "`--allow-field-drop {}`: the mapping reads no field `{}`, so it has no fill rate to let drop",
+        crate::escape::line(unknown),
+        crate::escape::line(unknown)
+    );
+    match crate::suggest::did_you_mean(unknown, known.iter().map(String::as_str)) {
+        Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+        None if known.is_empty() => message.push_str("; it reads no fields at all"),
+        None => {
+            const SHOWN: usize = 12;
+            let mut list: Vec<&str> = known.iter().map(String::as_str).take(SHOWN).collect();
+            if known.len() > SHOWN {
+                list.push("…");
+            }
+            message.push_str(&format!("; it reads: {}", list.join(", ")));
+        }
+    }
+    Err(message)
+}
+
 /// The fill-rate table of the fields `program` uses, in the order the mapping first uses
 /// them, with last run's rates from `last` where it has the field.
 pub fn fill_rates(

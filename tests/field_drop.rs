@@ -207,3 +207,74 @@ fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
     }
     out
 }
+
+/// `--allow-field-drop` with a field the mapping does not read is refused by `plan`, `apply`
+/// and `run` alike: exit 1, the closest field it reads, and nothing written (a typo in the
+/// flag would otherwise let nothing through and hide itself).
+#[test]
+fn an_allowed_field_drop_of_a_field_the_mapping_does_not_read_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mapping = format!(
+        "source csv {{ path = \"people.csv\" }}\n\
+         fields {{ id: text, mail: text, first: text, last: text, team: text, boss: text?, title: text?, number: text?, left: text? }}\n\
+         target winningtemp.files {{ dir = \"out\" }}\n{BODY}"
+    );
+    std::fs::write(d.join("m.wtmap"), mapping).unwrap();
+    std::fs::write(d.join("people.csv"), people(5)).unwrap();
+    let wtmap = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_wtmap"))
+            .args(args)
+            .current_dir(d)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let today = ["--today", "2026-11-21"];
+    for command in [
+        &["plan", "m.wtmap"][..],
+        &["apply", "m.wtmap", "--yes"],
+        &["run", "m.wtmap", "--no-email"],
+    ] {
+        let args: Vec<&str> = [command, &today, &["--allow-field-drop", "bos"]].concat();
+        let (code, stdout, stderr) = wtmap(&args);
+        assert_eq!(code, 1, "{command:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(
+                "error: `--allow-field-drop bos`: the mapping reads no field `bos`, so it has no \
+                 fill rate to let drop; did you mean `boss`?"
+            ),
+            "{command:?}: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{command:?}: {stdout}");
+        assert!(!d.join("out").exists(), "{command:?} wrote the export");
+        assert!(!d.join(".wtmap").exists(), "{command:?} started a run");
+    }
+    // Nothing close: the fields it reads are listed.
+    let (code, _, stderr) = wtmap(&["plan", "m.wtmap", "--allow-field-drop", "Department"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("; it reads: "), "{stderr}");
+    assert!(stderr.contains("boss"), "{stderr}");
+    // A field it reads is accepted, repeated or not.
+    for args in [
+        &["plan", "m.wtmap", "--allow-field-drop", "boss"][..],
+        &[
+            "plan",
+            "m.wtmap",
+            "--allow-field-drop",
+            "boss",
+            "--allow-field-drop",
+            "mail",
+        ],
+    ] {
+        let args: Vec<&str> = [args, &today].concat();
+        let (code, _, stderr) = wtmap(&args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    }
+}

@@ -237,6 +237,53 @@ fn hover_definition_symbols() {
     assert_eq!(c.shutdown(), 0);
 }
 
+/// Hover on the word after `guard` describes the guard form, as completion does: `filled(…)`
+/// with its variants and what stops the run; hover on the field inside still shows the field.
+#[test]
+fn hover_describes_a_filled_guard() {
+    let mut c = Client::start();
+    let uri = "file:///tmp/filled.wtmap";
+    let text = "source csv { path = \"p.csv\" }\nfields { Id: text, Mail: text, Office: text? }\ntarget winningtemp.files { dir = \"out\" }\nuser {\n  external_id = Id\n  username = Mail\n  first_name = Id\n  last_name = Id\n}\nguard filled(Office) >= 90%\nguard pauses <= 5%\n";
+    c.open(uri, text);
+    let diags = c.diagnostics(uri);
+    assert!(diags.is_empty(), "{diags:?}");
+    let hover = |c: &mut Client, line: usize, ch: usize| -> String {
+        c.result("textDocument/hover", at(uri, line, ch))["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    // `filled`, at its start, middle and end.
+    for ch in [6, 8, 12] {
+        let h = hover(&mut c, 9, ch);
+        assert!(
+            h.starts_with("```wtmap\nguard filled(FIELD) >= 90%\n```"),
+            "{ch}: {h}"
+        );
+        for part in [
+            "of the records must fill the field (guard)",
+            "`filled(F) >= 100` records",
+            "`filled(F) >= 80% of last_run`",
+            "`--allow-field-drop F`",
+        ] {
+            assert!(h.contains(part), "{part}: {h}");
+        }
+    }
+    // The field inside is still the field.
+    let h = hover(&mut c, 9, 14);
+    assert!(
+        h.contains("**Office**") && h.contains("Declared on line 2"),
+        "{h}"
+    );
+    // Another guard form is described by its own line.
+    let h = hover(&mut c, 10, 8);
+    assert!(
+        h.starts_with("```wtmap\nguard pauses <= 5%\n```") && !h.contains("filled"),
+        "{h}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
 #[test]
 fn hover_explains_a_diagnostic_code() {
     let mut c = Client::start();

@@ -65,8 +65,9 @@ fn edit(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-/// The diff of the example `name` (records and state) with its text `old` and `new`.
-fn diff_of(name: &str, ext: &str, old: &str, new: &str) -> MapDiff {
+/// The diff of the example `name` (records and state) with its text `old` and `new`. A diff
+/// borrows from the two versions it compares; a test keeps them to its end (leaked).
+fn diff_of(name: &str, ext: &str, old: &str, new: &str) -> MapDiff<'static> {
     let (old_p, new_p) = (program("old.wtmap", old), program("new.wtmap", new));
     let records: Vec<Record> = read_records(&new_p, &records_path(name, ext)).unwrap();
     let current = state(name);
@@ -84,18 +85,18 @@ fn diff_of(name: &str, ext: &str, old: &str, new: &str) -> MapDiff {
         &current,
         today(),
     );
-    compare(&a, &b)
+    compare(Box::leak(Box::new(a)), Box::leak(Box::new(b)))
 }
 
 fn changed(d: &MapDiff) -> BTreeSet<String> {
-    d.people.iter().map(|p| p.person.clone()).collect()
+    d.people.iter().map(|p| p.person.to_string()).collect()
 }
 
 fn with_kind(d: &MapDiff, kind: ChangeKind) -> BTreeSet<String> {
     d.people
         .iter()
         .filter(|p| p.changes.iter().any(|c| c.kind == kind))
-        .map(|p| p.person.clone())
+        .map(|p| p.person.to_string())
         .collect()
 }
 
@@ -174,7 +175,7 @@ fn a_changed_value_map_arm_changes_exactly_the_people_with_that_code() {
         assert_eq!(p.changes.len(), 1, "{p:?}");
         let c = &p.changes[0];
         assert_eq!(c.kind, ChangeKind::Attribute);
-        assert_eq!(c.attribute.as_deref(), Some("gender"));
+        assert_eq!(c.attribute, Some("gender"));
         assert_eq!(serde_json::to_value(&c.old).unwrap(), "Female");
         assert_eq!(serde_json::to_value(&c.new).unwrap(), "None");
         // Both versions' statement, with its line.
@@ -218,9 +219,13 @@ fn a_new_group_path_level_moves_exactly_the_people_with_that_level() {
         .filter(|r| movers.contains(text_field(r, "Id").unwrap()))
         .filter_map(|r| text_field(r, "ImmediateManagerEmployeeId").map(str::to_string))
         .collect();
-    for p in d.people.iter().filter(|p| !movers.contains(&p.person)) {
+    for p in d
+        .people
+        .iter()
+        .filter(|p| !movers.contains(p.person.as_ref()))
+    {
         assert!(
-            managers.contains(&p.person),
+            managers.contains(p.person.as_ref()),
             "{} is no mover's manager",
             p.person
         );
@@ -294,7 +299,11 @@ fn a_skip_when_skips_exactly_the_people_it_matches() {
     }
     // Their managers manage other teams now (a skipped person's team is not built for them);
     // nothing else changes for anyone else.
-    for p in d.people.iter().filter(|p| !expected.contains(&p.person)) {
+    for p in d
+        .people
+        .iter()
+        .filter(|p| !expected.contains(p.person.as_ref()))
+    {
         assert!(
             p.changes.iter().all(|c| c.kind == ChangeKind::ManagedTeams),
             "{p:?}"
@@ -361,7 +370,7 @@ fn a_changed_match_by_changes_exactly_the_people_matched_by_email() {
 }
 
 /// The three formats of one diff that has a bit of everything.
-fn showcase() -> MapDiff {
+fn showcase() -> MapDiff<'static> {
     let text = mapping_text("flex");
     let new = edit(
         &text,
@@ -648,4 +657,142 @@ fn a_usage_error_of_diff_is_1_not_the_2_of_changes() {
     // Other commands keep clap's 2.
     let (code, _, _) = wtmap(&["plan", &flex, "--frobnicate"], dir.path());
     assert_eq!(code, 2);
+}
+
+/// The records each person of a diff is, which must all differ: one record is one person.
+fn records_once(d: &MapDiff) -> BTreeSet<usize> {
+    let records: Vec<usize> = d.people.iter().filter_map(|p| p.record).collect();
+    let unique: BTreeSet<usize> = records.iter().copied().collect();
+    assert_eq!(unique.len(), records.len(), "a record is reported twice");
+    unique
+}
+
+#[test]
+fn a_changed_external_id_is_one_person_whose_external_id_changes() {
+    let text = mapping_text("flex");
+    let new = edit(
+        &text,
+        "  external_id = Id\n",
+        "  external_id = concat(\"e\", Id)\n",
+    );
+    let d = diff_of("flex", "json", &text, &new);
+    let records = flex_records();
+    let synced = ids(flex_synced(&records));
+    assert!(!synced.is_empty());
+    // Every synced record is one person, named by its new ID, whose `external_id` changes
+    // from the old ID to the new one; nobody appears or disappears for it.
+    let moved: BTreeSet<(String, String, String)> = d
+        .people
+        .iter()
+        .flat_map(|p| {
+            p.changes
+                .iter()
+                .filter(|c| c.attribute == Some("external_id"))
+                .map(|c| {
+                    (
+                        p.person.to_string(),
+                        serde_json::to_value(&c.old)
+                            .unwrap()
+                            .as_str()
+                            .unwrap()
+                            .to_string(),
+                        serde_json::to_value(&c.new)
+                            .unwrap()
+                            .as_str()
+                            .unwrap()
+                            .to_string(),
+                    )
+                })
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = synced
+        .iter()
+        .map(|id| (format!("e{id}"), id.clone(), format!("e{id}")))
+        .collect();
+    assert_eq!(moved, expected);
+    assert!(
+        with_kind(&d, ChangeKind::Status).is_empty(),
+        "{:#?}",
+        d.people
+    );
+    records_once(&d);
+    for c in d.people.iter().flat_map(|p| &p.changes) {
+        if c.attribute == Some("external_id") {
+            assert_eq!(
+                c.old_because.unwrap().statement.as_ref(),
+                "external_id = Id"
+            );
+            assert_eq!(
+                c.new_because.unwrap().statement.as_ref(),
+                "external_id = concat(\"e\", Id)"
+            );
+        }
+    }
+    assert_eq!(d.counts.attributes["external_id"].changed, synced.len());
+    // The Winningtemp users the old IDs named are no record's now: people of their own, whom
+    // the new version pauses, and the summary counts them.
+    let paused: BTreeSet<String> = d
+        .people
+        .iter()
+        .filter(|p| p.record.is_none())
+        .map(|p| {
+            assert_eq!(p.changes.len(), 1, "{p:#?}");
+            assert_eq!(p.changes[0].kind, ChangeKind::Action);
+            assert_eq!(serde_json::to_value(&p.changes[0].new).unwrap(), "pause");
+            p.person.to_string()
+        })
+        .collect();
+    let in_winningtemp: BTreeSet<String> = state("flex")
+        .users
+        .iter()
+        .filter_map(|u| u.external_id.clone())
+        .collect();
+    assert!(!paused.is_empty());
+    assert!(paused.is_subset(&in_winningtemp), "{paused:?}");
+    assert_eq!(
+        d.counts.becomes.get("paused").copied().unwrap_or(0),
+        paused.len()
+    );
+    assert!(
+        d.summary
+            .ends_with(&format!("and pauses {} people", paused.len())),
+        "{}",
+        d.summary
+    );
+}
+
+#[test]
+fn a_record_one_version_quarantines_is_one_person_whose_status_changes() {
+    let text = mapping_text("flex");
+    // The new version computes no external ID for Malmö: those records are quarantined, and
+    // their outcome carries no external ID to match them by.
+    let new = edit(
+        &text,
+        "  external_id = Id\n",
+        "  external_id = if Office == \"Malmö\" then \"\" else Id\n",
+    );
+    let d = diff_of("flex", "json", &text, &new);
+    let records = flex_records();
+    let expected = ids(flex_synced(&records)
+        .into_iter()
+        .filter(|r| text_field(r, "Office") == Some("Malmö")));
+    assert!(!expected.is_empty());
+    assert_eq!(with_kind(&d, ChangeKind::Status), expected);
+    for p in &d.people {
+        if expected.contains(p.person.as_ref()) {
+            assert_eq!(p.changes.len(), 1, "{p:#?}");
+            assert_eq!(
+                serde_json::to_value(&p.changes[0].new).unwrap(),
+                "quarantined"
+            );
+            assert!(p.record.is_some() && p.username.is_some(), "{p:#?}");
+        } else {
+            // Their managers manage other teams now; nothing else changes for anyone.
+            assert!(
+                p.changes.iter().all(|c| c.kind == ChangeKind::ManagedTeams),
+                "{p:#?}"
+            );
+        }
+    }
+    records_once(&d);
 }

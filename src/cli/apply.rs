@@ -114,6 +114,7 @@ pub const LOCKED: u8 = 7;
 
 fn run_inner(args: &ApplyArgs, color: ColorChoice) -> Result<u8, u8> {
     let (file, program) = load_program(&args.mapping, color.stderr())?;
+    args.overrides.check_fields(&program)?;
     let _lock = take_lock(args)?;
     let options = ClientOptions {
         concurrency: args.concurrency.map(usize::from),

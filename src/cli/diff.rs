@@ -6,7 +6,7 @@ use super::load::{parse_date, print_diagnostics};
 use super::plan::parse_records_format;
 use super::{ColorChoice, exit};
 use crate::check::{Program, check_source};
-use crate::mapdiff::{compare, plan_side, render_human, render_json, render_markdown};
+use crate::mapdiff::{compare, plan_side, render_human, render_markdown, write_json};
 use crate::source::SourceFile;
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -196,26 +196,27 @@ fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, u8> {
     crate::timings::stage("new version planned");
     let result = compare(&old_side, &new_side);
     crate::timings::stage("versions compared");
-    let text = match args.format {
-        DiffFormat::Human => render_human(&result),
-        DiffFormat::Json => render_json(&result),
-        DiffFormat::Markdown => render_markdown(&result),
-    };
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    let written = match args.format {
+        // Written as it is rendered (as `plan` writes its JSON): the text of 100,000 changes
+        // is never held whole.
+        DiffFormat::Json => write_json(&result, &mut stdout),
+        DiffFormat::Human => stdout.write_all(render_human(&result).as_bytes()),
+        DiffFormat::Markdown => stdout.write_all(render_markdown(&result).as_bytes()),
+    };
+    if let Err(e) = written.and_then(|()| stdout.flush()) {
         eprintln!("error: cannot write the diff to standard output: {e}");
         return Err(exit::FAILED);
     }
+    crate::timings::stage("diff written");
     let code = if result.changes_people() {
         CHANGES
     } else {
         exit::OK
     };
     // As `plan`: the process ends here, the operating system reclaims the memory at once.
-    std::mem::forget((old_side, new_side, result));
+    std::mem::forget(result);
+    std::mem::forget((old_side, new_side));
     Ok(code)
 }
 

@@ -101,6 +101,15 @@ pub struct GuardOverrides {
 }
 
 impl GuardOverrides {
+    /// Refuses (exit 1) an `--allow-field-drop` field that `program` does not read, with the
+    /// closest one it does (see [`crate::quality::check_allowed_fields`]).
+    pub fn check_fields(&self, program: &crate::check::Program) -> Result<(), u8> {
+        crate::quality::check_allowed_fields(program, &self.allow_field_drop).map_err(|e| {
+            eprintln!("error: {e}");
+            super::exit::FAILED
+        })
+    }
+
     /// As the guard module takes them.
     pub fn allow(&self) -> Allow {
         Allow {
@@ -154,6 +163,7 @@ pub fn compute(
     keep_records: bool,
 ) -> Result<Computed, u8> {
     let (file, program) = load_program(mapping, color.stderr())?;
+    input.overrides.check_fields(&program)?;
     let today = input.today.unwrap_or_else(|| today_in(&program));
     let source = RecordsSource::choose(
         &program,

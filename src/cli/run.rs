@@ -68,6 +68,15 @@ pub enum RunOutput {
 
 /// Runs `run`.
 pub fn run(args: RunArgs) -> u8 {
+    // A mistyped `--allow-field-drop` is refused before the run starts (exit 1, nothing
+    // written); a mapping that does not check is left to the run, which reports it.
+    if !args.overrides.allow_field_drop.is_empty()
+        && let Ok(file) = crate::files::read_source(&args.mapping)
+        && let (Some(program), _) = crate::check::check_source(&file)
+        && let Err(code) = args.overrides.check_fields(&program)
+    {
+        return code;
+    }
     let opts = RunOptions {
         allow: args.overrides.allow(),
         today: args.today,

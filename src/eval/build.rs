@@ -241,8 +241,9 @@ pub fn build(
     let mut shared_ids = TeamIds::default();
     let mut entries: Vec<(String, DesiredUser)> = users
         .into_iter()
-        .map(|(_, _, u, _)| {
-            let user = add_user(&mut state, &mut shared_ids, u, reasons, group);
+        .map(|(index, _, u, _)| {
+            let mut user = add_user(&mut state, &mut shared_ids, u, reasons, group);
+            user.position = index + 1;
             (user.external_id.clone(), user)
         })
         .collect();
@@ -563,6 +564,7 @@ fn add_user(
         segments,
         because: Arc::clone(reasons),
         status_because: u.status_because,
+        position: 0,
     }
 }
 

@@ -105,7 +105,9 @@ const STATEMENTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-const GUARD_FORMS: &[(&str, &str)] = &[
+/// The forms of a `guard` line, with what each says (completion, and hover on the form's
+/// first word).
+pub(super) const GUARD_FORMS: &[(&str, &str)] = &[
     (
         "pauses <= 5%",
         "at most this share of users paused in one run",

@@ -1,6 +1,7 @@
 //! Hover: what a name is, from the schemas, the builtin registry and the document's
 //! declarations; and the explanation of a diagnostic at the cursor.
 
+use super::completion::GUARD_FORMS;
 use super::context::{self, Frame};
 use super::diagnostics::explain;
 use super::document::Document;
@@ -134,6 +135,10 @@ fn describe(doc: &Document, tok: Token, word: &str, called: bool) -> Option<Stri
         }
         _ => {}
     }
+    // The word after `guard`: `filled(F)`, `pauses`, `source`.
+    if cx.first() == Some("guard") && cx.entry.len() == 1 {
+        return guard_md(word, called);
+    }
     if called && let Some(b) = lookup(word) {
         let examples: Vec<String> = b
             .examples
@@ -178,6 +183,38 @@ fn describe(doc: &Document, tok: Token, word: &str, called: bool) -> Option<Stri
         }
     }
     None
+}
+
+/// The hover of a guard form's first word: its form and what it says, as completion describes
+/// it; `filled(…)` with its variants and what stops the run.
+fn guard_md(word: &str, called: bool) -> Option<String> {
+    let (form, what) = GUARD_FORMS.iter().find(|(form, _)| {
+        let head = form.split(['(', ' ']).next().unwrap_or("");
+        head == word && form.contains('(') == called
+    })?;
+    let mut md = format!(
+        "```wtmap\nguard {form}\n```\n\n{} (guard).",
+        capitalised(what)
+    );
+    if word == "filled" {
+        md.push_str(
+            "\n\nA data-quality guard on a source field: `filled(F) >= 90%` of the records the \
+             source delivered, `filled(F) >= 100` records, or `filled(F) >= 80% of last_run` of \
+             the field's fill rate in the last run. The field must be one the mapping knows. \
+             Checked with the other guards before anything is written: when it fails, nothing \
+             is written and `wtmap run` exits 3, unless run with `--allow-field-drop F`.\n\n\
+             Without a `filled` guard, every field the mapping uses may not fall under half of \
+             its last run's fill rate (when that was at least 50%).",
+        );
+    }
+    Some(md)
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 fn attribute_md(doc: &Document, a: &AttributeDef) -> String {

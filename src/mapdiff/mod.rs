@@ -11,8 +11,8 @@ mod render;
 #[cfg(test)]
 mod tests;
 
-pub use people::{PersonView, Status, people_of};
-pub use render::{render_human, render_json, render_markdown};
+pub use people::{People, PersonView, Status, matched, people_of};
+pub use render::{render_human, render_json, render_markdown, write_json};
 
 use crate::check::Program;
 use crate::guard::{Allow, guards_passed};
@@ -21,6 +21,7 @@ use crate::plan::{Plan, Summary};
 use crate::records::Record;
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The `wtmap.diff/v1` format tag.
@@ -73,28 +74,28 @@ pub fn plan_side(
 }
 
 /// A value before or after a change: text (dates, enum names, IDs), a flag, or a set of IDs
-/// (managed teams, segments).
+/// (managed teams, segments). Borrowed from the two versions' outcomes until it is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Value {
+pub enum Value<'a> {
     /// Text.
-    Text(String),
+    Text(Cow<'a, str>),
     /// A flag (`exclude_from_surveys`).
     Bool(bool),
     /// A set of external IDs, sorted.
-    List(Vec<String>),
+    List(Vec<&'a str>),
 }
 
-impl From<&AttrValue> for Value {
-    fn from(v: &AttrValue) -> Self {
+impl<'a> From<&'a AttrValue> for Value<'a> {
+    fn from(v: &'a AttrValue) -> Self {
         match v {
-            AttrValue::Text(t) => Value::Text(t.clone()),
+            AttrValue::Text(t) => Value::Text(Cow::Borrowed(t)),
             AttrValue::Bool(b) => Value::Bool(*b),
         }
     }
 }
 
-impl std::fmt::Display for Value {
+impl std::fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Value::Text(t) => write!(f, "{t:?}"),
@@ -165,34 +166,39 @@ impl ChangeKind {
     }
 }
 
-/// One change to one person.
+/// One change to one person, borrowed from the two versions until it is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PersonChange {
+pub struct PersonChange<'a> {
     /// What changed.
     pub kind: ChangeKind,
-    /// The attribute, for `attribute` changes.
+    /// The attribute, for `attribute` changes (`external_id` and `username` too).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute: Option<String>,
+    pub attribute: Option<&'a str>,
     /// The value with the old mapping; `null`: none.
-    pub old: Option<Value>,
+    pub old: Option<Value<'a>>,
     /// The value with the new mapping; `null`: none.
-    pub new: Option<Value>,
+    pub new: Option<Value<'a>>,
     /// The old mapping's statement that gave the old value, when one did.
-    pub old_because: Option<Because>,
+    pub old_because: Option<&'a Because>,
     /// The new mapping's statement that gave the new value, when one did.
-    pub new_because: Option<Because>,
+    pub new_because: Option<&'a Because>,
 }
 
 /// Everything that changes for one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PersonDiff {
-    /// The person: the external ID, else the record (`#3 (line 4)`), else (a Winningtemp user
-    /// with no record) the username.
-    pub person: String,
+pub struct PersonDiff<'a> {
+    /// The person: the external ID (the new mapping's, else the old one's), else the record
+    /// (`#3 (line 4)`), else (a Winningtemp user with no record) the username.
+    pub person: Cow<'a, str>,
+    /// The record the person is, by its position in the shared records (from 1), when a record
+    /// maps to the person: how the two versions' outcomes were matched. Not in the JSON (its
+    /// shape is unchanged): there the person is named by `person`.
+    #[serde(skip)]
+    pub record: Option<usize>,
     /// The username (the new mapping's, else the old one's), when there is one.
-    pub username: Option<String>,
+    pub username: Option<&'a str>,
     /// The changes, in [`ChangeKind`] order.
-    pub changes: Vec<PersonChange>,
+    pub changes: Vec<PersonChange<'a>>,
 }
 
 /// How a team or segment differs between the versions.
@@ -275,9 +281,10 @@ pub struct DiffCounts {
     pub segments: BTreeMap<String, usize>,
 }
 
-/// The result of comparing two versions of a mapping (`wtmap.diff/v1`).
+/// The result of comparing two versions of a mapping (`wtmap.diff/v1`), borrowing from the
+/// two [`Side`]s.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MapDiff {
+pub struct MapDiff<'a> {
     /// Always `wtmap.diff/v1`.
     pub format: String,
     /// The old version.
@@ -289,22 +296,23 @@ pub struct MapDiff {
     /// The counts the sentence is made of.
     pub counts: DiffCounts,
     /// Every person whose outcome changes, by person.
-    pub people: Vec<PersonDiff>,
+    pub people: Vec<PersonDiff<'a>>,
     /// Teams that appear, disappear, are renamed or move.
     pub teams: Vec<GroupChange>,
     /// Segments that appear, disappear or are renamed.
     pub segments: Vec<GroupChange>,
 }
 
-impl MapDiff {
+impl MapDiff<'_> {
     /// True when some person's outcome changes (`wtmap diff` exits 2).
     pub fn changes_people(&self) -> bool {
         !self.people.is_empty()
     }
 }
 
-/// Compares two versions run over the same records and state.
-pub fn compare(old: &Side, new: &Side) -> MapDiff {
+/// Compares two versions run over the same records and state: each record's outcomes under
+/// the two versions are one person (see [`matched`]).
+pub fn compare<'a>(old: &'a Side, new: &'a Side) -> MapDiff<'a> {
     let (before, after) = std::thread::scope(|scope| {
         let before = scope.spawn(|| people_of(&old.desired, &old.plan));
         let after = people_of(&new.desired, &new.plan);
@@ -313,48 +321,46 @@ pub fn compare(old: &Side, new: &Side) -> MapDiff {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    let absent = PersonView::default();
-    let mut people = Vec::new();
-    let mut push = |key: &str, a: &PersonView, b: &PersonView| {
-        let changes = people::changes(a, b, old, new);
-        if !changes.is_empty() {
-            people.push(PersonDiff {
-                person: key.to_string(),
-                username: b.username.or(a.username).map(str::to_string),
+    let pairs = matched(&before, &after);
+    // The people's changes, in two halves on two threads: a large change is most of the
+    // comparison.
+    let diffs = |part: &[(Option<&PersonView<'a>>, Option<&PersonView<'a>>)]| {
+        let absent = PersonView::default();
+        let mut out = Vec::new();
+        for (a, b) in part {
+            let (a, b) = (a.unwrap_or(&absent), b.unwrap_or(&absent));
+            let changes = people::changes(a, b, old, new);
+            if changes.is_empty() {
+                continue;
+            }
+            let record = [a.position, b.position].into_iter().find(|p| *p > 0);
+            out.push(PersonDiff {
+                person: b
+                    .external_id
+                    .or(a.external_id)
+                    .map(Cow::Borrowed)
+                    .or_else(|| b.name())
+                    .or_else(|| a.name())
+                    .unwrap_or(Cow::Borrowed("(a record without an ID)")),
+                record,
+                username: b.username.or(a.username),
                 changes,
             });
         }
+        out
     };
-    // Both are sorted by person: one merge.
-    let (mut a, mut b) = (before.iter().peekable(), after.iter().peekable());
-    loop {
-        match (a.peek(), b.peek()) {
-            (Some((ka, va)), Some((kb, vb))) => match ka.cmp(kb) {
-                std::cmp::Ordering::Less => {
-                    push(ka, va, &absent);
-                    a.next();
-                }
-                std::cmp::Ordering::Greater => {
-                    push(kb, &absent, vb);
-                    b.next();
-                }
-                std::cmp::Ordering::Equal => {
-                    push(ka, va, vb);
-                    a.next();
-                    b.next();
-                }
-            },
-            (Some((ka, va)), None) => {
-                push(ka, va, &absent);
-                a.next();
-            }
-            (None, Some((kb, vb))) => {
-                push(kb, &absent, vb);
-                b.next();
-            }
-            (None, None) => break,
+    let (first, second) = pairs.split_at(pairs.len() / 2);
+    let mut people = std::thread::scope(|scope| {
+        let later = scope.spawn(|| diffs(second));
+        let mut people = diffs(first);
+        match later.join() {
+            Ok(later) => people.extend(later),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-    }
+        people
+    });
+    // By person, then record: the records come by external ID already (nearly sorted).
+    people.sort_by(|x, y| (&x.person, x.record).cmp(&(&y.person, y.record)));
     let teams = team_changes(&old.desired, &new.desired);
     let segments = segment_changes(&old.desired, &new.desired);
     let counts = count(&people, &teams, &segments, new);
@@ -447,33 +453,37 @@ fn segment_changes(old: &DesiredState, new: &DesiredState) -> Vec<GroupChange> {
 }
 
 fn count(
-    people: &[PersonDiff],
+    people: &[PersonDiff<'_>],
     teams: &[GroupChange],
     segments: &[GroupChange],
     new: &Side,
 ) -> DiffCounts {
-    let mut c = DiffCounts {
-        people: people.len(),
-        ..DiffCounts::default()
-    };
-    for kind in ChangeKind::ALL {
-        c.by_kind.insert(kind.as_str().to_string(), 0);
-    }
+    // Counted under borrowed names, named once at the end: a person's changes cost no
+    // allocation.
+    let mut by_kind = [0usize; ChangeKind::ALL.len()];
+    let mut becomes: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut attributes: BTreeMap<&str, AttributeCounts> = BTreeMap::new();
     for p in people {
-        let kinds: BTreeSet<ChangeKind> = p.changes.iter().map(|ch| ch.kind).collect();
-        for kind in kinds {
-            *c.by_kind.entry(kind.as_str().to_string()).or_default() += 1;
-        }
+        let mut seen = [false; ChangeKind::ALL.len()];
         for ch in &p.changes {
+            seen[ch.kind as usize] = true;
             match ch.kind {
                 ChangeKind::Status => {
                     if let Some(Value::Text(s)) = &ch.new {
-                        *c.becomes.entry(s.clone()).or_default() += 1;
+                        *becomes.entry(s.as_ref()).or_default() += 1;
+                    }
+                }
+                // A Winningtemp user only the new version's plan pauses (e.g. the one a
+                // record named before its external ID changed) becomes paused too: the
+                // summary's pauses must not miss them.
+                ChangeKind::Action => {
+                    if matches!(&ch.new, Some(Value::Text(s)) if s == "pause") {
+                        *becomes.entry(Status::Paused.as_str()).or_default() += 1;
                     }
                 }
                 ChangeKind::Attribute => {
-                    let Some(name) = &ch.attribute else { continue };
-                    let slot = c.attributes.entry(name.clone()).or_default();
+                    let Some(name) = ch.attribute else { continue };
+                    let slot = attributes.entry(name).or_default();
                     match (&ch.old, &ch.new) {
                         (Some(_), Some(_)) => slot.changed += 1,
                         (None, Some(_)) => slot.set += 1,
@@ -485,7 +495,27 @@ fn count(
                 _ => {}
             }
         }
+        for (n, seen) in by_kind.iter_mut().zip(seen) {
+            *n += usize::from(seen);
+        }
     }
+    let mut c = DiffCounts {
+        people: people.len(),
+        by_kind: ChangeKind::ALL
+            .iter()
+            .zip(by_kind)
+            .map(|(k, n)| (k.as_str().to_string(), n))
+            .collect(),
+        becomes: becomes
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect(),
+        attributes: attributes
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect(),
+        ..DiffCounts::default()
+    };
     for (map, groups) in [(&mut c.teams, teams), (&mut c.segments, segments)] {
         for g in groups {
             let key = match g.change {

@@ -1,10 +1,16 @@
 //! One version's outcome per person, read off its desired state and plan, and the changes
 //! between two such outcomes.
+//!
+//! A person is a record of the shared records (both versions read the same ones): the two
+//! versions' outcomes of one record are one person, whatever external ID each computes. A
+//! Winningtemp user no record maps to (the plan pauses it, …) is a person of its own, matched
+//! across the versions by its external ID (else username).
 
 use super::{ChangeKind, PersonChange, Side, Value};
 use crate::action::Action;
-use crate::model::{AttrValue, Attributes, Because, DesiredState, Role, UserStatus};
+use crate::model::{Attributes, Because, DesiredState, Role, UserStatus};
 use crate::plan::Plan;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What happens to a person under one version of a mapping.
@@ -72,6 +78,12 @@ pub struct PersonView<'a> {
     pub status: Status,
     /// The statement that decided the status, when one did.
     pub status_because: Option<&'a Because>,
+    /// The external ID, when computed (for a Winningtemp user only: its external ID).
+    pub external_id: Option<&'a str>,
+    /// The record's position in the shared records, from 1; 0: no record maps to the person.
+    pub position: usize,
+    /// The record's line in its file, when known.
+    pub line: Option<usize>,
     /// The username, when computed.
     pub username: Option<&'a str>,
     /// The plain attributes (`username` is [`Self::username`]).
@@ -89,84 +101,148 @@ pub struct PersonView<'a> {
 }
 
 impl<'a> PersonView<'a> {
-    fn attribute(&self, name: &str) -> Option<&'a AttrValue> {
-        self.attributes.and_then(|a| a.get(name))
+    /// How the person is named when nothing better is known: the external ID, else the record
+    /// (`#3 (line 4)`), else the username.
+    pub fn name(&self) -> Option<Cow<'a, str>> {
+        if let Some(id) = self.external_id {
+            return Some(Cow::Borrowed(id));
+        }
+        if self.position > 0 {
+            return Some(Cow::Owned(crate::model::record_label(
+                None,
+                self.position,
+                self.line,
+                false,
+            )));
+        }
+        self.username.map(Cow::Borrowed)
     }
 }
 
-/// Every person of one version, by person key (see [`super::PersonDiff::person`]).
-/// Sorted by person key. The desired users come sorted by external ID and are most people:
-/// they stay one sorted vector (a map of 100,000 people costs more than the comparison), the
-/// few others (skipped, quarantined, only in the plan) sit in a map until the end.
-pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> Vec<(&'a str, PersonView<'a>)> {
-    let mut people = People {
-        users: Vec::with_capacity(desired.users.len()),
-        others: BTreeMap::new(),
-    };
-    for (id, u) in desired.users.iter() {
-        people.users.push((
-            id.as_str(),
-            PersonView {
-                status: match u.status {
-                    UserStatus::Active => Status::Active,
-                    UserStatus::Paused => Status::Paused,
-                },
-                status_because: u.status_because.as_ref(),
-                username: crate::model::text_attribute(&u.attributes, "username"),
-                attributes: Some(&u.attributes),
-                team: u.team.as_deref(),
-                manager: u.manager.as_deref(),
-                managed: BTreeSet::new(),
-                segments: Some(&u.segments),
-                effect: Effect::Nothing,
-                effect_because: None,
-            },
-        ));
-    }
-    let left_out = desired
-        .skipped
-        .iter()
-        .map(|s| {
-            (
-                s.external_id.as_deref(),
-                s.record_id.as_deref(),
-                s.username.as_deref(),
-                &s.because,
-                Status::Skipped,
-            )
-        })
-        .chain(desired.quarantined.iter().map(|q| {
-            (
-                q.external_id.as_deref(),
-                q.record_id.as_deref(),
-                q.username.as_deref(),
-                &q.because,
-                Status::Quarantined,
-            )
-        }));
-    for (external_id, record_id, username, because, status) in left_out {
-        // A record whose ID could not be computed is named by its username, else by what it
-        // is: records without any name cannot be told apart across the two versions.
-        let key = match external_id {
-            Some(id) if !people.contains(id) => id,
-            _ => record_id.or(username).unwrap_or("(a record without an ID)"),
+/// Every person of one version: those with a record, and the Winningtemp users no record maps
+/// to. The desired users come sorted by external ID and are most people: they stay one sorted
+/// vector (a map of 100,000 people costs more than the comparison).
+pub struct People<'a> {
+    /// The people with a record: the desired users (sorted by external ID), then the skipped and
+    /// quarantined records (in record order).
+    pub records: Vec<PersonView<'a>>,
+    /// Winningtemp users no record maps to, by external ID (else username).
+    pub others: BTreeMap<&'a str, PersonView<'a>>,
+    /// How many of [`Self::records`] are desired users (sorted by external ID).
+    users: usize,
+    /// Where the last desired user was found (see [`Self::find_user`]).
+    hint: usize,
+}
+
+impl<'a> People<'a> {
+    /// The desired user `external_id`, by its place in [`Self::records`]. The plan's actions
+    /// and the memberships come mostly in external ID order, as the users do: the place after
+    /// the last one found is tried before a binary search.
+    fn find_user(&mut self, external_id: &str) -> Option<usize> {
+        let is = |i: usize, records: &[PersonView<'a>]| {
+            records.get(i).and_then(|p| p.external_id) == Some(external_id)
         };
-        people.others.entry(key).or_insert_with(|| PersonView {
+        let users = &self.records[..self.users];
+        let found = if is(self.hint, users) {
+            Some(self.hint)
+        } else if is(self.hint + 1, users) {
+            Some(self.hint + 1)
+        } else {
+            users
+                .binary_search_by(|p| p.external_id.unwrap_or("").cmp(external_id))
+                .ok()
+        };
+        if let Some(i) = found {
+            self.hint = i;
+        }
+        found
+    }
+
+    fn user_mut(&mut self, external_id: &str) -> Option<&mut PersonView<'a>> {
+        let i = self.find_user(external_id)?;
+        self.records.get_mut(i)
+    }
+
+    /// The person `key` (an external ID, else a username) the plan acts on: a desired user,
+    /// else a Winningtemp user only (made when there is none yet).
+    fn acted_on(&mut self, key: &'a str) -> &mut PersonView<'a> {
+        match self.find_user(key) {
+            Some(i) => &mut self.records[i],
+            None => self.others.entry(key).or_default(),
+        }
+    }
+}
+
+/// Every person of one version (see [`People`]).
+pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
+    let left_out = desired.skipped.len() + desired.quarantined.len();
+    let mut records = Vec::with_capacity(desired.users.len() + left_out);
+    for (id, u) in desired.users.iter() {
+        records.push(PersonView {
+            status: match u.status {
+                UserStatus::Active => Status::Active,
+                UserStatus::Paused => Status::Paused,
+            },
+            status_because: u.status_because.as_ref(),
+            external_id: Some(id.as_str()),
+            position: u.position,
+            line: None,
+            username: crate::model::text_attribute(&u.attributes, "username"),
+            attributes: Some(&u.attributes),
+            team: u.team.as_deref(),
+            manager: u.manager.as_deref(),
+            managed: BTreeSet::new(),
+            segments: Some(&u.segments),
+            effect: Effect::Nothing,
+            effect_because: None,
+        });
+    }
+    let skipped = desired.skipped.iter().map(|s| {
+        (
+            s.external_id.as_deref(),
+            s.position,
+            s.line,
+            s.username.as_deref(),
+            &s.because,
+            Status::Skipped,
+        )
+    });
+    let quarantined = desired.quarantined.iter().map(|q| {
+        (
+            q.external_id.as_deref(),
+            q.position,
+            q.line,
+            q.username.as_deref(),
+            &q.because,
+            Status::Quarantined,
+        )
+    });
+    for (external_id, position, line, username, because, status) in skipped.chain(quarantined) {
+        records.push(PersonView {
             status,
             status_because: Some(because),
+            external_id,
+            position,
+            line,
             username,
             ..PersonView::default()
         });
     }
+    let mut people = People {
+        users: desired.users.len(),
+        hint: 0,
+        records,
+        others: BTreeMap::new(),
+    };
     if let Some(made) = desired.memberships.made() {
         for m in made.iter().filter(|m| m.role == Role::Manager) {
-            if let Some(p) = people.get_mut(m.user.as_str()) {
+            if let Some(p) = people.user_mut(m.user.as_str()) {
                 p.managed.insert(&m.team);
             }
         }
     }
     for planned in &plan.actions {
-        let (key, effect, username) = match &planned.action {
+        let (key, external_id, effect, username) = match &planned.action {
             Action::CreateUser {
                 external_id,
                 username,
@@ -174,126 +250,144 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> Vec<(&'a str,
                 ..
             } => {
                 // The diff moved the new user's attributes into the action.
-                if let Some(p) = people.get_mut(external_id.as_str()) {
+                if let Some(p) = people.user_mut(external_id.as_str()) {
                     p.attributes = Some(attributes);
                 }
-                (external_id.as_str(), Effect::Create, username.as_str())
+                let id = external_id.as_str();
+                (id, Some(id), Effect::Create, username.as_str())
             }
             Action::UpdateUser {
                 external_id,
                 username,
                 link,
                 ..
-            } => (
-                external_id.as_str(),
-                if *link { Effect::Link } else { Effect::Update },
-                username.as_str(),
-            ),
+            } => {
+                let id = external_id.as_str();
+                let effect = if *link { Effect::Link } else { Effect::Update };
+                (id, Some(id), effect, username.as_str())
+            }
             Action::PauseUser {
                 external_id,
                 username,
             } => (
                 external_id.as_deref().unwrap_or(username),
+                external_id.as_deref(),
                 Effect::Pause,
                 username.as_str(),
             ),
             Action::ReactivateUser {
                 external_id,
                 username,
-            } => (external_id.as_str(), Effect::Reactivate, username.as_str()),
+            } => {
+                let id = external_id.as_str();
+                (id, Some(id), Effect::Reactivate, username.as_str())
+            }
             _ => continue,
         };
-        let p = people.entry(key);
+        let p = people.acted_on(key);
+        if p.external_id.is_none() {
+            p.external_id = external_id;
+        }
         if p.username.is_none() {
             p.username = Some(username);
         }
         p.effect = effect;
         p.effect_because = Some(&planned.because);
     }
-    people.into_sorted()
+    people
 }
 
-/// One version's people while they are gathered: see [`people_of`].
-struct People<'a> {
-    /// The desired users, sorted by external ID.
-    users: Vec<(&'a str, PersonView<'a>)>,
-    /// Everyone else.
-    others: BTreeMap<&'a str, PersonView<'a>>,
-}
-
-impl<'a> People<'a> {
-    fn contains(&self, key: &str) -> bool {
-        self.users.binary_search_by(|(k, _)| (*k).cmp(key)).is_ok() || self.others.contains_key(key)
-    }
-
-    fn get_mut(&mut self, key: &str) -> Option<&mut PersonView<'a>> {
-        match self.users.binary_search_by(|(k, _)| (*k).cmp(key)) {
-            Ok(i) => Some(&mut self.users[i].1),
-            Err(_) => self.others.get_mut(key),
+/// The two versions' outcomes of each person, matched: the people with a record by their
+/// record's position, the others (and, when the versions read the records differently, the
+/// records one version has and the other lacks) by name (see [`PersonView::name`]).
+/// `None`: the version has no such person.
+pub fn matched<'v, 'a>(
+    a: &'v People<'a>,
+    b: &'v People<'a>,
+) -> Vec<(Option<&'v PersonView<'a>>, Option<&'v PersonView<'a>>)> {
+    const NONE: u32 = u32::MAX;
+    let last = b.records.iter().map(|p| p.position).max().unwrap_or(0);
+    let mut at_b = vec![NONE; last + 1];
+    for (i, p) in b.records.iter().enumerate() {
+        if p.position > 0 {
+            at_b[p.position] = u32::try_from(i).unwrap_or(NONE);
         }
     }
-
-    /// The person `key`, a new one (not in the source) when there is none yet.
-    fn entry(&mut self, key: &'a str) -> &mut PersonView<'a> {
-        match self.users.binary_search_by(|(k, _)| (*k).cmp(key)) {
-            Ok(i) => &mut self.users[i].1,
-            Err(_) => self.others.entry(key).or_default(),
-        }
-    }
-
-    fn into_sorted(self) -> Vec<(&'a str, PersonView<'a>)> {
-        if self.others.is_empty() {
-            return self.users;
-        }
-        let mut out = Vec::with_capacity(self.users.len() + self.others.len());
-        let mut others = self.others.into_iter().peekable();
-        for user in self.users {
-            while let Some(other) = others.next_if(|(k, _)| *k < user.0) {
-                out.push(other);
+    let mut out = Vec::with_capacity(a.records.len().max(b.records.len()));
+    let mut rest_a = Vec::new();
+    for p in &a.records {
+        match at_b.get_mut(p.position) {
+            Some(i) if p.position > 0 && *i != NONE => {
+                out.push((Some(p), b.records.get(*i as usize)));
+                // Taken: what is left in `at_b` are the records only `b` has.
+                *i = NONE;
             }
-            out.push(user);
+            _ => rest_a.push(p),
         }
-        out.extend(others);
-        out
     }
+    let rest_b = b
+        .records
+        .iter()
+        .filter(|p| p.position == 0 || at_b.get(p.position).is_some_and(|i| *i != NONE));
+    if rest_a.is_empty() && a.others.is_empty() && b.others.is_empty() {
+        out.extend(rest_b.map(|p| (None, Some(p))));
+        return out;
+    }
+    let mut by_name: BTreeMap<
+        Cow<'a, str>,
+        (Option<&'v PersonView<'a>>, Option<&'v PersonView<'a>>),
+    > = BTreeMap::new();
+    let unnamed = || Cow::Borrowed("(a record without an ID)");
+    for p in rest_a.into_iter().chain(a.others.values()) {
+        by_name
+            .entry(p.name().unwrap_or_else(unnamed))
+            .or_default()
+            .0 = Some(p);
+    }
+    for p in rest_b.chain(b.others.values()) {
+        by_name
+            .entry(p.name().unwrap_or_else(unnamed))
+            .or_default()
+            .1 = Some(p);
+    }
+    out.extend(by_name.into_values());
+    out
 }
 
 /// Makes a change of a kind (and attribute) from the old and the new value, with the
 /// statements behind them.
-type MakeChange<'f> =
-    dyn Fn(ChangeKind, Option<&str>, Option<Value>, Option<Value>) -> PersonChange + 'f;
+type MakeChange<'f, 'a> = dyn Fn(ChangeKind, Option<&'a str>, Option<Value<'a>>, Option<Value<'a>>) -> PersonChange<'a>
+    + 'f;
 
 /// The changes from `a` (under `old`) to `b` (under `new`).
-pub(super) fn changes(a: &PersonView, b: &PersonView, old: &Side, new: &Side) -> Vec<PersonChange> {
+pub(super) fn changes<'a>(
+    a: &PersonView<'a>,
+    b: &PersonView<'a>,
+    old: &'a Side,
+    new: &'a Side,
+) -> Vec<PersonChange<'a>> {
     let mut out = Vec::new();
-    let change = |kind, attribute: Option<&str>, o: Option<Value>, n: Option<Value>| {
+    let change = |kind, attribute: Option<&'a str>, o: Option<Value<'a>>, n: Option<Value<'a>>| {
         let (ob, nb) = match (kind, attribute) {
-            (ChangeKind::Attribute, Some(name)) => (
-                old.reasons.get(name).cloned(),
-                new.reasons.get(name).cloned(),
-            ),
-            (ChangeKind::Team, _) => (
-                old.reasons.get("team").cloned(),
-                new.reasons.get("team").cloned(),
-            ),
-            (ChangeKind::Manager | ChangeKind::ManagedTeams, _) => (
-                old.reasons.get("manager").cloned(),
-                new.reasons.get("manager").cloned(),
-            ),
-            (ChangeKind::Status, _) => (a.status_because.cloned(), b.status_because.cloned()),
-            (ChangeKind::Action, _) => (a.effect_because.cloned(), b.effect_because.cloned()),
+            (ChangeKind::Attribute, Some(name)) => (old.reasons.get(name), new.reasons.get(name)),
+            (ChangeKind::Team, _) => (old.reasons.get("team"), new.reasons.get("team")),
+            (ChangeKind::Manager | ChangeKind::ManagedTeams, _) => {
+                (old.reasons.get("manager"), new.reasons.get("manager"))
+            }
+            (ChangeKind::Status, _) => (a.status_because, b.status_because),
+            (ChangeKind::Action, _) => (a.effect_because, b.effect_because),
             _ => (None, None),
         };
         PersonChange {
             kind,
-            attribute: attribute.map(str::to_string),
+            attribute,
             old: o,
             new: n,
             old_because: ob,
             new_because: nb,
         }
     };
-    let text = |s: Option<&str>| s.map(|s| Value::Text(s.to_string()));
+    let text = |s: Option<&'a str>| s.map(|s| Value::Text(Cow::Borrowed(s)));
     if a.status != b.status {
         out.push(change(
             ChangeKind::Status,
@@ -302,9 +396,11 @@ pub(super) fn changes(a: &PersonView, b: &PersonView, old: &Side, new: &Side) ->
             text(Some(b.status.as_str())),
         ));
     }
-    // A person synced by one version only: the status says it all.
     if a.status.synced() && b.status.synced() {
-        details(a, b, old, new, &change, &mut out);
+        details(a, b, (old, new), &change, &mut out);
+    } else if a.status.synced() || b.status.synced() {
+        // Synced by one version only: the status says it all, and who the person is.
+        external_id(a, b, &change, &mut out);
     }
     let routine = |e: Effect| matches!(e, Effect::Nothing | Effect::Update);
     if a.status == b.status && a.effect != b.effect && !(routine(a.effect) && routine(b.effect)) {
@@ -318,16 +414,37 @@ pub(super) fn changes(a: &PersonView, b: &PersonView, old: &Side, new: &Side) ->
     out
 }
 
-/// The changes of a person both versions sync: team, manager, attributes, segments.
-fn details(
-    a: &PersonView,
-    b: &PersonView,
-    old: &Side,
-    new: &Side,
-    change: &MakeChange,
-    out: &mut Vec<PersonChange>,
+/// Another external ID for the same record: an attribute change of `external_id`.
+fn external_id<'a>(
+    a: &PersonView<'a>,
+    b: &PersonView<'a>,
+    change: &MakeChange<'_, 'a>,
+    out: &mut Vec<PersonChange<'a>>,
 ) {
-    let text = |s: Option<&str>| s.map(|s| Value::Text(s.to_string()));
+    if a.position > 0
+        && a.external_id.is_some()
+        && b.external_id.is_some()
+        && a.external_id != b.external_id
+    {
+        let text = |s: Option<&'a str>| s.map(|s| Value::Text(Cow::Borrowed(s)));
+        out.push(change(
+            ChangeKind::Attribute,
+            Some("external_id"),
+            text(a.external_id),
+            text(b.external_id),
+        ));
+    }
+}
+
+/// The changes of a person both versions sync: team, manager, attributes, segments.
+fn details<'a>(
+    a: &PersonView<'a>,
+    b: &PersonView<'a>,
+    (old, new): (&'a Side, &'a Side),
+    change: &MakeChange<'_, 'a>,
+    out: &mut Vec<PersonChange<'a>>,
+) {
+    let text = |s: Option<&'a str>| s.map(|s| Value::Text(Cow::Borrowed(s)));
     if a.team != b.team {
         out.push(change(ChangeKind::Team, None, text(a.team), text(b.team)));
     }
@@ -340,8 +457,7 @@ fn details(
         ));
     }
     if a.managed != b.managed {
-        let list =
-            |s: &BTreeSet<&str>| Some(Value::List(s.iter().map(|t| t.to_string()).collect()));
+        let list = |s: &BTreeSet<&'a str>| Some(Value::List(s.iter().copied().collect()));
         out.push(change(
             ChangeKind::ManagedTeams,
             None,
@@ -349,6 +465,7 @@ fn details(
             list(&b.managed),
         ));
     }
+    external_id(a, b, change, out);
     if a.username != b.username {
         out.push(change(
             ChangeKind::Attribute,
@@ -357,38 +474,76 @@ fn details(
             text(b.username),
         ));
     }
-    let names: BTreeSet<&str> = [a.attributes, b.attributes]
-        .into_iter()
-        .flatten()
-        .flat_map(|attrs| attrs.keys().map(|k| k.as_ref()))
-        .filter(|k| *k != "username")
-        .collect();
-    for name in names {
-        let (x, y) = (a.attribute(name), b.attribute(name));
-        if x != y {
-            out.push(change(
-                ChangeKind::Attribute,
-                Some(name),
-                x.map(Value::from),
-                y.map(Value::from),
-            ));
-        }
-    }
-    let empty = BTreeSet::new();
-    let (sa, sb) = (a.segments.unwrap_or(&empty), b.segments.unwrap_or(&empty));
+    attributes(a.attributes, b.attributes, change, out);
+    let none = BTreeSet::new();
+    let (sa, sb) = (a.segments.unwrap_or(&none), b.segments.unwrap_or(&none));
     if sa != sb {
-        let first = |side: &Side| {
+        let list = |s: Option<&'a BTreeSet<String>>| {
+            Some(Value::List(
+                s.into_iter().flatten().map(String::as_str).collect(),
+            ))
+        };
+        // The statement behind the first segment only one version gives.
+        let first = |side: &'a Side| {
             sa.symmetric_difference(sb)
                 .find_map(|id| side.desired.segments.get(id))
-                .map(|s| s.because.clone())
+                .map(|s| &s.because)
         };
         out.push(PersonChange {
             kind: ChangeKind::Segments,
             attribute: None,
-            old: Some(Value::List(sa.iter().cloned().collect())),
-            new: Some(Value::List(sb.iter().cloned().collect())),
+            old: list(a.segments),
+            new: list(b.segments),
             old_because: first(old),
             new_because: first(new),
         });
+    }
+}
+
+/// The plain attributes that differ (`username` aside), by name: both lists are sorted by
+/// name, so one walk through both finds them.
+fn attributes<'a>(
+    a: Option<&'a Attributes>,
+    b: Option<&'a Attributes>,
+    change: &MakeChange<'_, 'a>,
+    out: &mut Vec<PersonChange<'a>>,
+) {
+    let pairs = |m: Option<&'a Attributes>| m.into_iter().flat_map(|m| m.iter()).peekable();
+    let (mut xs, mut ys) = (pairs(a), pairs(b));
+    loop {
+        let (name, x, y) = match (xs.peek(), ys.peek()) {
+            (None, None) => break,
+            (Some(&(kx, vx)), Some(&(ky, vy))) => match kx.cmp(ky) {
+                std::cmp::Ordering::Equal => {
+                    xs.next();
+                    ys.next();
+                    (kx, Some(vx), Some(vy))
+                }
+                std::cmp::Ordering::Less => {
+                    xs.next();
+                    (kx, Some(vx), None)
+                }
+                std::cmp::Ordering::Greater => {
+                    ys.next();
+                    (ky, None, Some(vy))
+                }
+            },
+            (Some(&(kx, vx)), None) => {
+                xs.next();
+                (kx, Some(vx), None)
+            }
+            (None, Some(&(ky, vy))) => {
+                ys.next();
+                (ky, None, Some(vy))
+            }
+        };
+        if x != y && name.as_ref() != "username" {
+            out.push(change(
+                ChangeKind::Attribute,
+                Some(name.as_ref()),
+                x.map(Value::from),
+                y.map(Value::from),
+            ));
+        }
     }
 }

@@ -14,8 +14,17 @@ use std::fmt::Write as _;
 /// the JSON has them all.
 const MARKDOWN_ROWS: usize = 100;
 
+/// Writes the diff as pretty JSON (`wtmap.diff/v1`), ending in a newline, as it is rendered:
+/// a diff of 100,000 people is never one string in memory.
+pub fn write_json(diff: &MapDiff<'_>, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, diff)?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)
+}
+
 /// The diff as pretty JSON (`wtmap.diff/v1`), ending in a newline.
-pub fn render_json(diff: &MapDiff) -> String {
+pub fn render_json(diff: &MapDiff<'_>) -> String {
     let mut out = serde_json::to_string_pretty(diff).unwrap_or_else(|e| {
         // Serializing plain data into a string cannot fail; say so rather than panic.
         format!("{{\"error\": {:?}}}", e.to_string())
@@ -136,7 +145,7 @@ pub(super) fn sentence(c: &DiffCounts) -> String {
 }
 
 /// The sentence as the start of a report: capitalised, with a full stop.
-fn headline_sentence(diff: &MapDiff) -> String {
+fn headline_sentence(diff: &MapDiff<'_>) -> String {
     let mut s = diff.summary.clone();
     if let Some(first) = s.get(0..1) {
         let upper = first.to_uppercase();
@@ -178,10 +187,10 @@ fn count_rows(old: &Summary, new: &Summary) -> Vec<(&'static str, usize, usize)>
 /// A section: one change kind (attributes: one per attribute), with its changes.
 struct Section<'a> {
     title: String,
-    rows: Vec<(&'a PersonDiff, &'a PersonChange)>,
+    rows: Vec<(&'a PersonDiff<'a>, &'a PersonChange<'a>)>,
 }
 
-fn sections(diff: &MapDiff) -> Vec<Section<'_>> {
+fn sections<'a>(diff: &'a MapDiff<'a>) -> Vec<Section<'a>> {
     let mut out = Vec::new();
     for kind in ChangeKind::ALL {
         let of_kind = || {
@@ -191,12 +200,10 @@ fn sections(diff: &MapDiff) -> Vec<Section<'_>> {
                 .filter(move |(_, c)| c.kind == kind)
         };
         if kind == ChangeKind::Attribute {
-            let names: BTreeSet<&str> = of_kind()
-                .filter_map(|(_, c)| c.attribute.as_deref())
-                .collect();
+            let names: BTreeSet<&str> = of_kind().filter_map(|(_, c)| c.attribute).collect();
             for name in names {
                 let rows: Vec<_> = of_kind()
-                    .filter(|(_, c)| c.attribute.as_deref() == Some(name))
+                    .filter(|(_, c)| c.attribute == Some(name))
                     .collect();
                 out.push(Section {
                     title: format!("Attribute {name}"),
@@ -216,20 +223,20 @@ fn sections(diff: &MapDiff) -> Vec<Section<'_>> {
     out
 }
 
-fn who(p: &PersonDiff) -> String {
-    match &p.username {
-        Some(u) if *u != p.person => format!("{u} ({})", p.person),
-        _ => p.person.clone(),
+fn who(p: &PersonDiff<'_>) -> String {
+    match p.username {
+        Some(u) if u != p.person => format!("{u} ({})", p.person),
+        _ => p.person.to_string(),
     }
 }
 
 /// A value as shown: attribute values quoted (`"Female"`), statuses, actions and IDs as they
 /// are (`skipped`, `Stockholm/Sales`).
-fn value(kind: ChangeKind, v: Option<&Value>) -> String {
+fn value(kind: ChangeKind, v: Option<&Value<'_>>) -> String {
     match (kind, v) {
         (_, None) => "(none)".to_string(),
         (ChangeKind::Attribute, Some(v)) => v.to_string(),
-        (_, Some(Value::Text(t))) => t.clone(),
+        (_, Some(Value::Text(t))) => t.to_string(),
         (_, Some(v)) => v.to_string(),
     }
 }
@@ -257,11 +264,7 @@ where
 }
 
 fn section_reasons<'a>(s: &Section<'a>) -> Vec<(Option<&'a Because>, Option<&'a Because>)> {
-    reasons(
-        s.rows
-            .iter()
-            .map(|(_, c)| (c.old_because.as_ref(), c.new_because.as_ref())),
-    )
+    reasons(s.rows.iter().map(|(_, c)| (c.old_because, c.new_because)))
 }
 
 fn group_line(g: &GroupChange) -> String {
@@ -292,7 +295,7 @@ fn group_because(g: &GroupChange) -> Option<&Because> {
 
 /// The diff for people: the summary first, the plans side by side, then every change grouped
 /// by kind with the statements of both versions behind it.
-pub fn render_human(diff: &MapDiff) -> String {
+pub fn render_human(diff: &MapDiff<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -351,8 +354,8 @@ pub fn render_human(diff: &MapDiff) -> String {
                 let _ = writeln!(
                     out,
                     "      # old: {}\n      # new: {}",
-                    line(&because_or_none(c.old_because.as_ref())),
-                    line(&because_or_none(c.new_because.as_ref())),
+                    line(&because_or_none(c.old_because)),
+                    line(&because_or_none(c.new_because)),
                 );
             }
         }
@@ -385,7 +388,7 @@ pub fn render_human(diff: &MapDiff) -> String {
 
 /// The diff as GitHub-flavoured Markdown for a pull-request comment: the summary and the plans
 /// side by side in the open, every section collapsed (`<details>`).
-pub fn render_markdown(diff: &MapDiff) -> String {
+pub fn render_markdown(diff: &MapDiff<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -455,8 +458,8 @@ pub fn render_markdown(diff: &MapDiff) -> String {
                 let _ = write!(
                     out,
                     " old: {} → new: {} |",
-                    b(c.old_because.as_ref()).replace('|', "\\|"),
-                    b(c.new_because.as_ref()).replace('|', "\\|")
+                    b(c.old_because).replace('|', "\\|"),
+                    b(c.new_because).replace('|', "\\|")
                 );
             }
             out.push('\n');

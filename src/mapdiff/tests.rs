@@ -51,7 +51,8 @@ fn the_json_follows_its_schema() {
         assert!(errors.is_empty(), "{errors:#?}");
     }
     // The schema is not vacuous: a wrong format tag and an unknown kind are caught.
-    let d = compare(&old, &side("new.wtmap", &edited));
+    let new = side("new.wtmap", &edited);
+    let d = compare(&old, &new);
     let mut json: serde_json::Value = serde_json::from_str(&render_json(&d)).unwrap();
     json["format"] = "wtmap.diff/v0".into();
     json["people"][0]["changes"][0]["kind"] = "haircut".into();
@@ -151,13 +152,28 @@ proptest::proptest! {
             }
         }
         let (a, b) = (side_over("a", &text, &keep), side_over("b", &edited, &keep));
-        let same = compare(&a, &side_over("a", &text, &keep));
+        let again = side_over("a", &text, &keep);
+        let same = compare(&a, &again);
         proptest::prop_assert!(same.people.is_empty() && same.teams.is_empty());
         let forth = compare(&a, &b);
         let back = compare(&b, &a);
         proptest::prop_assert_eq!(forth.people.len(), back.people.len());
-        for (f, r) in forth.people.iter().zip(&back.people) {
-            proptest::prop_assert_eq!(&f.person, &r.person);
+        // A person is their record (a Winningtemp user without one: their name); the name of
+        // a record whose external ID the edit changes is the new version's.
+        let by_identity = |d: &MapDiff<'_>| -> Vec<(String, usize)> {
+            let mut keys: Vec<(String, usize)> = d
+                .people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.record.map_or_else(|| p.person.to_string(), |r| format!("#{r}")), i))
+                .collect();
+            keys.sort();
+            keys
+        };
+        let (fk, rk) = (by_identity(&forth), by_identity(&back));
+        for ((kf, i), (kr, j)) in fk.iter().zip(&rk) {
+            proptest::prop_assert_eq!(kf, kr);
+            let (f, r) = (&forth.people[*i], &back.people[*j]);
             proptest::prop_assert_eq!(f.changes.len(), r.changes.len());
             for (x, y) in f.changes.iter().zip(&r.changes) {
                 proptest::prop_assert_eq!(x.kind, y.kind);

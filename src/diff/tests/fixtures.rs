@@ -37,6 +37,7 @@ pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
         segments: BTreeSet::new(),
         because,
         status_because: None,
+        position: 0,
     }
 }
 

@@ -219,6 +219,7 @@ fn case() -> impl Strategy<Value = Case> {
                         segments: segs.into_iter().map(|s| format!("s{s}")).collect(),
                         because: Default::default(),
                         status_because: None,
+                        position: 0,
                     };
                     desired.users.insert(id, user);
                 }
