@@ -223,11 +223,11 @@ fn an_allowed_field_drop_of_a_field_the_mapping_does_not_read_is_refused() {
     std::fs::write(d.join("m.wtmap"), mapping).unwrap();
     std::fs::write(d.join("people.csv"), people(5)).unwrap();
     let wtmap = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_wtmap"))
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_wtmap"))
             .args(args)
             .current_dir(d)
             .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
+            .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
         (
