@@ -30,7 +30,7 @@ pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
     );
     DesiredUser {
         external_id: id.to_string(),
-        attributes,
+        attributes: std::sync::Arc::new(attributes),
         status: UserStatus::Active,
         team: None,
         manager: None,

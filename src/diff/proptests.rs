@@ -212,7 +212,7 @@ fn case() -> impl Strategy<Value = Case> {
                     }
                     let user = DesiredUser {
                         external_id: id.clone(),
-                        attributes: attributes(&bits),
+                        attributes: attributes(&bits).into(),
                         status: status(bits.5),
                         team: None,
                         manager: None,
@@ -228,8 +228,7 @@ fn case() -> impl Strategy<Value = Case> {
                     .into_iter()
                     .map(|m| ((m.user.clone(), m.team.clone()), m))
                     .collect();
-                desired.memberships =
-                    DesiredMemberships::Made(one_per_pair.into_values().collect());
+                desired.memberships.roles = one_per_pair.into_values().collect();
                 for (ext, name, quarantine) in prot {
                     let (external_id, username) = (
                         ext.map(|e| format!("e{e}")),

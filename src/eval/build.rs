@@ -164,7 +164,7 @@ pub fn segment_id(category: &str, name: &str) -> String {
     id
 }
 
-/// Assembles the desired state.
+/// Assembles the desired state, memberships included.
 pub fn build(
     outcomes: Vec<Evaluated>,
     source_records: usize,
@@ -254,12 +254,12 @@ pub fn build(
         "unique external IDs"
     );
     state.users = LiteMap::from_sorted_store_unchecked(entries);
-    state.memberships = DesiredMemberships::ToMake {
-        manager_because: manager_because.cloned(),
-    };
     state.skipped = in_record_order(skipped);
     state.quarantined = in_record_order(quarantined);
     state.warnings.sort();
+    // Last: they follow from the users, the teams and the skipped and quarantined records.
+    state.memberships = super::managers::memberships(&state, manager_because);
+    crate::timings::stage("memberships made");
     state
 }
 
@@ -556,7 +556,7 @@ fn add_user(
     }
     DesiredUser {
         external_id: u.external_id,
-        attributes: u.attributes,
+        attributes: Arc::new(u.attributes),
         status: u.status,
         team,
         manager: u.manager,

@@ -158,11 +158,14 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> Vec<(&'a str,
             ..PersonView::default()
         });
     }
-    if let Some(made) = desired.memberships.made() {
-        for m in made.iter().filter(|m| m.role == Role::Manager) {
-            if let Some(p) = people.get_mut(m.user.as_str()) {
-                p.managed.insert(&m.team);
-            }
+    for m in desired
+        .memberships
+        .roles
+        .iter()
+        .filter(|m| m.role == Role::Manager)
+    {
+        if let Some(p) = people.get_mut(m.user.as_str()) {
+            p.managed.insert(&m.team);
         }
     }
     for planned in &plan.actions {
@@ -170,15 +173,8 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> Vec<(&'a str,
             Action::CreateUser {
                 external_id,
                 username,
-                attributes,
                 ..
-            } => {
-                // The diff moved the new user's attributes into the action.
-                if let Some(p) = people.get_mut(external_id.as_str()) {
-                    p.attributes = Some(attributes);
-                }
-                (external_id.as_str(), Effect::Create, username.as_str())
-            }
+            } => (external_id.as_str(), Effect::Create, username.as_str()),
             Action::UpdateUser {
                 external_id,
                 username,
