@@ -284,11 +284,11 @@ fn input<'a>(
 /// What `wtmap plan` does with a records file: each record evaluated as it is read, then
 /// the plan.
 fn plan_one_pass(program: &Program, file: &Path, current: &CurrentState) -> (Plan, DesiredState) {
-    let mut desired = desire_from_file(program, file, today()).expect("read records");
+    let desired = desire_from_file(program, file, today()).expect("read records");
     let plan = plan_desired(
         "mappings/flex.wtmap",
         program,
-        &mut desired,
+        &desired,
         current,
         Allow::default(),
     );

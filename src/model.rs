@@ -680,6 +680,42 @@ pub struct FieldFill {
 mod tests {
     use super::*;
 
+    /// Issue 15, item 3: a created user's attributes share the desired user's and leave out
+    /// `username` wherever it sits (first, between, last, or absent), in every way they are read.
+    #[test]
+    fn new_user_attributes_share_the_map_and_leave_out_the_username() {
+        let names = ["a", "email", "username", "zone"];
+        for without in 0..=names.len() {
+            let all: Attributes = (names.iter().enumerate())
+                .filter(|(n, _)| *n != without)
+                .map(|(_, name)| (Cow::Borrowed(*name), AttrValue::Text(format!("{name}!"))))
+                .collect();
+            let all = Arc::new(all);
+            let shared = NewUserAttributes::shared(&all);
+            assert_eq!(Arc::strong_count(&all), 2, "shared, not copied");
+            let mut plain = (*all).clone();
+            plain.remove("username");
+            assert_eq!(shared.to_attributes(), plain);
+            assert_eq!(shared, NewUserAttributes::from(plain.clone()));
+            assert_eq!(
+                (shared.len(), shared.is_empty()),
+                (plain.len(), plain.is_empty())
+            );
+            assert_eq!(shared.get("username"), None);
+            for (name, value) in plain.iter() {
+                assert_eq!(shared.get(name), Some(value));
+            }
+            assert_eq!(format!("{shared:?}"), format!("{plain:?}"));
+            let json = serde_json::to_string(&shared).unwrap_or_default();
+            let expected: Vec<String> = (plain.iter())
+                .map(|(name, value)| format!("\"{name}\":\"{value}\""))
+                .collect();
+            assert_eq!(json, format!("{{{}}}", expected.join(",")));
+            let back: NewUserAttributes = serde_json::from_str(&json).unwrap_or_default();
+            assert_eq!(back, shared);
+        }
+    }
+
     #[test]
     fn attributes_are_found_and_taken_by_name_keeping_the_rest_in_order() {
         let mut attributes = Attributes::new();

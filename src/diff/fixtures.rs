@@ -152,10 +152,10 @@ impl Default for Setup {
 }
 
 impl Setup {
-    /// The diff of a copy of `desired` (the diff takes the created users' attributes from it).
+    /// The diff of `desired` against `current`.
     pub(crate) fn run(&self, desired: &DesiredState, current: &CurrentState) -> Diff {
         diff(
-            &mut desired.clone(),
+            desired,
             &DiffInput {
                 current,
                 rules: &self.rules,
