@@ -400,7 +400,7 @@ pub struct DesiredState {
     pub skipped: Vec<SkippedRecord>,
     /// Records that failed and are left alone.
     pub quarantined: Vec<QuarantinedRecord>,
-    /// Run-level warnings.
+    /// Run-level warnings (the memberships' are in [`DesiredMemberships::warnings`]).
     pub warnings: Vec<RunWarning>,
     /// How many records the source delivered (for guards).
     pub source_records: usize,
