@@ -258,6 +258,10 @@ pub fn build(
     state.quarantined = in_record_order(quarantined);
     state.warnings.sort();
     // Last: they follow from the users, the teams and the skipped and quarantined records.
+    // On one core: ~46 ms at 100k users (`cargo bench --bench plan`, load 1). The diff used to
+    // make them beside matching the users; the one-pass 100k plan is 1–3% slower without that
+    // overlap (docs/benchmarks.md, "issue 15 item 3"), the price of a state that leaves
+    // evaluation complete.
     state.memberships = super::managers::memberships(&state, manager_because);
     crate::timings::stage("memberships made");
     state
