@@ -73,11 +73,11 @@ fn main() {
         prof.push(t.elapsed());
 
         let t = Instant::now();
-        let mut desired = desire_from_file(&program, file.as_path(), today).expect("records");
+        let desired = desire_from_file(&program, file.as_path(), today).expect("records");
         let plan_made = plan_desired(
             "mappings/flex.wtmap",
             &program,
-            &mut desired,
+            &desired,
             &CurrentState::empty(),
             Allow::default(),
         );

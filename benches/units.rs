@@ -152,8 +152,7 @@ fn plan(program: &Program, people: &[Record], units: &[Record], current: &Curren
     let tree = wtmap::units::tree(program, units, &Context { today: today() }).unwrap();
     let mut desired = wtmap::sync::desire(program, people, today());
     wtmap::units::place(program, &tree, &mut desired);
-    let plan =
-        wtmap::sync::plan_desired("bench", program, &mut desired, current, Default::default());
+    let plan = wtmap::sync::plan_desired("bench", program, &desired, current, Default::default());
     plan.actions.len()
 }
 
@@ -190,8 +189,7 @@ fn main() {
     wtmap::units::place(&program, &tree, &mut desired);
     assert_eq!(desired.users.len(), n_people);
     assert_eq!(desired.teams.len(), n_units);
-    let first =
-        wtmap::sync::plan_desired("bench", &program, &mut desired, &empty, Default::default());
+    let first = wtmap::sync::plan_desired("bench", &program, &desired, &empty, Default::default());
     let applied = wtmap::plan::apply_to_state(&empty, &first.actions);
     assert_eq!(plan(&program, &people, &units, &applied), 0, "idempotent");
     let mut changed = applied.clone();

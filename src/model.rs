@@ -63,6 +63,102 @@ pub fn take_attribute(attributes: &mut Attributes, name: &str) -> Option<AttrVal
     Some(value)
 }
 
+/// The attributes of a user to create: every attribute the mapping produced except `username`
+/// (the create action carries that on its own). Made by the diff, it shares the desired user's
+/// attributes, which hold `username` too, and skips it when read: a plan creating a million
+/// users does not copy their attributes, and the desired state keeps its own.
+#[derive(Clone, Default)]
+pub struct NewUserAttributes {
+    /// The attributes, shared.
+    all: Arc<Attributes>,
+    /// The place of `username` in `all`, left out when read.
+    skip: Option<usize>,
+}
+
+impl NewUserAttributes {
+    /// A desired user's attributes, shared, without their `username`.
+    pub fn shared(all: &Arc<Attributes>) -> NewUserAttributes {
+        NewUserAttributes {
+            all: Arc::clone(all),
+            skip: attribute_place(all, "username"),
+        }
+    }
+
+    /// Each attribute with its value, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&Cow<'static, str>, &AttrValue)> {
+        let skip = self.skip;
+        self.all
+            .iter()
+            .enumerate()
+            .filter(move |(place, _)| Some(*place) != skip)
+            .map(|(_, entry)| entry)
+    }
+
+    /// The value of attribute `name`.
+    pub fn get(&self, name: &str) -> Option<&AttrValue> {
+        let place = attribute_place(&self.all, name)?;
+        if Some(place) == self.skip {
+            return None;
+        }
+        self.all.get_indexed(place).map(|(_, value)| value)
+    }
+
+    /// How many attributes there are.
+    pub fn len(&self) -> usize {
+        self.all.len() - usize::from(self.skip.is_some())
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The attributes as a map of their own (a copy).
+    pub fn to_attributes(&self) -> Attributes {
+        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+impl From<Attributes> for NewUserAttributes {
+    fn from(all: Attributes) -> NewUserAttributes {
+        NewUserAttributes {
+            all: Arc::new(all),
+            skip: None,
+        }
+    }
+}
+
+impl FromIterator<(Cow<'static, str>, AttrValue)> for NewUserAttributes {
+    fn from_iter<I: IntoIterator<Item = (Cow<'static, str>, AttrValue)>>(entries: I) -> Self {
+        NewUserAttributes::from(entries.into_iter().collect::<Attributes>())
+    }
+}
+
+impl PartialEq for NewUserAttributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for NewUserAttributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // As the map it reads as.
+        std::fmt::Debug::fmt(&self.to_attributes(), f)
+    }
+}
+
+impl Serialize for NewUserAttributes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for NewUserAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Attributes::deserialize(deserializer).map(NewUserAttributes::from)
+    }
+}
+
 /// Why attributes and relations have their values: attribute name (or `team`,
 /// `exclude_from_surveys`) → the statement that computes it. Statements are per mapping, not
 /// per person, so one map serves every user (a map per user cost 11 inserts per record).
@@ -113,8 +209,9 @@ pub enum Role {
 pub struct DesiredUser {
     /// The stable key.
     pub external_id: String,
-    /// Plain attributes; always holds `username`, `first_name`, `last_name`.
-    pub attributes: Attributes,
+    /// Plain attributes; always holds `username`, `first_name`, `last_name`. Shared with the
+    /// plan's action when the user is created (see [`NewUserAttributes`]).
+    pub attributes: Arc<Attributes>,
     /// Active, or paused by a `pause when` / `status` statement.
     pub status: UserStatus,
     /// External ID of the team the user is a member of (deepest level of `group path`).
@@ -277,36 +374,17 @@ pub struct DesiredMembership {
     pub because: Because,
 }
 
-/// A desired state's team memberships. They follow from every user's team and manager, so
-/// the evaluator leaves them to the diff, which makes them on a core of its own while it
-/// matches the users (that step needs the users, not their memberships).
-#[derive(Debug, Clone, PartialEq)]
-pub enum DesiredMemberships {
-    /// Still to make from the users: managers' roles get `manager_because` (the mapping's
-    /// `manager = …` statement).
-    ToMake {
-        /// The `manager = …` statement, when the mapping has one.
-        manager_because: Option<Because>,
-    },
+/// A desired state's team memberships, made by `eval` from every user's team and manager once
+/// the users and teams are known (and made again when org units are placed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DesiredMemberships {
     /// One role per (user, team) pair; sorted by user, then team. A flat `Vec` because a
     /// million-user plan holds two million of them.
-    Made(Vec<DesiredMembership>),
-}
-
-impl DesiredMemberships {
-    /// The memberships, once made.
-    pub fn made(&self) -> Option<&[DesiredMembership]> {
-        match self {
-            DesiredMemberships::Made(made) => Some(made),
-            DesiredMemberships::ToMake { .. } => None,
-        }
-    }
-}
-
-impl Default for DesiredMemberships {
-    fn default() -> Self {
-        DesiredMemberships::Made(Vec::new())
-    }
+    pub roles: Vec<DesiredMembership>,
+    /// Warnings about managers that could not be placed. Apart from
+    /// [`DesiredState::warnings`] so that making the memberships again replaces them; the plan
+    /// lists both, sorted together.
+    pub warnings: Vec<RunWarning>,
 }
 
 /// Everything a mapping wants, for every record of one source read.
@@ -319,13 +397,13 @@ pub struct DesiredState {
     pub teams: BTreeMap<String, DesiredTeam>,
     /// Segments keyed by external ID.
     pub segments: BTreeMap<String, DesiredSegment>,
-    /// Team memberships: made by the diff (see [`DesiredMemberships`]).
+    /// Team memberships (see [`DesiredMemberships`]).
     pub memberships: DesiredMemberships,
     /// Records skipped on purpose.
     pub skipped: Vec<SkippedRecord>,
     /// Records that failed and are left alone.
     pub quarantined: Vec<QuarantinedRecord>,
-    /// Run-level warnings.
+    /// Run-level warnings (the memberships' are in [`DesiredMemberships::warnings`]).
     pub warnings: Vec<RunWarning>,
     /// How many records the source delivered (for guards).
     pub source_records: usize,
@@ -604,6 +682,42 @@ pub struct FieldFill {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15, item 3: a created user's attributes share the desired user's and leave out
+    /// `username` wherever it sits (first, between, last, or absent), in every way they are read.
+    #[test]
+    fn new_user_attributes_share_the_map_and_leave_out_the_username() {
+        let names = ["a", "email", "username", "zone"];
+        for without in 0..=names.len() {
+            let all: Attributes = (names.iter().enumerate())
+                .filter(|(n, _)| *n != without)
+                .map(|(_, name)| (Cow::Borrowed(*name), AttrValue::Text(format!("{name}!"))))
+                .collect();
+            let all = Arc::new(all);
+            let shared = NewUserAttributes::shared(&all);
+            assert_eq!(Arc::strong_count(&all), 2, "shared, not copied");
+            let mut plain = (*all).clone();
+            plain.remove("username");
+            assert_eq!(shared.to_attributes(), plain);
+            assert_eq!(shared, NewUserAttributes::from(plain.clone()));
+            assert_eq!(
+                (shared.len(), shared.is_empty()),
+                (plain.len(), plain.is_empty())
+            );
+            assert_eq!(shared.get("username"), None);
+            for (name, value) in plain.iter() {
+                assert_eq!(shared.get(name), Some(value));
+            }
+            assert_eq!(format!("{shared:?}"), format!("{plain:?}"));
+            let json = serde_json::to_string(&shared).unwrap_or_default();
+            let expected: Vec<String> = (plain.iter())
+                .map(|(name, value)| format!("\"{name}\":\"{value}\""))
+                .collect();
+            assert_eq!(json, format!("{{{}}}", expected.join(",")));
+            let back: NewUserAttributes = serde_json::from_str(&json).unwrap_or_default();
+            assert_eq!(back, shared);
+        }
+    }
 
     #[test]
     fn attributes_are_found_and_taken_by_name_keeping_the_rest_in_order() {

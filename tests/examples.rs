@@ -162,7 +162,7 @@ fn every_error_example_yields_exactly_its_codes() {
                 let plan = wtmap::sync::plan_desired(
                     &file.name,
                     &program,
-                    &mut desired,
+                    &desired,
                     &current,
                     Default::default(),
                 );

@@ -57,7 +57,7 @@ fn plan(e: &Example, people: &[Record], units: &[Record], state: &CurrentState) 
     let mut desired = wtmap::sync::desire(&e.program, people, today());
     wtmap::units::place(&e.program, &tree, &mut desired);
     let mut plan =
-        wtmap::sync::plan_desired(&e.name, &e.program, &mut desired, state, Default::default());
+        wtmap::sync::plan_desired(&e.name, &e.program, &desired, state, Default::default());
     plan.team_tree = wtmap::plan::team_tree(&desired.teams, &plan.actions);
     plan
 }

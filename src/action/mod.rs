@@ -7,7 +7,7 @@ mod order;
 pub(crate) use order::in_order;
 pub use order::sort_actions;
 
-use crate::model::{AttrValue, Attributes, Because, Role, UserStatus};
+use crate::model::{AttrValue, Because, NewUserAttributes, Role, UserStatus};
 use serde::{Deserialize, Serialize};
 
 /// One change to Winningtemp. Serialized internally tagged: `{"action": "create_user", …}`.
@@ -24,9 +24,9 @@ pub enum Action {
         external_id: String,
         /// The new user's username.
         username: String,
-        /// Every attribute the mapping produced except `username`.
-        #[serde(serialize_with = "crate::model::attributes_as_map")]
-        attributes: Attributes,
+        /// Every attribute the mapping produced except `username` (shared with the desired
+        /// user).
+        attributes: NewUserAttributes,
         /// Created active, or directly paused.
         status: UserStatus,
     },

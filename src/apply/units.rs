@@ -201,7 +201,7 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
                     index,
                     external_id: external_id.clone(),
                     username: username.clone(),
-                    attributes: attributes.clone(),
+                    attributes: attributes.to_attributes(),
                     status: *status,
                 }),
             },

@@ -382,7 +382,7 @@ fn fresh_plan(
     Ok(crate::sync::plan_desired(
         &file.name,
         program,
-        &mut desired,
+        &desired,
         current,
         args.overrides.allow(),
     ))

@@ -216,7 +216,7 @@ pub fn compute(
         "planned",
     )?;
     crate::timings::stage("desired state built");
-    let mut plan = plan_desired(&file.name, &program, &mut desired, &current, input.allow());
+    let mut plan = plan_desired(&file.name, &program, &desired, &current, input.allow());
     if program.units.is_some() {
         plan.team_tree = crate::plan::team_tree(&desired.teams, &plan.actions);
     }

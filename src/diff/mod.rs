@@ -14,10 +14,7 @@ pub(crate) mod tests;
 
 use crate::action::{PlannedAction, sort_actions};
 use crate::diagnostics::Code;
-use crate::eval::{make_memberships, store_memberships};
-use crate::model::{
-    Because, CurrentState, DesiredMemberships, DesiredState, MatchKey, Rules, RunWarning,
-};
+use crate::model::{Because, CurrentState, DesiredState, MatchKey, Rules, RunWarning};
 use crate::value::lowercase;
 use foldhash::HashSet;
 use std::collections::BTreeSet;
@@ -63,35 +60,23 @@ pub struct Diff {
 const ON_TWO_CORES_FROM: usize = 4096;
 
 /// Computes the actions that make `current` look like `desired` under the given rules.
-///
-/// The attributes of the users it creates move from `desired` into their create actions (a
-/// million users' attributes are not copied): afterwards those users have no attributes in
-/// `desired`. Memberships still to make are made (with their warnings) and stored in
-/// `desired`. Everything else in `desired` is left as it was.
-pub fn diff(desired: &mut DesiredState, given: &DiffInput<'_>) -> Diff {
+/// `desired` is complete (`eval` made its memberships) and is only read: the users it creates
+/// share their attributes with their create actions.
+pub fn diff(desired: &DesiredState, given: &DiffInput<'_>) -> Diff {
     diff_from(desired, given, ON_TWO_CORES_FROM)
 }
 
 /// [`diff`], on two cores from `two_cores_from` desired users (tests set it to 0 and to
 /// `usize::MAX` to compare both ways on small cases).
-fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: usize) -> Diff {
+fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usize) -> Diff {
     let input = Input { desired, given };
     let protection = Protection::of(input.desired);
     let mut out = Diff::default();
-    let to_make = match &input.desired.memberships {
-        DesiredMemberships::ToMake { manager_because } => Some(manager_because.as_ref()),
-        DesiredMemberships::Made(_) => None,
-    };
     // Room for every action the diff can make, so a plan of a million actions is never copied
-    // to grow (room that stays unused is never touched, so costs no memory). Memberships still
-    // to make are counted as two per user: a member role each, and the managers' roles (a
-    // manager leads a team or a few); an org chart with more only grows the list.
-    let memberships = match input.desired.memberships.made() {
-        Some(made) => made.len(),
-        None => input.desired.users.len() * 2,
-    };
+    // to grow (room that stays unused is never touched, so costs no memory).
+    let wanted = &input.desired.memberships.roles;
     let connections: usize = input.desired.users.values().map(|u| u.segments.len()).sum();
-    let relations_room = memberships * 2
+    let relations_room = wanted.len() * 2
         + connections
         + input.given.current.memberships.len()
         + input.given.current.segment_connections.len();
@@ -104,28 +89,18 @@ fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: 
     );
     out.actions.extend(teams::diff_teams(&input));
     out.actions.extend(teams::diff_segments(&input));
-    // Two steps on two cores. First the users are matched (and listed by their usernames
-    // after the plan) while the memberships still to make are made: those need every user,
-    // not the matching. Then the user actions are planned while the relation diffs plan
-    // memberships and segment connections: both start from the matching, and neither needs
-    // the other's actions. The relation actions, listed on the other core, are appended after
-    // the user actions: the plan's order, so sorting moves little (the other way round, the
-    // sort moved every action: +14 ms at 100k users). While being appended they are held
-    // twice, ~200 MB more at the peak of a million users.
+    // The users are matched (and listed by their usernames after the plan). Then the user
+    // actions are planned on one core while the relation diffs plan memberships and segment
+    // connections on the other: both start from the matching, and neither needs the other's
+    // actions. The relation actions, listed on the other core, are appended after the user
+    // actions: the plan's order, so sorting moves little (the other way round, the sort moved
+    // every action: +14 ms at 100k users). While being appended they are held twice, ~200 MB
+    // more at the peak of a million users.
     let big = input.desired.users.len() >= two_cores_from;
-    let ((matching, relation_users), made) = crate::parallel::join(
-        big && to_make.is_some(),
-        || {
-            let matching = users::match_all(&input, &protection, &mut out);
-            let relation_users = matching.users(&input);
-            (matching, relation_users)
-        },
-        || to_make.map(|because| make_memberships(input.desired, because)),
-    );
-    crate::timings::stage("diff: users matched, memberships made");
-    let made = made.unwrap_or_default();
-    let wanted = input.desired.memberships.made().unwrap_or(&made.0);
-    let (created_at, mut relations) = crate::parallel::join(
+    let matching = users::match_all(&input, &protection, &mut out);
+    let relation_users = matching.users(&input);
+    crate::timings::stage("diff: users matched");
+    let ((), mut relations) = crate::parallel::join(
         big,
         || users::user_actions(&input, &matching, &mut out.actions),
         || {
@@ -141,10 +116,6 @@ fn diff_from(desired: &mut DesiredState, given: &DiffInput<'_>, two_cores_from: 
     out.actions.append(&mut relations.actions);
     out.warnings.append(&mut relations.warnings);
     crate::timings::stage("diff: user and relation actions");
-    if to_make.is_some() {
-        store_memberships(desired, made);
-    }
-    user_changes::move_created_attributes(desired, &created_at, &mut out.actions);
     sort_actions(&mut out.actions);
     crate::timings::stage("diff: actions sorted");
     // Warnings are found in an order that depends on the state file's order; sort them so the

@@ -6,8 +6,8 @@ use super::{Input, warning};
 use crate::action::{Action, Change, PlannedAction};
 use crate::diagnostics::Code;
 use crate::model::{
-    AttrValue, Attributes, Because, CurrentUser, DesiredState, DesiredUser, MatchKey, UserStatus,
-    UserStatusRule, take_attribute,
+    AttrValue, Because, CurrentUser, DesiredUser, MatchKey, NewUserAttributes, UserStatus,
+    UserStatusRule,
 };
 use foldhash::{HashMap, HashMapExt, HashSet};
 
@@ -100,42 +100,16 @@ fn user_because(desired: &DesiredUser, key: &str) -> Because {
         })
 }
 
-/// Creates the user; its attributes are moved in by [`move_created_attributes`] once the diff
-/// no longer reads the desired state.
+/// Creates the user, with its attributes shared with the desired user (not copied).
 pub(super) fn create_user(desired: &DesiredUser, username: &str) -> PlannedAction {
     PlannedAction {
         action: Action::CreateUser {
             external_id: desired.external_id.clone(),
             username: username.to_string(),
-            attributes: Attributes::new(),
+            attributes: NewUserAttributes::shared(&desired.attributes),
             status: desired.status,
         },
         because: user_because(desired, "external_id"),
-    }
-}
-
-/// Moves each created user's attributes (all but `username`) from the desired state into its
-/// create action. `created_at`: the actions' positions, in the desired users' order.
-pub(super) fn move_created_attributes(
-    desired: &mut DesiredState,
-    created_at: &[usize],
-    actions: &mut [PlannedAction],
-) {
-    let mut users = desired.users.iter_mut().map(|(_, user)| user);
-    for &at in created_at {
-        let Action::CreateUser {
-            external_id,
-            attributes,
-            ..
-        } = &mut actions[at].action
-        else {
-            continue;
-        };
-        // Both walk the desired users in order: the user is at or after the last one taken.
-        if let Some(user) = users.find(|u| &u.external_id == external_id) {
-            *attributes = std::mem::take(&mut user.attributes);
-            take_attribute(attributes, "username");
-        }
     }
 }
 
@@ -222,7 +196,7 @@ fn attribute_changes(
     }
     // Both maps are sorted by name: one walk through the current attributes alongside.
     let mut current = user.attributes.iter().peekable();
-    for (name, value) in &desired.attributes {
+    for (name, value) in desired.attributes.iter() {
         while current
             .next_if(|(k, _)| k.as_ref() < name.as_ref())
             .is_some()

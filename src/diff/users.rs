@@ -120,17 +120,14 @@ pub(crate) fn match_all<'a>(
     }
 }
 
-/// Pushes the user actions (create, update, link, status, pause) into `actions`. Returns where
-/// the create actions are, in external-ID order (their attributes are moved in at the end of
-/// the diff).
+/// Pushes the user actions (create, update, link, status, pause) into `actions`.
 pub(crate) fn user_actions(
     input: &Input<'_>,
     matching: &Matching<'_>,
     actions: &mut Vec<PlannedAction>,
-) -> Vec<usize> {
+) {
     let current = &input.given.current.users;
     let mut matched = vec![false; current.len()];
-    let mut created_at = Vec::with_capacity(matching.created.iter().flatten().count());
     let users = input.desired.users.iter().zip(&matching.matches);
     for (position, ((_, desired), (_, m))) in users.enumerate() {
         match *m {
@@ -141,7 +138,6 @@ pub(crate) fn user_actions(
             }
             Match::New => {
                 if let Some(username) = matching.created[position] {
-                    created_at.push(actions.len());
                     actions.push(create_user(desired, username));
                 }
             }
@@ -170,7 +166,6 @@ pub(crate) fn user_actions(
             });
         }
     }
-    created_at
 }
 
 /// Matches every desired user. Returns the matches and the current users contested by several

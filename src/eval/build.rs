@@ -164,7 +164,7 @@ pub fn segment_id(category: &str, name: &str) -> String {
     id
 }
 
-/// Assembles the desired state.
+/// Assembles the desired state, memberships included.
 pub fn build(
     outcomes: Vec<Evaluated>,
     source_records: usize,
@@ -255,12 +255,16 @@ pub fn build(
         "unique external IDs"
     );
     state.users = LiteMap::from_sorted_store_unchecked(entries);
-    state.memberships = DesiredMemberships::ToMake {
-        manager_because: manager_because.cloned(),
-    };
     state.skipped = in_record_order(skipped);
     state.quarantined = in_record_order(quarantined);
     state.warnings.sort();
+    // Last: they follow from the users, the teams and the skipped and quarantined records.
+    // On one core: ~46 ms at 100k users (`cargo bench --bench plan`, load 1). The diff used to
+    // make them beside matching the users; the one-pass 100k plan is 1–3% slower without that
+    // overlap (docs/benchmarks.md, "issue 15 item 3"), the price of a state that leaves
+    // evaluation complete.
+    state.memberships = super::managers::memberships(&state, manager_because);
+    crate::timings::stage("memberships made");
     state
 }
 
@@ -557,7 +561,7 @@ fn add_user(
     }
     DesiredUser {
         external_id: u.external_id,
-        attributes: u.attributes,
+        attributes: Arc::new(u.attributes),
         status: u.status,
         team,
         manager: u.manager,

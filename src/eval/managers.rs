@@ -12,35 +12,14 @@ use crate::value::order_prefix;
 use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// Makes the memberships of a state that has them still to make (the diff does this itself,
-/// on a core of its own; this is for callers that want the whole state at once).
-pub fn fill_memberships(state: &mut DesiredState) {
-    if let DesiredMemberships::ToMake { manager_because } = &state.memberships {
-        let made = make_memberships(state, manager_because.as_ref());
-        store_memberships(state, made);
-    }
-}
-
-/// Puts what [`make_memberships`] made into the state it made them from.
-pub fn store_memberships(
-    state: &mut DesiredState,
-    (memberships, warnings): (Vec<DesiredMembership>, Vec<RunWarning>),
-) {
-    state.memberships = DesiredMemberships::Made(memberships);
-    if !warnings.is_empty() {
-        state.warnings.extend(warnings);
-        state.warnings.sort();
-    }
-}
-
 /// Makes the state's memberships: each user's member role in their team, and the manager
 /// roles of their managers. One role per user and team, sorted by user, then team; and the
 /// warnings about managers it could not place. Reads only the users, teams and the skipped
-/// and quarantined records.
-pub fn make_memberships(
+/// and quarantined records. `manager_because`: the mapping's `manager = …` statement.
+pub(super) fn memberships(
     state: &DesiredState,
     manager_because: Option<&Because>,
-) -> (Vec<DesiredMembership>, Vec<RunWarning>) {
+) -> DesiredMemberships {
     let because = manager_because.cloned().unwrap_or(Because {
         statement: "manager".into(),
         line: 0,
@@ -219,7 +198,10 @@ pub fn make_memberships(
             .all(|w| (&w[0].user, &w[0].team) < (&w[1].user, &w[1].team)),
         "memberships sorted by user, then team, one role per pair"
     );
-    (memberships, warnings)
+    DesiredMemberships {
+        roles: memberships,
+        warnings,
+    }
 }
 
 /// External IDs of skipped and quarantined records (named in warnings about their reports).

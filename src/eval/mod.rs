@@ -11,7 +11,6 @@ pub mod record;
 mod team_path;
 
 pub use build::{Evaluated, record_label, segment_id};
-pub use managers::{fill_memberships, make_memberships, store_memberships};
 pub use record::{Outcome, TraceStep};
 pub use team_path::TeamPath;
 
@@ -54,11 +53,6 @@ pub fn assemble(program: &Program, mut outcomes: Vec<Evaluated>) -> DesiredState
         outcomes.sort_by_key(|e| e.index);
     }
     let source_records = outcomes.len();
-    let manager_because = program
-        .attributes
-        .iter()
-        .find(|a| a.attribute == "manager")
-        .map(|a| &a.because);
     let reasons = std::sync::Arc::new(reasons(program));
     let mut filled = vec![0; program.fields.len()];
     for e in &outcomes {
@@ -71,9 +65,25 @@ pub fn assemble(program: &Program, mut outcomes: Vec<Evaluated>) -> DesiredState
             source_records,
             &reasons,
             program.group_path.as_ref(),
-            manager_because,
+            manager_because(program),
         )
     }
+}
+
+/// The mapping's `manager = …` statement, when it has one: the `because` of managers' roles.
+fn manager_because(program: &Program) -> Option<&crate::model::Because> {
+    program
+        .attributes
+        .iter()
+        .find(|a| a.attribute == "manager")
+        .map(|a| &a.because)
+}
+
+/// Makes `state`'s memberships again from its users and teams, replacing those made before
+/// (and their warnings). [`assemble`] makes them; a caller that changes the users or teams
+/// afterwards (placing org units) calls this, so the state stays complete.
+pub fn remake_memberships(program: &Program, state: &mut DesiredState) {
+    state.memberships = managers::memberships(state, manager_because(program));
 }
 
 /// Why each attribute and relation of a user has its value. It depends on the mapping only,

@@ -60,10 +60,10 @@ pub fn run_side(
 pub fn plan_side(
     label: &str,
     program: &Program,
-    mut desired: DesiredState,
+    desired: DesiredState,
     current: &CurrentState,
 ) -> Side {
-    let plan = crate::sync::plan_desired(label, program, &mut desired, current, Allow::default());
+    let plan = crate::sync::plan_desired(label, program, &desired, current, Allow::default());
     Side {
         label: label.to_string(),
         desired,

@@ -234,11 +234,14 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
         records,
         others: BTreeMap::new(),
     };
-    if let Some(made) = desired.memberships.made() {
-        for m in made.iter().filter(|m| m.role == Role::Manager) {
-            if let Some(p) = people.user_mut(m.user.as_str()) {
-                p.managed.insert(&m.team);
-            }
+    for m in desired
+        .memberships
+        .roles
+        .iter()
+        .filter(|m| m.role == Role::Manager)
+    {
+        if let Some(p) = people.user_mut(m.user.as_str()) {
+            p.managed.insert(&m.team);
         }
     }
     for planned in &plan.actions {
@@ -246,13 +249,8 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
             Action::CreateUser {
                 external_id,
                 username,
-                attributes,
                 ..
             } => {
-                // The diff moved the new user's attributes into the action.
-                if let Some(p) = people.user_mut(external_id.as_str()) {
-                    p.attributes = Some(attributes);
-                }
                 let id = external_id.as_str();
                 (id, Some(id), Effect::Create, username.as_str())
             }

@@ -138,7 +138,7 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
                 external_id: Some(external_id.clone()),
                 username: username.clone(),
                 status: *status,
-                attributes: attributes.clone(),
+                attributes: attributes.to_attributes(),
             });
         }
         Action::UpdateUser {

@@ -20,8 +20,8 @@ use super::{Plan, Summary};
 use crate::action::{Action, Change, PlannedAction};
 use crate::guard::GuardOutcome;
 use crate::model::{
-    AttrValue, Attributes, Because, FieldFill, GuardLimit, QuarantinedRecord, Role, RunWarning,
-    SkippedRecord, UserStatus,
+    AttrValue, Because, FieldFill, GuardLimit, NewUserAttributes, QuarantinedRecord, Role,
+    RunWarning, SkippedRecord, UserStatus,
 };
 use std::io;
 
@@ -261,7 +261,7 @@ fn write_action(out: &mut Vec<u8>, planned: &PlannedAction) {
 }
 
 /// `attributes` of a created user, the value of a key at `depth`.
-fn write_attributes(out: &mut Vec<u8>, depth: usize, attributes: &Attributes) {
+fn write_attributes(out: &mut Vec<u8>, depth: usize, attributes: &NewUserAttributes) {
     out.push(b'{');
     for (i, (name, value)) in attributes.iter().enumerate() {
         separator(out, depth + 1, i == 0);

@@ -181,6 +181,12 @@ impl Plan {
             "actions not in execution order"
         );
         let mut warnings = desired.warnings.clone();
+        // The memberships' warnings are kept apart in the desired state (making them again
+        // replaces them); listed among the others, in one order.
+        if !desired.memberships.warnings.is_empty() {
+            warnings.extend(desired.memberships.warnings.iter().cloned());
+            warnings.sort();
+        }
         warnings.extend(diff_warnings);
         Plan {
             format: PLAN_FORMAT.to_string(),

@@ -124,7 +124,7 @@ fn plan(ctx: &Ctx, s: &mut Synced, mut desired: DesiredState, current: &CurrentS
     let mut plan = plan_desired(
         &ctx.file.name,
         ctx.program,
-        &mut desired,
+        &desired,
         current,
         ctx.opts.allow.clone(),
     );

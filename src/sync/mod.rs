@@ -102,22 +102,21 @@ pub struct PlanInput<'a> {
     pub allow: Allow,
 }
 
-/// Computes the plan; also returns the desired state (for `explain`; the users the plan creates
-/// have their attributes in the plan, not there).
+/// Computes the plan; also returns the desired state (for `explain`).
 pub fn plan(input: &PlanInput) -> (Plan, DesiredState) {
-    let mut desired = desire(input.program, input.records, input.today);
+    let desired = desire(input.program, input.records, input.today);
     let plan = plan_desired(
         input.mapping,
         input.program,
-        &mut desired,
+        &desired,
         input.current,
         input.allow.clone(),
     );
     (plan, desired)
 }
 
-/// What the mapping wants, from its records. The records are not needed after this: callers
-/// that hold many may drop them before planning.
+/// What the mapping wants, from its records, complete (memberships included). The records are
+/// not needed after this: callers that hold many may drop them before planning.
 pub fn desire(program: &Program, records: &[Record], today: NaiveDate) -> DesiredState {
     evaluate(program, records, &Context { today })
 }
@@ -182,12 +181,11 @@ impl crate::records::Numbered for EvaluatedPair {
     }
 }
 
-/// The plan from an evaluated desired state: diff, guards, order. The attributes of the users
-/// to create move from `desired` into the plan (see [`diff`]).
+/// The plan from an evaluated desired state: diff, guards, order. `desired` is only read.
 pub fn plan_desired(
     mapping: &str,
     program: &Program,
-    desired: &mut DesiredState,
+    desired: &DesiredState,
     current: &CurrentState,
     allow: Allow,
 ) -> Plan {

@@ -83,6 +83,8 @@ pub fn place(program: &Program, tree: &UnitTree, state: &mut DesiredState) {
         state.warnings.extend(tree.warnings.iter().cloned());
         state.warnings.sort();
     }
+    // The users, teams and quarantined records changed: the memberships follow them.
+    crate::eval::remake_memberships(program, state);
 }
 
 /// The units with a person in them or below them.

@@ -87,13 +87,8 @@ fn plan(
     let tree = tree(program, units)?;
     let mut desired = crate::sync::desire(program, people, today());
     super::place(program, &tree, &mut desired);
-    let mut plan = crate::sync::plan_desired(
-        "t.wtmap",
-        program,
-        &mut desired,
-        current,
-        Default::default(),
-    );
+    let mut plan =
+        crate::sync::plan_desired("t.wtmap", program, &desired, current, Default::default());
     plan.team_tree = crate::plan::team_tree(&desired.teams, &plan.actions);
     Ok((plan, desired))
 }
@@ -399,12 +394,10 @@ fn a_deep_tree_is_planned_parent_first_and_explained_to_the_top() {
     assert!(tree(&p, &units(&cyclic)).is_err());
 }
 
-fn roles(desired: &mut DesiredState) -> Vec<(String, String, Role)> {
-    crate::eval::fill_memberships(desired);
+fn roles(desired: &DesiredState) -> Vec<(String, String, Role)> {
     desired
         .memberships
-        .made()
-        .unwrap_or_default()
+        .roles
         .iter()
         .map(|m| (m.user.clone(), m.team.to_string(), m.role))
         .collect()
@@ -427,8 +420,8 @@ fn a_units_head_manages_its_team_and_wins_over_the_peoples_managers() {
         ("e1", "e", "boss"), // Engineering has none: boss manages it
         ("o1", "x", ""),
     ]);
-    let (plan, mut desired) = plan(&p, &folk, &u, &empty()).unwrap_or_else(|e| panic!("{e}"));
-    let r = roles(&mut desired);
+    let (plan, desired) = plan(&p, &folk, &u, &empty()).unwrap_or_else(|e| panic!("{e}"));
+    let r = roles(&desired);
     let has = |user: &str, team: &str, role: Role| {
         r.contains(&(user.to_string(), team.to_string(), role))
     };

@@ -30,7 +30,7 @@ pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
     );
     DesiredUser {
         external_id: id.to_string(),
-        attributes,
+        attributes: std::sync::Arc::new(attributes),
         status: UserStatus::Active,
         team: None,
         manager: None,
@@ -153,10 +153,10 @@ impl Default for Setup {
 }
 
 impl Setup {
-    /// The diff of a copy of `desired` (the diff takes the created users' attributes from it).
+    /// The diff of `desired` against `current`.
     pub(crate) fn run(&self, desired: &DesiredState, current: &CurrentState) -> Diff {
         diff(
-            &mut desired.clone(),
+            desired,
             &DiffInput {
                 current,
                 rules: &self.rules,

@@ -212,7 +212,7 @@ fn case() -> impl Strategy<Value = Case> {
                     }
                     let user = DesiredUser {
                         external_id: id.clone(),
-                        attributes: attributes(&bits),
+                        attributes: attributes(&bits).into(),
                         status: status(bits.5),
                         team: None,
                         manager: None,
@@ -229,8 +229,7 @@ fn case() -> impl Strategy<Value = Case> {
                     .into_iter()
                     .map(|m| ((m.user.clone(), m.team.clone()), m))
                     .collect();
-                desired.memberships =
-                    DesiredMemberships::Made(one_per_pair.into_values().collect());
+                desired.memberships.roles = one_per_pair.into_values().collect();
                 for (ext, name, quarantine) in prot {
                     let (external_id, username) = (
                         ext.map(|e| format!("e{e}")),
@@ -360,22 +359,15 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-/// The diff of a copy of the case's desired state (the diff takes the created users'
-/// attributes from it).
+/// The diff of the case's desired state.
 fn run(case: &Case, current: &CurrentState) -> crate::diff::Diff {
-    run_from(case, current, crate::diff::ON_TWO_CORES_FROM).0
+    run_from(case, current, crate::diff::ON_TWO_CORES_FROM)
 }
 
-/// The diff of a copy of the case's desired state on two cores from `two_cores_from` users,
-/// and that copy afterwards.
-fn run_from(
-    case: &Case,
-    current: &CurrentState,
-    two_cores_from: usize,
-) -> (crate::diff::Diff, DesiredState) {
-    let mut desired = case.desired.clone();
-    let diff = diff_from(
-        &mut desired,
+/// The diff of the case's desired state on two cores from `two_cores_from` users.
+fn run_from(case: &Case, current: &CurrentState, two_cores_from: usize) -> crate::diff::Diff {
+    diff_from(
+        &case.desired,
         &DiffInput {
             current,
             rules: &case.rules,
@@ -385,8 +377,7 @@ fn run_from(
             match_line: 2,
         },
         two_cores_from,
-    );
-    (diff, desired)
+    )
 }
 
 proptest! {
@@ -423,6 +414,35 @@ proptest! {
     #[test]
     fn the_diff_on_two_cores_is_the_diff_on_one(case in case()) {
         prop_assert_eq!(run_from(&case, &case.current, 0), run_from(&case, &case.current, usize::MAX));
+    }
+
+    /// Issue 15, item 3: a created user's action shares the desired user's attributes; read
+    /// through it they are exactly those attributes but `username`, in every form the plan
+    /// has (JSON, equality, lookups).
+    #[test]
+    fn a_created_user_carries_the_desired_attributes_but_username(case in case()) {
+        for planned in run(&case, &case.current).actions {
+            let crate::action::Action::CreateUser { external_id, attributes, .. } = &planned.action
+            else {
+                continue;
+            };
+            let mut expected = (*case.desired.users[external_id].attributes).clone();
+            expected.remove("username");
+            prop_assert_eq!(attributes.to_attributes(), expected.clone());
+            prop_assert_eq!(attributes.len(), expected.len());
+            prop_assert!(attributes.get("username").is_none());
+            for (name, value) in expected.iter() {
+                prop_assert_eq!(attributes.get(name), Some(value));
+            }
+            let json = serde_json::to_value(attributes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let plain: serde_json::Map<String, serde_json::Value> = expected
+                .iter()
+                .map(|(name, value)| (name.to_string(), serde_json::json!(value)))
+                .collect();
+            prop_assert_eq!(&json, &serde_json::Value::Object(plain));
+            let back: NewUserAttributes = serde_json::from_value(json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&back, attributes);
+        }
     }
 
     #[test]

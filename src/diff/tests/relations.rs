@@ -50,11 +50,10 @@ fn team_setup(
     let mut d = desired(vec![desired_user("1", "anna@x"), desired_user("2", "bo@x")]);
     d.teams.insert("t".into(), team("t", "T", None));
     d.teams.insert("u".into(), team("u", "U", None));
-    d.memberships = DesiredMemberships::Made(
-        want.into_iter()
-            .map(|(u, t, r)| membership(u, t, r))
-            .collect(),
-    );
+    d.memberships.roles = want
+        .into_iter()
+        .map(|(u, t, r)| membership(u, t, r))
+        .collect();
     let mut c = current(vec![
         current_user(Some("1"), "anna@x"),
         current_user(Some("2"), "bo@x"),

@@ -34,13 +34,13 @@ fn awkward_actions() -> Vec<PlannedAction> {
         planned(Action::CreateUser {
             external_id: s(AWKWARD),
             username: s(""),
-            attributes: Attributes::new(),
+            attributes: Attributes::new().into(),
             status: UserStatus::Paused,
         }),
         planned(Action::CreateUser {
             external_id: s("1"),
             username: s("u"),
-            attributes,
+            attributes: attributes.into(),
             status: UserStatus::Active,
         }),
         planned(Action::UpdateUser {

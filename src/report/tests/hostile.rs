@@ -30,11 +30,14 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
             } => {
                 *external_id = next();
                 *username = next();
-                for (_, value) in attributes.iter_mut() {
-                    if let AttrValue::Text(t) = value {
-                        *t = next();
-                    }
-                }
+                *attributes = attributes
+                    .iter()
+                    .map(|(name, value)| match value {
+                        AttrValue::Text(_) => (name.clone(), AttrValue::Text(next())),
+                        other => (name.clone(), other.clone()),
+                    })
+                    .collect::<crate::model::Attributes>()
+                    .into();
             }
             Action::UpdateUser {
                 external_id,
