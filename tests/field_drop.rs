@@ -149,18 +149,27 @@ fn a_manager_field_that_stops_arriving_aborts_the_next_run_with_exit_3_and_says_
     assert_ne!(server.groups(), groups_before, "the managers were removed");
 }
 
+/// The people mapping of `support::BODY` over `people.csv`, delivered as files, with `extra`
+/// statements at the end.
+fn files_mapping(extra: &str) -> String {
+    format!(
+        "source csv {{ path = \"people.csv\" }}\n\
+         fields {{ id: text, mail: text, first: text, last: text, team: text, boss: text?, title: text?, number: text?, left: text? }}\n\
+         target winningtemp.files {{ dir = \"out\" }}\n{BODY}{extra}"
+    )
+}
+
 /// The file integration keeps last run's rates in the last export's state: the same drop
 /// stops the run, and neither the export nor its state changes.
 #[test]
 fn the_file_integration_compares_with_its_last_export_and_leaves_it_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mapping = format!(
-        "source csv {{ path = \"people.csv\" }}\n\
-         fields {{ id: text, mail: text, first: text, last: text, team: text, boss: text?, title: text?, number: text?, left: text? }}\n\
-         target winningtemp.files {{ dir = \"out\" }}\n{BODY}guard membership_removals <= 100%\n"
-    );
-    std::fs::write(d.join("m.wtmap"), mapping).unwrap();
+    std::fs::write(
+        d.join("m.wtmap"),
+        files_mapping("guard membership_removals <= 100%\n"),
+    )
+    .unwrap();
     std::fs::write(d.join("people.csv"), people(20)).unwrap();
     let (code, _, stderr) = run(d, &["--no-email"], &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -215,12 +224,7 @@ fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn an_allowed_field_drop_of_a_field_the_mapping_does_not_read_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mapping = format!(
-        "source csv {{ path = \"people.csv\" }}\n\
-         fields {{ id: text, mail: text, first: text, last: text, team: text, boss: text?, title: text?, number: text?, left: text? }}\n\
-         target winningtemp.files {{ dir = \"out\" }}\n{BODY}"
-    );
-    std::fs::write(d.join("m.wtmap"), mapping).unwrap();
+    std::fs::write(d.join("m.wtmap"), files_mapping("")).unwrap();
     std::fs::write(d.join("people.csv"), people(5)).unwrap();
     let wtmap = |args: &[&str]| {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_wtmap"))
