@@ -94,8 +94,9 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
     // connections on the other: both start from the matching, and neither needs the other's
     // actions. The relation actions, listed on the other core, are appended after the user
     // actions: the plan's order, so sorting moves little (the other way round, the sort moved
-    // every action: +14 ms at 100k users). While being appended they are held twice, ~200 MB
-    // more at the peak of a million users.
+    // every action: +14 ms at 100k users). While being appended they are held twice; listing
+    // them in chunks instead lowered the process's peak by 1 % only (docs/benchmarks.md), so
+    // the append is not where the peak is.
     let big = input.desired.users.len() >= two_cores_from;
     let matching = users::match_all(&input, &protection, &mut out);
     let relation_users = matching.users(&input);
