@@ -3,6 +3,7 @@
 use super::exit;
 use crate::connectors::{source_kind, source_kinds};
 use crate::schema::settings::{SettingDef, SettingType};
+use crate::schema::sources::FieldDef;
 use crate::schema::target::{attributes, target_kind};
 use clap::Args;
 use std::fmt::Write as _;
@@ -68,20 +69,7 @@ pub fn describe(kind: &str) -> Option<String> {
         out.push_str("Fields: none built in; declare every column in `fields { … }`.\n");
     } else {
         out.push_str("Fields:\n");
-        for f in &k.fields {
-            let values = if f.values.is_empty() {
-                String::new()
-            } else {
-                format!(" (values: {})", f.values.join(", "))
-            };
-            let _ = writeln!(
-                out,
-                "  {:<48} {:<10} {}{values}",
-                f.path,
-                f.ty.to_string(),
-                f.doc
-            );
-        }
+        field_rows(&mut out, &k.fields);
     }
     unit_fields(&mut out, k.name);
     out.push_str("\nSettings:\n");
@@ -133,7 +121,12 @@ fn unit_fields(out: &mut String, kind: &str) {
         return;
     }
     out.push_str("\nUnit fields (org units, read by `units { … }`):\n");
-    for f in &units.fields {
+    field_rows(out, &units.fields);
+}
+
+/// One line per field: path, type, description, and the values it takes when they are listed.
+fn field_rows(out: &mut String, fields: &[FieldDef]) {
+    for f in fields {
         let values = if f.values.is_empty() {
             String::new()
         } else {
