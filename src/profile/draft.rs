@@ -333,6 +333,21 @@ fn pct(f: &FieldProfile, records: u64) -> String {
 }
 
 /// Values with counts for a comment: `"1" (23), "2" (18), "_" (1)`.
+/// `STATEMENT from FIELD ARMS`, under a comment naming the values seen and what the arms not
+/// listed do (`rest`).
+fn value_map(out: &mut String, statement: &str, f: &FieldProfile, arms: &[String], rest: &str) {
+    out.push_str(&comment(
+        &format!("`{}` values seen: {}. {rest}", f.path, seen(f, 8)),
+        "",
+    ));
+    let _ = writeln!(
+        out,
+        "{statement} from {} {}\n",
+        path_syntax(&f.path),
+        arms.join(" ")
+    );
+}
+
 fn seen(f: &FieldProfile, max: usize) -> String {
     let mut parts: Vec<String> = f
         .top
@@ -740,19 +755,12 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
             }
         }
         arms.push("_->None".into());
-        out.push_str(&comment(
-            &format!(
-                "`{}` values seen: {}. `_` takes every other value and empty ones.",
-                f.path,
-                seen(f, 8)
-            ),
-            "",
-        ));
-        let _ = writeln!(
-            out,
-            "gender from {} {}\n",
-            path_syntax(&f.path),
-            arms.join(" ")
+        value_map(
+            &mut out,
+            "gender",
+            f,
+            &arms,
+            "`_` takes every other value and empty ones.",
         );
     }
 
@@ -765,19 +773,12 @@ pub fn draft(input: &DraftInput<'_>) -> Result<String, DraftError> {
             }
         }
         arms.push("_->Active".into());
-        out.push_str(&comment(
-            &format!(
-                "`{}` values seen: {}. A value not listed keeps the account active.",
-                f.path,
-                seen(f, 8)
-            ),
-            "",
-        ));
-        let _ = writeln!(
-            out,
-            "status from {} {}\n",
-            path_syntax(&f.path),
-            arms.join(" ")
+        value_map(
+            &mut out,
+            "status",
+            f,
+            &arms,
+            "A value not listed keeps the account active.",
         );
     }
 
