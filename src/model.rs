@@ -364,8 +364,10 @@ pub struct RunWarning {
 /// (see docs/language.md, "Managers").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredMembership {
-    /// The user's external ID.
-    pub user: String,
+    /// The user's place in [`DesiredState::users`] (which is sorted by external ID; see
+    /// [`DesiredState::member`]). A place, not a copy of the ID: a 100k plan has 200,000 roles,
+    /// and their copied IDs cost 8 MB and an allocation each.
+    pub user: u32,
     /// The team's external ID (shared: a team has many members).
     pub team: std::sync::Arc<str>,
     /// Member or manager.
@@ -409,6 +411,21 @@ pub struct DesiredState {
     pub source_records: usize,
     /// Per field the program reads (by slot), the records that fill it (the `quality` module).
     pub filled: Vec<usize>,
+}
+
+impl DesiredState {
+    /// The external ID of the user a membership is of.
+    pub fn member(&self, membership: &DesiredMembership) -> Option<&str> {
+        let (id, _) = self.users.get_indexed(membership.user as usize)?;
+        Some(id)
+    }
+
+    /// The place of user `external_id` in [`DesiredState::users`], for
+    /// [`DesiredMembership::user`].
+    pub fn place_of(&self, external_id: &str) -> Option<u32> {
+        let place = self.users.find_index(external_id).ok()?;
+        u32::try_from(place).ok()
+    }
 }
 
 /// The `wtmap.state/v1` format tag.

@@ -35,24 +35,25 @@ pub(crate) fn diff_memberships(
         )
         .collect();
     let mut unknown = BTreeSet::new();
-    // Each desired user's memberships: the list is sorted by user as the desired users are.
+    // Each desired user's memberships: the list is sorted by user place, and each user's
+    // roles are together.
     let desired = input.desired;
     let mut of_user = vec![0..0; desired.users.len()];
-    // A walk along both (a search per user would compare strings all over the list).
     debug_assert!(
         wanted.is_sorted_by(|a, b| a.user <= b.user),
         "desired memberships must be sorted by user"
     );
-    let mut next = 0;
-    for (position, user) in desired.users.values().enumerate() {
-        while wanted.get(next).is_some_and(|m| m.user < user.external_id) {
-            next += 1;
+    for (start, roles) in wanted
+        .chunk_by(|a, b| a.user == b.user)
+        .scan(0, |start, roles| {
+            let at = *start;
+            *start += roles.len();
+            Some((at, roles))
+        })
+    {
+        if let Some(range) = roles.first().and_then(|m| of_user.get_mut(m.user as usize)) {
+            *range = start..start + roles.len();
         }
-        let start = next;
-        while wanted.get(next).is_some_and(|m| m.user == user.external_id) {
-            next += 1;
-        }
-        of_user[position] = start..next;
     }
     // Each current membership, and whether the mapping wants its pair (then it is not removed).
     let mut have: HashMap<Pair<'_>, (&CurrentMembership, bool)> =

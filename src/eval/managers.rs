@@ -120,8 +120,13 @@ pub(super) fn memberships(
     // Why users are members of their teams: every user of a mapping shares one map of
     // reasons, so the lookup is made again only when a user has another map.
     let mut team_reason: Option<(&Arc<Reasons>, Option<&Because>)> = None;
-    for user in state.users.values() {
+    for (place, user) in state.users.values().enumerate() {
         let id = user.external_id.as_str();
+        // Users are places in a vector of at most as many records as a file can hold; a
+        // `u32` place (see `DesiredMembership::user`) is checked, not assumed.
+        let Ok(place) = u32::try_from(place) else {
+            break;
+        };
         let team_because = match team_reason {
             Some((reasons, because)) if Arc::ptr_eq(reasons, &user.because) => because,
             _ => {
@@ -145,7 +150,7 @@ pub(super) fn memberships(
                 _ => because.clone(),
             };
             memberships.push(DesiredMembership {
-                user: id.to_string(),
+                user: place,
                 team: Arc::clone(team),
                 role: Role::Manager,
                 because,
@@ -155,7 +160,7 @@ pub(super) fn memberships(
             && !led.iter().any(|&(_, _, t)| t == team)
         {
             memberships.push(DesiredMembership {
-                user: id.to_string(),
+                user: place,
                 team: Arc::clone(team),
                 role: Role::Member,
                 because: team_because.cloned().unwrap_or(Because {
@@ -174,7 +179,7 @@ pub(super) fn memberships(
             }
             match target {
                 Some(parent) => memberships.push(DesiredMembership {
-                    user: id.to_string(),
+                    user: place,
                     team: parent.into(),
                     role: Role::Member,
                     because: team_because.cloned().unwrap_or(because.clone()),
@@ -195,7 +200,7 @@ pub(super) fn memberships(
     debug_assert!(
         memberships
             .windows(2)
-            .all(|w| (&w[0].user, &w[0].team) < (&w[1].user, &w[1].team)),
+            .all(|w| (w[0].user, &w[0].team) < (w[1].user, &w[1].team)),
         "memberships sorted by user, then team, one role per pair"
     );
     DesiredMemberships {

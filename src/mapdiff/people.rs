@@ -240,7 +240,7 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
         .iter()
         .filter(|m| m.role == Role::Manager)
     {
-        if let Some(p) = people.user_mut(m.user.as_str()) {
+        if let Some(p) = desired.member(m).and_then(|id| people.user_mut(id)) {
             p.managed.insert(&m.team);
         }
     }

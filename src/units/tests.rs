@@ -399,7 +399,10 @@ fn roles(desired: &DesiredState) -> Vec<(String, String, Role)> {
         .memberships
         .roles
         .iter()
-        .map(|m| (m.user.clone(), m.team.to_string(), m.role))
+        .map(|m| {
+            let user = desired.member(m).unwrap_or("(no such user)");
+            (user.to_owned(), m.team.to_string(), m.role)
+        })
         .collect()
 }
 

@@ -91,9 +91,16 @@ pub(crate) fn current_segment(id: &str) -> CurrentSegment {
     }
 }
 
-pub(crate) fn membership(user: &str, team: &str, role: Role) -> DesiredMembership {
+/// A role of user `user` of `desired` (which must hold them).
+pub(crate) fn membership(
+    desired: &DesiredState,
+    user: &str,
+    team: &str,
+    role: Role,
+) -> DesiredMembership {
+    let place = desired.place_of(user);
     DesiredMembership {
-        user: user.to_string(),
+        user: place.unwrap_or_else(|| panic!("no desired user {user}")),
         team: team.to_string().into(),
         role,
         because: because("manager = ManagerId", 35),

@@ -202,12 +202,15 @@ fn case() -> impl Strategy<Value = Case> {
                 for (ext, bits, segs, teams) in du {
                     let id = format!("e{ext}");
                     for (t, manager) in teams {
-                        let m = DesiredMembership {
-                            user: id.clone(),
-                            team: format!("t{t}").into(),
-                            role: role(manager),
-                            because: because("manager", 5),
-                        };
+                        let m = (
+                            id.clone(),
+                            DesiredMembership {
+                                user: 0, // its place, set once every user is in
+                                team: format!("t{t}").into(),
+                                role: role(manager),
+                                because: because("manager", 5),
+                            },
+                        );
                         memberships.push(m);
                     }
                     let user = DesiredUser {
@@ -223,11 +226,13 @@ fn case() -> impl Strategy<Value = Case> {
                     };
                     desired.users.insert(id, user);
                 }
-                memberships.retain(|m| desired.users.contains_key(&m.user));
                 // One role per (user, team), sorted, as the evaluator builds them.
                 let one_per_pair: std::collections::BTreeMap<_, _> = memberships
                     .into_iter()
-                    .map(|m| ((m.user.clone(), m.team.clone()), m))
+                    .filter_map(|(id, mut m)| {
+                        m.user = desired.place_of(&id)?;
+                        Some(((m.user, m.team.clone()), m))
+                    })
                     .collect();
                 desired.memberships.roles = one_per_pair.into_values().collect();
                 for (ext, name, quarantine) in prot {

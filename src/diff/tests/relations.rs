@@ -52,7 +52,7 @@ fn team_setup(
     d.teams.insert("u".into(), team("u", "U", None));
     d.memberships.roles = want
         .into_iter()
-        .map(|(u, t, r)| membership(u, t, r))
+        .map(|(u, t, r)| membership(&d, u, t, r))
         .collect();
     let mut c = current(vec![
         current_user(Some("1"), "anna@x"),
