@@ -4,7 +4,7 @@
 //! read whole is this list made a map ([`FlatFlexRecord::into_map`]).
 
 use super::FlatValue;
-use super::shapes::pascal_case;
+use super::shape::pascal_case;
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -182,7 +182,7 @@ impl<'de> Visitor<'de> for FieldVisitor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::shapes::flex_keys;
+    use super::super::testing::{flex, with_known};
     use super::*;
 
     /// The record read as a list and made a map, and its clash.
@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(clash, None);
         // The other Flex reader (CSV, YAML): serde_json's map, keys made PascalCase after.
         let whole = serde_json::from_str::<Map<String, Value>>(text).expect("whole");
-        assert_eq!(flex_keys(whole).ok(), Some(flat.clone()));
+        assert_eq!(with_known(flex()).normalise(whole).ok(), Some(flat.clone()));
         assert_eq!(
             flat.keys().map(String::as_str).collect::<Vec<_>>(),
             [
