@@ -16,7 +16,7 @@
 //!   field holding an array (`{"items": [...], "total": 3}`, `{"Data": [...]}`) is taken to be
 //!   that array. Two array fields are ambiguous and an error.
 
-use super::flat::FlatFlexRecord;
+use super::flat::PascalRecord;
 use super::shape::{Envelope, KeyCase, Shapes};
 use super::shapes::{self, Problem};
 use super::split::{self, Cuts, Piece, Plan};
@@ -46,9 +46,10 @@ pub(super) fn read_with(
 pub(super) enum Sink<'a, T> {
     /// The record, read whole into a [`Record`], is given to the function.
     Owned(&'a (dyn Fn(Record) -> T + Sync)),
-    /// The record is shown to the function as it is read: a Flex record without a map built
-    /// for it and with its text borrowed from the file where it has no escapes; records of
-    /// other shapes as their [`Record`].
+    /// The record is shown to the function as it is read: a record of a PascalCase shape
+    /// that needs no other normalisation (Flex's) without a map built for it and with its
+    /// text borrowed from the file where it has no escapes; records of other shapes as their
+    /// [`Record`].
     Viewed(&'a (dyn Fn(RecordRef<'_>) -> T + Sync)),
 }
 
@@ -427,7 +428,7 @@ impl<'a, Out> Doc<'a, Out> {
         {
             // Keys are made PascalCase while parsing, into a list; a record seen as it is read
             // stays that list, with its text still in the file where it has no escapes.
-            let record: FlatFlexRecord<'a> = self.value()?;
+            let record: PascalRecord<'a> = self.value()?;
             if let Some(field) = record.clash {
                 return Err(self.invalid(line, clash(&field)));
             }
