@@ -80,7 +80,7 @@ pub(super) fn read_mapped<T: Numbered + Send>(
     // Only plain arrays of records are cut; envelopes, and arrays that may hold pages, are
     // left to one thread to keep this path simple.
     if doc.peek() == Some(b'[')
-        && !matches!(shape.this.envelope, Envelope::Pages { .. })
+        && !matches!(shape.this.envelope, Envelope::Pages(_))
         && plan.wants(bytes)
         && let Some(records) = read_parallel_mapped(name, bytes, shape, doc.pos, plan, sink)
     {
@@ -88,22 +88,10 @@ pub(super) fn read_mapped<T: Numbered + Send>(
     }
     doc.know_text(0, bytes.len());
     match (doc.peek(), shape.this.envelope) {
-        (Some(b'['), Envelope::Pages { data, ok, message }) => {
-            let pages = envelopes::Pages { data, ok, message };
-            doc.array(|d| d.page(pages, false))?
-        }
+        (Some(b'['), Envelope::Pages(pages)) => doc.array(|d| d.page(pages, false))?,
         (Some(b'['), _) => doc.array(Doc::record)?,
-        (Some(b'{'), Envelope::Pages { data, ok, message }) => {
-            doc.page(envelopes::Pages { data, ok, message }, true)?
-        }
-        (
-            Some(b'{'),
-            Envelope::Path {
-                path,
-                errors,
-                message,
-            },
-        ) => doc.path(path, errors, message)?,
+        (Some(b'{'), Envelope::Pages(pages)) => doc.page(pages, true)?,
+        (Some(b'{'), Envelope::Path(path)) => doc.path(path)?,
         (Some(b'{'), Envelope::OneArrayField) => doc.one_array_field()?,
         _ => return Err(doc.layout_error()),
     }

@@ -6,17 +6,10 @@
 //! [`Envelope`]: super::super::Envelope
 
 use super::super::RecordsError;
+use super::super::shape::{NestedPath, Pages};
 use super::Doc;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
-
-/// The facts of an [`Envelope::Pages`](super::super::Envelope::Pages).
-#[derive(Clone, Copy)]
-pub(super) struct Pages {
-    pub data: &'static str,
-    pub ok: &'static str,
-    pub message: fn(&Map<String, Value>) -> String,
-}
 
 impl<Out> Doc<'_, Out> {
     /// A page (`{"success": true, "data": …}`) or, inside an array, a record.
@@ -64,15 +57,10 @@ impl<Out> Doc<'_, Out> {
     /// An answer whose records are the array at `path`.
     /// GraphQL can answer with both `data` and `errors`; then some of the data may be missing
     /// (nulls where a resolver failed), so any error fails the whole read.
-    pub(super) fn path(
-        &mut self,
-        path: &[&str],
-        errors: &str,
-        message: fn(&Value) -> Option<String>,
-    ) -> Result<(), RecordsError> {
+    pub(super) fn path(&mut self, path: NestedPath) -> Result<(), RecordsError> {
         let mut found_errors = None;
-        let found = self.descend(path, Some(errors), &mut found_errors)?;
-        if let Some(message) = found_errors.as_ref().and_then(message) {
+        let found = self.descend(path.path, Some(path.errors), &mut found_errors)?;
+        if let Some(message) = found_errors.as_ref().and_then(path.message) {
             return Err(RecordsError::ErrorResponse {
                 name: self.name.to_owned(),
                 system: self.shape.this.system,

@@ -32,7 +32,9 @@ mod yaml_exact;
 
 pub use error::{Position, RecordsError};
 pub use presence::FieldPresence;
-pub use shape::{Envelope, KeyCase, Normalise, PLAIN, Shape, likely_system, pascal_case};
+pub use shape::{
+    Envelope, KeyCase, NestedPath, Normalise, PLAIN, Pages, Shape, likely_system, pascal_case,
+};
 pub use shapes::{Problem, kind as value_kind};
 
 use shape::Shapes;

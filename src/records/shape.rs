@@ -47,28 +47,36 @@ pub enum Envelope {
     /// Also an object with exactly one field holding an array (`{"items": [...], "total": 3}`),
     /// which is that array; two array fields are ambiguous and an error.
     OneArrayField,
-    /// Pages: `{"<ok>": true, "<data>": [records]}` (or `"<data>": record`); a top-level array
-    /// may hold records or such pages (several pages saved together). A page whose `ok` field
-    /// is `false` is the system's error answer, told by `message`.
-    Pages {
-        /// The field holding a page's records.
-        data: &'static str,
-        /// The field that is `false` on an error answer.
-        ok: &'static str,
-        /// The error answer's message, from the page's other fields.
-        message: fn(&Map<String, Value>) -> String,
-    },
-    /// The records are the array at `path` through nested objects (a GraphQL answer); the
-    /// top-level field `errors`, when `message` finds an error in it, fails the whole read
-    /// (some of the data may be missing then).
-    Path {
-        /// The fields from the top to the array.
-        path: &'static [&'static str],
-        /// The top-level field holding errors.
-        errors: &'static str,
-        /// The first error's message, if `errors` holds any.
-        message: fn(&Value) -> Option<String>,
-    },
+    /// Pages (Personio's); a top-level array may hold records or pages.
+    Pages(Pages),
+    /// An array at a path through nested objects (a GraphQL answer, Worknice's).
+    Path(NestedPath),
+}
+
+/// Pages: `{"<ok>": true, "<data>": [records]}` (or `"<data>": record`); a top-level array
+/// may hold records or such pages (several pages saved together). A page whose `ok` field is
+/// `false` is the system's error answer, told by `message`.
+#[derive(Debug, Clone, Copy)]
+pub struct Pages {
+    /// The field holding a page's records.
+    pub data: &'static str,
+    /// The field that is `false` on an error answer.
+    pub ok: &'static str,
+    /// The error answer's message, from the page's other fields.
+    pub message: fn(&Map<String, Value>) -> String,
+}
+
+/// The records are the array at `path` through nested objects (a GraphQL answer); the
+/// top-level field `errors`, when `message` finds an error in it, fails the whole read (some
+/// of the data may be missing then).
+#[derive(Debug, Clone, Copy)]
+pub struct NestedPath {
+    /// The fields from the top to the array.
+    pub path: &'static [&'static str],
+    /// The top-level field holding errors.
+    pub errors: &'static str,
+    /// The first error's message, if `errors` holds any.
+    pub message: fn(&Value) -> Option<String>,
 }
 
 /// How the top-level keys of records are read.

@@ -12,11 +12,11 @@ use serde_json::json;
 static ACME: Shape = Shape {
     kind: "acme",
     system: "Acme HR",
-    envelope: Envelope::Path {
+    envelope: Envelope::Path(NestedPath {
         path: &["result", "staff"],
         errors: "problems",
         message: acme_message,
-    },
+    }),
     keys: KeyCase::Pascal { clash: acme_clash },
     normalise: Some(unwrap_name),
     expected: "an Acme staff answer (`result.staff`)",
@@ -28,11 +28,11 @@ static ACME: Shape = Shape {
 static PAGER: Shape = Shape {
     kind: "pager",
     system: "Pager",
-    envelope: Envelope::Pages {
+    envelope: Envelope::Pages(Pages {
         data: "items",
         ok: "ok",
         message: |page| format!("pager says {}", page.get("why").unwrap_or(&Value::Null)),
-    },
+    }),
     keys: KeyCase::AsWritten,
     normalise: None,
     expected: "Pager pages",

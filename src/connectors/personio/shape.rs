@@ -3,18 +3,18 @@
 //! such pages, with their attributes flattened to one value per attribute.
 
 use super::SYSTEM;
-use crate::records::{Envelope, KeyCase, Problem, Shape, likely_system, value_kind};
+use crate::records::{Envelope, KeyCase, Pages, Problem, Shape, likely_system, value_kind};
 use serde_json::{Map, Value};
 
 /// The shape of Personio's records.
 pub(crate) static SHAPE: Shape = Shape {
     kind: "personio",
     system: SYSTEM,
-    envelope: Envelope::Pages {
+    envelope: Envelope::Pages(Pages {
         data: "data",
         ok: "success",
         message: error_message,
-    },
+    }),
     keys: KeyCase::AsWritten,
     normalise: Some(personio_employee),
     expected: "a Personio employee list (`{\"success\": true, \"data\": […]}`) or an array of employees",

@@ -3,18 +3,18 @@
 //! answer with `errors` fails the whole read, since some of its data may be missing.
 
 use super::SYSTEM;
-use crate::records::{Envelope, KeyCase, Shape};
+use crate::records::{Envelope, KeyCase, NestedPath, Shape};
 use serde_json::Value;
 
 /// The shape of Worknice's records.
 pub(crate) static SHAPE: Shape = Shape {
     kind: "worknice",
     system: SYSTEM,
-    envelope: Envelope::Path {
+    envelope: Envelope::Path(NestedPath {
         path: &["data", "session", "org", "people"],
         errors: "errors",
         message: graphql_message,
-    },
+    }),
     keys: KeyCase::AsWritten,
     normalise: None,
     expected: "a Worknice people query result (`data.session.org.people`) or an array of people",
