@@ -89,11 +89,11 @@ pub fn fetch_fields(
 }
 
 /// The records of an example file, as `--records` reads them (fields only).
-pub fn example_fields(name: &str, shape: Shape) -> Vec<Map<String, Value>> {
+pub fn example_fields(name: &str, shape: &'static Shape) -> Vec<Map<String, Value>> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("mappings/data")
         .join(name);
-    read_file(&path, &ReadOptions::new(shape))
+    read_file(&path, &ReadOptions::new(shape, wtmap::connectors::shapes()))
         .unwrap()
         .into_iter()
         .map(|r| r.fields)
@@ -119,10 +119,10 @@ pub fn column(snapshot: &Snapshot, key: &str) -> Vec<String> {
 }
 
 /// The snapshot text read back as `--records` reads a file: the same records.
-pub fn assert_round_trips(snapshot: &Snapshot, shape: Shape) {
+pub fn assert_round_trips(snapshot: &Snapshot, shape: &'static Shape) {
     let opts = ReadOptions {
         format: Some(wtmap::records::RecordFormat::Json),
-        ..ReadOptions::new(shape)
+        ..ReadOptions::new(shape, wtmap::connectors::shapes())
     };
     let mut again =
         wtmap::records::read_bytes("snapshot.json", snapshot.text.as_bytes(), &opts).unwrap();

@@ -10,7 +10,7 @@
 )]
 
 use proptest::prelude::*;
-use wtmap::records::{ReadOptions, Record, RecordsError, Shape, TextEncoding, read_bytes};
+use wtmap::records::{ReadOptions, Record, RecordsError, TextEncoding, read_bytes};
 
 fn text_of(names: &[String], yaml: bool) -> String {
     let mut text = String::new();
@@ -35,7 +35,7 @@ fn read(
     let name = if yaml { "p.yaml" } else { "p.csv" };
     let opts = ReadOptions {
         encoding,
-        ..ReadOptions::new(Shape::Plain)
+        ..ReadOptions::new(&wtmap::records::PLAIN, wtmap::connectors::shapes())
     };
     read_bytes(name, bytes, &opts)
 }

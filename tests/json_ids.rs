@@ -21,10 +21,15 @@ fn record(id: &str, i: usize) -> String {
 
 /// The external IDs the mapping gives the records of `name` (`p.json`, `p.ndjson`) read in
 /// `shape`.
-fn ids(name: &str, bytes: &[u8], shape: Shape) -> Vec<String> {
+fn ids(name: &str, bytes: &[u8], shape: &'static Shape) -> Vec<String> {
     let (program, diags) = check_source(&SourceFile::new("m.wtmap", MAPPING));
     let program = program.unwrap_or_else(|| panic!("{diags:?}"));
-    let records = read_bytes(name, bytes, &ReadOptions::new(shape)).unwrap();
+    let records = read_bytes(
+        name,
+        bytes,
+        &ReadOptions::new(shape, wtmap::connectors::shapes()),
+    )
+    .unwrap();
     let ctx = Context {
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
     };
@@ -71,7 +76,10 @@ fn ids_everywhere(records: &[String]) -> Vec<String> {
     let json = format!("[{}]", records.join(",\n"));
     let ndjson = records.join("\n") + "\n";
     let mut all = Vec::new();
-    for shape in [Shape::Plain, Shape::Flex] {
+    for shape in [
+        &wtmap::records::PLAIN,
+        wtmap::connectors::shape("flex").unwrap(),
+    ] {
         let yaml_flow: String = records.iter().map(|r| format!("- {r}\n")).collect();
         let yaml_block = yaml_block(records);
         for (name, text) in [
@@ -94,7 +102,11 @@ fn ids_everywhere(records: &[String]) -> Vec<String> {
         employees.join(",\n")
     );
     for text in [&bare, &page] {
-        let mut got = ids("p.json", text.as_bytes(), Shape::Personio);
+        let mut got = ids(
+            "p.json",
+            text.as_bytes(),
+            wtmap::connectors::shape("personio").unwrap(),
+        );
         got.sort();
         all.push(got);
     }
@@ -165,7 +177,7 @@ fn the_plan_carries_the_exact_id() {
 
 #[test]
 fn a_key_twice_in_a_record_is_an_error_naming_it() {
-    let opts = ReadOptions::new(Shape::Plain);
+    let opts = ReadOptions::new(&wtmap::records::PLAIN, wtmap::connectors::shapes());
     let files: [(&str, &str); 3] = [
         ("p.json", r#"[{"Id": "1", "Name": "A", "Name": "B"}]"#),
         (
@@ -203,7 +215,7 @@ fn because_of_a_multi_line_statement_is_its_one_line_form() {
             .replace('{', "[{")
             .replace("}", "}]")
             .as_bytes(),
-        &ReadOptions::new(Shape::Plain),
+        &ReadOptions::new(&wtmap::records::PLAIN, wtmap::connectors::shapes()),
     )
     .unwrap()
     .remove(0);
@@ -239,7 +251,12 @@ fn a_huge_value_is_not_echoed_whole_in_a_quarantine_message() {
     let json = format!(
         r#"[{{"Id": "1", "Email": "a@b.se", "First": "A", "Last": "B", "Born": "{huge}"}}]"#
     );
-    let records = read_bytes("p.json", json.as_bytes(), &ReadOptions::new(Shape::Plain)).unwrap();
+    let records = read_bytes(
+        "p.json",
+        json.as_bytes(),
+        &ReadOptions::new(&wtmap::records::PLAIN, wtmap::connectors::shapes()),
+    )
+    .unwrap();
     let ctx = Context {
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
     };

@@ -11,10 +11,15 @@
 
 use proptest::prelude::*;
 use std::time::{Duration, Instant};
-use wtmap::records::{ReadOptions, RecordsError, Shape, read_bytes};
+use wtmap::records::{ReadOptions, RecordsError, read_bytes};
 
 fn read(text: &str) -> Result<usize, RecordsError> {
-    read_bytes("p.yaml", text.as_bytes(), &ReadOptions::new(Shape::Plain)).map(|r| r.len())
+    read_bytes(
+        "p.yaml",
+        text.as_bytes(),
+        &ReadOptions::new(&wtmap::records::PLAIN, wtmap::connectors::shapes()),
+    )
+    .map(|r| r.len())
 }
 
 /// One record whose field `a` nests `kinds` (0 flow map, 1 flow seq, 2 block map, 3 block seq),

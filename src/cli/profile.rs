@@ -57,7 +57,7 @@ impl RecordsInput {
             format: self.records_format,
             delimiter,
             encoding: self.encoding,
-            ..ReadOptions::new(shape)
+            ..ReadOptions::new(shape, crate::connectors::shapes())
         })
     }
 

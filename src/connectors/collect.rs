@@ -32,7 +32,7 @@ pub struct Snapshot {
 /// Pages gathered so far.
 pub(crate) struct Collector {
     system: &'static str,
-    shape: Shape,
+    shape: &'static Shape,
     key: fn(&Value) -> Option<String>,
     items: Vec<Value>,
     seen: HashSet<String>,
@@ -48,7 +48,7 @@ impl Collector {
     /// An empty collection of `shape` records keyed by `key`.
     pub(crate) fn new(
         system: &'static str,
-        shape: Shape,
+        shape: &'static Shape,
         key: fn(&Value) -> Option<String>,
     ) -> Self {
         Collector {
@@ -138,10 +138,10 @@ impl Collector {
     }
 }
 
-fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>, RecordsError> {
+fn read(name: &str, bytes: &[u8], shape: &'static Shape) -> Result<Vec<Record>, RecordsError> {
     let opts = ReadOptions {
         format: Some(RecordFormat::Json),
-        ..ReadOptions::new(shape)
+        ..ReadOptions::new(shape, super::shapes())
     };
     read_bytes(name, bytes, &opts)
 }

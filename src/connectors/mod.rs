@@ -2,14 +2,16 @@
 //! Worknice over HTTP).
 //!
 //! One folder per connector (`flex/`, `personio/`, `worknice/`): its [`Connector`] descriptor
-//! and fetch (`mod.rs`), its settings and field schema (`fields.rs`), and the documented wire
+//! and fetch (`mod.rs`), its settings and field schema (`fields.rs`), its record shape
+//! (`shape.rs`), and the documented wire
 //! facts its test emulator follows (`WIRE.md`). The folder is registered by one line in the
 //! `registry!` below, which declares its module and lists it in [`CONNECTORS`]; the file kinds
 //! are `files.rs`. Every list of source kinds derives from there — the kinds `wtmap check`
 //! accepts, what completion offers, what `wtmap schema` prints, the record shape a kind is read
 //! with, which kinds fetch live ([`source_kinds`], [`shape`], [`unit_kind`], [`connector`]).
-//! Record envelopes are read by `records` (the descriptor names its [`Shape`]), which sits
-//! below this layer because every connector reads what it fetched with it.
+//! A connector's record shape (`shape.rs`: its envelope, key case, normalisation and the keys
+//! that make a record look like its system's) is data the descriptor names; `records`, below
+//! this layer, walks it, because every connector reads what it fetched with it.
 //!
 //! A connector yields exactly the record shape that `--records FILE` accepts for its source
 //! kind ([`Snapshot::text`]), and its records are read from that text by the same reader, so
@@ -42,6 +44,9 @@ macro_rules! registry {
         /// Every live source kind (an HR system's API), each defined in its own folder, in the
         /// order messages list them.
         pub const CONNECTORS: &[Connector] = &[$($kind::CONNECTOR),*];
+
+        /// Every connector's record shape, in the order of [`CONNECTORS`].
+        static SHAPES: &[&Shape] = &[$($kind::CONNECTOR.shape),*];
     };
 }
 
@@ -82,8 +87,9 @@ pub struct Connector {
     pub kind: &'static str,
     /// The system's name in messages (`Personio`).
     pub system: &'static str,
-    /// The record shape (envelope) it yields, read by `records`.
-    pub shape: Shape,
+    /// The record shape it yields (envelope, keys, normalisation), read by `records`;
+    /// defined in its folder's `shape.rs`.
+    pub shape: &'static Shape,
     /// The setting holding its base URL, which `--source-url` replaces.
     pub url_setting: &'static str,
     /// The field holding its documented stable key, proposed as external ID by `wtmap profile`.
@@ -126,6 +132,12 @@ impl ConnectorError {
             live,
         }
     }
+}
+
+/// Every connector's record shape, for [`ReadOptions::known`](crate::records::ReadOptions):
+/// a records file that does not fit its mapping's shape is told which system it looks like.
+pub fn shapes() -> &'static [&'static Shape] {
+    SHAPES
 }
 
 /// The connector for a source kind, if it is a live one.

@@ -4,12 +4,12 @@
 
 use crate::check::Program;
 use crate::check::program::ConfigValue;
-use crate::records::{ReadOptions, Shape, TextEncoding};
+use crate::records::{PLAIN, ReadOptions, TextEncoding};
 
 /// How the records file of a mapping is read: the shape follows the source kind, and a
 /// `csv` source's `delimiter` / `encoding` settings apply.
 pub fn read_options(program: &Program) -> ReadOptions {
-    let shape = crate::connectors::shape(&program.source.kind).unwrap_or(Shape::Plain);
+    let shape = crate::connectors::shape(&program.source.kind).unwrap_or(&PLAIN);
     let text = |key: &str| match program.source.get(key) {
         Some(ConfigValue::Text(t)) => Some(t.clone()),
         _ => None,
@@ -39,6 +39,6 @@ pub fn read_options(program: &Program) -> ReadOptions {
         delimiter,
         encoding,
         columns,
-        ..ReadOptions::new(shape)
+        ..ReadOptions::new(shape, crate::connectors::shapes())
     }
 }

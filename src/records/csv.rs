@@ -1,9 +1,9 @@
 //! CSV with a header row. Every cell becomes a JSON string, an empty cell `""`; header names
-//! are kept exactly as written (not trimmed), except that the Flex shape makes them
-//! PascalCase like its JSON keys.
+//! are kept exactly as written (not trimmed), except that a shape whose keys are PascalCase
+//! (Flex's) makes them so like its JSON keys.
 
-use super::shapes::pascal_case;
-use super::{Origin, Position, Record, RecordsError, Shape};
+use super::shape::{KeyCase, Shape, pascal_case};
+use super::{Origin, Position, Record, RecordsError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -16,7 +16,7 @@ pub(super) fn read(
     name: &str,
     text: &str,
     delimiter: Option<u8>,
-    shape: Shape,
+    shape: &Shape,
     columns: &[String],
 ) -> Result<Vec<Record>, RecordsError> {
     let delimiter = delimiter.unwrap_or_else(|| sniff(text));
@@ -98,12 +98,12 @@ impl Lines<'_> {
 fn header_names(
     name: &str,
     header: &csv::StringRecord,
-    shape: Shape,
+    shape: &Shape,
 ) -> Result<Vec<String>, RecordsError> {
     let names: Vec<String> = header
         .iter()
         .map(|h| {
-            if shape == Shape::Flex {
+            if matches!(shape.keys, KeyCase::Pascal { .. }) {
                 pascal_case(h)
             } else {
                 h.to_owned()
@@ -215,11 +215,13 @@ fn csv_error(name: &str, text: &str, e: &csv::Error) -> RecordsError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::PLAIN;
+    use crate::records::testing::{flex, known};
     use crate::records::{ReadOptions, read_bytes};
     use serde_json::json;
 
     fn read_plain(text: &str) -> Result<Vec<Record>, RecordsError> {
-        read("p.csv", text, None, Shape::Plain, &[])
+        read("p.csv", text, None, &PLAIN, &[])
     }
 
     fn object(record: &Record) -> Value {
@@ -280,7 +282,7 @@ mod tests {
 
     #[test]
     fn declared_delimiter_wins() {
-        let records = read("p.csv", "a;b|c\n1;2|3\n", Some(b'|'), Shape::Plain, &[]).unwrap();
+        let records = read("p.csv", "a;b|c\n1;2|3\n", Some(b'|'), &PLAIN, &[]).unwrap();
         assert_eq!(object(&records[0]), json!({"a;b": "1;2", "c": "3"}));
     }
 
@@ -355,14 +357,7 @@ mod tests {
             "{err:?}"
         );
         // Flex makes both spellings the same field.
-        let flex = read(
-            "p.csv",
-            "emailWork;EmailWork\na;b\n",
-            None,
-            Shape::Flex,
-            &[],
-        )
-        .unwrap_err();
+        let flex = read("p.csv", "emailWork;EmailWork\na;b\n", None, flex(), &[]).unwrap_err();
         assert!(
             matches!(flex, RecordsError::DuplicateHeader { ref header, .. } if header == "EmailWork")
         );
@@ -370,7 +365,7 @@ mod tests {
 
     #[test]
     fn flex_headers_become_pascal_case() {
-        let records = read("p.csv", "id;emailWork\n1;a@b\n", None, Shape::Flex, &[]).unwrap();
+        let records = read("p.csv", "id;emailWork\n1;a@b\n", None, flex(), &[]).unwrap();
         assert_eq!(object(&records[0]), json!({"Id": "1", "EmailWork": "a@b"}));
     }
 
@@ -382,7 +377,7 @@ mod tests {
 
     #[test]
     fn bom_is_stripped() {
-        let opts = ReadOptions::new(Shape::Plain);
+        let opts = ReadOptions::new(&PLAIN, known());
         let records = read_bytes("p.csv", b"\xEF\xBB\xBFId;Name\n1;Ada\n", &opts).unwrap();
         assert_eq!(object(&records[0]), json!({"Id": "1", "Name": "Ada"}));
     }
@@ -391,14 +386,14 @@ mod tests {
     fn windows_1252_is_read_when_declared_and_refused_when_not() {
         // "Förnamn;Efternamn\nÅsa;Öhman" as Windows-1252 writes it.
         let bytes = b"F\xF6rnamn;Efternamn\n\xC5sa;\xD6hman";
-        let undeclared = read_bytes("p.csv", bytes, &ReadOptions::new(Shape::Plain));
+        let undeclared = read_bytes("p.csv", bytes, &ReadOptions::new(&PLAIN, known()));
         assert!(matches!(
             undeclared,
             Err(RecordsError::Encoding { line: 1, .. })
         ));
         let opts = ReadOptions {
             encoding: Some(crate::records::TextEncoding::Windows1252),
-            ..ReadOptions::new(Shape::Plain)
+            ..ReadOptions::new(&PLAIN, known())
         };
         let records = read_bytes("p.csv", bytes, &opts).unwrap();
         assert_eq!(
@@ -412,7 +407,7 @@ mod tests {
         let columns = vec!["Id".to_string(), "Email".to_string()];
         let opts = ReadOptions {
             columns: columns.clone(),
-            ..ReadOptions::new(Shape::Plain)
+            ..ReadOptions::new(&PLAIN, known())
         };
         for (header, hint) in [
             ("Id;email", "`Email`: the header has `email`"),

@@ -181,7 +181,7 @@ pub enum RecordsError {
     DuplicateHeader {
         /// The file.
         name: String,
-        /// The repeated name (after Flex PascalCase normalisation).
+        /// The repeated name (after a PascalCase shape's normalisation, Flex's).
         header: String,
         /// 1-based column of the first occurrence.
         first: usize,
@@ -204,8 +204,8 @@ pub enum RecordsError {
         help: String,
     },
 
-    /// The file is an HR system's error response (Personio `"success": false`, GraphQL
-    /// `errors`), saved where records were expected.
+    /// The file is an HR system's error response (a page whose `ok` field is false, as
+    /// Personio's `"success": false`, or GraphQL `errors`), saved where records were expected.
     #[error("`{name}` holds an error response from {system} instead of records: {message}")]
     #[diagnostic(
         code(wtmap::records::error_response),
@@ -214,7 +214,7 @@ pub enum RecordsError {
     ErrorResponse {
         /// The file.
         name: String,
-        /// `Personio` or `Worknice`.
+        /// The system's name ([`Shape::system`](super::Shape::system)).
         system: &'static str,
         /// The system's own message.
         message: String,

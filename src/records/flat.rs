@@ -1,10 +1,13 @@
-//! A Flex record seen as it is read, for a plan over a big export: its fields in a list, keys
-//! made PascalCase, text borrowed from the file wherever it has no escapes. Nothing is hashed
+//! A record of a shape whose keys are PascalCase (Flex's, [`KeyCase::Pascal`]) and that needs no
+//! other normalisation, seen as it is read, for a plan over a big export: its fields in a
+//! list, keys made PascalCase, text borrowed from the file wherever it has no escapes. Nothing is hashed
 //! and most of it is not copied; the record is gone once the evaluator has read it. A record
-//! read whole is this list made a map ([`FlatFlexRecord::into_map`]).
+//! read whole is this list made a map ([`PascalRecord::into_map`]).
+//!
+//! [`KeyCase::Pascal`]: super::KeyCase::Pascal
 
 use super::FlatValue;
-use super::shapes::pascal_case;
+use super::shape::pascal_case;
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -12,18 +15,18 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
-/// About how many fields a Flex employee record has.
-const FLEX_FIELDS: usize = 16;
+/// About how many fields an HR record has (a Flex employee has this many).
+const USUAL_FIELDS: usize = 16;
 
-/// A Flex record's fields in file order, keys PascalCase and unique.
-pub(super) struct FlatFlexRecord<'a> {
+/// A record's fields in file order, keys PascalCase and unique.
+pub(super) struct PascalRecord<'a> {
     /// The fields.
     pub fields: Vec<(Cow<'a, str>, FlatValue<'a>)>,
     /// The first field that two keys became (`emailWork` and `EmailWork` are `EmailWork`).
     pub clash: Option<String>,
 }
 
-impl FlatFlexRecord<'_> {
+impl PascalRecord<'_> {
     /// The fields as a record read whole holds them.
     pub(super) fn into_map(self) -> Map<String, Value> {
         self.fields
@@ -39,7 +42,7 @@ impl FlatFlexRecord<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for FlatFlexRecord<'de> {
+impl<'de> Deserialize<'de> for PascalRecord<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(RecordVisitor)
     }
@@ -48,7 +51,7 @@ impl<'de> Deserialize<'de> for FlatFlexRecord<'de> {
 struct RecordVisitor;
 
 impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = FlatFlexRecord<'de>;
+    type Value = PascalRecord<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a record object")
@@ -56,7 +59,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let mut fields: Vec<(Cow<'de, str>, FlatValue<'de>)> =
-            Vec::with_capacity(access.size_hint().unwrap_or(FLEX_FIELDS));
+            Vec::with_capacity(access.size_hint().unwrap_or(USUAL_FIELDS));
         let mut clash = None;
         while let Some(key) = access.next_key_seed(Text)? {
             let key = pascal(key);
@@ -68,7 +71,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 fields.push((key, value));
             }
         }
-        Ok(FlatFlexRecord { fields, clash })
+        Ok(PascalRecord { fields, clash })
     }
 }
 
@@ -182,12 +185,12 @@ impl<'de> Visitor<'de> for FieldVisitor {
 
 #[cfg(test)]
 mod tests {
-    use super::super::shapes::flex_keys;
+    use super::super::testing::{flex, with_known};
     use super::*;
 
     /// The record read as a list and made a map, and its clash.
     fn read(text: &str) -> (Map<String, Value>, Option<String>) {
-        let flat: FlatFlexRecord = serde_json::from_str(text).expect("flat");
+        let flat: PascalRecord = serde_json::from_str(text).expect("flat");
         let clash = flat.clash.clone();
         (flat.into_map(), clash)
     }
@@ -201,7 +204,7 @@ mod tests {
         assert_eq!(clash, None);
         // The other Flex reader (CSV, YAML): serde_json's map, keys made PascalCase after.
         let whole = serde_json::from_str::<Map<String, Value>>(text).expect("whole");
-        assert_eq!(flex_keys(whole).ok(), Some(flat.clone()));
+        assert_eq!(with_known(flex()).normalise(whole).ok(), Some(flat.clone()));
         assert_eq!(
             flat.keys().map(String::as_str).collect::<Vec<_>>(),
             [
@@ -222,7 +225,7 @@ mod tests {
 
     #[test]
     fn text_without_escapes_is_borrowed_and_clashes_are_found() {
-        let flat: FlatFlexRecord =
+        let flat: PascalRecord =
             serde_json::from_str(r#"{"EmailWork": "a@b", "esc": "a\"b"}"#).expect("flat");
         assert!(matches!(flat.fields[0].0, Cow::Borrowed("EmailWork")));
         assert!(matches!(

@@ -6,19 +6,21 @@
 //! parsing anything twice or cloning a record. Lines are counted incrementally because record
 //! starts only move forward.
 //!
-//! Envelopes by shape:
+//! Envelopes, as the shape's [`Envelope`] says (its facts are the connector's):
 //! - every shape: a top-level array of records;
-//! - Personio: `{"success": true, "data": [employees]}` (or `"data": employee`), a bare array
-//!   of employees, or an array of such pages (several pages saved together);
-//! - Worknice: the GraphQL response `{"data": {"session": {"org": {"people": [...]}}}}`;
-//! - Flex: the list envelope is undocumented, so an object with exactly one field holding an
-//!   array (`{"items": [...], "total": 3}`, `{"Data": [...]}`) is taken to be that array.
-//!   Two array fields are ambiguous and an error.
+//! - pages (Personio: `{"success": true, "data": [employees]}` or `"data": employee`), a bare
+//!   array of records, or an array of such pages (several pages saved together);
+//! - a path through nested objects (Worknice's GraphQL answer
+//!   `{"data": {"session": {"org": {"people": [...]}}}}`);
+//! - one array field (Flex, whose list envelope is undocumented): an object with exactly one
+//!   field holding an array (`{"items": [...], "total": 3}`, `{"Data": [...]}`) is taken to be
+//!   that array. Two array fields are ambiguous and an error.
 
-use super::flat::FlatFlexRecord;
+use super::flat::PascalRecord;
+use super::shape::{Envelope, KeyCase, Shapes};
 use super::shapes::{self, Problem};
 use super::split::{self, Cuts, Piece, Plan};
-use super::{Fields, Numbered, Origin, Position, Record, RecordRef, RecordsError, Shape};
+use super::{Fields, Numbered, Origin, Position, Record, RecordRef, RecordsError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -26,7 +28,7 @@ use serde_json::{Map, Value};
 mod envelopes;
 
 /// Reads a JSON document of records in `shape`.
-pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>, RecordsError> {
+pub(super) fn read(name: &str, bytes: &[u8], shape: Shapes) -> Result<Vec<Record>, RecordsError> {
     read_with(name, bytes, shape, Plan::for_machine())
 }
 
@@ -34,7 +36,7 @@ pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>
 pub(super) fn read_with(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     plan: Plan,
 ) -> Result<Vec<Record>, RecordsError> {
     read_mapped(name, bytes, shape, plan, Sink::RECORDS)
@@ -44,9 +46,10 @@ pub(super) fn read_with(
 pub(super) enum Sink<'a, T> {
     /// The record, read whole into a [`Record`], is given to the function.
     Owned(&'a (dyn Fn(Record) -> T + Sync)),
-    /// The record is shown to the function as it is read: a Flex record without a map built
-    /// for it and with its text borrowed from the file where it has no escapes; records of
-    /// other shapes as their [`Record`].
+    /// The record is shown to the function as it is read: a record of a PascalCase shape
+    /// that needs no other normalisation (Flex's) without a map built for it and with its
+    /// text borrowed from the file where it has no escapes; records of other shapes as their
+    /// [`Record`].
     Viewed(&'a (dyn Fn(RecordRef<'_>) -> T + Sync)),
 }
 
@@ -68,28 +71,28 @@ impl Sink<'static, Record> {
 pub(super) fn read_mapped<T: Numbered + Send>(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     plan: Plan,
     sink: Sink<'_, T>,
 ) -> Result<Vec<T>, RecordsError> {
     let mut doc = Doc::at(name, bytes, shape, 0, 0, sink);
     doc.skip_ws();
-    // Only plain arrays of records are cut; envelopes, and Personio arrays (whose elements
-    // may be whole pages), are left to one thread to keep this path simple.
+    // Only plain arrays of records are cut; envelopes, and arrays that may hold pages, are
+    // left to one thread to keep this path simple.
     if doc.peek() == Some(b'[')
-        && shape != Shape::Personio
+        && !matches!(shape.this.envelope, Envelope::Pages(_))
         && plan.wants(bytes)
         && let Some(records) = read_parallel_mapped(name, bytes, shape, doc.pos, plan, sink)
     {
         return Ok(records);
     }
     doc.know_text(0, bytes.len());
-    match (doc.peek(), shape) {
-        (Some(b'['), Shape::Personio) => doc.array(|d| d.personio_object(false))?,
+    match (doc.peek(), shape.this.envelope) {
+        (Some(b'['), Envelope::Pages(pages)) => doc.array(|d| d.page(pages, false))?,
         (Some(b'['), _) => doc.array(Doc::record)?,
-        (Some(b'{'), Shape::Personio) => doc.personio_object(true)?,
-        (Some(b'{'), Shape::Worknice) => doc.worknice()?,
-        (Some(b'{'), Shape::Flex) => doc.flex_wrapper()?,
+        (Some(b'{'), Envelope::Pages(pages)) => doc.page(pages, true)?,
+        (Some(b'{'), Envelope::Path(path)) => doc.path(path)?,
+        (Some(b'{'), Envelope::OneArrayField) => doc.one_array_field()?,
         _ => return Err(doc.layout_error()),
     }
     doc.end()?;
@@ -103,7 +106,7 @@ pub(super) fn read_mapped<T: Numbered + Send>(
 pub(super) fn read_parallel(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     open: usize,
     plan: Plan,
 ) -> Option<Vec<Record>> {
@@ -113,7 +116,7 @@ pub(super) fn read_parallel(
 fn read_parallel_mapped<T: Numbered + Send>(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     open: usize,
     plan: Plan,
     sink: Sink<'_, T>,
@@ -137,7 +140,7 @@ fn read_parallel_mapped<T: Numbered + Send>(
 pub(super) fn read_piece(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     piece: &Piece,
 ) -> Result<Vec<Record>, RecordsError> {
     read_piece_mapped(name, bytes, shape, piece, false, Sink::RECORDS)
@@ -146,7 +149,7 @@ pub(super) fn read_piece(
 fn read_piece_mapped<T>(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     piece: &Piece,
     first: bool,
     sink: Sink<'_, T>,
@@ -176,7 +179,7 @@ fn read_piece_mapped<T>(
 struct Doc<'a, T> {
     name: &'a str,
     bytes: &'a [u8],
-    shape: Shape,
+    shape: Shapes,
     /// Next byte to read.
     pos: usize,
     /// Newlines before `counted` are in `newlines`.
@@ -203,7 +206,7 @@ impl<'a, Out> Doc<'a, Out> {
     fn at(
         name: &'a str,
         bytes: &'a [u8],
-        shape: Shape,
+        shape: Shapes,
         pos: usize,
         newlines: usize,
         sink: Sink<'a, Out>,
@@ -409,12 +412,13 @@ impl<'a, Out> Doc<'a, Out> {
             ));
         }
         let start = self.pos;
-        if self.shape == Shape::Flex {
-            // Flex keys are made PascalCase while parsing, into a list; a record seen as it is
-            // read stays that list, with its text still in the file where it has no escapes.
-            let record: FlatFlexRecord<'a> = self.value()?;
+        if let (KeyCase::Pascal { clash }, None) = (self.shape.this.keys, self.shape.this.normalise)
+        {
+            // Keys are made PascalCase while parsing, into a list; a record seen as it is read
+            // stays that list, with its text still in the file where it has no escapes.
+            let record: PascalRecord<'a> = self.value()?;
             if let Some(field) = record.clash {
-                return Err(self.invalid(line, shapes::clash(&field)));
+                return Err(self.invalid(line, clash(&field)));
             }
             // A number that would not print back as written keeps its text (exact.rs).
             if let Some(fields) = self.exact_fields(start)? {
@@ -451,7 +455,10 @@ impl<'a, Out> Doc<'a, Out> {
 
     /// Normalises a record for its shape and adds it.
     fn push(&mut self, fields: Map<String, Value>, line: usize) -> Result<(), RecordsError> {
-        let fields = shapes::normalise(self.shape, fields).map_err(|p| self.invalid(line, p))?;
+        let fields = self
+            .shape
+            .normalise(fields)
+            .map_err(|p| self.invalid(line, p))?;
         self.add(fields, line)
     }
 
@@ -526,9 +533,9 @@ impl<'a, Out> Doc<'a, Out> {
             }
             Ok(document) => RecordsError::Layout {
                 name: self.name.to_owned(),
-                expected: expected(self.shape).to_owned(),
+                expected: self.shape.this.expected.to_owned(),
                 found: shapes::describe(&document),
-                help: shapes::hint(self.shape, &document),
+                help: shapes::hint(self.shape.this, self.shape.known, &document),
             },
         }
     }
@@ -582,19 +589,6 @@ pub(super) fn serde_offset(bytes: &[u8], e: &serde_json::Error) -> usize {
         // Column 0 means "just after a line break": the break itself is to blame.
         0 => line_start.saturating_sub(1),
         column => line_start + column - 1,
-    }
-}
-
-fn expected(shape: Shape) -> &'static str {
-    match shape {
-        Shape::Plain => "an array of records",
-        Shape::Flex => "an array of records, or an object with one array of records",
-        Shape::Personio => {
-            "a Personio employee list (`{\"success\": true, \"data\": […]}`) or an array of employees"
-        }
-        Shape::Worknice => {
-            "a Worknice people query result (`data.session.org.people`) or an array of people"
-        }
     }
 }
 

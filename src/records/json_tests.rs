@@ -1,16 +1,18 @@
 //! Tests of the JSON reader: plain arrays, every envelope, positions and errors.
 
 use super::*;
+use crate::records::shape::Shapes;
+use crate::records::testing::read_as::{flex, personio, plain, worknice};
 use serde_json::json;
 
-fn read_ok(text: &str, shape: Shape) -> Vec<Record> {
+fn read_ok(text: &str, shape: Shapes) -> Vec<Record> {
     match read("p.json", text.as_bytes(), shape) {
         Ok(records) => records,
         Err(e) => panic!("{e:?}"),
     }
 }
 
-fn read_err(text: &str, shape: Shape) -> RecordsError {
+fn read_err(text: &str, shape: Shapes) -> RecordsError {
     match read("p.json", text.as_bytes(), shape) {
         Ok(records) => panic!("expected an error, got {records:?}"),
         Err(e) => e,
@@ -33,7 +35,7 @@ fn syntax_at(err: &RecordsError) -> Position {
 #[test]
 fn plain_array_keeps_values_order_and_lines() {
     let text = "[\n  {\"b\": 1, \"a\": [true, null]},\n\n  {\n    \"x\": {\"y\": \"z\"}\n  }\n]\n";
-    let records = read_ok(text, Shape::Plain);
+    let records = read_ok(text, plain());
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].fields.keys().collect::<Vec<_>>(), ["b", "a"]);
     assert_eq!(
@@ -46,18 +48,18 @@ fn plain_array_keeps_values_order_and_lines() {
 
 #[test]
 fn minified_array_is_all_on_line_one() {
-    let records = read_ok(r#"[{"a":"[{"},{"a":"\n"}]"#, Shape::Plain);
+    let records = read_ok(r#"[{"a":"[{"},{"a":"\n"}]"#, plain());
     assert_eq!(lines(&records), [Some(1), Some(1)]);
     assert_eq!(records[0].fields["a"], json!("[{"));
 }
 
 #[test]
 fn empty_array_is_no_records() {
-    assert_eq!(read_ok("[]", Shape::Plain), vec![]);
-    assert_eq!(read_ok(" \n[ \n ]\n", Shape::Flex), vec![]);
-    assert_eq!(read_ok("[]", Shape::Personio), vec![]);
+    assert_eq!(read_ok("[]", plain()), vec![]);
+    assert_eq!(read_ok(" \n[ \n ]\n", flex()), vec![]);
+    assert_eq!(read_ok("[]", personio()), vec![]);
     assert_eq!(
-        read_ok(r#"{"success": true, "data": []}"#, Shape::Personio),
+        read_ok(r#"{"success": true, "data": []}"#, personio()),
         vec![]
     );
 }
@@ -65,7 +67,7 @@ fn empty_array_is_no_records() {
 #[test]
 fn malformed_record_names_line_and_column() {
     let text = "[\n  {\"a\": 1},\n  {\"a\" 2}\n]";
-    let err = read_err(text, Shape::Plain);
+    let err = read_err(text, plain());
     assert_eq!(
         syntax_at(&err),
         Position {
@@ -85,7 +87,7 @@ fn malformed_record_after_a_multiline_record() {
     // serde_json blames the line break after `tru`, which is still line 3.
     let text = "[{\n\"a\": 1,\n\"b\": tru\n}]";
     assert_eq!(
-        syntax_at(&read_err(text, Shape::Plain)),
+        syntax_at(&read_err(text, plain())),
         Position {
             line: 3,
             column: Some(9)
@@ -95,7 +97,7 @@ fn malformed_record_after_a_multiline_record() {
 
 #[test]
 fn missing_comma_between_records() {
-    let err = read_err("[\n{\"a\": 1}\n{\"a\": 2}]", Shape::Plain);
+    let err = read_err("[\n{\"a\": 1}\n{\"a\": 2}]", plain());
     assert_eq!(
         syntax_at(&err),
         Position {
@@ -108,18 +110,18 @@ fn missing_comma_between_records() {
 
 #[test]
 fn truncated_file() {
-    let err = read_err("[\n{\"a\": 1},\n{\"a\": ", Shape::Plain);
+    let err = read_err("[\n{\"a\": 1},\n{\"a\": ", plain());
     assert_eq!(syntax_at(&err).line, 3);
     assert!(err.to_string().contains("end of file"), "{err}");
-    let err = read_err("[{\"a\": 1}", Shape::Plain);
+    let err = read_err("[{\"a\": 1}", plain());
     assert!(err.to_string().contains("end of file"), "{err}");
 }
 
 #[test]
 fn trailing_comma_and_trailing_text() {
-    let err = read_err("[{\"a\": 1},\n]", Shape::Plain);
+    let err = read_err("[{\"a\": 1},\n]", plain());
     assert_eq!(syntax_at(&err).line, 2);
-    let err = read_err("[{\"a\": 1}]\nx", Shape::Plain);
+    let err = read_err("[{\"a\": 1}]\nx", plain());
     assert_eq!(
         syntax_at(&err),
         Position {
@@ -131,13 +133,13 @@ fn trailing_comma_and_trailing_text() {
 
 #[test]
 fn empty_file_is_malformed() {
-    let err = read_err("", Shape::Plain);
+    let err = read_err("", plain());
     assert!(err.to_string().contains("end of file"), "{err}");
 }
 
 #[test]
 fn non_object_record_names_the_record() {
-    let err = read_err("[\n{\"a\": 1},\n42\n]", Shape::Plain);
+    let err = read_err("[\n{\"a\": 1},\n42\n]", plain());
     assert!(
         matches!(
             err,
@@ -153,7 +155,7 @@ fn non_object_record_names_the_record() {
         err.to_string(),
         "record 2 (line 3) of `p.json` is a number, not an object"
     );
-    let err = read_err("[null]", Shape::Flex);
+    let err = read_err("[null]", flex());
     assert!(
         matches!(err, RecordsError::InvalidRecord { record: 1, .. }),
         "{err:?}"
@@ -164,7 +166,7 @@ fn non_object_record_names_the_record() {
 fn top_level_object_in_plain_shape_hints_at_personio() {
     let err = read_err(
         r#"{"success": true, "data": [{"type": "Employee", "attributes": {}}]}"#,
-        Shape::Plain,
+        plain(),
     );
     match &err {
         RecordsError::Layout {
@@ -186,7 +188,7 @@ fn top_level_object_in_plain_shape_hints_at_personio() {
 
 #[test]
 fn top_level_scalar_is_a_layout_error() {
-    let err = read_err("\"people\"", Shape::Plain);
+    let err = read_err("\"people\"", plain());
     assert!(
         matches!(err, RecordsError::Layout { ref found, .. } if found == "a string"),
         "{err:?}"
@@ -195,7 +197,7 @@ fn top_level_scalar_is_a_layout_error() {
 
 #[test]
 fn invalid_utf8_in_json_gets_an_encoding_hint() {
-    let err = read("p.json", b"[{\"a\": \"\xD6\"}]", Shape::Plain).unwrap_err();
+    let err = read("p.json", b"[{\"a\": \"\xD6\"}]", plain()).unwrap_err();
     match err {
         RecordsError::Syntax {
             help: Some(help), ..
@@ -208,13 +210,13 @@ fn invalid_utf8_in_json_gets_an_encoding_hint() {
 fn flex_camel_case_is_pascal_case() {
     let records = read_ok(
         r#"[{"id": "1", "emailWork": "a@b", "FirstName": "Sara"}]"#,
-        Shape::Flex,
+        flex(),
     );
     assert_eq!(
         records[0].fields.keys().collect::<Vec<_>>(),
         ["Id", "EmailWork", "FirstName"]
     );
-    let err = read_err(r#"[{"Id": "1"}, {"id": "2", "Id": "2"}]"#, Shape::Flex);
+    let err = read_err(r#"[{"Id": "1"}, {"id": "2", "Id": "2"}]"#, flex());
     assert!(
         matches!(err, RecordsError::InvalidRecord { record: 2, .. }),
         "{err:?}"
@@ -224,30 +226,30 @@ fn flex_camel_case_is_pascal_case() {
 #[test]
 fn flex_wrapper_object_with_one_array() {
     let text = "{\"pageIndex\": 0, \"totalCount\": 2,\n \"items\": [\n  {\"id\": \"1\"},\n  {\"id\": \"2\"}\n]}";
-    let records = read_ok(text, Shape::Flex);
+    let records = read_ok(text, flex());
     assert_eq!(records.len(), 2);
     assert_eq!(records[1].fields["Id"], json!("2"));
     assert_eq!(lines(&records), [Some(3), Some(4)]);
-    let records = read_ok(r#"{"Data": [{"Id": "1"}]}"#, Shape::Flex);
+    let records = read_ok(r#"{"Data": [{"Id": "1"}]}"#, flex());
     assert_eq!(records[0].fields["Id"], json!("1"));
 }
 
 #[test]
 fn flex_wrapper_needs_exactly_one_array() {
-    let err = read_err(r#"{"items": [{"Id": "1"}], "errors": []}"#, Shape::Flex);
+    let err = read_err(r#"{"items": [{"Id": "1"}], "errors": []}"#, flex());
     match &err {
         RecordsError::Layout {
             help: Some(help), ..
         } => assert!(help.contains("`items`, `errors`"), "{help}"),
         other => panic!("{other:?}"),
     }
-    let err = read_err(r#"{"total": 0}"#, Shape::Flex);
+    let err = read_err(r#"{"total": 0}"#, flex());
     assert!(matches!(err, RecordsError::Layout { .. }), "{err:?}");
 }
 
 #[test]
 fn plain_shape_does_not_unwrap_objects() {
-    let err = read_err(r#"{"items": [{"Id": "1"}]}"#, Shape::Plain);
+    let err = read_err(r#"{"items": [{"Id": "1"}]}"#, plain());
     match &err {
         RecordsError::Layout {
             help: Some(help), ..
@@ -287,7 +289,7 @@ const PERSONIO_PAGE: &str = r#"{
 
 #[test]
 fn personio_envelope_is_flattened() {
-    let records = read_ok(PERSONIO_PAGE, Shape::Personio);
+    let records = read_ok(PERSONIO_PAGE, personio());
     assert_eq!(records.len(), 2);
     assert_eq!(
         Value::Object(records[0].fields.clone()),
@@ -307,7 +309,7 @@ fn personio_envelope_is_flattened() {
 #[test]
 fn personio_bare_array_of_employees() {
     let text = "[\n{\"type\": \"Employee\", \"attributes\": {\"id\": {\"label\": \"ID\", \"value\": 1}}},\n{\"type\": \"Employee\", \"attributes\": {\"id\": {\"label\": \"ID\", \"value\": 2}}}\n]";
-    let records = read_ok(text, Shape::Personio);
+    let records = read_ok(text, personio());
     assert_eq!(
         records
             .iter()
@@ -322,7 +324,7 @@ fn personio_bare_array_of_employees() {
 fn personio_array_of_pages_concatenates() {
     let page2 = r#"{"success": true, "data": [{"type": "Employee", "attributes": {"id": {"label": "ID", "value": 4713}}}]}"#;
     let text = format!("[{PERSONIO_PAGE},\n{page2}]");
-    let records = read_ok(&text, Shape::Personio);
+    let records = read_ok(&text, personio());
     assert_eq!(records.len(), 3);
     assert_eq!(records[2].fields["id"], json!(4713));
     assert_eq!(
@@ -337,7 +339,7 @@ fn personio_array_of_pages_concatenates() {
 #[test]
 fn personio_single_employee_response() {
     let text = r#"{"success": true, "data": {"type": "Employee", "attributes": {"id": {"label": "ID", "value": 9}}}}"#;
-    let records = read_ok(text, Shape::Personio);
+    let records = read_ok(text, personio());
     assert_eq!(records[0].fields["id"], json!(9));
 }
 
@@ -345,7 +347,7 @@ fn personio_single_employee_response() {
 fn personio_error_response() {
     let text =
         r#"{"success":false,"error":{"message":"Provided authorization is not valid","code":403}}"#;
-    let err = read_err(text, Shape::Personio);
+    let err = read_err(text, personio());
     assert!(
         matches!(
             err,
@@ -363,14 +365,14 @@ fn personio_error_response() {
     );
     let in_pages = format!("[{PERSONIO_PAGE}, {text}]");
     assert!(matches!(
-        read_err(&in_pages, Shape::Personio),
+        read_err(&in_pages, personio()),
         RecordsError::ErrorResponse { .. }
     ));
 }
 
 #[test]
 fn personio_shape_rejects_flat_records_with_a_hint() {
-    let err = read_err(r#"[{"id": 1, "email": "a@b"}]"#, Shape::Personio);
+    let err = read_err(r#"[{"id": 1, "email": "a@b"}]"#, personio());
     match &err {
         RecordsError::InvalidRecord {
             record: 1,
@@ -379,7 +381,7 @@ fn personio_shape_rejects_flat_records_with_a_hint() {
         } => assert!(help.contains("source json"), "{help}"),
         other => panic!("{other:?}"),
     }
-    let err = read_err(r#"{"employees": []}"#, Shape::Personio);
+    let err = read_err(r#"{"employees": []}"#, personio());
     assert!(matches!(err, RecordsError::Layout { .. }), "{err:?}");
 }
 
@@ -400,7 +402,7 @@ const WORKNICE: &str = r#"{
 
 #[test]
 fn worknice_people_are_kept_nested() {
-    let records = read_ok(WORKNICE, Shape::Worknice);
+    let records = read_ok(WORKNICE, worknice());
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].fields["displayName"], json!("Mia Thompson"));
     assert_eq!(records[0].fields["location"], json!({"name": "Brisbane"}));
@@ -414,23 +416,20 @@ fn worknice_people_are_kept_nested() {
 
 #[test]
 fn worknice_plain_array() {
-    let records = read_ok(
-        r#"[{"id": "prs_1", "displayName": "Mia"}]"#,
-        Shape::Worknice,
-    );
+    let records = read_ok(r#"[{"id": "prs_1", "displayName": "Mia"}]"#, worknice());
     assert_eq!(records[0].fields["id"], json!("prs_1"));
 }
 
 #[test]
 fn worknice_graphql_errors() {
     let text = r#"{"errors": [{"message": "Not authorised", "path": ["session"]}], "data": null}"#;
-    let err = read_err(text, Shape::Worknice);
+    let err = read_err(text, worknice());
     assert!(
         matches!(err, RecordsError::ErrorResponse { system: "Worknice", ref message, .. } if message == "Not authorised")
     );
     let err = read_err(
         r#"{"data": {"session": {"org": {"staff": []}}}}"#,
-        Shape::Worknice,
+        worknice(),
     );
     assert!(matches!(err, RecordsError::Layout { .. }), "{err:?}");
 }
@@ -439,20 +438,20 @@ fn worknice_graphql_errors() {
 fn worknice_errors_beside_data_fail_the_read() {
     let partial = r#"{"data": {"session": {"org": {"people": [{"id": "p1", "location": null}]}}},
         "errors": [{"message": "location failed", "path": ["session", "org", "people", 0]}]}"#;
-    let err = read_err(partial, Shape::Worknice);
+    let err = read_err(partial, worknice());
     assert!(
         matches!(err, RecordsError::ErrorResponse { ref message, .. } if message == "location failed"),
         "{err:?}"
     );
     let no_errors = r#"{"data": {"session": {"org": {"people": []}}}, "errors": []}"#;
-    assert_eq!(read_ok(no_errors, Shape::Worknice), vec![]);
+    assert_eq!(read_ok(no_errors, worknice()), vec![]);
 }
 
 #[test]
 fn escaped_keys_in_envelopes_are_unescaped() {
     let records = read_ok(
         r#"{"d\u0061ta": [{"type": "Employee", "attributes": {}}]}"#,
-        Shape::Personio,
+        personio(),
     );
     assert_eq!(records.len(), 1);
 }
@@ -472,7 +471,7 @@ fn bench_flex() {
         eprintln!("no benchmark file at {path}; skipped");
         return;
     };
-    let opts = crate::records::ReadOptions::new(Shape::Flex);
+    let opts = crate::records::ReadOptions::new(flex().this, flex().known);
     let (mut parse, mut records) = (Duration::MAX, Duration::MAX);
     let mut count = 0;
     for _ in 0..5 {

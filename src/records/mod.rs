@@ -1,15 +1,13 @@
 //! Reading record files (`--records FILE`): one HR person per record, as a JSON object.
 //!
 //! A file is read in two steps: its *format* (CSV, JSON, NDJSON, YAML) is turned into objects,
-//! then the source's *shape* (Personio, Flex, Worknice or plain) is normalised so that the
-//! evaluator sees the same fields whether the records came from an API or from a file:
-//!
-//! - **Personio** v1 envelopes (`{"success": true, "data": [...]}`, a bare array of `Employee`
-//!   objects, or an array of such pages) are flattened to one value per attribute.
-//! - **Flex** keys are made PascalCase (`emailWork` → `EmailWork`).
-//! - **Worknice** GraphQL responses (`data.session.org.people`) are unwrapped; people keep
-//!   their nested objects.
-//! - **Plain** files must be an array (or sequence, or rows) of objects.
+//! then the source's *shape* is normalised so that the evaluator sees the same fields whether
+//! the records came from an API or from a file. A [`Shape`] is data, defined by each connector
+//! in its folder (`src/connectors/<system>/shape.rs`): the envelope a JSON document wraps the
+//! records in (pages, a GraphQL path, a one-array wrapper), how keys are read (Flex's camelCase
+//! is made PascalCase), a per-record normalisation (Personio's attribute objects flattened to
+//! their values), and the keys that make a record look like the system's, for hints. The
+//! file kinds read with [`PLAIN`]: an array (or sequence, or rows) of objects, as they are.
 //!
 //! Reading is all or nothing: any error means no records. An empty file of records is not an
 //! error here; the caller decides that an empty source aborts a run.
@@ -21,9 +19,12 @@ mod flat;
 mod json;
 mod ndjson;
 mod presence;
+mod shape;
 mod shapes;
 mod split;
 mod strict;
+#[cfg(test)]
+pub(crate) mod testing;
 mod text;
 mod yaml;
 mod yaml_depth;
@@ -31,6 +32,12 @@ mod yaml_exact;
 
 pub use error::{Position, RecordsError};
 pub use presence::FieldPresence;
+pub use shape::{
+    Envelope, KeyCase, NestedPath, Normalise, PLAIN, Pages, Shape, likely_system, pascal_case,
+};
+pub use shapes::{Problem, kind as value_kind};
+
+use shape::Shapes;
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -147,20 +154,6 @@ impl FromStr for RecordFormat {
     }
 }
 
-/// Which HR system's record shape a file holds. It comes from the mapping's `source` kind
-/// (each connector's descriptor names its shape; the file kinds are [`Shape::Plain`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// Flex HRM: flat objects; camelCase keys are made PascalCase.
-    Flex,
-    /// Personio v1: `Employee` objects whose attributes are flattened to their values.
-    Personio,
-    /// Worknice: people from the GraphQL `people` query, kept as they are.
-    Worknice,
-    /// The `csv`, `json`, `ndjson` and `yaml` source kinds: records taken as they are.
-    Plain,
-}
-
 /// The character encoding of a text file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
@@ -190,8 +183,11 @@ impl FromStr for TextEncoding {
 /// How to read a record file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// The HR system's record shape.
-    pub shape: Shape,
+    /// The HR system's record shape ([`PLAIN`] for the file kinds).
+    pub shape: &'static Shape,
+    /// Every HR system's shape, to name the one a file seems to be in when it does not fit
+    /// `shape` (the connectors' registry holds them).
+    pub known: &'static [&'static Shape],
     /// The file format; `None` takes it from the file name's extension.
     pub format: Option<RecordFormat>,
     /// The CSV delimiter; `None` sniffs it from the header line (`;`, `,`, tab or `|`).
@@ -209,10 +205,20 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
-    /// Options for a shape with everything else detected.
-    pub fn new(shape: Shape) -> Self {
+    /// The shape and the known shapes, as the readers pass them along.
+    fn shapes(&self) -> Shapes {
+        Shapes {
+            this: self.shape,
+            known: self.known,
+        }
+    }
+
+    /// Options for a shape, with the shapes a file might be in instead, and everything else
+    /// detected.
+    pub fn new(shape: &'static Shape, known: &'static [&'static Shape]) -> Self {
         ReadOptions {
             shape,
+            known,
             format: None,
             delimiter: None,
             encoding: None,
@@ -260,10 +266,18 @@ pub fn read_file_map<T: Numbered + Send>(
     let name = path.display().to_string();
     let bytes = read_records_file(path, &name)?;
     let format = format_of(&name, opts)?;
-    if format == RecordFormat::Json && matches!(opts.shape, Shape::Flex | Shape::Plain) {
+    // Documents whose records are at the top (or in a one-array wrapper) are read as they
+    // are mapped; pages and paths are read whole first.
+    if format == RecordFormat::Json
+        && matches!(
+            opts.shape.envelope,
+            Envelope::Bare | Envelope::OneArrayField
+        )
+    {
         let bytes = text::json_bytes(&name, &bytes, opts.encoding)?;
         let sink = json::Sink::Viewed(map);
-        return json::read_mapped(&name, &bytes, opts.shape, split::Plan::for_machine(), sink);
+        let plan = split::Plan::for_machine();
+        return json::read_mapped(&name, &bytes, opts.shapes(), plan, sink);
     }
     let records = read_bytes(&name, &bytes, opts)?;
     Ok(crate::parallel::map_in_order(&records, &|record| {
@@ -295,15 +309,15 @@ pub fn read_bytes(
         }
         RecordFormat::Json => {
             let bytes = text::json_bytes(name, bytes, opts.encoding)?;
-            json::read(name, &bytes, opts.shape)
+            json::read(name, &bytes, opts.shapes())
         }
         RecordFormat::Ndjson => {
             let bytes = text::json_bytes(name, bytes, opts.encoding)?;
-            ndjson::read(name, &bytes, opts.shape)
+            ndjson::read(name, &bytes, opts.shapes())
         }
         RecordFormat::Yaml => {
             let text = text::decode(name, bytes, opts.encoding)?;
-            yaml::read(name, &text, opts.shape)
+            yaml::read(name, &text, opts.shapes())
         }
     }
 }
@@ -314,7 +328,7 @@ mod tests {
     use serde_json::json;
 
     fn plain() -> ReadOptions {
-        ReadOptions::new(Shape::Plain)
+        ReadOptions::new(&PLAIN, testing::known())
     }
 
     #[test]

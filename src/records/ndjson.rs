@@ -1,13 +1,14 @@
 //! Newline-delimited JSON: one record object per line; blank lines are ignored.
 
 use super::json::{serde_offset, serde_syntax};
+use super::shape::Shapes;
 use super::shapes::{self, Problem};
 use super::split::{self, Plan};
-use super::{Origin, Position, Record, RecordsError, Shape};
+use super::{Origin, Position, Record, RecordsError};
 use serde_json::Value;
 
 /// Reads one record per non-blank line.
-pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>, RecordsError> {
+pub(super) fn read(name: &str, bytes: &[u8], shape: Shapes) -> Result<Vec<Record>, RecordsError> {
     read_with(name, bytes, shape, Plan::for_machine())
 }
 
@@ -17,7 +18,7 @@ pub(super) fn read(name: &str, bytes: &[u8], shape: Shape) -> Result<Vec<Record>
 pub(super) fn read_with(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     plan: Plan,
 ) -> Result<Vec<Record>, RecordsError> {
     if plan.wants(bytes)
@@ -35,7 +36,7 @@ pub(super) fn read_with(
 fn read_lines(
     name: &str,
     bytes: &[u8],
-    shape: Shape,
+    shape: Shapes,
     skipped: usize,
 ) -> Result<Vec<Record>, RecordsError> {
     let mut records = Vec::new();
@@ -86,7 +87,7 @@ fn read_lines(
                 .then(|| "an NDJSON file holds one record object per line".to_owned());
             return Err(invalid(Problem { problem, help }));
         };
-        let fields = shapes::normalise(shape, fields).map_err(invalid)?;
+        let fields = shape.normalise(fields).map_err(invalid)?;
         let origin = Origin {
             index: records.len(),
             line: Some(line_no),
@@ -99,12 +100,13 @@ fn read_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::testing::read_as::{flex, personio, plain};
     use serde_json::json;
 
     #[test]
     fn one_record_per_line_with_exact_lines_and_blank_lines_skipped() {
         let text = b"{\"Id\":1}\r\n\n   \n  {\"Id\":2}\n";
-        let records = read("p.ndjson", text, Shape::Plain).unwrap();
+        let records = read("p.ndjson", text, plain()).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(records[0].fields["Id"], json!(1));
         assert_eq!(
@@ -125,13 +127,13 @@ mod tests {
 
     #[test]
     fn empty_file_is_no_records() {
-        assert_eq!(read("p.ndjson", b"", Shape::Plain).unwrap(), vec![]);
-        assert_eq!(read("p.ndjson", b"\n\n", Shape::Plain).unwrap(), vec![]);
+        assert_eq!(read("p.ndjson", b"", plain()).unwrap(), vec![]);
+        assert_eq!(read("p.ndjson", b"\n\n", plain()).unwrap(), vec![]);
     }
 
     #[test]
     fn malformed_line_names_line_and_column() {
-        let err = read("p.ndjson", b"{\"Id\":1}\n  {\"Id\" 2}\n", Shape::Plain).unwrap_err();
+        let err = read("p.ndjson", b"{\"Id\":1}\n  {\"Id\" 2}\n", plain()).unwrap_err();
         match err {
             RecordsError::Syntax {
                 ref name,
@@ -155,7 +157,7 @@ mod tests {
 
     #[test]
     fn non_object_line_is_an_error_naming_the_record() {
-        let err = read("p.ndjson", b"{\"Id\":1}\n[1,2]\n", Shape::Plain).unwrap_err();
+        let err = read("p.ndjson", b"{\"Id\":1}\n[1,2]\n", plain()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -175,10 +177,10 @@ mod tests {
 
     #[test]
     fn shapes_apply_per_line() {
-        let flex = read("p.ndjson", b"{\"emailWork\":\"a@b\"}\n", Shape::Flex).unwrap();
+        let flex = read("p.ndjson", b"{\"emailWork\":\"a@b\"}\n", flex()).unwrap();
         assert_eq!(flex[0].fields["EmailWork"], json!("a@b"));
-        let personio = br#"{"type":"Employee","attributes":{"id":{"label":"ID","value":7}}}"#;
-        let records = read("p.ndjson", personio, Shape::Personio).unwrap();
+        let employee = br#"{"type":"Employee","attributes":{"id":{"label":"ID","value":7}}}"#;
+        let records = read("p.ndjson", employee, personio()).unwrap();
         assert_eq!(records[0].fields["id"], json!(7));
     }
 }

@@ -2,60 +2,13 @@
 //! none appears is another system's export, or written with other field names: every record
 //! would map to nothing (or be quarantined one by one), so it is one error that names what
 //! the records look like — "these look like Personio records; the mapping reads `source
-//! flex`" — instead.
+//! flex`" — instead. What each system's records look like is its shape's
+//! ([`Shape::looks_like`]).
 
-use super::{Fields, RecordRef, RecordsError};
+use super::shape::likely_system;
+use super::{Fields, RecordRef, RecordsError, Shape};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Keys only one HR system's records carry, compared with their first letter upper-cased as
-/// the Flex reader makes them (`emailWork` counts as `EmailWork`). Two of them make a guess.
-const SIGNATURES: &[(&str, &str, &[&str])] = &[
-    (
-        "Flex HRM",
-        "flex",
-        &[
-            "EmailWork",
-            "EmailPrivate",
-            "EmploymentNumber",
-            "ImmediateManagerEmployeeId",
-            "EmploymentStartDate",
-            "EmploymentEndDate",
-            "DateOfBirth",
-            "CompanyId",
-        ],
-    ),
-    (
-        "Personio",
-        "personio",
-        &[
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "hire_date",
-            "termination_date",
-            "supervisor",
-            "employment_type",
-            "weekly_working_hours",
-            // A Personio employee before flattening: both make a guess.
-            "type",
-            "attributes",
-        ],
-    ),
-    (
-        "Worknice",
-        "worknice",
-        &[
-            "displayName",
-            "profileEmail",
-            "profilePhone",
-            "profileBirthday",
-            "profileImage",
-            "employeeCode",
-            "startDate",
-        ],
-    ),
-];
 
 /// Watches records as they are read for any of the mapping's top-level fields. Shared by the
 /// threads that read one file; once a field is seen, a record costs one atomic load.
@@ -109,8 +62,15 @@ impl FieldPresence {
     }
 
     /// The error for a file of `records` records (`name`) in which no field was seen, for a
-    /// mapping whose source is `source_kind`.
-    pub fn check(&self, name: &str, records: usize, source_kind: &str) -> Result<(), RecordsError> {
+    /// mapping whose source is `source_kind`; it names the one of the `known` shapes the
+    /// records look like, if any.
+    pub fn check(
+        &self,
+        name: &str,
+        records: usize,
+        source_kind: &str,
+        known: &[&'static Shape],
+    ) -> Result<(), RecordsError> {
         if records == 0 || self.seen.load(Ordering::Relaxed) {
             return Ok(());
         }
@@ -121,16 +81,18 @@ impl FieldPresence {
             .and_then(|f| f.clone())
             .unwrap_or_default();
         let reads = listing(&self.keys);
-        let (problem, help) = match likely_system(&keys) {
-            Some((system, kind, matched)) if kind != source_kind => (
+        let (problem, help) = match likely_system(known, &keys) {
+            Some((shape, matched)) if shape.kind != source_kind => (
                 format!(
-                    "these look like {system} records ({}); the mapping reads `source \
+                    "these look like {} records ({}); the mapping reads `source \
                      {source_kind}` ({reads})",
+                    shape.system,
                     listing(&matched)
                 ),
                 format!(
-                    "plan {system} records with a mapping whose source is `source {kind}`, or \
-                     give this mapping the export it is written for"
+                    "plan {} records with a mapping whose source is `source {}`, or \
+                     give this mapping the export it is written for",
+                    shape.system, shape.kind
                 ),
             ),
             _ => (
@@ -155,29 +117,6 @@ impl FieldPresence {
     }
 }
 
-/// The HR system whose signature keys a record's keys match best (at least two), with the
-/// mapping's source kind for it and the keys that matched.
-pub(super) fn likely_system(keys: &[String]) -> Option<(&'static str, &'static str, Vec<String>)> {
-    SIGNATURES
-        .iter()
-        .map(|(system, kind, signature)| {
-            let matched: Vec<String> = keys
-                .iter()
-                .filter(|k| {
-                    // The Flex reader upper-cases first letters (`Type`, `Attributes`).
-                    let pascal = super::shapes::pascal_case(k);
-                    signature
-                        .iter()
-                        .any(|s| super::shapes::pascal_case(s) == pascal)
-                })
-                .cloned()
-                .collect();
-            (*system, *kind, matched)
-        })
-        .filter(|(_, _, matched)| matched.len() >= 2)
-        .max_by_key(|(_, _, matched)| matched.len())
-}
-
 /// `` `a`, `b`, `c`, … `` (at most five names).
 fn listing(names: &[String]) -> String {
     let mut shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
@@ -190,6 +129,7 @@ fn listing(names: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::testing::known;
 
     fn keys(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
@@ -198,18 +138,30 @@ mod tests {
     #[test]
     fn recognises_each_systems_records() {
         let flex = keys(&["Id", "FirstName", "emailWork", "DateOfBirth"]);
-        assert_eq!(likely_system(&flex).map(|s| s.1), Some("flex"));
-        let personio = keys(&["id", "first_name", "last_name", "email"]);
-        assert_eq!(likely_system(&personio).map(|s| s.1), Some("personio"));
-        let raw = keys(&["type", "attributes"]);
-        assert_eq!(likely_system(&raw).map(|s| s.1), Some("personio"));
         assert_eq!(
-            likely_system(&keys(&["type", "x"])),
+            likely_system(known(), &flex).map(|s| s.0.kind),
+            Some("flex")
+        );
+        let personio = keys(&["id", "first_name", "last_name", "email"]);
+        assert_eq!(
+            likely_system(known(), &personio).map(|s| s.0.kind),
+            Some("personio")
+        );
+        let raw = keys(&["type", "attributes"]);
+        assert_eq!(
+            likely_system(known(), &raw).map(|s| s.0.kind),
+            Some("personio")
+        );
+        assert_eq!(
+            likely_system(known(), &keys(&["type", "x"])),
             None,
             "one key is not a guess"
         );
         let worknice = keys(&["id", "displayName", "profileEmail"]);
-        assert_eq!(likely_system(&worknice).map(|s| s.1), Some("worknice"));
-        assert_eq!(likely_system(&keys(&["a", "b"])), None);
+        assert_eq!(
+            likely_system(known(), &worknice).map(|s| s.0.kind),
+            Some("worknice")
+        );
+        assert_eq!(likely_system(known(), &keys(&["a", "b"])), None);
     }
 }

@@ -1,7 +1,9 @@
 //! Tests of reading in pieces: the records and errors must be the one-thread reader's, for
 //! every layout and every number of pieces.
 
-use super::super::{Origin, Record, RecordsError, Shape, json, ndjson};
+use super::super::shape::Shapes;
+use super::super::testing::read_as::{flex, plain};
+use super::super::{Origin, Record, RecordsError, json, ndjson};
 use super::*;
 use serde_json::{Value, json};
 
@@ -96,7 +98,7 @@ type Both = (
     Result<Vec<Record>, RecordsError>,
 );
 
-fn json_both(text: &str, shape: Shape, pieces: usize) -> Both {
+fn json_both(text: &str, shape: Shapes, pieces: usize) -> Both {
     let bytes = text.as_bytes();
     (
         json::read_with("p.json", bytes, shape, ONE),
@@ -119,7 +121,7 @@ fn assert_same(label: &str, (one, many): Both) {
 fn every_layout_and_piece_count_reads_the_same_records() {
     let values = records(300, 1);
     for (layout, text) in layouts(&values) {
-        for shape in [Shape::Plain, Shape::Flex] {
+        for shape in [plain(), flex()] {
             for pieces in 2..=8 {
                 let bytes = text.as_bytes();
                 let made = json_pieces(bytes, open(&text), cut(pieces), Cuts::Exact);
@@ -144,7 +146,7 @@ fn every_layout_and_piece_count_reads_the_same_records() {
 #[test]
 fn origins_and_flex_keys_survive_the_cut() {
     let text = layouts(&records(200, 2)).swap_remove(2).1; // CRLF
-    let Ok(records) = json::read_with("p.json", text.as_bytes(), Shape::Flex, cut(4)) else {
+    let Ok(records) = json::read_with("p.json", text.as_bytes(), flex(), cut(4)) else {
         panic!("read failed")
     };
     // to_string_pretty puts each record's `{` on a line of its own, indented by two.
@@ -174,7 +176,7 @@ fn a_big_file_takes_the_default_cut_and_reads_the_same() {
         ..Plan::for_machine()
     };
     assert!(default.wants(text.as_bytes()));
-    for shape in [Shape::Plain, Shape::Flex] {
+    for shape in [plain(), flex()] {
         let both = (
             json::read_with("p.json", text.as_bytes(), shape, ONE),
             json::read("p.json", text.as_bytes(), shape),
@@ -271,11 +273,11 @@ fn errors_are_the_one_thread_readers() {
         ),
     ];
     for (label, text) in cases {
-        for shape in [Shape::Plain, Shape::Flex] {
+        for shape in [plain(), flex()] {
             for pieces in [2, 3, 8] {
                 let both = json_both(&text, shape, pieces);
                 assert!(
-                    both.0.is_err() || label == "flex clash" && shape == Shape::Plain,
+                    both.0.is_err() || label == "flex clash" && shape == plain(),
                     "{label}: no error"
                 );
                 assert_same(&format!("{label} {shape:?} {pieces}"), both);
@@ -294,7 +296,7 @@ fn a_byte_that_is_not_utf8_is_reported_as_the_one_thread_reader_does() {
     let at = text.find('Ö').unwrap_or_default();
     let mut bytes = text.into_bytes();
     bytes.splice(at..at + 'Ö'.len_utf8(), [0xD6]);
-    for shape in [Shape::Plain, Shape::Flex] {
+    for shape in [plain(), flex()] {
         for pieces in [2, 3, 8] {
             let one = json::read_with("p.json", &bytes, shape, ONE);
             match &one {
@@ -321,11 +323,11 @@ fn escapes_next_to_quotes_do_not_fool_the_scan() {
     });
     assert_same(
         "backslash before a closing quote",
-        json_both(&text, Shape::Plain, 4),
+        json_both(&text, plain(), 4),
     );
     let text = r#"[{"a": "],[,{"}, {"b": 2}, {"c": "\"]"}, {"d": [1, {"e": "}"}]}]"#;
     for pieces in 2..=4 {
-        assert_same("small", json_both(text, Shape::Plain, pieces));
+        assert_same("small", json_both(text, plain(), pieces));
     }
 }
 
@@ -345,11 +347,8 @@ fn too_small_to_cut_reads_on_one_thread() {
         json_pieces(br#"[{}], {}, {}, {}"#, 0, cut(2), Cuts::Exact),
         None
     );
-    assert_same(
-        "one record",
-        json_both(r#"[{"a": [1, 2]}]"#, Shape::Plain, 2),
-    );
-    assert_same("empty", json_both("[ ]", Shape::Plain, 2));
+    assert_same("one record", json_both(r#"[{"a": [1, 2]}]"#, plain(), 2));
+    assert_same("empty", json_both("[ ]", plain(), 2));
 }
 
 #[test]
@@ -384,7 +383,7 @@ fn ndjson_text(n: usize, seed: u64, crlf: bool) -> String {
     text
 }
 
-fn ndjson_both(text: &str, shape: Shape, pieces: usize) -> Both {
+fn ndjson_both(text: &str, shape: Shapes, pieces: usize) -> Both {
     let bytes = text.as_bytes();
     (
         ndjson::read_with("p.ndjson", bytes, shape, ONE),
@@ -399,7 +398,7 @@ fn ndjson_reads_the_same_records_in_pieces() {
         for pieces in 2..=8 {
             let made = line_pieces(text.as_bytes(), cut(pieces));
             assert_eq!(made.map(|p| p.len()), Some(pieces));
-            for shape in [Shape::Plain, Shape::Flex] {
+            for shape in [plain(), flex()] {
                 let both = ndjson_both(&text, shape, pieces);
                 let Ok(one) = &both.0 else {
                     panic!("{:?}", both.0)
@@ -412,7 +411,7 @@ fn ndjson_reads_the_same_records_in_pieces() {
     let no_newline_at_end = ndjson_text(50, 7, false).trim_end().to_owned();
     assert_same(
         "no final newline",
-        ndjson_both(&no_newline_at_end, Shape::Plain, 3),
+        ndjson_both(&no_newline_at_end, plain(), 3),
     );
 }
 
@@ -430,10 +429,10 @@ fn ndjson_errors_are_the_one_thread_readers() {
         format!("{text}{{"),
     ];
     for (i, text) in cases.iter().enumerate() {
-        for shape in [Shape::Plain, Shape::Flex] {
+        for shape in [plain(), flex()] {
             for pieces in [2, 5] {
                 let both = ndjson_both(text, shape, pieces);
-                assert!(both.0.is_err() || i == 3 && shape == Shape::Plain, "{i}");
+                assert!(both.0.is_err() || i == 3 && shape == plain(), "{i}");
                 assert_same(&format!("ndjson case {i} {shape:?} {pieces}"), both);
             }
         }
@@ -448,7 +447,7 @@ fn a_piece_that_does_not_end_at_its_cut_fails() {
             end,
             newlines: 0,
         };
-        json::read_piece("p.json", text.as_bytes(), Shape::Plain, &piece)
+        json::read_piece("p.json", text.as_bytes(), plain(), &piece)
     };
     let text = r#"[{"a": 1}, {"b": [1, 2]}, {"c": 3}]"#;
     let comma = |n: usize| text.match_indices(',').nth(n).map_or(0, |(i, _)| i);
@@ -476,8 +475,8 @@ fn room_for_the_records_is_made_once_from_the_size_of_the_first() {
         .map(|(_, text)| text)
         .unwrap_or_default();
     let bytes = text.as_bytes();
-    let one = json::read("p.json", bytes, Shape::Plain).unwrap();
-    let many = json::read_parallel("p.json", bytes, Shape::Plain, open(&text), cut(3)).unwrap();
+    let one = json::read("p.json", bytes, plain()).unwrap();
+    let many = json::read_parallel("p.json", bytes, plain(), open(&text), cut(3)).unwrap();
     for (label, read) in [("one thread", &one), ("three pieces", &many)] {
         assert_eq!(read.len(), 1100, "{label}");
         assert!(
@@ -534,16 +533,11 @@ fn wrong_quick_cuts_are_caught_and_the_file_read_the_same() {
             .any(|piece| !records_start(piece.start)),
         "some quick cut is wrong"
     );
-    let one = || json::read_with("p.json", text.as_bytes(), Shape::Plain, ONE);
+    let one = || json::read_with("p.json", text.as_bytes(), plain(), ONE);
     for pieces in [2, 3, 6] {
         // Not the one-thread fallback: the exact cuts' pieces must have read it all.
-        let many = json::read_parallel(
-            "p.json",
-            text.as_bytes(),
-            Shape::Plain,
-            open(&text),
-            cut(pieces),
-        );
+        let many =
+            json::read_parallel("p.json", text.as_bytes(), plain(), open(&text), cut(pieces));
         let Some(many) = many else {
             panic!("{pieces} pieces: the exact cuts failed too")
         };

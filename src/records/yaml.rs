@@ -5,12 +5,13 @@
 //! and is used only when there is exactly one such line per record; otherwise (flow
 //! sequences, indented sequences) records have no line.
 
+use super::shape::Shapes;
 use super::shapes::{self, Problem};
-use super::{Origin, Position, Record, RecordsError, Shape};
+use super::{Origin, Position, Record, RecordsError};
 use serde_json::Value;
 
 /// Reads a YAML sequence of mappings. An empty document is no records.
-pub(super) fn read(name: &str, text: &str, shape: Shape) -> Result<Vec<Record>, RecordsError> {
+pub(super) fn read(name: &str, text: &str, shape: Shapes) -> Result<Vec<Record>, RecordsError> {
     if let Some((line, column)) = super::yaml_depth::too_deep(text) {
         return Err(RecordsError::Syntax {
             name: name.to_owned(),
@@ -38,7 +39,7 @@ pub(super) fn read(name: &str, text: &str, shape: Shape) -> Result<Vec<Record>, 
                 name: name.to_owned(),
                 expected: "a sequence of records".to_owned(),
                 found: shapes::describe(&other),
-                help: shapes::hint(shape, &other)
+                help: shapes::hint(shape.this, shape.known, &other)
                     .or_else(|| Some("write each record as `- Field: value`".to_owned())),
             });
         }
@@ -60,7 +61,7 @@ pub(super) fn read(name: &str, text: &str, shape: Shape) -> Result<Vec<Record>, 
                 help: None,
             }));
         };
-        let fields = shapes::normalise(shape, fields).map_err(invalid)?;
+        let fields = shape.normalise(fields).map_err(invalid)?;
         records.push(Record {
             fields,
             origin: Origin { index, line },
@@ -111,12 +112,13 @@ fn item_lines(text: &str, count: usize) -> Option<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::testing::read_as::{flex, plain};
     use serde_json::json;
 
     #[test]
     fn sequence_of_mappings_with_item_lines() {
         let text = "# people\n---\n- Id: 1\n  Name: Åsa\n  Tags: [a, b]\n\n- Id: 2\n  Manager:\n    Id: 1\n";
-        let records = read("p.yaml", text, Shape::Plain).unwrap();
+        let records = read("p.yaml", text, plain()).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(
             Value::Object(records[0].fields.clone()),
@@ -141,7 +143,7 @@ mod tests {
 
     #[test]
     fn flow_sequence_has_no_lines() {
-        let records = read("p.yaml", "[{Id: 1}, {Id: 2}]", Shape::Plain).unwrap();
+        let records = read("p.yaml", "[{Id: 1}, {Id: 2}]", plain()).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(
             records[1].origin,
@@ -154,17 +156,14 @@ mod tests {
 
     #[test]
     fn empty_document_is_no_records() {
-        assert_eq!(read("p.yaml", "", Shape::Plain).unwrap(), vec![]);
-        assert_eq!(
-            read("p.yaml", "# nothing yet\n", Shape::Plain).unwrap(),
-            vec![]
-        );
-        assert_eq!(read("p.yaml", "[]", Shape::Plain).unwrap(), vec![]);
+        assert_eq!(read("p.yaml", "", plain()).unwrap(), vec![]);
+        assert_eq!(read("p.yaml", "# nothing yet\n", plain()).unwrap(), vec![]);
+        assert_eq!(read("p.yaml", "[]", plain()).unwrap(), vec![]);
     }
 
     #[test]
     fn malformed_yaml_names_the_line() {
-        let err = read("p.yaml", "- Id: 1\n- Id: [2\n", Shape::Plain).unwrap_err();
+        let err = read("p.yaml", "- Id: 1\n- Id: [2\n", plain()).unwrap_err();
         match &err {
             RecordsError::Syntax {
                 format: "YAML",
@@ -190,14 +189,14 @@ mod tests {
 
     #[test]
     fn mapping_at_top_level_is_a_layout_error() {
-        let err = read("p.yaml", "people:\n  - Id: 1\n", Shape::Plain).unwrap_err();
+        let err = read("p.yaml", "people:\n  - Id: 1\n", plain()).unwrap_err();
         assert!(matches!(err, RecordsError::Layout { .. }), "{err:?}");
         assert!(err.to_string().contains("`people`"), "{err}");
     }
 
     #[test]
     fn non_mapping_item_names_the_record() {
-        let err = read("p.yaml", "- Id: 1\n- just text\n", Shape::Plain).unwrap_err();
+        let err = read("p.yaml", "- Id: 1\n- just text\n", plain()).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -213,7 +212,7 @@ mod tests {
 
     #[test]
     fn flex_keys_are_normalised() {
-        let records = read("p.yaml", "- emailWork: a@b\n", Shape::Flex).unwrap();
+        let records = read("p.yaml", "- emailWork: a@b\n", flex()).unwrap();
         assert_eq!(records[0].fields["EmailWork"], json!("a@b"));
     }
 }

@@ -71,6 +71,7 @@ pub fn read_records<'a>(
         &file.path.display().to_string(),
         records.len(),
         &program.source.kind,
+        crate::connectors::shapes(),
     )?;
     Ok(records)
 }
@@ -140,6 +141,7 @@ pub fn desire_from_file<'a>(
         &file.path.display().to_string(),
         outcomes.len(),
         &program.source.kind,
+        crate::connectors::shapes(),
     )?;
     crate::timings::stage("records read and evaluated");
     Ok(crate::eval::assemble(program, outcomes))

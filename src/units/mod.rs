@@ -184,7 +184,7 @@ pub fn read_file(
         .map(|f| f.path[0].clone())
         .collect();
     let options = crate::records::ReadOptions {
-        shape: crate::records::Shape::Plain,
+        shape: &crate::records::PLAIN,
         format,
         columns,
         ..crate::eval::read_options(program)

@@ -59,7 +59,7 @@ fn page_list(company: &str, n: usize) -> Vec<(String, String)> {
 }
 
 fn example() -> Vec<Map<String, Value>> {
-    example_fields("flex.json", Shape::Flex)
+    example_fields("flex.json", wtmap::connectors::shape("flex").unwrap())
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn pages_until_a_short_page_with_basic_auth() {
         assert_eq!(r.param("pageSize").as_deref(), Some("10"));
     }
     assert_eq!(server.connections(), 1);
-    assert_round_trips(&snapshot, Shape::Flex);
+    assert_round_trips(&snapshot, wtmap::connectors::shape("flex").unwrap());
 }
 
 #[test]

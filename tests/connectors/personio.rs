@@ -40,7 +40,10 @@ pub fn offsets(server: &Server) -> Vec<String> {
 }
 
 pub fn example() -> Vec<Map<String, Value>> {
-    example_fields("personio.json", Shape::Personio)
+    example_fields(
+        "personio.json",
+        wtmap::connectors::shape("personio").unwrap(),
+    )
 }
 
 #[test]
@@ -78,7 +81,7 @@ fn pages_with_explicit_limit_and_record_offsets_over_one_connection() {
     assert_eq!(snapshot.requests, 6);
     assert_eq!(server.connections(), 1, "connections are reused");
     assert_eq!(snapshot.duplicates, 0);
-    assert_round_trips(&snapshot, Shape::Personio);
+    assert_round_trips(&snapshot, wtmap::connectors::shape("personio").unwrap());
 }
 
 #[test]

@@ -39,15 +39,18 @@ fn example() -> Vec<Map<String, Value>> {
         "profileBio",
         "profilePronouns",
     ];
-    example_fields("worknice.json", Shape::Worknice)
-        .into_iter()
-        .map(|mut p| {
-            for key in dropped {
-                p.remove(key);
-            }
-            p
-        })
-        .collect()
+    example_fields(
+        "worknice.json",
+        wtmap::connectors::shape("worknice").unwrap(),
+    )
+    .into_iter()
+    .map(|mut p| {
+        for key in dropped {
+            p.remove(key);
+        }
+        p
+    })
+    .collect()
 }
 
 #[test]
@@ -73,7 +76,7 @@ fn one_query_with_the_token_header_returns_everyone_including_leavers() {
     assert_eq!(requests[0].header("worknice-api-token"), Some(TOKEN));
     assert_eq!(requests[0].header("authorization"), None);
     assert!(column(&snapshot, "status").contains(&"TERMINATED".to_owned()));
-    assert_round_trips(&snapshot, Shape::Worknice);
+    assert_round_trips(&snapshot, wtmap::connectors::shape("worknice").unwrap());
 }
 
 #[test]

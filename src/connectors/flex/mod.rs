@@ -16,13 +16,13 @@
 //! The wire facts, documented and inferred, and the emulator that follows them: `WIRE.md`.
 
 mod fields;
+mod shape;
 
 use super::collect::{Collector, describe, id_text};
 use super::error::ConnectorError;
 use super::http::{Http, Reply};
 use super::settings::Secret;
 use super::{Connector, Ctx, join};
-use crate::records::Shape;
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 
@@ -33,7 +33,7 @@ pub(super) const SYSTEM: &str = "Flex HRM";
 pub(crate) const CONNECTOR: Connector = Connector {
     kind: "flex",
     system: SYSTEM,
-    shape: Shape::Flex,
+    shape: &shape::SHAPE,
     url_setting: "url",
     external_id: "Id",
     source: fields::kind,
@@ -95,7 +95,7 @@ pub(super) async fn fetch(ctx: &Ctx<'_>) -> Result<Collector, ConnectorError> {
     let http = Http::new(ctx.client, SYSTEM, ctx.policy, Vec::new());
     http.also_redact(auth.secret_forms());
     let employees = join(&base, "/employees")?;
-    let mut out = Collector::new(SYSTEM, Shape::Flex, |e| {
+    let mut out = Collector::new(SYSTEM, &shape::SHAPE, |e| {
         id_text(e.get("Id").or_else(|| e.get("id")))
     });
     for company in &companies {

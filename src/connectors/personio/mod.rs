@@ -16,6 +16,7 @@
 //! emulator that follows them: `WIRE.md`.
 
 mod fields;
+mod shape;
 mod units;
 
 use super::collect::{Collector, describe, id_text};
@@ -23,7 +24,6 @@ use super::error::ConnectorError;
 use super::http::{Http, Reply};
 use super::settings::Secret;
 use super::{Connector, Ctx, Units, join};
-use crate::records::Shape;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use serde_json::{Value, json};
@@ -38,7 +38,7 @@ pub(super) const SYSTEM: &str = "Personio";
 pub(crate) const CONNECTOR: Connector = Connector {
     kind: "personio",
     system: SYSTEM,
-    shape: Shape::Personio,
+    shape: &shape::SHAPE,
     url_setting: "base_url",
     external_id: "id",
     source: fields::kind,
@@ -184,7 +184,7 @@ pub(super) async fn fetch(ctx: &Ctx<'_>) -> Result<Collector, ConnectorError> {
     let employees = join(&base, "/v1/company/employees")?;
     let mut token = auth.token(false).await?;
     let mut renewed = false;
-    let mut out = Collector::new(SYSTEM, Shape::Personio, |e| {
+    let mut out = Collector::new(SYSTEM, &shape::SHAPE, |e| {
         id_text(e.pointer("/attributes/id/value"))
     });
     let mut offset = 0usize;

@@ -18,7 +18,7 @@ use crate::connectors::collect::{Collector, describe, id_text};
 use crate::connectors::error::ConnectorError;
 use crate::connectors::http::{Http, Reply};
 use crate::connectors::{Ctx, join};
-use crate::records::Shape;
+use crate::records::PLAIN;
 use reqwest::{Method, Url};
 use serde_json::{Map, Value};
 
@@ -49,7 +49,7 @@ pub(super) async fn fetch_units(ctx: &Ctx<'_>) -> Result<Collector, ConnectorErr
     )
     .await?;
     let list = join(&base, "/v2/org-units")?;
-    let mut out = Collector::new(SYSTEM, Shape::Plain, |u| {
+    let mut out = Collector::new(SYSTEM, &PLAIN, |u| {
         let kind = u.get("type").and_then(Value::as_str).unwrap_or("");
         id_text(u.get("id")).map(|id| format!("{kind}:{id}"))
     });

@@ -11,12 +11,12 @@
 //! The wire facts, documented and inferred, and the emulator that follows them: `WIRE.md`.
 
 mod fields;
+mod shape;
 
 use super::collect::{Collector, id_text};
 use super::error::ConnectorError;
 use super::http::Http;
 use super::{Connector, Ctx, join};
-use crate::records::Shape;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -27,7 +27,7 @@ pub(super) const SYSTEM: &str = "Worknice";
 pub(crate) const CONNECTOR: Connector = Connector {
     kind: "worknice",
     system: SYSTEM,
-    shape: Shape::Worknice,
+    shape: &shape::SHAPE,
     url_setting: "url",
     external_id: "id",
     source: fields::kind,
@@ -123,7 +123,7 @@ pub(super) async fn fetch(ctx: &Ctx<'_>) -> Result<Collector, ConnectorError> {
                 .malformed(reply.status, "it has no list at `data.session.org.people`"));
         }
     };
-    let mut out = Collector::new(SYSTEM, Shape::Worknice, |p| id_text(p.get("id")));
+    let mut out = Collector::new(SYSTEM, &shape::SHAPE, |p| id_text(p.get("id")));
     out.add_page(&reply, people, "")?;
     ctx.progress.update(SYSTEM, out.len(), Some(out.len()));
     out.requests = http.requests();
