@@ -323,9 +323,12 @@ fn state_95(program: &Program, records: &[Record]) -> CurrentState {
     for i in 0..leavers {
         let username = format!("leaver.{i}@acme.example");
         let mut attributes = wtmap::model::Attributes::new();
-        attributes.insert("email".into(), AttrValue::Text(username.clone()));
+        attributes.insert("email".into(), AttrValue::Text(username.as_str().into()));
         attributes.insert("first_name".into(), AttrValue::Text("Gone".into()));
-        attributes.insert("last_name".into(), AttrValue::Text(format!("Leaver{i}")));
+        attributes.insert(
+            "last_name".into(),
+            AttrValue::Text(format!("Leaver{i}").into()),
+        );
         users.push(CurrentUser {
             id: None,
             external_id: Some(format!("L{i:07}")),

@@ -12,8 +12,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AttrValue {
-    /// Text, dates and enum names.
-    Text(String),
+    /// Text, dates and enum names. A `Box<str>`, not a `String`: a value is never grown, and
+    /// the 8 bytes of capacity it does not carry are 5.6 MB of a 100k plan's ~700,000 values.
+    Text(Box<str>),
     /// `exclude_from_surveys` and other flags.
     Bool(bool),
 }
@@ -708,7 +709,12 @@ mod tests {
         for without in 0..=names.len() {
             let all: Attributes = (names.iter().enumerate())
                 .filter(|(n, _)| *n != without)
-                .map(|(_, name)| (Cow::Borrowed(*name), AttrValue::Text(format!("{name}!"))))
+                .map(|(_, name)| {
+                    (
+                        Cow::Borrowed(*name),
+                        AttrValue::Text(format!("{name}!").into()),
+                    )
+                })
                 .collect();
             let all = Arc::new(all);
             let shared = NewUserAttributes::shared(&all);

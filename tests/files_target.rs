@@ -186,7 +186,7 @@ proptest::proptest! {
         let value = format!("{lead}{rest}");
         let mut state = sample();
         for u in &mut state.users {
-            u.attributes.insert("last_name".into(), wtmap::model::AttrValue::Text(value.clone()));
+            u.attributes.insert("last_name".into(), wtmap::model::AttrValue::Text(value.as_str().into()));
         }
         for t in &mut state.teams {
             t.name = value.clone();

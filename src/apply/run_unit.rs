@@ -133,7 +133,9 @@ impl Unit {
                     return vec![done(index, Outcome::failed(e.message))];
                 }
                 let username = changes.iter().find_map(|c| match (&*c.attribute, &c.to) {
-                    ("username", Some(crate::model::AttrValue::Text(name))) => Some(name.clone()),
+                    ("username", Some(crate::model::AttrValue::Text(name))) => {
+                        Some(name.to_string())
+                    }
                     _ => None,
                 });
                 let effect = Effect::Updated {

@@ -189,8 +189,8 @@ fn attribute_changes(
     if final_username != user.username {
         changes.push(Change {
             attribute: "username".to_string(),
-            from: Some(AttrValue::Text(user.username.clone())),
-            to: Some(AttrValue::Text(final_username.to_string())),
+            from: Some(AttrValue::Text(user.username.as_str().into())),
+            to: Some(AttrValue::Text(final_username.into())),
             because: desired.because.get("username").cloned(),
         });
     }

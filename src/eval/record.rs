@@ -174,7 +174,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Some(place) => {
                 attributes[place].1 = match value {
                     Value::Bool(b) => AttrValue::Bool(b),
-                    other => AttrValue::Text(other.into_text()),
+                    other => AttrValue::Text(other.into_text().into()),
                 };
                 filled |= 1 << place;
             }
@@ -393,7 +393,7 @@ mod tests {
     fn text(outcome: &Outcome, name: &str) -> Option<String> {
         match outcome {
             Outcome::User(user) => match user.attributes.get(name) {
-                Some(AttrValue::Text(t)) => Some(t.clone()),
+                Some(AttrValue::Text(t)) => Some(t.to_string()),
                 _ => None,
             },
             other => panic!("{other:?}"),

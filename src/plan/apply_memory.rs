@@ -158,7 +158,7 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             for change in changes {
                 match (change.attribute.as_str(), &change.to) {
                     ("username", Some(AttrValue::Text(name))) => {
-                        work.users[i].username = name.clone();
+                        work.users[i].username = name.to_string();
                         work.names = None;
                     }
                     ("username", _) => {}

@@ -264,7 +264,7 @@ fn state_with(teams: &[(&str, &str, Option<&str>)], members: &[(&str, &str)]) ->
                 .map(|(k, v)| {
                     (
                         std::borrow::Cow::Borrowed(k),
-                        crate::model::AttrValue::Text(v.to_string()),
+                        crate::model::AttrValue::Text((*v).into()),
                     )
                 })
                 .collect(),

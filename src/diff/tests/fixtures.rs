@@ -12,7 +12,7 @@ pub(crate) fn because(statement: &str, line: usize) -> Because {
 }
 
 pub(crate) fn text(s: &str) -> AttrValue {
-    AttrValue::Text(s.to_string())
+    AttrValue::Text(s.into())
 }
 
 /// A desired user with username, email and first name; `because` for each attribute.

@@ -292,7 +292,7 @@ fn case() -> impl Strategy<Value = Case> {
                     current.users.push(CurrentUser {
                         id: None,
                         external_id,
-                        username,
+                        username: username.into(),
                         status: status(bits.5),
                         attributes,
                     });

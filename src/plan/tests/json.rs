@@ -29,7 +29,10 @@ fn awkward_actions() -> Vec<PlannedAction> {
         Cow::Borrowed("exclude_from_surveys"),
         AttrValue::Bool(false),
     );
-    attributes.insert(Cow::Owned(AWKWARD.to_string()), AttrValue::Text(s(AWKWARD)));
+    attributes.insert(
+        Cow::Owned(AWKWARD.to_string()),
+        AttrValue::Text(AWKWARD.into()),
+    );
     vec![
         planned(Action::CreateUser {
             external_id: s(AWKWARD),
@@ -62,7 +65,7 @@ fn awkward_actions() -> Vec<PlannedAction> {
                 Change {
                     attribute: s(AWKWARD),
                     from: None,
-                    to: Some(AttrValue::Text(s(AWKWARD))),
+                    to: Some(AttrValue::Text(AWKWARD.into())),
                     because: Some(because(AWKWARD, usize::MAX)),
                 },
             ],

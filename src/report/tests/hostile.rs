@@ -33,7 +33,7 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 *attributes = attributes
                     .iter()
                     .map(|(name, value)| match value {
-                        AttrValue::Text(_) => (name.clone(), AttrValue::Text(next())),
+                        AttrValue::Text(_) => (name.clone(), AttrValue::Text(next().into())),
                         other => (name.clone(), other.clone()),
                     })
                     .collect::<crate::model::Attributes>()
@@ -50,7 +50,7 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 for c in changes {
                     for v in [&mut c.from, &mut c.to].into_iter().flatten() {
                         if let AttrValue::Text(t) = v {
-                            *t = next();
+                            *t = next().into();
                         }
                     }
                     if let Some(b) = &mut c.because {

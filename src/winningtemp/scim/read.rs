@@ -215,12 +215,12 @@ fn read_attributes(raw: &Value, map: &AttributeMap) -> crate::model::Attributes 
             // A dateTime attribute (`2021-03-01T00:00:00Z`) carries a date in its first ten
             // characters.
             (Value::String(s), Some(Type::Date)) if s.len() > 10 && s.is_char_boundary(10) => {
-                Some(AttrValue::Text(s[..10].to_string()))
+                Some(AttrValue::Text(s[..10].into()))
             }
             (Value::String(s), _) if s.is_empty() => None,
-            (Value::String(s), _) => Some(AttrValue::Text(s.clone())),
-            (Value::Bool(b), _) => Some(AttrValue::Text(b.to_string())),
-            (Value::Number(n), _) => Some(AttrValue::Text(n.to_string())),
+            (Value::String(s), _) => Some(AttrValue::Text(s.as_str().into())),
+            (Value::Bool(b), _) => Some(AttrValue::Text(b.to_string().into())),
+            (Value::Number(n), _) => Some(AttrValue::Text(n.to_string().into())),
             _ => None,
         };
         if let Some(v) = converted {

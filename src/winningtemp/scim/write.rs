@@ -41,7 +41,7 @@ pub struct Built<T> {
 
 fn json_of(value: &AttrValue) -> Value {
     match value {
-        AttrValue::Text(s) => Value::String(s.clone()),
+        AttrValue::Text(s) => Value::String(s.to_string()),
         AttrValue::Bool(b) => Value::Bool(*b),
     }
 }
@@ -266,7 +266,11 @@ pub fn user_changes(
                     && !email_changes
                     && let Some(path) = map.path("email")
                 {
-                    ops.push(set_operation(path, Value::String(name.clone()), current));
+                    ops.push(set_operation(
+                        path,
+                        Value::String(name.to_string()),
+                        current,
+                    ));
                 }
             }
             continue;

@@ -2,7 +2,7 @@ use super::*;
 use crate::schema::scim::ENTERPRISE;
 
 fn text(s: &str) -> AttrValue {
-    AttrValue::Text(s.to_string())
+    AttrValue::Text(s.into())
 }
 
 fn change(attribute: &str, from: Option<&str>, to: Option<&str>) -> Change {
