@@ -426,7 +426,7 @@ fn bench(label: &str, file: &Path, rounds: usize) {
                     rules: &program.rules,
                     match_keys: &program.match_keys,
                     mapped_attributes: &program.mapped_attributes,
-                    rules_line: program.rules_because.line,
+                    rules_line: program.rules_because.line(),
                     match_line: program.match_line,
                 },
             )

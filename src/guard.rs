@@ -94,10 +94,7 @@ pub fn effective_guards(guards: &[Guard]) -> Vec<Guard> {
         subject,
         upper_bound,
         limit,
-        because: Because {
-            statement: statement.into(),
-            line: 0,
-        },
+        because: Because::new(statement, 0),
     };
     for (subject, p, n) in [
         (
@@ -140,10 +137,7 @@ pub fn check_guards(input: &GuardInput<'_>) -> Vec<GuardOutcome> {
     let empty_flag = "--allow-empty-source";
     let mut outcomes = vec![outcome(
         "source is not empty".to_string(),
-        Because {
-            statement: "built-in guard".into(),
-            line: 0,
-        },
+        Because::new("built-in guard", 0),
         GuardLimit::Count(1),
         Some(records as f64),
         records > 0,
@@ -356,9 +350,9 @@ pub(crate) fn outcome(
     flag: &str,
     detail: String,
 ) -> GuardOutcome {
-    let at = match because.line {
+    let at = match because.line() {
         // Built-in guards have no line; their statement says what they are.
-        0 => format!("{} `{guard}`", because.statement),
+        0 => format!("{} `{guard}`", because.statement()),
         line => format!("guard `{guard}` at line {line}"),
     };
     let overridden = !passed && allowed;

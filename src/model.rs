@@ -185,14 +185,63 @@ pub enum UserStatus {
     Paused,
 }
 
-/// Which statement of the mapping caused something, for `because` in plans.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Because {
-    /// The statement as written, shortened to one line (`gender 1->Male 2->Female _->None`).
-    /// Shared: every user a statement applies to points at the same text.
-    pub statement: std::sync::Arc<str>,
-    /// 1-based line of the statement in the mapping.
-    pub line: usize,
+/// Which statement of the mapping caused something, for `because` in plans: the statement as
+/// written, shortened to one line (`gender 1->Male 2->Female _->None`), and its 1-based line.
+///
+/// One pointer to a shared pair, not the pair: every action and membership carries one, and
+/// every user a statement applies to points at the same statement, so a 100k plan's ~500,000
+/// of them cost 8 bytes each instead of 24 (16 MB less at 100k). Written as
+/// `{"statement": …, "line": …}`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Because(Arc<StatementAt>);
+
+/// The pair a [`Because`] points at; ordered by statement, then line.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename = "Because")]
+struct StatementAt {
+    statement: Box<str>,
+    line: usize,
+}
+
+impl Because {
+    /// Statement `statement`, written at `line` (1-based; 0 when it has no line).
+    pub fn new(statement: impl Into<Box<str>>, line: usize) -> Because {
+        Because(Arc::new(StatementAt {
+            statement: statement.into(),
+            line,
+        }))
+    }
+
+    /// The statement as written, on one line.
+    pub fn statement(&self) -> &str {
+        &self.0.statement
+    }
+
+    /// The statement's 1-based line in the mapping.
+    pub fn line(&self) -> usize {
+        self.0.line
+    }
+}
+
+impl std::fmt::Debug for Because {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Because")
+            .field("statement", &self.statement())
+            .field("line", &self.line())
+            .finish()
+    }
+}
+
+impl Serialize for Because {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Because {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        StatementAt::deserialize(deserializer).map(|pair| Because(Arc::new(pair)))
+    }
 }
 
 /// A team's membership role.

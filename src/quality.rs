@@ -127,10 +127,7 @@ pub fn check_fill(input: &FillInput<'_>) -> Vec<GuardOutcome> {
         })
         .collect();
     let guarded = |field: &str| input.guards.iter().any(|g| g.field == field);
-    let default = Because {
-        statement: "default guard".into(),
-        line: 0,
-    };
+    let default = Because::new("default guard", 0);
     let summary = format!("filled >= {}% of last_run", DRIFT_PERCENT);
     let limit = GuardLimit::Percent(DRIFT_PERCENT);
     if !input.last_known {
@@ -382,10 +379,10 @@ mod tests {
             slot: 0,
             limit,
             of_last_run,
-            because: Because {
-                statement: format!("guard {}", describe_field(field, limit, of_last_run)).into(),
-                line: 7,
-            },
+            because: Because::new(
+                format!("guard {}", describe_field(field, limit, of_last_run)),
+                7,
+            ),
         }
     }
 

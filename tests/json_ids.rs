@@ -225,7 +225,7 @@ fn because_of_a_multi_line_statement_is_its_one_line_form() {
     let (_, steps) = wtmap::eval::trace_record(&program, &record, &ctx);
     let statements: Vec<String> = steps
         .iter()
-        .map(|s| s.because.statement.to_string())
+        .map(|s| s.because.statement().to_string())
         .collect();
     assert!(
         statements.contains(&"first_name = if Id == \"1\" then First else Last".to_string()),

@@ -20,10 +20,7 @@ fn plan(records: usize) -> Plan {
             name: "T".into(),
             parent: None,
         },
-        because: crate::model::Because {
-            statement: "group path".into(),
-            line: 3,
-        },
+        because: crate::model::Because::new("group path", 3),
     };
     Plan::new("m/flex.wtmap", &desired, vec![action], vec![], vec![])
 }

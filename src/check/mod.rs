@@ -151,10 +151,7 @@ impl Checker<'_> {
         } else {
             joined
         };
-        Because {
-            statement: statement.into(),
-            line: self.file.line_col(span.start).0,
-        }
+        Because::new(statement, self.file.line_col(span.start).0)
     }
 
     fn run(&mut self, ast: &File) -> Program {
@@ -181,10 +178,7 @@ impl Checker<'_> {
             group: None,
             segments: Vec::new(),
             rules: crate::model::Rules::default(),
-            rules_because: Because {
-                statement: "rules (defaults)".into(),
-                line: 0,
-            },
+            rules_because: Because::new("rules (defaults)", 0),
             guards: Vec::new(),
             fill_guards: Vec::new(),
             schedule: program::Schedule::Daily {

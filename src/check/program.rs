@@ -347,10 +347,7 @@ impl Program {
             group: None,
             segments: Vec::new(),
             rules: Rules::default(),
-            rules_because: Because {
-                statement: "rules (defaults)".into(),
-                line: 0,
-            },
+            rules_because: Because::new("rules (defaults)", 0),
             guards: Vec::new(),
             fill_guards: Vec::new(),
             schedule: Schedule::Daily {

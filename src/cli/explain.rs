@@ -115,7 +115,7 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     );
     let width = steps
         .iter()
-        .map(|s| line(&s.because.statement).chars().count())
+        .map(|s| line(s.because.statement()).chars().count())
         .max()
         .unwrap_or(0)
         .min(60);
@@ -123,8 +123,8 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         let _ = writeln!(
             out,
             "  line {:>3}  {:<width$}  → {}",
-            s.because.line,
-            line(&s.because.statement),
+            s.because.line(),
+            line(s.because.statement()),
             line(&s.result.to_string())
         );
     }
@@ -154,8 +154,8 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
             let _ = writeln!(
                 out,
                 "Outcome: skipped by `{}` (line {}): not synced, and its Winningtemp user (if any) is left alone",
-                line(&because.statement),
-                because.line
+                line(because.statement()),
+                because.line()
             );
         }
         Outcome::Quarantined {
@@ -168,8 +168,8 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
                 out,
                 "Outcome: quarantined ({}) at `{}` (line {}): {}\nIts Winningtemp user (if any) is left exactly as it is.",
                 code.as_str(),
-                line(&because.statement),
-                because.line,
+                line(because.statement()),
+                because.line(),
                 line(reason)
             );
         }

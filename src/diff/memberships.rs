@@ -186,10 +186,7 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
                     .segments
                     .get(segment)
                     .map(|s| s.because.clone())
-                    .unwrap_or_else(|| Because {
-                        statement: format!("segment {segment}").into(),
-                        line: 0,
-                    })
+                    .unwrap_or_else(|| Because::new(format!("segment {segment}"), 0))
             });
             out.actions.push(PlannedAction {
                 action: Action::AddSegmentConnection {

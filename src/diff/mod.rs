@@ -187,10 +187,7 @@ impl Protection {
 
 /// `because` for things done because the source no longer has them (pauses, removals).
 pub(crate) fn rule_because(rule: &str, input: &Input<'_>) -> Because {
-    Because {
-        statement: format!("{rule} (not in source)").into(),
-        line: input.given.rules_line,
-    }
+    Because::new(format!("{rule} (not in source)"), input.given.rules_line)
 }
 
 fn warning(code: Code, record_id: Option<&str>, message: String) -> RunWarning {

@@ -94,10 +94,7 @@ fn user_because(desired: &DesiredUser, key: &str) -> Because {
         .or_else(|| desired.because.get("external_id"))
         .or_else(|| desired.because.values().next())
         .cloned()
-        .unwrap_or_else(|| Because {
-            statement: "user".into(),
-            line: 0,
-        })
+        .unwrap_or_else(|| Because::new("user", 0))
 }
 
 /// Creates the user, with its attributes shared with the desired user (not copied).
@@ -125,10 +122,10 @@ pub(super) fn update_user(
     if link || !changes.is_empty() {
         let because = if link {
             let keys: Vec<&str> = input.given.match_keys.iter().map(match_key_name).collect();
-            Because {
-                statement: format!("match by {}", keys.join(", ")).into(),
-                line: input.given.match_line,
-            }
+            Because::new(
+                format!("match by {}", keys.join(", ")),
+                input.given.match_line,
+            )
         } else {
             changes
                 .iter()
@@ -161,9 +158,11 @@ pub(super) fn update_user(
         _ => None,
     };
     if let Some(action) = status_change {
-        let because = desired.status_because.clone().unwrap_or_else(|| Because {
-            statement: "user_status = overwrite (active in source)".into(),
-            line: input.given.rules_line,
+        let because = desired.status_because.clone().unwrap_or_else(|| {
+            Because::new(
+                "user_status = overwrite (active in source)",
+                input.given.rules_line,
+            )
         });
         actions.push(PlannedAction { action, because });
     }

@@ -144,10 +144,7 @@ fn subjects_say_what_happened() {
     );
     let guard = GuardOutcome {
         guard: "pauses <= 5%".into(),
-        because: Because {
-            statement: "guard pauses <= 5%".into(),
-            line: 9,
-        },
+        because: Because::new("guard pauses <= 5%", 9),
         limit: GuardLimit::Percent(5.0),
         actual: Some(30.0),
         passed: false,

@@ -332,10 +332,10 @@ fn quarantine_duplicates(
         }
         for (n, reason) in reports {
             let (_, _, u, _) = &remaining[n];
-            let because = reasons.get(*attribute).cloned().unwrap_or(Because {
-                statement: (*what).into(),
-                line: 0,
-            });
+            let because = reasons
+                .get(*attribute)
+                .cloned()
+                .unwrap_or_else(|| Because::new(*what, 0));
             quarantined.push((
                 remaining[n].0,
                 QuarantinedRecord {
@@ -398,10 +398,9 @@ fn quarantine_team_id_collisions(
     if places.is_empty() {
         return users;
     }
-    let because = group.map(|g| g.because.clone()).unwrap_or(Because {
-        statement: "group path".into(),
-        line: 0,
-    });
+    let because = group
+        .map(|g| g.because.clone())
+        .unwrap_or_else(|| Because::new("group path", 0));
     users
         .into_iter()
         .filter(|(index, line, u, _)| {
@@ -544,10 +543,7 @@ fn add_user(
         let seg_because = reasons
             .get(format!("segment:{category}").as_str())
             .cloned()
-            .unwrap_or(Because {
-                statement: format!("segment \"{category}\"").into(),
-                line: 0,
-            });
+            .unwrap_or_else(|| Because::new(format!("segment \"{category}\""), 0));
         state
             .segments
             .entry(id.clone())
@@ -597,10 +593,9 @@ fn join_path(
     let mut parent: Option<String> = None;
     for (name, id) in path.levels() {
         if !state.teams.contains_key(&id) {
-            let because = group.map(|g| g.because.clone()).unwrap_or(Because {
-                statement: "group path".into(),
-                line: 0,
-            });
+            let because = group
+                .map(|g| g.because.clone())
+                .unwrap_or_else(|| Because::new("group path", 0));
             let team = DesiredTeam {
                 external_id: id.clone(),
                 name,

@@ -20,10 +20,9 @@ pub(super) fn memberships(
     state: &DesiredState,
     manager_because: Option<&Because>,
 ) -> DesiredMemberships {
-    let because = manager_because.cloned().unwrap_or(Because {
-        statement: "manager".into(),
-        line: 0,
-    });
+    let because = manager_because
+        .cloned()
+        .unwrap_or_else(|| Because::new("manager", 0));
     let mut warnings = Vec::new();
     // (manager, team) pairs borrowed from the users: one per team a manager leads, sorted so
     // each manager's teams are together and "does this manager lead that team" is a binary
@@ -163,10 +162,9 @@ pub(super) fn memberships(
                 user: place,
                 team: Arc::clone(team),
                 role: Role::Member,
-                because: team_because.cloned().unwrap_or(Because {
-                    statement: "group path".into(),
-                    line: 0,
-                }),
+                because: team_because
+                    .cloned()
+                    .unwrap_or_else(|| Because::new("group path", 0)),
             });
         } else if let Some(team) = &user.team {
             // A lead of their own team: their member role moves up past the teams they lead.

@@ -430,7 +430,7 @@ mod tests {
         );
         match outcome {
             Outcome::Quarantined { because, .. } => {
-                assert!(because.statement.starts_with("username"), "{because:?}");
+                assert!(because.statement().starts_with("username"), "{because:?}");
             }
             other => panic!("{other:?}"),
         }

@@ -246,7 +246,7 @@ fn because_or_none(b: Option<&Because>) -> String {
 }
 
 fn because(b: &Because) -> String {
-    format!("{} (line {})", b.statement, b.line)
+    format!("{} (line {})", b.statement(), b.line())
 }
 
 /// The distinct (old, new) statements behind a section's rows.
@@ -434,7 +434,13 @@ pub fn render_markdown(diff: &MapDiff<'_>) -> String {
         let b = |x: Option<&Because>| {
             x.map_or_else(
                 || "no statement".to_string(),
-                |x| format!("{} (line {})", markdown_code(&x.statement, false), x.line),
+                |x| {
+                    format!(
+                        "{} (line {})",
+                        markdown_code(x.statement(), false),
+                        x.line()
+                    )
+                },
             )
         };
         // One pair of statements for the section is said once, under the table; several get
@@ -494,8 +500,8 @@ pub fn render_markdown(diff: &MapDiff<'_>) -> String {
                 let _ = write!(
                     out,
                     " — because {} (line {})",
-                    markdown_code(&b.statement, false),
-                    b.line
+                    markdown_code(b.statement(), false),
+                    b.line()
                 );
             }
             out.push('\n');

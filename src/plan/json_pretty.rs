@@ -303,12 +303,11 @@ fn write_changes(out: &mut Vec<u8>, depth: usize, changes: &[Change]) {
 
 /// A `because` object, the value of a key at `depth`.
 fn write_because(out: &mut Vec<u8>, depth: usize, because: &Because) {
-    let Because { statement, line } = because;
     out.push(b'{');
     key(out, depth + 1, true, "statement");
-    string(out, statement);
+    string(out, because.statement());
     key(out, depth + 1, false, "line");
-    number(out, *line as u64);
+    number(out, because.line() as u64);
     close(out, depth, b'}');
 }
 

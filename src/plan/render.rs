@@ -209,8 +209,8 @@ fn role_name(role: Role) -> &'static str {
 
 /// `statement (line 23)`, or just the statement when it has no line; on one line.
 pub fn because_text(because: &Because) -> String {
-    let statement = line(&because.statement);
-    match because.line {
+    let statement = line(because.statement());
+    match because.line() {
         0 => statement.into_owned(),
         n => format!("{statement} (line {n})"),
     }

@@ -99,7 +99,7 @@ pub fn of(quarantined: &[QuarantinedRecord], skipped: &[SkippedRecord]) -> Vec<A
         name: s.name.clone(),
         record_id: s.external_id.clone().unwrap_or_else(|| s.label()),
         email: s.username.clone(),
-        fix: skip_words(&s.because.statement[..]),
+        fix: skip_words(s.because.statement()),
         code: None,
         detail: String::new(),
         because: s.because.clone(),
@@ -155,7 +155,7 @@ fn fix_of(
     people: &[Attention],
 ) -> String {
     let quotes = quoted(&q.reason);
-    let statement: &str = &q.because.statement;
+    let statement: &str = q.because.statement();
     match q.code.as_str() {
         // field `F`: `V` does not match … / `V` is not a number …
         "E0402" if quotes.len() >= 2 => {
@@ -248,10 +248,7 @@ mod tests {
             username: Some(format!("{id}@acme.example")),
             code: code.into(),
             reason: reason.into(),
-            because: Because {
-                statement: statement.into(),
-                line: 38,
-            },
+            because: Because::new(statement, 38),
             name: name.map(String::from),
         }
     }

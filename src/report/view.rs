@@ -137,8 +137,8 @@ fn number(x: f64) -> String {
 }
 
 fn gauge(g: &GuardOutcome) -> Gauge {
-    let at = match g.because.line {
-        0 => format!("{} `{}`: ", g.because.statement, g.guard),
+    let at = match g.because.line() {
+        0 => format!("{} `{}`: ", g.because.statement(), g.guard),
         line => format!("guard `{}` at line {line}: ", g.guard),
     };
     let detail = g.message.strip_prefix(&at).unwrap_or(&g.message);
@@ -440,10 +440,7 @@ mod tests {
             index: 0,
             action: PlannedAction {
                 action,
-                because: Because {
-                    statement: "group path = [A, B]".into(),
-                    line: 5,
-                },
+                because: Because::new("group path = [A, B]", 5),
             },
             result: Outcome::ok("done"),
             earlier_run: false,
@@ -502,10 +499,7 @@ mod tests {
         r.status = RunStatus::GuardAborted;
         r.guards = vec![GuardOutcome {
             guard: "pauses <= 5%".into(),
-            because: Because {
-                statement: "guard pauses <= 5%".into(),
-                line: 54,
-            },
+            because: Because::new("guard pauses <= 5%", 54),
             limit: GuardLimit::Percent(5.0),
             actual: Some(94.4),
             passed: false,

@@ -205,7 +205,7 @@ pub fn plan_desired(
             rules: &program.rules,
             match_keys: &program.match_keys,
             mapped_attributes: &mapped,
-            rules_line: program.rules_because.line,
+            rules_line: program.rules_because.line(),
             match_line: program.match_line,
         },
     );

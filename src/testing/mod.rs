@@ -133,7 +133,8 @@ fn describe(outcome: &Outcome) -> String {
         Outcome::User(_) => "mapped to a user".into(),
         Outcome::Skipped { because, .. } => format!(
             "skipped by `{}` at line {}",
-            because.statement, because.line
+            because.statement(),
+            because.line()
         ),
         Outcome::Quarantined {
             code,
@@ -144,8 +145,8 @@ fn describe(outcome: &Outcome) -> String {
             format!(
                 "quarantined with {}: {reason} (`{}`, line {})",
                 code.as_str(),
-                because.statement,
-                because.line
+                because.statement(),
+                because.line()
             )
         }
     }

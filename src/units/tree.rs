@@ -38,10 +38,7 @@ impl Default for UnitTree {
             broken: BTreeMap::new(),
             reports: Vec::new(),
             warnings: Vec::new(),
-            because: Because {
-                statement: "units".into(),
-                line: 0,
-            },
+            because: Because::new("units", 0),
         }
     }
 }

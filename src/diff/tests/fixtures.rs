@@ -5,10 +5,7 @@ use crate::model::*;
 use std::collections::BTreeSet;
 
 pub(crate) fn because(statement: &str, line: usize) -> Because {
-    Because {
-        statement: statement.into(),
-        line,
-    }
+    Because::new(statement, line)
 }
 
 pub(crate) fn text(s: &str) -> AttrValue {

@@ -39,7 +39,7 @@ fn teams_are_created_parents_first_renamed_moved_and_never_deleted() {
         panic!()
     };
     assert_eq!((from.as_deref(), to.as_deref()), (None, Some("a")));
-    assert_eq!(out.actions[0].because.line, 30);
+    assert_eq!(out.actions[0].because.line(), 30);
 }
 
 /// Anna (1) and Bo (2) with teams t and u; Bo's membership state varies per test.
@@ -228,7 +228,7 @@ fn segments_are_created_and_connections_added() {
             "connect anna@x se"
         ]
     );
-    assert_eq!(out.actions[2].because.line, 33);
+    assert_eq!(out.actions[2].because.line(), 33);
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn segment_connection_overwrite_removes_hand_made_connections() {
     setup.rules.segment_connection = SegmentRule::Overwrite;
     let out = setup.run(&d, &c);
     assert_eq!(
-        out.actions.last().map(|a| &*a.because.statement),
+        out.actions.last().map(|a| a.because.statement()),
         Some("segment_connection = overwrite (not in source)")
     );
     assert!(kinds(&out).contains(&"disconnect bo@x dk".to_string()));

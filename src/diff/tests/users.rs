@@ -193,9 +193,9 @@ fn status_pause_and_reactivate_follow_the_source() {
     let have = current(vec![current_user(Some("1"), "a@x"), inactive]);
     let out = Setup::default().run(&d, &have);
     assert_eq!(kinds(&out), ["reactivate_user 2", "pause_user a@x"]);
-    assert_eq!(out.actions[1].because.line, 20);
+    assert_eq!(out.actions[1].because.line(), 20);
     assert_eq!(
-        &*out.actions[0].because.statement,
+        out.actions[0].because.statement(),
         "user_status = overwrite (active in source)"
     );
 }
@@ -244,7 +244,7 @@ fn removal_all_pauses_hand_made_users_too_and_never_deletes() {
     let out = setup.run(&desired(vec![]), &leavers());
     assert_eq!(kinds(&out), ["pause_user byhand@x", "pause_user left@x"]);
     assert_eq!(
-        &*out.actions[0].because.statement,
+        out.actions[0].because.statement(),
         "user_removal = all (not in source)"
     );
 }

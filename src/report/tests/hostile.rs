@@ -17,7 +17,7 @@ use proptest::prelude::*;
 fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
     plan.mapping = next();
     let because = |b: &mut Because, next: &mut dyn FnMut() -> String| {
-        b.statement = next().into();
+        *b = Because::new(next(), b.line());
     };
     for planned in &mut plan.actions {
         because(&mut planned.because, next);

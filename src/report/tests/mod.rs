@@ -5,10 +5,7 @@ use crate::action::PlannedAction;
 use crate::model::{Because, QuarantinedRecord, UserStatus};
 
 fn because(statement: &str, line: usize) -> Because {
-    Because {
-        statement: statement.into(),
-        line,
-    }
+    Because::new(statement, line)
 }
 
 fn action(action: Action, result: Outcome) -> ActionReport {
