@@ -3,6 +3,15 @@
 
 use super::Shape;
 use super::shape::Shapes;
+use serde_json::{Map, Value};
+
+/// The object `value` is (a record written with `json!`).
+pub(crate) fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
 
 /// Every connector's shape, in registry order.
 pub(crate) fn known() -> &'static [&'static Shape] {

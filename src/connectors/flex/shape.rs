@@ -41,15 +41,9 @@ fn clash(field: &str) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::testing::object;
     use crate::records::pascal_case;
     use serde_json::{Map, Value, json};
-
-    fn object(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            other => panic!("not an object: {other}"),
-        }
-    }
 
     fn flex_keys(record: Map<String, Value>) -> Result<Map<String, Value>, Problem> {
         SHAPE.normalise(record, &[])
