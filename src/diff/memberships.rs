@@ -124,6 +124,8 @@ pub(crate) fn diff_memberships(
             "membership = overwrite_if_role_is_greater_or_equal"
         }
     };
+    // One `because` for every removal: the rule is the same for all of them.
+    let because = rule_because(rule_name, input);
     for ((user, team), (now, in_mapping)) in &have {
         let removable = rule != MembershipRule::Never || now.managed;
         if removable && !in_mapping {
@@ -133,7 +135,7 @@ pub(crate) fn diff_memberships(
                     team: (*team).into(),
                     role: now.role,
                 },
-                because: rule_because(rule_name, input),
+                because: because.clone(),
             });
         }
     }
@@ -209,6 +211,7 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         SegmentRule::Never => (false, "segment_connection = never"),
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
     };
+    let because = rule_because(rule_name, input);
     for ((user, segment), (managed, in_mapping)) in &have {
         if (overwrite || *managed) && !in_mapping {
             out.actions.push(PlannedAction {
@@ -216,7 +219,7 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
                     user: user.to_string(),
                     segment: segment.to_string(),
                 },
-                because: rule_because(rule_name, input),
+                because: because.clone(),
             });
         }
     }

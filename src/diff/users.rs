@@ -145,24 +145,24 @@ pub(crate) fn user_actions(
         }
     }
 
+    // One `because` for every pause: the rule is the same for all of them.
+    let (only_external_ids, rule) = match input.given.rules.user_removal {
+        UserRemoval::OnlyExternalId => (true, "user_removal = only_external_id"),
+        UserRemoval::All => (false, "user_removal = all"),
+    };
+    let because = rule_because(rule, input);
     for (index, user) in current.iter().enumerate() {
         if matched[index] || matching.untouchable[index] {
             continue;
         }
-        let (in_scope, rule) = match input.given.rules.user_removal {
-            UserRemoval::OnlyExternalId => (
-                user.external_id.is_some(),
-                "user_removal = only_external_id",
-            ),
-            UserRemoval::All => (true, "user_removal = all"),
-        };
+        let in_scope = !only_external_ids || user.external_id.is_some();
         if in_scope && user.status == UserStatus::Active {
             actions.push(PlannedAction {
                 action: Action::PauseUser {
                     external_id: user.external_id.clone(),
                     username: user.username.clone(),
                 },
-                because: rule_because(rule, input),
+                because: because.clone(),
             });
         }
     }
