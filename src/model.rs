@@ -7,6 +7,11 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+mod mapped_attributes;
+pub use mapped_attributes::{
+    ATTRIBUTE_NAMES, AttrKey, AttrRef, MappedAttributes, Packer, UnknownAttribute,
+};
+
 /// A user attribute value as Winningtemp stores it: dates as `YYYY-MM-DD`, enums by name
 /// (`Male`), booleans as booleans.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -32,15 +37,15 @@ impl std::fmt::Display for AttrValue {
 /// `last_name`, `gender`, `birthday`, `employed_since`, `employed_until`,
 /// `exclude_from_surveys`, `role`). Status, external ID, manager, team and segments are
 /// modelled separately because they are lifecycle or relations, not attributes.
-/// Keys are `Cow` so the evaluator can use the schema's static names without allocating per
-/// user, while states read from files own theirs. A flat sorted vector (`LiteMap`, same order
+/// What Winningtemp holds; a user the mapping makes holds [`MappedAttributes`] instead.
+/// Keys are `Cow` so that known names are not allocated per user, while states read from files
+/// own theirs. A flat sorted vector (`LiteMap`, same order
 /// and map API as a `BTreeMap`): a user has a handful of attributes, and a `BTreeMap` node
 /// reserves eleven slots for every one of a million users.
 pub type Attributes = litemap::LiteMap<Cow<'static, str>, AttrValue>;
 
 /// The place of attribute `name` among a user's attributes. A user has a handful: comparing
-/// lengths first finds one faster than the map's binary search comparing text, and the diff
-/// looks up every user's username and email several times.
+/// lengths first finds one faster than the map's binary search comparing text.
 fn attribute_place(attributes: &Attributes, name: &str) -> Option<usize> {
     attributes
         .keys()
@@ -55,15 +60,6 @@ pub fn text_attribute<'a>(attributes: &'a Attributes, name: &str) -> Option<&'a 
     }
 }
 
-/// Takes attribute `name` out of `attributes`.
-pub fn take_attribute(attributes: &mut Attributes, name: &str) -> Option<AttrValue> {
-    let place = attribute_place(attributes, name)?;
-    let mut entries = std::mem::take(attributes).into_tuple_vec();
-    let (_, value) = entries.remove(place);
-    *attributes = Attributes::from_sorted_store_unchecked(entries);
-    Some(value)
-}
-
 /// The attributes of a user to create: every attribute the mapping produced except `username`
 /// (the create action carries that on its own). Made by the diff, it shares the desired user's
 /// attributes, which hold `username` too, and skips it when read: a plan creating a million
@@ -71,42 +67,38 @@ pub fn take_attribute(attributes: &mut Attributes, name: &str) -> Option<AttrVal
 #[derive(Clone, Default)]
 pub struct NewUserAttributes {
     /// The attributes, shared.
-    all: Arc<Attributes>,
-    /// The place of `username` in `all`, left out when read.
-    skip: Option<usize>,
+    all: Arc<MappedAttributes>,
+}
+
+/// `username`, left out when [`NewUserAttributes`] are read.
+fn is_username(name: &str) -> bool {
+    name == "username"
 }
 
 impl NewUserAttributes {
     /// A desired user's attributes, shared, without their `username`.
-    pub fn shared(all: &Arc<Attributes>) -> NewUserAttributes {
+    pub fn shared(all: &Arc<MappedAttributes>) -> NewUserAttributes {
         NewUserAttributes {
             all: Arc::clone(all),
-            skip: attribute_place(all, "username"),
         }
     }
 
     /// Each attribute with its value, sorted by name.
-    pub fn iter(&self) -> impl Iterator<Item = (&Cow<'static, str>, &AttrValue)> {
-        let skip = self.skip;
-        self.all
-            .iter()
-            .enumerate()
-            .filter(move |(place, _)| Some(*place) != skip)
-            .map(|(_, entry)| entry)
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, AttrRef<'_>)> {
+        self.all.iter().filter(|(name, _)| !is_username(name))
     }
 
     /// The value of attribute `name`.
-    pub fn get(&self, name: &str) -> Option<&AttrValue> {
-        let place = attribute_place(&self.all, name)?;
-        if Some(place) == self.skip {
+    pub fn get(&self, name: &str) -> Option<AttrRef<'_>> {
+        if is_username(name) {
             return None;
         }
-        self.all.get_indexed(place).map(|(_, value)| value)
+        self.all.get(name)
     }
 
     /// How many attributes there are.
     pub fn len(&self) -> usize {
-        self.all.len() - usize::from(self.skip.is_some())
+        self.all.len() - usize::from(self.all.contains("username"))
     }
 
     /// True when there are none.
@@ -116,22 +108,15 @@ impl NewUserAttributes {
 
     /// The attributes as a map of their own (a copy).
     pub fn to_attributes(&self) -> Attributes {
-        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.iter()
+            .map(|(name, value)| (Cow::Borrowed(name), value.to_value()))
+            .collect()
     }
 }
 
-impl From<Attributes> for NewUserAttributes {
-    fn from(all: Attributes) -> NewUserAttributes {
-        NewUserAttributes {
-            all: Arc::new(all),
-            skip: None,
-        }
-    }
-}
-
-impl FromIterator<(Cow<'static, str>, AttrValue)> for NewUserAttributes {
-    fn from_iter<I: IntoIterator<Item = (Cow<'static, str>, AttrValue)>>(entries: I) -> Self {
-        NewUserAttributes::from(entries.into_iter().collect::<Attributes>())
+impl From<MappedAttributes> for NewUserAttributes {
+    fn from(all: MappedAttributes) -> NewUserAttributes {
+        NewUserAttributes::shared(&Arc::new(all.without("username")))
     }
 }
 
@@ -143,8 +128,7 @@ impl PartialEq for NewUserAttributes {
 
 impl std::fmt::Debug for NewUserAttributes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // As the map it reads as.
-        std::fmt::Debug::fmt(&self.to_attributes(), f)
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -156,7 +140,7 @@ impl Serialize for NewUserAttributes {
 
 impl<'de> Deserialize<'de> for NewUserAttributes {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Attributes::deserialize(deserializer).map(NewUserAttributes::from)
+        MappedAttributes::deserialize(deserializer).map(NewUserAttributes::from)
     }
 }
 
@@ -261,7 +245,7 @@ pub struct DesiredUser {
     pub external_id: String,
     /// Plain attributes; always holds `username`, `first_name`, `last_name`. Shared with the
     /// plan's action when the user is created (see [`NewUserAttributes`]).
-    pub attributes: Arc<Attributes>,
+    pub attributes: Arc<MappedAttributes>,
     /// Active, or paused by a `pause when` / `status` statement.
     pub status: UserStatus,
     /// External ID of the team the user is a member of (deepest level of `group path`).
@@ -754,33 +738,28 @@ mod tests {
     /// `username` wherever it sits (first, between, last, or absent), in every way they are read.
     #[test]
     fn new_user_attributes_share_the_map_and_leave_out_the_username() {
-        let names = ["a", "email", "username", "zone"];
+        let names = ["birthday", "email", "username", "title"];
         for without in 0..=names.len() {
-            let all: Attributes = (names.iter().enumerate())
+            let pairs = (names.iter().enumerate())
                 .filter(|(n, _)| *n != without)
-                .map(|(_, name)| {
-                    (
-                        Cow::Borrowed(*name),
-                        AttrValue::Text(format!("{name}!").into()),
-                    )
-                })
-                .collect();
-            let all = Arc::new(all);
+                .map(|(_, name)| (*name, AttrValue::Text(format!("{name}!").into())));
+            let all = Arc::new(MappedAttributes::from_pairs(pairs).unwrap());
             let shared = NewUserAttributes::shared(&all);
             assert_eq!(Arc::strong_count(&all), 2, "shared, not copied");
-            let mut plain = (*all).clone();
+            let mut plain = all.to_attributes();
             plain.remove("username");
             assert_eq!(shared.to_attributes(), plain);
-            assert_eq!(shared, NewUserAttributes::from(plain.clone()));
+            assert_eq!(shared, NewUserAttributes::from((*all).clone()));
             assert_eq!(
                 (shared.len(), shared.is_empty()),
                 (plain.len(), plain.is_empty())
             );
             assert_eq!(shared.get("username"), None);
             for (name, value) in plain.iter() {
-                assert_eq!(shared.get(name), Some(value));
+                assert_eq!(shared.get(name), Some(AttrRef::from(value)));
             }
-            assert_eq!(format!("{shared:?}"), format!("{plain:?}"));
+            let as_map: std::collections::BTreeMap<_, _> = plain.iter().collect();
+            assert_eq!(format!("{shared:?}"), format!("{as_map:?}"));
             let json = serde_json::to_string(&shared).unwrap_or_default();
             let expected: Vec<String> = (plain.iter())
                 .map(|(name, value)| format!("\"{name}\":\"{value}\""))
@@ -792,7 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn attributes_are_found_and_taken_by_name_keeping_the_rest_in_order() {
+    fn attributes_are_found_by_name() {
         let mut attributes = Attributes::new();
         for (name, value) in [
             ("birthday", AttrValue::Text("1990-01-02".into())),
@@ -811,17 +790,6 @@ mod tests {
         );
         assert_eq!(text_attribute(&attributes, "usernam"), None);
         assert_eq!(text_attribute(&attributes, "last_name"), None);
-        assert_eq!(
-            take_attribute(&mut attributes, "email"),
-            Some(AttrValue::Text("a@x".into()))
-        );
-        assert_eq!(take_attribute(&mut attributes, "email"), None);
-        let names: Vec<&str> = attributes.keys().map(|k| k.as_ref()).collect();
-        assert_eq!(names, ["birthday", "exclude_from_surveys", "username"]);
-        assert_eq!(
-            attributes.get("username"),
-            Some(&AttrValue::Text("a@x".into()))
-        );
     }
 
     /// The state and plan formats say `"attributes": {}`, whatever the map type does.

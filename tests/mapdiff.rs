@@ -347,7 +347,8 @@ fn a_changed_match_by_changes_exactly_the_people_matched_by_email() {
             .iter()
             .filter(|(id, _)| !known.contains(id.as_str()))
             .filter(|(_, u)| {
-                wtmap::model::text_attribute(&u.attributes, "email")
+                u.attributes
+                    .text("email")
                     .is_some_and(|e| unlinked.contains(&e.to_lowercase()))
             })
             .map(|(id, _)| id.clone())

@@ -260,16 +260,18 @@ pub struct Program {
     pub attribute_slots: AttributeSlots,
 }
 
-/// The plain attributes a program's users can have, in the order a user's [`Attributes`]
+/// The plain attributes a program's users can have, in the order a user's [`MappedAttributes`]
 /// keeps them (by name), and the place of each rule's value among them. The evaluator fills
 /// the places and drops the empty ones: no name is compared per record, and a user's
 /// attributes never move to make room (an insert into a sorted list moves those after it).
 ///
-/// [`Attributes`]: crate::model::Attributes
+/// [`MappedAttributes`]: crate::model::MappedAttributes
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttributeSlots {
     /// The attributes, sorted by name.
     pub names: Vec<&'static str>,
+    /// Their keys, in the same order (a user's attributes are packed by key).
+    pub keys: Vec<crate::model::AttrKey>,
     /// Per attribute rule (in `Program::attributes` order): its attribute's place in `names`,
     /// or `None` for the attributes a user keeps apart (`external_id`, `manager`, `status`).
     pub of_rule: Vec<Option<usize>>,
@@ -298,9 +300,13 @@ impl AttributeSlots {
             .collect();
         names.sort_unstable();
         names.dedup();
+        // The checker lets only Winningtemp attributes through, and each has a key.
+        names.retain(|name| crate::model::AttrKey::of(name).is_some());
+        let keys = names
+            .iter()
+            .filter_map(|name| crate::model::AttrKey::of(name))
+            .collect();
         let place = |name: &str| names.binary_search(&name).ok();
-        // The evaluator marks filled places in a 64-bit mask; the names are the schema's.
-        debug_assert!(names.len() <= 64);
         let same_as: Vec<Option<usize>> = (attributes.iter().enumerate())
             .map(|(n, rule)| (0..n).rev().find(|&m| attributes[m].expr == rule.expr))
             .collect();
@@ -325,6 +331,7 @@ impl AttributeSlots {
                 None
             },
             names,
+            keys,
             same_as,
             kept,
         }

@@ -58,7 +58,7 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         let (id, username) = match &outcome {
             Outcome::User(u) => (
                 Some(u.external_id.clone()),
-                crate::model::text_attribute(&u.attributes, "username").map(str::to_string),
+                u.attributes.text("username").map(str::to_string),
             ),
             Outcome::Skipped {
                 external_id,

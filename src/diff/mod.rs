@@ -159,7 +159,8 @@ impl Protection {
     /// external ID, or its username or email): two records for one person, so neither is used.
     pub(crate) fn covers_desired(&self, user: &crate::model::DesiredUser) -> bool {
         let named = |key: &str| {
-            crate::model::text_attribute(&user.attributes, key)
+            user.attributes
+                .text(key)
                 .is_some_and(|name| self.names.contains(lowercase(name).as_ref()))
         };
         // Nothing is protected in most runs: skip the lookups.

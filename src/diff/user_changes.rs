@@ -6,8 +6,8 @@ use super::{Input, warning};
 use crate::action::{Action, Change, PlannedAction};
 use crate::diagnostics::Code;
 use crate::model::{
-    AttrValue, Because, CurrentUser, DesiredUser, MatchKey, NewUserAttributes, UserStatus,
-    UserStatusRule,
+    AttrKey, AttrRef, AttrValue, Because, CurrentUser, DesiredUser, MatchKey, NewUserAttributes,
+    UserStatus, UserStatusRule,
 };
 use foldhash::{HashMap, HashMapExt, HashSet};
 
@@ -196,32 +196,22 @@ fn attribute_changes(
     // Both maps are sorted by name: one walk through the current attributes alongside.
     let mut current = user.attributes.iter().peekable();
     for (name, value) in desired.attributes.iter() {
-        while current
-            .next_if(|(k, _)| k.as_ref() < name.as_ref())
-            .is_some()
-        {}
-        let from = current
-            .next_if(|(k, _)| k.as_ref() == name.as_ref())
-            .map(|(_, v)| v);
-        if name != "username" && from != Some(value) {
+        while current.next_if(|(k, _)| k.as_ref() < name).is_some() {}
+        let from = current.next_if(|(k, _)| k.as_ref() == name).map(|(_, v)| v);
+        if name != "username" && from.map(AttrRef::from) != Some(value) {
             changes.push(Change {
                 attribute: name.to_string(),
                 from: from.cloned(),
-                to: Some(value.clone()),
+                to: Some(value.to_value()),
                 because: desired.because.get(name).cloned(),
             });
         }
     }
-    let mut produced_names = desired.attributes.keys().peekable();
+    let mut produced_names = desired.attributes.keys().map(AttrKey::name).peekable();
     for name in input.given.mapped_attributes {
-        while produced_names
-            .next_if(|k| k.as_ref() < name.as_str())
-            .is_some()
-        {}
-        let produced = name == "username"
-            || produced_names
-                .next_if(|k| k.as_ref() == name.as_str())
-                .is_some();
+        while produced_names.next_if(|k| *k < name.as_str()).is_some() {}
+        let produced =
+            name == "username" || produced_names.next_if(|k| *k == name.as_str()).is_some();
         if let (false, Some(from)) = (produced, user.attributes.get(name.as_str())) {
             changes.push(Change {
                 attribute: name.clone(),

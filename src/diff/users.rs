@@ -94,7 +94,9 @@ pub(crate) fn email_of(attributes: &Attributes) -> Option<&str> {
 }
 
 pub(super) fn username_of(user: &DesiredUser) -> Option<&str> {
-    text_attribute(&user.attributes, "username").filter(|name| !name.is_empty())
+    user.attributes
+        .text("username")
+        .filter(|name| !name.is_empty())
 }
 
 /// Matches the desired users to the current ones and settles every username; pushes the
@@ -315,7 +317,7 @@ fn fallback(
     for key in keys {
         let (name, value) = match key {
             MatchKey::ExternalId => continue,
-            MatchKey::Email => ("email", email_of(&desired.attributes)),
+            MatchKey::Email => ("email", desired.attributes.text("email")),
             MatchKey::Username => ("username", username_of(desired)),
         };
         let Some(value) = value else { continue };

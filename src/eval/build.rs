@@ -503,7 +503,7 @@ fn hash_key(key: &str) -> NonZeroU32 {
 }
 
 fn text_attr_ref<'a>(u: &'a MappedUser, name: &str) -> Option<&'a str> {
-    text_attribute(&u.attributes, name)
+    u.attributes.text(name)
 }
 
 /// A mapped user's `first_name last_name`, for the run report; `None` when both are empty.

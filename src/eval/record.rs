@@ -5,10 +5,9 @@ use super::expr::{EvalError, Scope};
 use super::team_path::TeamPath;
 use crate::check::program::AttributeRule;
 use crate::diagnostics::Code;
-use crate::model::{AttrValue, Attributes, Because, UserStatus};
+use crate::model::{AttrRef, Because, MappedAttributes, Packer, UserStatus};
 use crate::syntax::ast::ConditionKind;
 use crate::value::Value;
-use std::borrow::Cow;
 
 /// A user computed from one record, before cross-record checks.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,7 +15,7 @@ pub struct MappedUser {
     /// External ID.
     pub external_id: String,
     /// Plain attributes.
-    pub attributes: Attributes,
+    pub attributes: MappedAttributes,
     /// Status.
     pub status: UserStatus,
     /// Manager's external ID.
@@ -117,7 +116,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
 
     let mut user = MappedUser {
         external_id: String::new(),
-        attributes: Attributes::new(),
+        attributes: MappedAttributes::default(),
         status: UserStatus::Active,
         manager: None,
         team_path: TeamPath::default(),
@@ -125,18 +124,11 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         segments: Vec::new(),
         status_because: None,
     };
-    // The user's attributes in their final order, each place holding a stand-in until a rule
-    // fills it (a bit in `filled`); places no rule fills are dropped at the end.
+    // The user's attributes in their final order, each place empty until a rule fills it;
+    // packed at the end without the places no rule filled.
     let slots = &program.attribute_slots;
     debug_assert_eq!(slots.of_rule.len(), program.attributes.len());
-    let mut attributes: Vec<(Cow<'static, str>, AttrValue)> = slots
-        .names
-        .iter()
-        .map(|name| (Cow::Borrowed(*name), AttrValue::Bool(false)))
-        .collect();
-    // One bit per place: places are Winningtemp attributes (the checker refuses any other
-    // name), and `every_attribute_has_a_bit_in_the_filled_mask` keeps that table within 64.
-    let mut filled: u64 = 0;
+    let mut attributes: Vec<Value> = vec![Value::Empty; slots.keys.len()];
     // The value of the latest rule whose expression a later rule repeats (see
     // `AttributeSlots::same_as`).
     let mut kept: Option<(usize, Value)> = None;
@@ -172,11 +164,10 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         }
         match slots.of_rule[n] {
             Some(place) => {
-                attributes[place].1 = match value {
-                    Value::Bool(b) => AttrValue::Bool(b),
-                    other => AttrValue::Text(other.into_text().into()),
+                attributes[place] = match value {
+                    Value::Bool(b) => Value::Bool(b),
+                    other => Value::Text(other.into_text()),
                 };
-                filled |= 1 << place;
             }
             None => store_apart(&mut user, rule, value),
         }
@@ -194,8 +185,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         note(&cond.because, &|| holds.to_string());
         match (cond.kind, slots.exclude) {
             (ConditionKind::Exclude, Some(place)) => {
-                attributes[place].1 = AttrValue::Bool(holds);
-                filled |= 1 << place;
+                attributes[place] = Value::Bool(holds);
             }
             (ConditionKind::Exclude, None) => {}
             // Only a pause that holds explains the status; otherwise the user is active
@@ -207,15 +197,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             _ => {}
         }
     }
-    if filled.count_ones() as usize != attributes.len() {
-        let mut place = 0;
-        attributes.retain(|_| {
-            let keep = filled & (1 << place) != 0;
-            place += 1;
-            keep
-        });
-    }
-    user.attributes = Attributes::from_sorted_store_unchecked(attributes);
+    user.attributes = pack(&slots.keys, &attributes);
 
     if let Some(group) = &program.group_path {
         for (i, level) in group.levels.iter().enumerate() {
@@ -293,6 +275,27 @@ fn store_apart(user: &mut MappedUser, rule: &AttributeRule, value: Value) {
     }
 }
 
+/// The filled places' values (text or flag; `Empty` where no rule gave one) under their
+/// keys, in one block sized for them.
+fn pack(keys: &[crate::model::AttrKey], values: &[Value]) -> MappedAttributes {
+    let text_bytes = values
+        .iter()
+        .map(|value| match value {
+            Value::Text(text) => text.len(),
+            _ => 0,
+        })
+        .sum();
+    let mut packer = Packer::with_capacity(text_bytes);
+    for (key, value) in keys.iter().zip(values) {
+        match value {
+            Value::Text(text) => packer.push(*key, AttrRef::Text(text)),
+            Value::Bool(flag) => packer.push(*key, AttrRef::Bool(*flag)),
+            _ => {}
+        }
+    }
+    packer.finish()
+}
+
 /// Best-effort value of a key attribute for a record that is skipped or quarantined, so the
 /// diff can leave its Winningtemp user alone.
 fn key_attribute(scope: &Scope, attribute: &str) -> Option<String> {
@@ -359,14 +362,9 @@ pub fn cap_quoted(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn every_attribute_has_a_bit_in_the_filled_mask() {
-        assert!(crate::schema::attributes().len() <= u64::BITS as usize);
-    }
-
     use crate::builtins::Context;
     use crate::eval::{Outcome, trace_record};
-    use crate::model::AttrValue;
+    use crate::model::AttrRef;
     use crate::records::{Origin, Record};
 
     /// Evaluates one CSV-shaped record with `user { … }` statements.
@@ -393,7 +391,7 @@ mod tests {
     fn text(outcome: &Outcome, name: &str) -> Option<String> {
         match outcome {
             Outcome::User(user) => match user.attributes.get(name) {
-                Some(AttrValue::Text(t)) => Some(t.to_string()),
+                Some(AttrRef::Text(t)) => Some(t.to_string()),
                 _ => None,
             },
             other => panic!("{other:?}"),

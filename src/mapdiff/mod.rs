@@ -16,7 +16,7 @@ pub use render::{render_human, render_json, render_markdown, write_json};
 
 use crate::check::Program;
 use crate::guard::{Allow, guards_passed};
-use crate::model::{AttrValue, Because, CurrentState, DesiredState};
+use crate::model::{AttrRef, Because, CurrentState, DesiredState};
 use crate::plan::{Plan, Summary};
 use crate::records::Record;
 use chrono::NaiveDate;
@@ -86,11 +86,11 @@ pub enum Value<'a> {
     List(Vec<&'a str>),
 }
 
-impl<'a> From<&'a AttrValue> for Value<'a> {
-    fn from(v: &'a AttrValue) -> Self {
+impl<'a> From<AttrRef<'a>> for Value<'a> {
+    fn from(v: AttrRef<'a>) -> Self {
         match v {
-            AttrValue::Text(t) => Value::Text(Cow::Borrowed(t)),
-            AttrValue::Bool(b) => Value::Bool(*b),
+            AttrRef::Text(t) => Value::Text(Cow::Borrowed(t)),
+            AttrRef::Bool(b) => Value::Bool(b),
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{ChangeKind, PersonChange, Side, Value};
 use crate::action::Action;
-use crate::model::{Attributes, Because, DesiredState, Role, UserStatus};
+use crate::model::{Because, DesiredState, MappedAttributes, Role, UserStatus};
 use crate::plan::Plan;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,7 +87,7 @@ pub struct PersonView<'a> {
     /// The username, when computed.
     pub username: Option<&'a str>,
     /// The plain attributes (`username` is [`Self::username`]).
-    pub attributes: Option<&'a Attributes>,
+    pub attributes: Option<&'a MappedAttributes>,
     /// The team.
     pub team: Option<&'a str>,
     /// The manager's external ID.
@@ -187,8 +187,8 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
             external_id: Some(id.as_str()),
             position: u.position,
             line: None,
-            username: crate::model::text_attribute(&u.attributes, "username"),
-            attributes: Some(&u.attributes),
+            username: u.attributes.text("username"),
+            attributes: Some(u.attributes.as_ref()),
             team: u.team.as_deref(),
             manager: u.manager.as_deref(),
             managed: BTreeSet::new(),
@@ -501,12 +501,12 @@ fn details<'a>(
 /// The plain attributes that differ (`username` aside), by name: both lists are sorted by
 /// name, so one walk through both finds them.
 fn attributes<'a>(
-    a: Option<&'a Attributes>,
-    b: Option<&'a Attributes>,
+    a: Option<&'a MappedAttributes>,
+    b: Option<&'a MappedAttributes>,
     change: &MakeChange<'_, 'a>,
     out: &mut Vec<PersonChange<'a>>,
 ) {
-    let pairs = |m: Option<&'a Attributes>| m.into_iter().flat_map(|m| m.iter()).peekable();
+    let pairs = |m: Option<&'a MappedAttributes>| m.into_iter().flat_map(|m| m.iter()).peekable();
     let (mut xs, mut ys) = (pairs(a), pairs(b));
     loop {
         let (name, x, y) = match (xs.peek(), ys.peek()) {
@@ -535,10 +535,10 @@ fn attributes<'a>(
                 (ky, None, Some(vy))
             }
         };
-        if x != y && name.as_ref() != "username" {
+        if x != y && name != "username" {
             out.push(change(
                 ChangeKind::Attribute,
-                Some(name.as_ref()),
+                Some(name),
                 x.map(Value::from),
                 y.map(Value::from),
             ));

@@ -20,7 +20,7 @@ use super::{Plan, Summary};
 use crate::action::{Action, Change, PlannedAction};
 use crate::guard::GuardOutcome;
 use crate::model::{
-    AttrValue, Because, FieldFill, GuardLimit, NewUserAttributes, QuarantinedRecord, Role,
+    AttrRef, Because, FieldFill, GuardLimit, NewUserAttributes, QuarantinedRecord, Role,
     RunWarning, SkippedRecord, UserStatus,
 };
 use std::io;
@@ -288,9 +288,9 @@ fn write_changes(out: &mut Vec<u8>, depth: usize, changes: &[Change]) {
         key(out, d, true, "attribute");
         string(out, attribute);
         key(out, d, false, "from");
-        write_value(out, from.as_ref());
+        write_value(out, from.as_ref().map(AttrRef::from));
         key(out, d, false, "to");
-        write_value(out, to.as_ref());
+        write_value(out, to.as_ref().map(AttrRef::from));
         // `skip_serializing_if = "Option::is_none"` on `Change::because`.
         if let Some(because) = because {
             key(out, d, false, "because");
@@ -476,10 +476,10 @@ fn role_tag(role: Role) -> &'static str {
 }
 
 /// An attribute value (untagged: text or boolean), or `null`.
-fn write_value(out: &mut Vec<u8>, value: Option<&AttrValue>) {
+fn write_value(out: &mut Vec<u8>, value: Option<AttrRef<'_>>) {
     match value {
-        Some(AttrValue::Text(text)) => string(out, text),
-        Some(AttrValue::Bool(b)) => boolean(out, *b),
+        Some(AttrRef::Text(text)) => string(out, text),
+        Some(AttrRef::Bool(b)) => boolean(out, b),
         None => out.extend_from_slice(b"null"),
     }
 }

@@ -4,7 +4,7 @@
 use super::{Plan, Summary};
 use crate::action::{Action, Change, PlannedAction};
 use crate::escape::line;
-use crate::model::{AttrValue, Because, Role, UserStatus};
+use crate::model::{AttrRef, Because, Role, UserStatus};
 use std::fmt::Write;
 
 /// The sections a plan is shown in, in order, with the kinds each holds.
@@ -161,8 +161,8 @@ fn change_line(change: &Change) -> (String, Option<&Because>) {
     let text = format!(
         "{}: {} → {}",
         change.attribute,
-        value_text(change.from.as_ref()),
-        value_text(change.to.as_ref())
+        value_text(change.from.as_ref().map(AttrRef::from)),
+        value_text(change.to.as_ref().map(AttrRef::from))
     );
     (line(&text).into_owned(), change.because.as_ref())
 }
@@ -178,10 +178,10 @@ pub(super) fn shows_action_because(planned: &PlannedAction) -> bool {
 }
 
 /// A value as shown: text quoted, booleans bare, unset as `(unset)`.
-pub(super) fn value_text(value: Option<&AttrValue>) -> String {
+pub(super) fn value_text(value: Option<AttrRef<'_>>) -> String {
     match value {
-        Some(AttrValue::Text(text)) => quote(text),
-        Some(AttrValue::Bool(b)) => b.to_string(),
+        Some(AttrRef::Text(text)) => quote(text),
+        Some(AttrRef::Bool(b)) => b.to_string(),
         None => "(unset)".to_string(),
     }
 }

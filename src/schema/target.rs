@@ -286,6 +286,15 @@ pub fn target_kind(name: &str) -> Option<&'static TargetKind> {
 mod tests {
     use super::*;
 
+    /// A mapped user's attributes are packed by their place in the model's list of names: it
+    /// must name exactly the attributes described here.
+    #[test]
+    fn the_model_keys_exactly_these_attributes() {
+        let mut names: Vec<&str> = attributes().iter().map(|a| a.name).collect();
+        names.sort_unstable();
+        assert_eq!(names, crate::model::ATTRIBUTE_NAMES);
+    }
+
     #[test]
     fn mandatory_attributes_are_required_types() {
         let mandatory: Vec<&str> = attributes()

@@ -6,7 +6,7 @@ use crate::builtins::Context;
 use crate::check::Program;
 use crate::check::program::TestCase;
 use crate::eval::{Outcome, trace_record};
-use crate::model::{AttrValue, UserStatus};
+use crate::model::{AttrRef, UserStatus};
 use crate::records::{Origin, Record};
 use crate::value::Value;
 use serde_json::{Map, Value as Json};
@@ -170,7 +170,7 @@ fn actual_value(outcome: &Outcome, key: &str) -> Option<String> {
                 None => (!u.team_path.is_empty()).then(|| u.team_path.names().join("/")),
             },
             "exclude_from_surveys" => Some(match u.attributes.get(key) {
-                Some(AttrValue::Bool(b)) => b.to_string(),
+                Some(AttrRef::Bool(b)) => b.to_string(),
                 _ => "false".into(),
             }),
             _ => match key.strip_prefix("segment:") {

@@ -39,7 +39,7 @@ pub fn place(program: &Program, tree: &UnitTree, state: &mut DesiredState) {
                     format!("their org unit `{team}` is not among the units"),
                 ),
             };
-            let name_part = |a: &str| crate::model::text_attribute(&user.attributes, a);
+            let name_part = |a: &str| user.attributes.text(a);
             let name = match (name_part("first_name"), name_part("last_name")) {
                 (Some(first), Some(last)) => Some(format!("{first} {last}")),
                 (first, last) => first.or(last).map(str::to_string),
@@ -52,8 +52,7 @@ pub fn place(program: &Program, tree: &UnitTree, state: &mut DesiredState) {
                 line: None,
                 name,
                 external_id: Some(user.external_id.clone()),
-                username: crate::model::text_attribute(&user.attributes, "username")
-                    .map(str::to_string),
+                username: user.attributes.text("username").map(str::to_string),
                 code: code.as_str().into(),
                 reason,
                 because: group_because.clone(),

@@ -27,7 +27,7 @@ pub(crate) fn desired_user(id: &str, username: &str) -> DesiredUser {
     );
     DesiredUser {
         external_id: id.to_string(),
-        attributes: std::sync::Arc::new(attributes),
+        attributes: std::sync::Arc::new(MappedAttributes::from_pairs(attributes).unwrap()),
         status: UserStatus::Active,
         team: None,
         manager: None,

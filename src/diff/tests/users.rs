@@ -49,7 +49,9 @@ fn an_unchanged_user_gives_no_action() {
 #[test]
 fn updates_carry_only_changed_attributes_and_clear_mapped_empty_ones() {
     let mut want = desired_user("1", "anna@x");
-    std::sync::Arc::make_mut(&mut want.attributes).insert("first_name".into(), text("Anna-Lena"));
+    std::sync::Arc::make_mut(&mut want.attributes)
+        .set("first_name", text("Anna-Lena"))
+        .unwrap();
     // The statement that evaluated empty explains the clearing.
     std::sync::Arc::make_mut(&mut want.because)
         .insert("gender".into(), because("gender = Kön", 14));
@@ -116,7 +118,9 @@ fn fallback_email_also_finds_the_username_of_an_unlinked_user() {
 #[test]
 fn fallback_never_reaches_a_user_linked_to_another_external_id() {
     let mut want = desired_user("2", "anna2@x");
-    std::sync::Arc::make_mut(&mut want.attributes).insert("email".into(), text("anna@x"));
+    std::sync::Arc::make_mut(&mut want.attributes)
+        .set("email", text("anna@x"))
+        .unwrap();
     let out = Setup::default().run(
         &desired(vec![want]),
         &current(vec![current_user(Some("1"), "anna@x")]),
@@ -127,7 +131,9 @@ fn fallback_never_reaches_a_user_linked_to_another_external_id() {
 #[test]
 fn fallback_keys_are_tried_in_order_and_only_those_listed() {
     let mut want = desired_user("1", "anna@x");
-    std::sync::Arc::make_mut(&mut want.attributes).insert("email".into(), text("private@y"));
+    std::sync::Arc::make_mut(&mut want.attributes)
+        .set("email", text("private@y"))
+        .unwrap();
     let d = desired(vec![want]);
     let have = current(vec![current_user(None, "anna@x")]);
     // Email finds nobody and username is not a key: a create, which would take a username
@@ -157,9 +163,13 @@ fn without_fallback_keys_nothing_is_linked() {
 #[test]
 fn two_records_claiming_one_unlinked_user_link_neither_and_never_pause_it() {
     let mut a = desired_user("1", "a@x");
-    std::sync::Arc::make_mut(&mut a.attributes).insert("email".into(), text("shared@x"));
+    std::sync::Arc::make_mut(&mut a.attributes)
+        .set("email", text("shared@x"))
+        .unwrap();
     let mut b = desired_user("2", "b@x");
-    std::sync::Arc::make_mut(&mut b.attributes).insert("email".into(), text("shared@x"));
+    std::sync::Arc::make_mut(&mut b.attributes)
+        .set("email", text("shared@x"))
+        .unwrap();
     let mut setup = Setup::default();
     setup.rules.user_removal = UserRemoval::All;
     let out = setup.run(

@@ -5,12 +5,11 @@ use super::{every_action, sample_plan};
 use crate::action::{ActionKind, Change, sort_actions};
 use crate::diff::tests::fixtures::because;
 use crate::guard::GuardOutcome;
-use crate::model::{AttrValue, Attributes};
+use crate::model::{AttrValue, MappedAttributes, NewUserAttributes};
 use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
 use crate::plan::json_layout::{needs_escape, string};
 use crate::plan::*;
 use serde::Serialize;
-use std::borrow::Cow;
 
 /// Text with every kind of character serde_json treats differently: quotes, backslashes,
 /// the named and the `\u00XX` control characters, DEL, and non-ASCII around word bounds.
@@ -24,26 +23,22 @@ fn awkward_actions() -> Vec<PlannedAction> {
         action,
         because: because(AWKWARD, 0),
     };
-    let mut attributes = Attributes::new();
-    attributes.insert(
-        Cow::Borrowed("exclude_from_surveys"),
-        AttrValue::Bool(false),
-    );
-    attributes.insert(
-        Cow::Owned(AWKWARD.to_string()),
-        AttrValue::Text(AWKWARD.into()),
-    );
+    // A created user's attributes are Winningtemp's, named in plain ASCII; their values are not.
+    let attributes = [
+        ("exclude_from_surveys", AttrValue::Bool(false)),
+        ("title", AttrValue::Text(AWKWARD.into())),
+    ];
     vec![
         planned(Action::CreateUser {
             external_id: s(AWKWARD),
             username: s(""),
-            attributes: Attributes::new().into(),
+            attributes: NewUserAttributes::default(),
             status: UserStatus::Paused,
         }),
         planned(Action::CreateUser {
             external_id: s("1"),
             username: s("u"),
-            attributes: attributes.into(),
+            attributes: MappedAttributes::from_pairs(attributes).unwrap().into(),
             status: UserStatus::Active,
         }),
         planned(Action::UpdateUser {

@@ -8,7 +8,9 @@ use super::*;
 use crate::action::{ActionKind, Change, sort_actions};
 use crate::diff::tests::fixtures::{because, text};
 use crate::guard::GuardOutcome;
-use crate::model::{GuardLimit, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus};
+use crate::model::{
+    GuardLimit, MappedAttributes, QuarantinedRecord, Role, RunWarning, SkippedRecord, UserStatus,
+};
 use schema_check::check;
 use std::collections::BTreeSet;
 
@@ -141,14 +143,16 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
             Action::CreateUser {
                 external_id: s("1042"),
                 username: s("anna.andersson@acme.example"),
-                attributes: [
-                    ("email", "anna.andersson@acme.example"),
-                    ("first_name", "Anna"),
-                    ("last_name", "Andersson"),
-                ]
-                .into_iter()
-                .map(|(k, v)| (s(k).into(), text(v)))
-                .collect(),
+                attributes: MappedAttributes::from_pairs(
+                    [
+                        ("email", "anna.andersson@acme.example"),
+                        ("first_name", "Anna"),
+                        ("last_name", "Andersson"),
+                    ]
+                    .map(|(k, v)| (k, text(v))),
+                )
+                .unwrap()
+                .into(),
                 status: UserStatus::Active,
             },
             "external_id = Id",

@@ -8,7 +8,7 @@
 
 use crate::action::Action;
 use crate::escape::is_unsafe;
-use crate::model::{AttrValue, Because};
+use crate::model::{AttrRef, AttrValue, Because, MappedAttributes};
 use crate::plan::Plan;
 use crate::report::*;
 use proptest::prelude::*;
@@ -30,14 +30,11 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
             } => {
                 *external_id = next();
                 *username = next();
-                *attributes = attributes
-                    .iter()
-                    .map(|(name, value)| match value {
-                        AttrValue::Text(_) => (name.clone(), AttrValue::Text(next().into())),
-                        other => (name.clone(), other.clone()),
-                    })
-                    .collect::<crate::model::Attributes>()
-                    .into();
+                let renamed = attributes.iter().map(|(name, value)| match value {
+                    AttrRef::Text(_) => (name, AttrValue::Text(next().into())),
+                    other => (name, other.to_value()),
+                });
+                *attributes = MappedAttributes::from_pairs(renamed).unwrap().into();
             }
             Action::UpdateUser {
                 external_id,
