@@ -164,6 +164,9 @@ pub fn segment_id(category: &str, name: &str) -> String {
     id
 }
 
+/// A mapped user with its record's index and line and its keys' hashes.
+type UserEntry = (usize, Option<usize>, Box<MappedUser>, KeyHashes);
+
 /// Assembles the desired state, memberships included.
 pub fn build(
     outcomes: Vec<Evaluated>,
@@ -180,9 +183,8 @@ pub fn build(
     // order (`#2` before `#10`), whatever their labels are.
     let mut skipped: Vec<(usize, SkippedRecord)> = Vec::new();
     let mut quarantined: Vec<(usize, QuarantinedRecord)> = Vec::new();
-    // Collected in place: the users take over the outcomes' memory (same size), so a million
-    // outcomes are not copied into a second vector.
-    let users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)> = outcomes
+    // Collected in place: the users (pointers to them) take over the outcomes' memory.
+    let users: Vec<UserEntry> = outcomes
         .into_iter()
         .filter_map(|e| match e.outcome {
             Outcome::User(u) => Some((e.index, e.line, u, e.keys)),
@@ -236,13 +238,13 @@ pub fn build(
     let users = quarantine_team_id_collisions(users, &mut quarantined, group);
     // Users are collected first and sorted once (not at all when the source lists them by
     // external ID, as exports usually do); the sorted list is the map. Keys are unique here
-    // (duplicate external IDs were quarantined).
-    // Collected in place, like the outcomes into users above.
+    // (duplicate external IDs were quarantined). A list of its own: at its size, while the
+    // outcomes' block, too small for it, is freed.
     let mut shared_ids = TeamIds::default();
     let mut entries: Vec<(String, DesiredUser)> = users
         .into_iter()
         .map(|(index, _, u, _)| {
-            let mut user = add_user(&mut state, &mut shared_ids, u, reasons, group);
+            let mut user = add_user(&mut state, &mut shared_ids, *u, reasons, group);
             user.position = index + 1;
             (user.external_id.clone(), user)
         })
@@ -277,10 +279,10 @@ fn in_record_order<T>(mut entries: Vec<(usize, T)>) -> Vec<T> {
 /// Records sharing an external ID, username or email are all quarantined: picking one would
 /// be a guess, and a wrong guess merges two people.
 fn quarantine_duplicates(
-    users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)>,
+    users: Vec<UserEntry>,
     reasons: &Reasons,
     quarantined: &mut Vec<(usize, QuarantinedRecord)>,
-) -> Vec<(usize, Option<usize>, MappedUser, KeyHashes)> {
+) -> Vec<UserEntry> {
     let mut remaining = users;
     let mut seen = SeenHashes::default();
     for (n, unique) in UNIQUE_KEYS.iter().enumerate() {
@@ -368,10 +370,10 @@ fn quarantine_duplicates(
 /// their whole path and cannot collide with each other, so a mapping without `ids` is not
 /// checked.
 fn quarantine_team_id_collisions(
-    users: Vec<(usize, Option<usize>, MappedUser, KeyHashes)>,
+    users: Vec<UserEntry>,
     quarantined: &mut Vec<(usize, QuarantinedRecord)>,
     group: Option<&GroupPathRule>,
-) -> Vec<(usize, Option<usize>, MappedUser, KeyHashes)> {
+) -> Vec<UserEntry> {
     if users.iter().all(|(_, _, u, _)| u.team_path.derived_only()) {
         return users;
     }

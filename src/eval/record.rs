@@ -33,8 +33,11 @@ pub struct MappedUser {
 /// What became of one record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Mapped to a user.
-    User(MappedUser),
+    /// Mapped to a user. Boxed: every record's outcome is held until the users are built,
+    /// and a user is far bigger than the rest, so the outcomes' list holds pointers and the
+    /// users' list is made at its own size (not in the outcomes' block, which is twice as
+    /// big): 15 MB less at 100k users (docs/benchmarks.md, issue 20).
+    User(Box<MappedUser>),
     /// `skip when` held.
     Skipped {
         /// The statement.
@@ -251,7 +254,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             Err(e) => return quarantine(e, &seg.because),
         }
     }
-    Outcome::User(user)
+    Outcome::User(Box::new(user))
 }
 
 /// Stores the value of an attribute a user keeps apart from the plain ones (`external_id`,
