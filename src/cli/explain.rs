@@ -60,16 +60,8 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
                 Some(u.external_id.clone()),
                 u.attributes.text("username").map(str::to_string),
             ),
-            Outcome::Skipped {
-                external_id,
-                username,
-                ..
-            }
-            | Outcome::Quarantined {
-                external_id,
-                username,
-                ..
-            } => (external_id.clone(), username.clone()),
+            Outcome::Skipped(skip) => (skip.external_id.clone(), skip.username.clone()),
+            Outcome::Quarantined(q) => (q.external_id.clone(), q.username.clone()),
         };
         let hit = match by_position {
             Some(n) => r.origin.index + 1 == n,
@@ -150,7 +142,8 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
         Outcome::User(u) => {
             let _ = writeln!(out, "Outcome: mapped to user {}", line(&u.external_id));
         }
-        Outcome::Skipped { because, .. } => {
+        Outcome::Skipped(skip) => {
+            let because = &skip.because;
             let _ = writeln!(
                 out,
                 "Outcome: skipped by `{}` (line {}): not synced, and its Winningtemp user (if any) is left alone",
@@ -158,19 +151,14 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
                 because.line()
             );
         }
-        Outcome::Quarantined {
-            code,
-            reason,
-            because,
-            ..
-        } => {
+        Outcome::Quarantined(q) => {
             let _ = writeln!(
                 out,
                 "Outcome: quarantined ({}) at `{}` (line {}): {}\nIts Winningtemp user (if any) is left exactly as it is.",
-                code.as_str(),
-                line(because.statement()),
-                because.line(),
-                line(reason)
+                q.code.as_str(),
+                line(q.because.statement()),
+                q.because.line(),
+                line(&q.reason)
             );
         }
     }
@@ -181,9 +169,8 @@ pub fn run(args: ExplainArgs, color: ColorChoice) -> u8 {
     }
     let username = match &outcome {
         Outcome::User(u) => u.attributes.get("username").map(|v| v.to_string()),
-        Outcome::Skipped { username, .. } | Outcome::Quarantined { username, .. } => {
-            username.clone()
-        }
+        Outcome::Skipped(skip) => skip.username.clone(),
+        Outcome::Quarantined(q) => q.username.clone(),
     };
     let matched = matched_user(&c.current.users, id.as_deref(), username.as_deref());
     match matched {

@@ -1,7 +1,7 @@
 //! From per-record outcomes to the desired state: duplicate keys quarantine every record
 //! involved, teams get path-derived IDs, managers become managers of their reports' teams.
 
-use super::record::{MappedUser, Outcome};
+use super::record::{MappedUser, Outcome, Quarantine, Skip};
 use super::team_path::TeamPath;
 use crate::check::program::GroupPathRule;
 use crate::diagnostics::Code;
@@ -188,12 +188,13 @@ pub fn build(
         .into_iter()
         .filter_map(|e| match e.outcome {
             Outcome::User(u) => Some((e.index, e.line, u, e.keys)),
-            Outcome::Skipped {
-                because,
-                external_id,
-                username,
-                name,
-            } => {
+            Outcome::Skipped(skip) => {
+                let Skip {
+                    because,
+                    external_id,
+                    username,
+                    name,
+                } = *skip;
                 skipped.push((
                     e.index,
                     SkippedRecord {
@@ -208,14 +209,15 @@ pub fn build(
                 ));
                 None
             }
-            Outcome::Quarantined {
-                code,
-                reason,
-                because,
-                external_id,
-                username,
-                name,
-            } => {
+            Outcome::Quarantined(quarantine) => {
+                let Quarantine {
+                    code,
+                    reason,
+                    because,
+                    external_id,
+                    username,
+                    name,
+                } = *quarantine;
                 quarantined.push((
                     e.index,
                     QuarantinedRecord {

@@ -30,40 +30,48 @@ pub struct MappedUser {
     pub status_because: Option<Because>,
 }
 
-/// What became of one record.
+/// What became of one record. Each kind is boxed: every record's outcome is held until the
+/// users are built, so the outcomes' list holds pointers (an evaluated record is 80 bytes, not
+/// 280), and the users' list is made at its own size instead of in the outcomes' block: 24 MB
+/// less at 100k records (docs/benchmarks.md, issue 20).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Mapped to a user. Boxed: every record's outcome is held until the users are built,
-    /// and a user is far bigger than the rest, so the outcomes' list holds pointers and the
-    /// users' list is made at its own size (not in the outcomes' block, which is twice as
-    /// big): 15 MB less at 100k users (docs/benchmarks.md, issue 20).
+    /// Mapped to a user.
     User(Box<MappedUser>),
     /// `skip when` held.
-    Skipped {
-        /// The statement.
-        because: Because,
-        /// External ID if computable (protects the user from being paused).
-        external_id: Option<String>,
-        /// Username if computable.
-        username: Option<String>,
-        /// First and last name if computable (for the run report).
-        name: Option<String>,
-    },
+    Skipped(Box<Skip>),
     /// Evaluation failed.
-    Quarantined {
-        /// Code.
-        code: Code,
-        /// Reason.
-        reason: String,
-        /// Statement being evaluated.
-        because: Because,
-        /// External ID if computable.
-        external_id: Option<String>,
-        /// Username if computable.
-        username: Option<String>,
-        /// First and last name if computable (for the run report).
-        name: Option<String>,
-    },
+    Quarantined(Box<Quarantine>),
+}
+
+/// A record a `skip when` left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skip {
+    /// The statement.
+    pub because: Because,
+    /// External ID if computable (protects the user from being paused).
+    pub external_id: Option<String>,
+    /// Username if computable.
+    pub username: Option<String>,
+    /// First and last name if computable (for the run report).
+    pub name: Option<String>,
+}
+
+/// A record whose evaluation failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quarantine {
+    /// Code.
+    pub code: Code,
+    /// Reason.
+    pub reason: String,
+    /// Statement being evaluated.
+    pub because: Because,
+    /// External ID if computable.
+    pub external_id: Option<String>,
+    /// Username if computable.
+    pub username: Option<String>,
+    /// First and last name if computable (for the run report).
+    pub name: Option<String>,
 }
 
 /// One step of an evaluation, for `explain`.
@@ -88,13 +96,15 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             });
         }
     };
-    let quarantine = |err: EvalError, because: &Because| Outcome::Quarantined {
-        code: err.code,
-        reason: cap_quoted(&err.message),
-        because: because.clone(),
-        external_id: key_attribute(scope, "external_id"),
-        username: key_attribute(scope, "username"),
-        name: person_name(scope),
+    let quarantine = |err: EvalError, because: &Because| {
+        Outcome::Quarantined(Box::new(Quarantine {
+            code: err.code,
+            reason: cap_quoted(&err.message),
+            because: because.clone(),
+            external_id: key_attribute(scope, "external_id"),
+            username: key_attribute(scope, "username"),
+            name: person_name(scope),
+        }))
     };
 
     for cond in program
@@ -105,12 +115,12 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
         match scope.eval(&cond.expr) {
             Ok(Value::Bool(true)) => {
                 note(&cond.because, &|| "true: record skipped".into());
-                return Outcome::Skipped {
+                return Outcome::Skipped(Box::new(Skip {
                     because: cond.because.clone(),
                     external_id: key_attribute(scope, "external_id"),
                     username: key_attribute(scope, "username"),
                     name: person_name(scope),
-                };
+                }));
             }
             Ok(_) => note(&cond.because, &|| "false".into()),
             Err(e) => return quarantine(e, &cond.because),
@@ -430,8 +440,8 @@ mod tests {
             &[("id", "x7"), ("mail", "a@x"), ("alias", "")],
         );
         match outcome {
-            Outcome::Quarantined { because, .. } => {
-                assert!(because.statement().starts_with("username"), "{because:?}");
+            Outcome::Quarantined(q) => {
+                assert!(q.because.statement().starts_with("username"), "{q:?}");
             }
             other => panic!("{other:?}"),
         }

@@ -131,22 +131,18 @@ fn run_test(program: &Program, test: &TestCase, ctx: &Context) -> TestResult {
 fn describe(outcome: &Outcome) -> String {
     match outcome {
         Outcome::User(_) => "mapped to a user".into(),
-        Outcome::Skipped { because, .. } => format!(
+        Outcome::Skipped(skip) => format!(
             "skipped by `{}` at line {}",
-            because.statement(),
-            because.line()
+            skip.because.statement(),
+            skip.because.line()
         ),
-        Outcome::Quarantined {
-            code,
-            reason,
-            because,
-            ..
-        } => {
+        Outcome::Quarantined(q) => {
             format!(
-                "quarantined with {}: {reason} (`{}`, line {})",
-                code.as_str(),
-                because.statement(),
-                because.line()
+                "quarantined with {}: {} (`{}`, line {})",
+                q.code.as_str(),
+                q.reason,
+                q.because.statement(),
+                q.because.line()
             )
         }
     }
@@ -155,8 +151,8 @@ fn describe(outcome: &Outcome) -> String {
 /// What the mapping produced for an expectation key, as text.
 fn actual_value(outcome: &Outcome, key: &str) -> Option<String> {
     match (key, outcome) {
-        ("skipped", _) => Some(matches!(outcome, Outcome::Skipped { .. }).to_string()),
-        ("quarantined", Outcome::Quarantined { code, .. }) => Some(code.as_str().to_string()),
+        ("skipped", _) => Some(matches!(outcome, Outcome::Skipped(_)).to_string()),
+        ("quarantined", Outcome::Quarantined(q)) => Some(q.code.as_str().to_string()),
         ("quarantined", _) => Some("false".into()),
         (_, Outcome::User(u)) => match key {
             "external_id" => Some(u.external_id.clone()),
