@@ -70,11 +70,6 @@ pub struct NewUserAttributes {
     all: Arc<MappedAttributes>,
 }
 
-/// `username`, left out when [`NewUserAttributes`] are read.
-fn is_username(name: &str) -> bool {
-    name == "username"
-}
-
 impl NewUserAttributes {
     /// A desired user's attributes, shared, without their `username`.
     pub fn shared(all: &Arc<MappedAttributes>) -> NewUserAttributes {
@@ -85,20 +80,22 @@ impl NewUserAttributes {
 
     /// Each attribute with its value, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, AttrRef<'_>)> {
-        self.all.iter().filter(|(name, _)| !is_username(name))
+        self.all
+            .entries()
+            .filter(|(key, _)| *key != AttrKey::USERNAME)
+            .map(|(key, value)| (key.name(), value))
     }
 
     /// The value of attribute `name`.
     pub fn get(&self, name: &str) -> Option<AttrRef<'_>> {
-        if is_username(name) {
-            return None;
-        }
-        self.all.get(name)
+        AttrKey::of(name)
+            .filter(|key| *key != AttrKey::USERNAME)
+            .and_then(|key| self.all.get_key(key))
     }
 
     /// How many attributes there are.
     pub fn len(&self) -> usize {
-        self.all.len() - usize::from(self.all.contains("username"))
+        self.all.len() - usize::from(self.all.get_key(AttrKey::USERNAME).is_some())
     }
 
     /// True when there are none.

@@ -6,7 +6,8 @@ use super::{Input, Protection, rule_because, warning};
 use crate::action::{Action, PlannedAction};
 use crate::diagnostics::Code;
 use crate::model::{
-    Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus, text_attribute,
+    AttrKey, Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus,
+    text_attribute,
 };
 use crate::value::order_prefix;
 use foldhash::{HashMap, HashMapExt};
@@ -95,7 +96,7 @@ pub(crate) fn email_of(attributes: &Attributes) -> Option<&str> {
 
 pub(super) fn username_of(user: &DesiredUser) -> Option<&str> {
     user.attributes
-        .text("username")
+        .text_of(AttrKey::USERNAME)
         .filter(|name| !name.is_empty())
 }
 
@@ -317,7 +318,7 @@ fn fallback(
     for key in keys {
         let (name, value) = match key {
             MatchKey::ExternalId => continue,
-            MatchKey::Email => ("email", desired.attributes.text("email")),
+            MatchKey::Email => ("email", desired.attributes.text_of(AttrKey::EMAIL)),
             MatchKey::Username => ("username", username_of(desired)),
         };
         let Some(value) = value else { continue };

@@ -121,14 +121,14 @@ const UNIQUE_KEYS: [UniqueKey; 3] = [
         what: "username",
         attribute: "username",
         code: Code::DuplicateUsername,
-        text: |u| text_attr_ref(u, "username"),
+        text: |u| u.attributes.text_of(AttrKey::USERNAME),
         ignore_case: true,
     },
     UniqueKey {
         what: "email",
         attribute: "email",
         code: Code::DuplicateEmail,
-        text: |u| text_attr_ref(u, "email"),
+        text: |u| u.attributes.text_of(AttrKey::EMAIL),
         ignore_case: true,
     },
 ];

@@ -15,6 +15,8 @@ fn the_names_are_sorted_and_each_has_a_bit() {
         assert_eq!((usize::from(key.0), key.name()), (place, *name));
     }
     assert_eq!(AttrKey::of("usernam"), None);
+    assert_eq!(Some(AttrKey::USERNAME), AttrKey::of("username"));
+    assert_eq!(Some(AttrKey::EMAIL), AttrKey::of("email"));
     assert_eq!(AttrKey::of(""), None);
 }
 
