@@ -49,7 +49,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::RemoveMembership {
-                user: s("bo@acme.example"),
+                user: s("bo@acme.example").into(),
                 team: s("acme/hr").into(),
                 role: Role::Member,
             },
@@ -66,7 +66,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::AddMembership {
-                user: s("bo@acme.example"),
+                user: s("bo@acme.example").into(),
                 team: s("acme/sales").into(),
                 role: Role::Manager,
             },
@@ -75,7 +75,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::RemoveMembership {
-                user: s("bo@acme.example"),
+                user: s("bo@acme.example").into(),
                 team: s("acme/sales").into(),
                 role: Role::Member,
             },
@@ -84,7 +84,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::AddMembership {
-                user: s("anna.andersson@acme.example"),
+                user: s("anna.andersson@acme.example").into(),
                 team: s("acme/sales").into(),
                 role: Role::Member,
             },
@@ -140,7 +140,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         planned(
             Action::CreateUser {
                 external_id: s("1042"),
-                username: s("anna.andersson@acme.example"),
+                username: s("anna.andersson@acme.example").into(),
                 attributes: [
                     ("email", "anna.andersson@acme.example"),
                     ("first_name", "Anna"),

@@ -29,7 +29,7 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 ..
             } => {
                 *external_id = next();
-                *username = next();
+                *username = next().into();
                 *attributes = attributes
                     .iter()
                     .map(|(name, value)| match value {
@@ -106,7 +106,7 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
             }
             Action::AddMembership { user, team, .. }
             | Action::RemoveMembership { user, team, .. } => {
-                *user = next();
+                *user = next().into();
                 *team = next().into();
             }
             Action::CreateSegment {
