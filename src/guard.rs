@@ -205,7 +205,7 @@ fn memberships_removed_without_replacement(actions: &[PlannedAction]) -> usize {
     let removals: Vec<(&str, crate::model::Role)> = actions
         .iter()
         .filter_map(|a| match &a.action {
-            Action::RemoveMembership { user, role, .. } => Some((user.as_str(), *role)),
+            Action::RemoveMembership { user, role, .. } => Some((&**user, *role)),
             _ => None,
         })
         .collect();
@@ -216,8 +216,8 @@ fn memberships_removed_without_replacement(actions: &[PlannedAction]) -> usize {
     let added: foldhash::HashSet<(&str, crate::model::Role)> = actions
         .iter()
         .filter_map(|a| match &a.action {
-            Action::AddMembership { user, role, .. } if losing.contains(user.as_str()) => {
-                Some((user.as_str(), *role))
+            Action::AddMembership { user, role, .. } if losing.contains(&**user) => {
+                Some((&**user, *role))
             }
             _ => None,
         })
@@ -727,7 +727,7 @@ mod tests {
             .collect();
         let remove = |i: usize| {
             planned(Action::RemoveMembership {
-                user: format!("u{i}"),
+                user: format!("u{i}").into(),
                 team: "T1".into(),
                 role: Role::Member,
             })
@@ -751,7 +751,7 @@ mod tests {
         let mut moved = lost.clone();
         moved.extend((0..11).map(|i| {
             planned(Action::AddMembership {
-                user: format!("u{i}"),
+                user: format!("u{i}").into(),
                 team: "T2".into(),
                 role: Role::Member,
             })
@@ -775,7 +775,7 @@ mod tests {
     fn a_removal_counts_unless_the_same_user_gets_a_membership_of_the_same_role() {
         use crate::model::Role;
         let membership = |add: bool, user: &str, role: Role| {
-            let (user, team) = (user.to_owned(), "T".into());
+            let (user, team) = (user.into(), "T".into());
             planned(if add {
                 Action::AddMembership { user, team, role }
             } else {

@@ -70,7 +70,7 @@ proptest! {
                     );
                 }
                 Action::AddMembership { user, team, .. } => {
-                    team_of.insert(user.clone(), team.to_string());
+                    team_of.insert(user.to_string(), team.to_string());
                 }
                 _ => {}
             }

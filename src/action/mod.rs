@@ -22,8 +22,8 @@ pub enum Action {
     CreateUser {
         /// The new user's external ID.
         external_id: String,
-        /// The new user's username.
-        username: String,
+        /// The new user's username (shared with the user's memberships in the plan).
+        username: std::sync::Arc<str>,
         /// Every attribute the mapping produced except `username` (shared with the desired
         /// user).
         attributes: NewUserAttributes,
@@ -84,8 +84,8 @@ pub enum Action {
     },
     /// Make a user member or manager of a team.
     AddMembership {
-        /// Username.
-        user: String,
+        /// Username (shared: one user has a create and several memberships).
+        user: std::sync::Arc<str>,
         /// Team external ID (shared: a team has many members).
         team: std::sync::Arc<str>,
         /// Role in the team.
@@ -93,8 +93,8 @@ pub enum Action {
     },
     /// Remove a user's membership (of the given role) from a team.
     RemoveMembership {
-        /// Username.
-        user: String,
+        /// Username (shared: one user has a create and several memberships).
+        user: std::sync::Arc<str>,
         /// Team external ID (shared: a team has many members).
         team: std::sync::Arc<str>,
         /// Role being removed.

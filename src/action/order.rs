@@ -79,7 +79,7 @@ fn ranks(actions: &[PlannedAction]) -> Vec<u64> {
             Action::ReactivateUser { .. } => 6,
             Action::AddMembership { .. } => 7,
             Action::RemoveMembership { user, team, .. } => {
-                removals.push((at, (user.as_str(), &**team)));
+                removals.push((at, (&**user, &**team)));
                 REMOVE_MEMBERSHIP
             }
             Action::AddSegmentConnection { .. } => 8,
@@ -98,7 +98,7 @@ fn ranks(actions: &[PlannedAction]) -> Vec<u64> {
         let added: HashSet<(&str, &str)> = actions
             .iter()
             .filter_map(|planned| match &planned.action {
-                Action::AddMembership { user, team, .. } => Some((user.as_str(), &**team)),
+                Action::AddMembership { user, team, .. } => Some((&**user, &**team)),
                 _ => None,
             })
             .filter(|pair| removed.contains(pair))

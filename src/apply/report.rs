@@ -164,8 +164,8 @@ pub fn describe(action: &Action) -> String {
             external_id,
             username,
             ..
-        }
-        | Action::UpdateUser {
+        } => format!("{external_id} ({username})"),
+        Action::UpdateUser {
             external_id,
             username,
             ..

@@ -200,7 +200,7 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
                 None => units.push(Unit::CreateUser {
                     index,
                     external_id: external_id.clone(),
-                    username: username.clone(),
+                    username: username.to_string(),
                     attributes: attributes.to_attributes(),
                     status: *status,
                 }),

@@ -248,8 +248,8 @@ fn concerns(action: &Action, names: &[String]) -> bool {
             external_id,
             username,
             ..
-        }
-        | Action::UpdateUser {
+        } => is(external_id) || is(username),
+        Action::UpdateUser {
             external_id,
             username,
             ..
@@ -264,9 +264,8 @@ fn concerns(action: &Action, names: &[String]) -> bool {
             username,
             ..
         } => external_id.as_deref().is_some_and(is) || is(username),
-        Action::AddMembership { user, .. }
-        | Action::RemoveMembership { user, .. }
-        | Action::AddSegmentConnection { user, .. }
+        Action::AddMembership { user, .. } | Action::RemoveMembership { user, .. } => is(user),
+        Action::AddSegmentConnection { user, .. }
         | Action::RemoveSegmentConnection { user, .. } => is(user),
         _ => false,
     }

@@ -66,7 +66,8 @@ pub(crate) fn diff_memberships(
 
     let rule = input.given.rules.membership;
     // In username order, and within a user in team order: the plan's order.
-    for &(user, position) in &users.by_username {
+    for (name, position) in users.named() {
+        let user: &str = name;
         for m in &wanted[of_user[position].clone()] {
             let team: &str = &m.team;
             if !known.contains(team) {
@@ -75,7 +76,7 @@ pub(crate) fn diff_memberships(
             }
             let add = |role: Role| PlannedAction {
                 action: Action::AddMembership {
-                    user: user.to_string(),
+                    user: name.clone(),
                     team: m.team.clone(),
                     role,
                 },
@@ -99,7 +100,7 @@ pub(crate) fn diff_memberships(
             if !keep {
                 out.actions.push(PlannedAction {
                     action: Action::RemoveMembership {
-                        user: user.to_string(),
+                        user: name.clone(),
                         team: m.team.clone(),
                         role: now.role,
                     },
@@ -131,7 +132,7 @@ pub(crate) fn diff_memberships(
         if removable && !in_mapping {
             out.actions.push(PlannedAction {
                 action: Action::RemoveMembership {
-                    user: user.to_string(),
+                    user: (*user).into(),
                     team: (*team).into(),
                     role: now.role,
                 },
@@ -171,7 +172,8 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
     let mut because_of: HashMap<&str, Because> = HashMap::new();
     let desired: Vec<&DesiredUser> = input.desired.users.values().collect();
     // In username order, and within a user in segment order: the plan's order.
-    for &(user, position) in &users.by_username {
+    for (name, position) in users.named() {
+        let user: &str = name;
         for segment in &desired[position].segments {
             let segment = segment.as_str();
             if !known.contains(segment) {

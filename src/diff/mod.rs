@@ -103,7 +103,7 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
     crate::timings::stage("diff: users matched");
     let ((), mut relations) = crate::parallel::join(
         big,
-        || users::user_actions(&input, &matching, &mut out.actions),
+        || users::user_actions(&input, &matching, &relation_users, &mut out.actions),
         || {
             let mut relations = Diff {
                 actions: Vec::with_capacity(relations_room),

@@ -98,11 +98,11 @@ fn user_because(desired: &DesiredUser, key: &str) -> Because {
 }
 
 /// Creates the user, with its attributes shared with the desired user (not copied).
-pub(super) fn create_user(desired: &DesiredUser, username: &str) -> PlannedAction {
+pub(super) fn create_user(desired: &DesiredUser, username: std::sync::Arc<str>) -> PlannedAction {
     PlannedAction {
         action: Action::CreateUser {
             external_id: desired.external_id.clone(),
-            username: username.to_string(),
+            username,
             attributes: NewUserAttributes::shared(&desired.attributes),
             status: desired.status,
         },

@@ -252,7 +252,7 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
                 ..
             } => {
                 let id = external_id.as_str();
-                (id, Some(id), Effect::Create, username.as_str())
+                (id, Some(id), Effect::Create, &**username)
             }
             Action::UpdateUser {
                 external_id,

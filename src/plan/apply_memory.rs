@@ -136,7 +136,7 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             work.users.push(CurrentUser {
                 id: None,
                 external_id: Some(external_id.clone()),
-                username: username.clone(),
+                username: username.to_string(),
                 status: *status,
                 attributes: attributes.to_attributes(),
             });

@@ -4,6 +4,7 @@
 pub(crate) mod fixtures;
 mod properties;
 mod relations;
+mod sharing;
 mod users;
 
 fn codes(diff: &crate::diff::Diff) -> Vec<&str> {

@@ -32,7 +32,7 @@ fn new_users_are_created_with_their_status() {
     else {
         panic!("not a create")
     };
-    assert_eq!((*status, username.as_str()), (UserStatus::Paused, "bo@x"));
+    assert_eq!((*status, &**username), (UserStatus::Paused, "bo@x"));
     assert!(
         attributes.get("username").is_none() && attributes.iter().all(|(k, _)| k != "username"),
         "username is a field of its own"

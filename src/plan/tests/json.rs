@@ -31,13 +31,13 @@ fn awkward_actions() -> Vec<PlannedAction> {
     vec![
         planned(Action::CreateUser {
             external_id: s(AWKWARD),
-            username: s(""),
+            username: s("").into(),
             attributes: NewUserAttributes::default(),
             status: UserStatus::Paused,
         }),
         planned(Action::CreateUser {
             external_id: s("1"),
-            username: s("u"),
+            username: s("u").into(),
             attributes: MappedAttributes::from_pairs(attributes).unwrap().into(),
             status: UserStatus::Active,
         }),
@@ -81,7 +81,7 @@ fn awkward_actions() -> Vec<PlannedAction> {
             parent: None,
         }),
         planned(Action::RemoveMembership {
-            user: s(AWKWARD),
+            user: s(AWKWARD).into(),
             team: s("t").into(),
             role: Role::Manager,
         }),

@@ -51,7 +51,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::RemoveMembership {
-                user: s("bo@acme.example"),
+                user: s("bo@acme.example").into(),
                 team: s("acme/hr").into(),
                 role: Role::Member,
             },
@@ -68,7 +68,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::AddMembership {
-                user: s("bo@acme.example"),
+                user: s("bo@acme.example").into(),
                 team: s("acme/sales").into(),
                 role: Role::Manager,
             },
@@ -77,7 +77,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::RemoveMembership {
-                user: s("bo@acme.example"),
+                user: s("bo@acme.example").into(),
                 team: s("acme/sales").into(),
                 role: Role::Member,
             },
@@ -86,7 +86,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::AddMembership {
-                user: s("anna.andersson@acme.example"),
+                user: s("anna.andersson@acme.example").into(),
                 team: s("acme/sales").into(),
                 role: Role::Member,
             },
@@ -142,7 +142,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         planned(
             Action::CreateUser {
                 external_id: s("1042"),
-                username: s("anna.andersson@acme.example"),
+                username: s("anna.andersson@acme.example").into(),
                 attributes: MappedAttributes::from_pairs(
                     [
                         ("email", "anna.andersson@acme.example"),

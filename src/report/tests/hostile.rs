@@ -29,7 +29,7 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 ..
             } => {
                 *external_id = next();
-                *username = next();
+                *username = next().into();
                 let renamed = attributes.iter().map(|(name, value)| match value {
                     AttrRef::Text(_) => (name, AttrValue::Text(next().into())),
                     other => (name, other.to_value()),
@@ -103,7 +103,7 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
             }
             Action::AddMembership { user, team, .. }
             | Action::RemoveMembership { user, team, .. } => {
-                *user = next();
+                *user = next().into();
                 *team = next().into();
             }
             Action::CreateSegment {
