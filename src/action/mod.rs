@@ -2,7 +2,7 @@
 //! it, and their execution order. The diff makes them, the guards judge them, the plan carries
 //! them, apply delivers them; they sit below all four.
 
-mod order;
+pub(crate) mod order;
 
 pub(crate) use order::in_order;
 pub use order::sort_actions;

@@ -17,122 +17,189 @@
 //! and within each step by key (external ID, or username then team/segment).
 
 use super::{Action, PlannedAction};
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 
 /// Sorts actions into execution order (stable; equal keys keep their order).
 pub fn sort_actions(actions: &mut [PlannedAction]) {
-    // Positions are sorted and the actions moved once: a key per action would be ~90 bytes, a
-    // position and a rank are 16 (a million-user plan sorts in a tenth of the memory).
-    let order: Vec<usize> = {
-        let ranks = ranks(actions);
-        let mut order: Vec<usize> = (0..actions.len()).collect();
+    // A plan that fits in memory has far fewer than 2^32 actions; the other branch is there
+    // so that no length can go wrong.
+    if u32::try_from(actions.len()).is_ok() {
+        sort_by_position::<u32>(actions);
+    } else {
+        sort_by_position::<usize>(actions);
+    }
+}
+
+/// Positions are sorted and the actions moved once: a key per action would be ~90 bytes, a
+/// position is 4. A 1M-user plan (3M actions) peaks while it is sorted: 4-byte positions and
+/// ranks worked out when compared (not listed, 8 bytes an action) cut the sort's memory
+/// from ~60 to ~18 MB there (docs/benchmarks.md, issue 20).
+pub(crate) fn sort_by_position<P: Position>(actions: &mut [PlannedAction]) {
+    let order: Vec<P> = {
+        let ranks = Ranks::of(actions);
+        let mut order: Vec<P> = (0..actions.len()).map(P::of).collect();
         // The diff emits each kind of action already in key order, so the input is a few
         // sorted runs: the stable sort merges runs instead of sorting from scratch.
-        order.sort_by(|&a, &b| compare(actions, &ranks, a, b));
+        order.sort_by(|a, b| compare(actions, &ranks, a.at(), b.at()));
         order
     };
     permute(actions, order);
 }
 
+/// A place in the list of actions, as the sort keeps it.
+pub(crate) trait Position: Copy + Eq {
+    /// Place `at` (which fits: checked by the caller).
+    fn of(at: usize) -> Self;
+    /// The place.
+    fn at(self) -> usize;
+}
+
+impl Position for u32 {
+    fn of(at: usize) -> u32 {
+        u32::try_from(at).unwrap_or(u32::MAX)
+    }
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+
+impl Position for usize {
+    fn of(at: usize) -> usize {
+        at
+    }
+    fn at(self) -> usize {
+        self
+    }
+}
+
 /// Whether the actions are in execution order (what [`sort_actions`] leaves).
 pub(crate) fn in_order(actions: &[PlannedAction]) -> bool {
-    let ranks = ranks(actions);
+    let ranks = Ranks::of(actions);
     (1..actions.len()).all(|b| compare(actions, &ranks, b - 1, b) != std::cmp::Ordering::Greater)
 }
 
 /// Each action's rank: its phase (the step of the order above) and its rank within the phase
-/// (a team's depth among created/moved teams), packed. One pass over the actions (a plan of a
-/// million users is hundreds of megabytes: each pass costs) finds every phase, the final parents
-/// of created/moved teams and the removed memberships; the teams' depths and the role changes
-/// among the removals are settled afterwards from those few.
-fn ranks(actions: &[PlannedAction]) -> Vec<u64> {
-    let mut ranks = Vec::with_capacity(actions.len());
-    let mut parents: BTreeMap<&str, Option<&str>> = BTreeMap::new();
-    let mut teams = Vec::new();
-    let mut removals = Vec::new();
-    for (at, planned) in actions.iter().enumerate() {
-        let phase: u64 = match &planned.action {
-            Action::CreateTeam {
-                external_id,
-                parent,
-                ..
-            } => {
-                parents.insert(external_id, parent.as_deref());
-                teams.push((at, external_id.as_str()));
-                0
-            }
-            Action::RenameTeam { .. } => 1,
-            Action::MoveTeam {
-                external_id, to, ..
-            } => {
-                parents.insert(external_id, to.as_deref());
-                teams.push((at, external_id.as_str()));
-                2
-            }
-            Action::CreateSegment { .. } => 3,
-            Action::CreateUser { .. } => 4,
-            Action::UpdateUser { link, .. } => {
-                ranks.push((5 << 56) | u64::from(!*link));
-                continue;
-            }
-            Action::ReactivateUser { .. } => 6,
-            Action::AddMembership { .. } => 7,
-            Action::RemoveMembership { user, team, .. } => {
-                removals.push((at, (&**user, &**team)));
-                REMOVE_MEMBERSHIP
-            }
-            Action::AddSegmentConnection { .. } => 8,
-            Action::RemoveSegmentConnection { .. } => 10,
-            Action::PauseUser { .. } => 11,
-        };
-        ranks.push(phase << 56);
-    }
-    for (at, team) in teams {
-        // A depth is bounded by the number of teams, far below 2^56.
-        ranks[at] |= depth(team, &parents) as u64 & ((1 << 56) - 1);
-    }
-    if !removals.is_empty() {
-        // A removal of a membership that is also added is a role change: it goes with the adds.
-        let removed: HashSet<(&str, &str)> = removals.iter().map(|&(_, pair)| pair).collect();
-        let added: HashSet<(&str, &str)> = actions
-            .iter()
-            .filter_map(|planned| match &planned.action {
-                Action::AddMembership { user, team, .. } => Some((&**user, &**team)),
-                _ => None,
-            })
-            .filter(|pair| removed.contains(pair))
-            .collect();
-        for (at, pair) in removals {
-            if added.contains(&pair) {
-                ranks[at] = 7 << 56;
+/// (a team's depth among created/moved teams), packed. Most follow from the action alone and
+/// are worked out when compared; the created/moved teams' depths and the role changes among
+/// the membership removals depend on other actions, so those few are kept, found in one pass
+/// over the actions (a plan of a million users is hundreds of megabytes: each pass costs).
+struct Ranks {
+    /// The ranks of created/moved teams and of removals that are role changes, by position.
+    apart: HashMap<usize, u64>,
+}
+
+impl Ranks {
+    fn of(actions: &[PlannedAction]) -> Ranks {
+        let mut apart = HashMap::default();
+        let mut parents: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+        let mut teams = Vec::new();
+        let mut removals = Vec::new();
+        for (at, planned) in actions.iter().enumerate() {
+            match &planned.action {
+                Action::CreateTeam {
+                    external_id,
+                    parent,
+                    ..
+                } => {
+                    parents.insert(external_id, parent.as_deref());
+                    teams.push((at, external_id.as_str()));
+                }
+                Action::MoveTeam {
+                    external_id, to, ..
+                } => {
+                    parents.insert(external_id, to.as_deref());
+                    teams.push((at, external_id.as_str()));
+                }
+                Action::RemoveMembership { user, team, .. } => {
+                    removals.push((at, (&**user, &**team)));
+                }
+                _ => {}
             }
         }
+        for (at, team) in teams {
+            // A depth is bounded by the number of teams, far below 2^56.
+            let depth = depth(team, &parents) as u64 & ((1 << 56) - 1);
+            apart.insert(at, own_rank(&actions[at].action) | depth);
+        }
+        if !removals.is_empty() {
+            // A removal of a membership that is also added is a role change: it goes with the
+            // adds.
+            let removed: HashSet<(&str, &str)> = removals.iter().map(|&(_, pair)| pair).collect();
+            let added: HashSet<(&str, &str)> = actions
+                .iter()
+                .filter_map(|planned| match &planned.action {
+                    Action::AddMembership { user, team, .. } => Some((&**user, &**team)),
+                    _ => None,
+                })
+                .filter(|pair| removed.contains(pair))
+                .collect();
+            for (at, pair) in removals {
+                if added.contains(&pair) {
+                    apart.insert(at, 7 << 56);
+                }
+            }
+        }
+        Ranks { apart }
     }
-    ranks
+
+    /// The rank of the action at `at`.
+    fn at(&self, actions: &[PlannedAction], at: usize) -> u64 {
+        let action = &actions[at].action;
+        match action {
+            Action::CreateTeam { .. }
+            | Action::MoveTeam { .. }
+            | Action::RemoveMembership { .. } => self
+                .apart
+                .get(&at)
+                .copied()
+                .unwrap_or_else(|| own_rank(action)),
+            _ => own_rank(action),
+        }
+    }
+}
+
+/// The rank an action has on its own: its phase, and for an update whether it links.
+fn own_rank(action: &Action) -> u64 {
+    let phase: u64 = match action {
+        Action::CreateTeam { .. } => 0,
+        Action::RenameTeam { .. } => 1,
+        Action::MoveTeam { .. } => 2,
+        Action::CreateSegment { .. } => 3,
+        Action::CreateUser { .. } => 4,
+        Action::UpdateUser { link, .. } => return (5 << 56) | u64::from(!*link),
+        Action::ReactivateUser { .. } => 6,
+        Action::AddMembership { .. } => 7,
+        Action::RemoveMembership { .. } => REMOVE_MEMBERSHIP,
+        Action::AddSegmentConnection { .. } => 8,
+        Action::RemoveSegmentConnection { .. } => 10,
+        Action::PauseUser { .. } => 11,
+    };
+    phase << 56
 }
 
 /// The execution order of the actions at `a` and `b`.
-fn compare(actions: &[PlannedAction], ranks: &[u64], a: usize, b: usize) -> std::cmp::Ordering {
+fn compare(actions: &[PlannedAction], ranks: &Ranks, a: usize, b: usize) -> std::cmp::Ordering {
     let (x, y) = (&actions[a].action, &actions[b].action);
-    ranks[a]
-        .cmp(&ranks[b])
-        .then_with(|| names(x, ranks[a]).cmp(&names(y, ranks[b])))
+    let (rank_a, rank_b) = (ranks.at(actions, a), ranks.at(actions, b));
+    rank_a
+        .cmp(&rank_b)
+        .then_with(|| names(x, rank_a).cmp(&names(y, rank_b)))
         .then_with(|| tie_break(x).cmp(&tie_break(y)))
 }
 
 /// Puts `items[order[k]]` at position `k` for every `k`, in place (following each cycle of the
 /// permutation with swaps): a plan of a million users must not be copied to be reordered.
-fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+fn permute<T, P: Position>(items: &mut [T], mut order: Vec<P>) {
     for start in 0..items.len() {
         let mut at = start;
-        while order[at] != start {
-            let from = order[at];
+        while order[at].at() != start {
+            let from = order[at].at();
             items.swap(at, from);
-            order[at] = at;
+            order[at] = P::of(at);
             at = from;
         }
-        order[at] = at;
+        order[at] = P::of(at);
     }
 }
 

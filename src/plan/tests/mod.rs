@@ -463,6 +463,26 @@ fn the_documented_examples_are_valid() {
     crate::state::parse_state(&state_doc[0], "docs/state.md").unwrap();
 }
 
+/// The sort keeps 4-byte positions; the 8-byte ones (for lists longer than 2^32) must give the
+/// same order from any starting order.
+#[test]
+fn sorting_by_4_or_8_byte_positions_gives_one_order() {
+    let mut expected = every_action();
+    sort_actions(&mut expected);
+    for turn in 0..expected.len() {
+        let mut narrow = every_action();
+        narrow.rotate_left(turn);
+        if turn % 2 == 1 {
+            narrow.reverse();
+        }
+        let mut wide = narrow.clone();
+        crate::action::order::sort_by_position::<u32>(&mut narrow);
+        crate::action::order::sort_by_position::<usize>(&mut wide);
+        assert_eq!(narrow, expected, "turned {turn}");
+        assert_eq!(wide, expected, "turned {turn}");
+    }
+}
+
 #[test]
 fn in_order_tells_sorted_actions_from_others() {
     let mut actions = every_action();
