@@ -463,6 +463,24 @@ fn the_documented_examples_are_valid() {
     crate::state::parse_state(&state_doc[0], "docs/state.md").unwrap();
 }
 
+/// The schema lists the attributes a created user can carry: Winningtemp's, without
+/// `username` (the action's own field) and those a user keeps apart.
+#[test]
+fn the_schema_lists_the_attributes_a_created_user_can_have() {
+    let schema = plan_schema();
+    let listed: Vec<&str> = schema["$defs"]["attributes"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected: Vec<&str> = crate::model::ATTRIBUTE_NAMES
+        .into_iter()
+        .filter(|n| !matches!(*n, "username" | "external_id" | "manager" | "status"))
+        .collect();
+    assert_eq!(listed, expected);
+}
+
 /// The sort keeps 4-byte positions; the 8-byte ones (for lists longer than 2^32) must give the
 /// same order from any starting order.
 #[test]
