@@ -112,8 +112,9 @@ impl NewUserAttributes {
 }
 
 impl From<MappedAttributes> for NewUserAttributes {
+    /// `username`, if among them, is left out when read, as for shared ones.
     fn from(all: MappedAttributes) -> NewUserAttributes {
-        NewUserAttributes::shared(&Arc::new(all.without("username")))
+        NewUserAttributes { all: Arc::new(all) }
     }
 }
 

@@ -3,7 +3,7 @@
 //! expression has passed the type checker, so evaluation needs no lookups by name.
 
 use crate::builtins::Builtin;
-use crate::model::{Because, Guard, MatchKey, Rules};
+use crate::model::{AttrKey, Because, Guard, MatchKey, Rules};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, ConditionKind};
 use crate::types::Type;
@@ -268,11 +268,10 @@ pub struct Program {
 /// [`MappedAttributes`]: crate::model::MappedAttributes
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttributeSlots {
-    /// The attributes, sorted by name.
-    pub names: Vec<&'static str>,
-    /// Their keys, in the same order (a user's attributes are packed by key).
-    pub keys: Vec<crate::model::AttrKey>,
-    /// Per attribute rule (in `Program::attributes` order): its attribute's place in `names`,
+    /// The attributes, by key: key order is name order, and a user's attributes are packed
+    /// by key.
+    pub keys: Vec<AttrKey>,
+    /// Per attribute rule (in `Program::attributes` order): its attribute's place in `keys`,
     /// or `None` for the attributes a user keeps apart (`external_id`, `manager`, `status`).
     pub of_rule: Vec<Option<usize>>,
     /// Per attribute rule: whether its attribute is mandatory (an empty value fails the record).
@@ -292,21 +291,17 @@ impl AttributeSlots {
     pub fn of(attributes: &[AttributeRule], conditions: &[ConditionRule]) -> AttributeSlots {
         let kept_apart = |name: &str| matches!(name, "external_id" | "manager" | "status");
         let excludes = conditions.iter().any(|c| c.kind == ConditionKind::Exclude);
-        let mut names: Vec<&'static str> = attributes
+        // The checker lets only Winningtemp attributes through, and each has a key.
+        let mut keys: Vec<AttrKey> = attributes
             .iter()
             .map(|rule| rule.attribute)
             .filter(|name| !kept_apart(name))
             .chain(excludes.then_some("exclude_from_surveys"))
+            .filter_map(AttrKey::of)
             .collect();
-        names.sort_unstable();
-        names.dedup();
-        // The checker lets only Winningtemp attributes through, and each has a key.
-        names.retain(|name| crate::model::AttrKey::of(name).is_some());
-        let keys = names
-            .iter()
-            .filter_map(|name| crate::model::AttrKey::of(name))
-            .collect();
-        let place = |name: &str| names.binary_search(&name).ok();
+        keys.sort_unstable();
+        keys.dedup();
+        let place = |name: &str| AttrKey::of(name).and_then(|key| keys.binary_search(&key).ok());
         let same_as: Vec<Option<usize>> = (attributes.iter().enumerate())
             .map(|(n, rule)| (0..n).rev().find(|&m| attributes[m].expr == rule.expr))
             .collect();
@@ -330,7 +325,6 @@ impl AttributeSlots {
             } else {
                 None
             },
-            names,
             keys,
             same_as,
             kept,
@@ -397,8 +391,9 @@ mod tests {
              manager = id\n email = mail\n}\nexclude when kind == \"x\"\n",
         );
         let slots = &p.attribute_slots;
+        let names: Vec<&str> = slots.keys.iter().map(|key| key.name()).collect();
         assert_eq!(
-            slots.names,
+            names,
             [
                 "email",
                 "exclude_from_surveys",
@@ -412,9 +407,7 @@ mod tests {
             .iter()
             .zip(&slots.of_rule)
             .zip(&slots.mandatory)
-            .map(|((rule, place), mandatory)| {
-                (rule.attribute, place.map(|p| slots.names[p]), *mandatory)
-            })
+            .map(|((rule, place), mandatory)| (rule.attribute, place.map(|p| names[p]), *mandatory))
             .collect();
         assert_eq!(
             of_rule,

@@ -266,17 +266,6 @@ impl MappedAttributes {
         Ok(())
     }
 
-    /// A copy without attribute `name`.
-    pub fn without(&self, name: &str) -> MappedAttributes {
-        let mut packer = Packer::with_capacity(self.texts.len());
-        for (key, value) in self.entries() {
-            if key.name() != name {
-                packer.push(key, value);
-            }
-        }
-        packer.finish()
-    }
-
     /// Text number `n` (0-based) in `texts`. Always a whole text: the ends are where pushed
     /// texts ended, so on character boundaries.
     fn text_at(&self, n: usize) -> &str {
