@@ -63,7 +63,7 @@ impl<T> Copy for Sink<'_, T> {}
 
 impl Sink<'static, Record> {
     /// Keeps each record as it was read.
-    const RECORDS: Self = Sink::Owned(&|record| record);
+    pub(super) const RECORDS: Self = Sink::Owned(&|record| record);
 }
 
 /// [`read_with`], handing each record to `sink` as soon as it is read and keeping only what
@@ -146,7 +146,7 @@ pub(super) fn read_piece(
     read_piece_mapped(name, bytes, shape, piece, false, Sink::RECORDS)
 }
 
-fn read_piece_mapped<T>(
+pub(super) fn read_piece_mapped<T>(
     name: &str,
     bytes: &[u8],
     shape: Shapes,

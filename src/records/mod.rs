@@ -26,6 +26,7 @@ mod strict;
 #[cfg(test)]
 pub(crate) mod testing;
 mod text;
+mod windows;
 mod yaml;
 mod yaml_depth;
 mod yaml_exact;
@@ -264,6 +265,24 @@ pub fn read_file_map<T: Numbered + Send>(
     map: &(dyn Fn(RecordRef<'_>) -> T + Sync),
 ) -> Result<Vec<T>, RecordsError> {
     let name = path.display().to_string();
+    // A big plain array is read a window at a time, so the file never sits in memory whole;
+    // any other file, or anything unusual in this one, is read whole below.
+    if format_of(&name, opts).ok() == Some(RecordFormat::Json)
+        && matches!(opts.encoding, None | Some(TextEncoding::Utf8))
+        && matches!(
+            opts.shape.envelope,
+            Envelope::Bare | Envelope::OneArrayField
+        )
+        && let Some(records) = windows::read_mapped(
+            path,
+            &name,
+            opts.shapes(),
+            split::Plan::for_machine(),
+            json::Sink::Viewed(map),
+        )
+    {
+        return Ok(records);
+    }
     let bytes = read_records_file(path, &name)?;
     let format = format_of(&name, opts)?;
     // Documents whose records are at the top (or in a one-array wrapper) are read as they

@@ -57,7 +57,12 @@ impl Plan {
 
     /// Whether `bytes` is worth cutting.
     pub(super) fn wants(&self, bytes: &[u8]) -> bool {
-        self.pieces > 1 && self.threads > 1 && bytes.len() >= self.min_bytes
+        self.wants_length(bytes.len())
+    }
+
+    /// Whether a file of `length` bytes is worth cutting.
+    pub(super) fn wants_length(&self, length: usize) -> bool {
+        self.pieces > 1 && self.threads > 1 && length >= self.min_bytes
     }
 
     /// Where the `k`th of the `pieces - 1` cuts in `from..to` would ideally fall.
@@ -86,7 +91,7 @@ pub(super) struct Piece {
 /// Pieces between the `bounds` (each piece runs from one bound to the next), counting the line
 /// breaks before each start. `skip` bytes after each bound but the first are left out (the
 /// JSON reader's separating comma).
-fn pieces(bytes: &[u8], bounds: &[usize], skip: usize) -> Vec<Piece> {
+pub(super) fn pieces(bytes: &[u8], bounds: &[usize], skip: usize) -> Vec<Piece> {
     let mut newlines = 0;
     let mut counted = 0;
     bounds
@@ -153,7 +158,7 @@ fn quick_cuts(bytes: &[u8], open: usize, plan: Plan) -> Option<Vec<usize>> {
 /// The first comma at or after `from` with only white space between it and a `}` before and
 /// a `{` after: where two records of an array of objects meet, unless the text is inside a
 /// string or a nested array (the piece readers find out).
-fn quick_cut(bytes: &[u8], from: usize) -> Option<usize> {
+pub(super) fn quick_cut(bytes: &[u8], from: usize) -> Option<usize> {
     let is_space = |b: &u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
     let mut at = from;
     loop {
@@ -299,4 +304,4 @@ pub(super) fn read_pieces<T: Numbered + Send, E>(
 
 #[cfg(test)]
 #[path = "split_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -8,7 +8,7 @@ use super::*;
 use serde_json::{Value, json};
 
 /// Never cuts.
-const ONE: Plan = Plan {
+pub(in crate::records) const ONE: Plan = Plan {
     min_bytes: usize::MAX,
     pieces: 1,
     threads: 1,
@@ -16,7 +16,7 @@ const ONE: Plan = Plan {
 
 /// Cuts anything into `pieces`, read by two threads (so that, from three pieces, a thread
 /// reads several).
-fn cut(pieces: usize) -> Plan {
+pub(in crate::records) fn cut(pieces: usize) -> Plan {
     Plan {
         min_bytes: 0,
         pieces,
@@ -56,13 +56,13 @@ fn record(rng: &mut fastrand::Rng, i: usize) -> Value {
     })
 }
 
-fn records(n: usize, seed: u64) -> Vec<Value> {
+pub(in crate::records) fn records(n: usize, seed: u64) -> Vec<Value> {
     let mut rng = fastrand::Rng::with_seed(seed);
     (0..n).map(|i| record(&mut rng, i)).collect()
 }
 
 /// The same records written in several layouts.
-fn layouts(records: &[Value]) -> Vec<(&'static str, String)> {
+pub(in crate::records) fn layouts(records: &[Value]) -> Vec<(&'static str, String)> {
     let compact: Vec<String> = records.iter().map(Value::to_string).collect();
     let pretty = serde_json::to_string_pretty(records).unwrap_or_default();
     vec![
@@ -203,9 +203,10 @@ fn find_after(text: &str, at: f64, what: &str) -> Option<usize> {
     found.map(|i| from + i)
 }
 
-#[test]
-fn errors_are_the_one_thread_readers() {
-    let cases: Vec<(&str, String)> = vec![
+/// Files of records with one fault each, at several places: every reader must report
+/// them as the one-thread reader does. All are errors, but for "flex clash" read as plain.
+pub(in crate::records) fn broken_files() -> Vec<(&'static str, String)> {
+    vec![
         (
             "broken record",
             broken(300, 0.7, |t, i| {
@@ -271,8 +272,12 @@ fn errors_are_the_one_thread_readers() {
                 )
             }),
         ),
-    ];
-    for (label, text) in cases {
+    ]
+}
+
+#[test]
+fn errors_are_the_one_thread_readers() {
+    for (label, text) in broken_files() {
         for shape in [plain(), flex()] {
             for pieces in [2, 3, 8] {
                 let both = json_both(&text, shape, pieces);

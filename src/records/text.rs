@@ -10,7 +10,7 @@
 use super::{RecordsError, TextEncoding};
 use std::borrow::Cow;
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(super) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Decodes text for the CSV and YAML readers, dropping a byte order mark.
 pub(super) fn decode<'a>(
