@@ -166,3 +166,59 @@ fn a_panic_while_reading_a_piece_reaches_the_caller() {
         assert!(text.contains(&format!("record {at}")), "{text}");
     }
 }
+
+#[test]
+fn a_big_file_through_read_file_map_gives_the_whole_file_readers_records_and_errors() {
+    use super::super::{ReadOptions, read_file, read_file_map};
+    let values = plain_records(14_000);
+    let good = layouts(&values).swap_remove(1).1; // pretty: many lines
+    // Two windows at the size `plan` reads with.
+    assert!(good.len() > WINDOW, "{}", good.len());
+    // A fault in the last window: the windows before it were read, then given up.
+    let at = good.len() - 2000 + good[good.len() - 2000..].find("\"id\"").unwrap_or(0);
+    let bad = format!("{}\"id\" 1, {}", &good[..at], &good[at..]);
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ReadOptions::new(
+        crate::records::testing::flex(),
+        crate::records::testing::known(),
+    );
+    for (name, text) in [("good.json", &good), ("bad.json", &bad)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let whole = read_file(&path, &opts);
+        let mapped = read_file_map(&path, &opts, &owned);
+        match (whole, mapped) {
+            (Ok(whole), Ok(mapped)) => {
+                assert_eq!(whole.len(), values.len());
+                assert!(whole == mapped, "{name}: records differ");
+            }
+            (Err(whole), Err(mapped)) => {
+                assert_eq!(whole.to_string(), mapped.to_string(), "{name}");
+                assert!(name == "bad.json", "{name}: {whole}");
+            }
+            (whole, mapped) => panic!("{name}: whole {whole:?}, mapped {mapped:?}"),
+        }
+    }
+}
+
+/// A record seen as it was read, as a [`Record`] of its own.
+fn owned(record: crate::records::RecordRef<'_>) -> Record {
+    use crate::records::{Fields, FlatValue};
+    let fields = match record.fields {
+        Fields::Map(map) => map.clone(),
+        Fields::Flat(fields) => fields
+            .iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    FlatValue::Text(text) => Value::String(text.to_string()),
+                    FlatValue::Json(value) => value.clone(),
+                };
+                (key.to_string(), value)
+            })
+            .collect(),
+    };
+    Record {
+        fields,
+        origin: record.origin,
+    }
+}
