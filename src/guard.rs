@@ -429,8 +429,8 @@ mod tests {
         (0..n)
             .map(|i| PlannedAction {
                 action: Action::PauseUser {
-                    external_id: Some(i.to_string()),
-                    username: format!("u{i}"),
+                    external_id: Some(i.to_string().into()),
+                    username: format!("u{i}").into(),
                 },
                 because: because("user_removal = only_external_id (not in source)", 0),
             })
@@ -799,14 +799,15 @@ mod tests {
     fn mass_username_or_email_changes_stop_the_plan_unless_allowed() {
         let change = |i: usize, attribute: &str, from: Option<&str>| {
             planned(Action::UpdateUser {
-                external_id: i.to_string(),
-                username: format!("u{i}"),
+                external_id: i.to_string().into(),
+                username: format!("u{i}").into(),
                 changes: vec![crate::action::Change {
                     attribute: attribute.into(),
                     from: from.map(crate::diff::tests::fixtures::text),
                     to: Some(crate::diff::tests::fixtures::text("new@x")),
                     because: None,
-                }],
+                }]
+                .into(),
                 link: false,
             })
         };

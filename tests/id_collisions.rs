@@ -65,7 +65,7 @@ proptest! {
             match &a.action {
                 Action::CreateTeam { external_id, parent, .. } => {
                     prop_assert!(
-                        parent_of.insert(external_id.clone(), parent.clone()).is_none(),
+                        parent_of.insert(external_id.to_string(), parent.as_deref().map(str::to_string)).is_none(),
                         "team {} created twice", external_id
                     );
                 }

@@ -21,7 +21,7 @@ pub enum Action {
     /// Create a user that does not exist yet.
     CreateUser {
         /// The new user's external ID.
-        external_id: String,
+        external_id: Box<str>,
         /// The new user's username (shared with the user's memberships in the plan).
         username: std::sync::Arc<str>,
         /// Every attribute the mapping produced except `username` (shared with the desired
@@ -33,54 +33,54 @@ pub enum Action {
     /// Change attributes of an existing user, and/or link it (set its external ID).
     UpdateUser {
         /// The user's external ID (the one being set when `link` is true).
-        external_id: String,
+        external_id: Box<str>,
         /// The user's username before this update.
-        username: String,
+        username: Box<str>,
         /// Only the attributes that change, `username` included when it changes.
-        changes: Vec<Change>,
+        changes: Box<[Change]>,
         /// True when the user was found by email or username and gets its external ID now.
         link: bool,
     },
     /// Pause a user (never a deletion).
     PauseUser {
         /// The user's external ID; `None` for a user created by hand.
-        external_id: Option<String>,
+        external_id: Option<Box<str>>,
         /// The user's username.
-        username: String,
+        username: Box<str>,
     },
     /// Re-activate a paused user.
     ReactivateUser {
         /// The user's external ID.
-        external_id: String,
+        external_id: Box<str>,
         /// The user's username.
-        username: String,
+        username: Box<str>,
     },
     /// Create a team.
     CreateTeam {
         /// The new team's external ID.
-        external_id: String,
+        external_id: Box<str>,
         /// Display name.
-        name: String,
+        name: Box<str>,
         /// Parent team's external ID; `None` for a top-level team.
-        parent: Option<String>,
+        parent: Option<Box<str>>,
     },
     /// Rename a team (same external ID, new display name).
     RenameTeam {
         /// The team's external ID.
-        external_id: String,
+        external_id: Box<str>,
         /// Current name.
-        from: String,
+        from: Box<str>,
         /// New name.
-        to: String,
+        to: Box<str>,
     },
     /// Move a team under another parent.
     MoveTeam {
         /// The team's external ID.
-        external_id: String,
+        external_id: Box<str>,
         /// Current parent (`None` = top level).
-        from: Option<String>,
+        from: Option<Box<str>>,
         /// New parent (`None` = top level).
-        to: Option<String>,
+        to: Option<Box<str>>,
     },
     /// Make a user member or manager of a team.
     AddMembership {
@@ -103,25 +103,25 @@ pub enum Action {
     /// Create a segment.
     CreateSegment {
         /// The new segment's external ID.
-        external_id: String,
+        external_id: Box<str>,
         /// Display name.
-        name: String,
+        name: Box<str>,
         /// Category (`Country`).
-        category: String,
+        category: Box<str>,
     },
     /// Connect a user to a segment.
     AddSegmentConnection {
         /// Username.
-        user: String,
+        user: Box<str>,
         /// Segment external ID.
-        segment: String,
+        segment: Box<str>,
     },
     /// Disconnect a user from a segment.
     RemoveSegmentConnection {
         /// Username.
-        user: String,
+        user: Box<str>,
         /// Segment external ID.
-        segment: String,
+        segment: Box<str>,
     },
 }
 
@@ -233,4 +233,30 @@ pub struct PlannedAction {
     pub action: Action,
     /// Why.
     pub because: Because,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big plan holds hundreds of thousands of actions, nearly all `create_user` and
+    /// `add_membership`, so every byte of the enum counts once per action (24 B less was ~10 MB
+    /// at 100k users). A variant that makes `Action` bigger than these bounds must keep its data
+    /// behind one pointer: `Box<str>` for text, `Box<[T]>` for lists, or box the whole payload.
+    #[test]
+    fn actions_stay_small() {
+        let (action, planned) = (
+            std::mem::size_of::<Action>(),
+            std::mem::size_of::<PlannedAction>(),
+        );
+        assert!(
+            action <= 56,
+            "Action is {action} bytes, more than 56: box the data of the variant that grew it"
+        );
+        assert!(
+            planned <= 64,
+            "PlannedAction is {planned} bytes, more than 64: box the data of the variant that \
+             grew Action"
+        );
+    }
 }

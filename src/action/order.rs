@@ -103,13 +103,13 @@ impl Ranks {
                     ..
                 } => {
                     parents.insert(external_id, parent.as_deref());
-                    teams.push((at, external_id.as_str()));
+                    teams.push((at, &**external_id));
                 }
                 Action::MoveTeam {
                     external_id, to, ..
                 } => {
                     parents.insert(external_id, to.as_deref());
-                    teams.push((at, external_id.as_str()));
+                    teams.push((at, &**external_id));
                 }
                 Action::RemoveMembership { user, team, .. } => {
                     removals.push((at, (&**user, &**team)));

@@ -179,12 +179,12 @@ pub fn describe(action: &Action) -> String {
             username,
         } => match external_id {
             Some(id) => format!("{id} ({username})"),
-            None => username.clone(),
+            None => username.to_string(),
         },
         Action::CreateTeam { external_id, .. }
         | Action::RenameTeam { external_id, .. }
         | Action::MoveTeam { external_id, .. }
-        | Action::CreateSegment { external_id, .. } => external_id.clone(),
+        | Action::CreateSegment { external_id, .. } => external_id.to_string(),
         Action::AddMembership { user, team, role }
         | Action::RemoveMembership { user, team, role } => {
             let role = match role {

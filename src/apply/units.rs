@@ -167,8 +167,8 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
                 )),
                 None => units.push(Unit::CreateTeam {
                     index,
-                    external_id: external_id.clone(),
-                    name: name.clone(),
+                    external_id: external_id.to_string(),
+                    name: name.to_string(),
                 }),
             },
             Action::RenameTeam {
@@ -181,7 +181,7 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
                     ));
                     continue;
                 };
-                let mut ids = vec![(team.id.clone(), to.clone())];
+                let mut ids = vec![(team.id.clone(), to.to_string())];
                 if let Some(m) = dir.group_by_external_id(&managers_external_id(external_id)) {
                     ids.push((m.id.clone(), managers_display_name(to)));
                 }
@@ -199,7 +199,7 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
                 )),
                 None => units.push(Unit::CreateUser {
                     index,
-                    external_id: external_id.clone(),
+                    external_id: external_id.to_string(),
                     username: username.to_string(),
                     attributes: attributes.to_attributes(),
                     status: *status,
@@ -224,8 +224,8 @@ pub(super) fn build(phase: Phase, plan: &Plan, indices: &[usize], dir: &Director
                         index,
                         id: u.id.clone(),
                         raw: u.raw.clone(),
-                        changes: changes.clone(),
-                        link: link.then(|| external_id.clone()),
+                        changes: changes.to_vec(),
+                        link: link.then(|| external_id.to_string()),
                     }),
                     None => settled.push(done(
                         index,

@@ -194,8 +194,8 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
             });
             out.actions.push(PlannedAction {
                 action: Action::AddSegmentConnection {
-                    user: user.to_string(),
-                    segment: segment.to_string(),
+                    user: user.into(),
+                    segment: segment.into(),
                 },
                 because: because.clone(),
             });
@@ -218,8 +218,8 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         if (overwrite || *managed) && !in_mapping {
             out.actions.push(PlannedAction {
                 action: Action::RemoveSegmentConnection {
-                    user: user.to_string(),
-                    segment: segment.to_string(),
+                    user: (*user).into(),
+                    segment: (*segment).into(),
                 },
                 because: because.clone(),
             });

@@ -21,9 +21,9 @@ pub(crate) fn diff_teams(input: &Input<'_>) -> Vec<PlannedAction> {
         let Some(now) = current.get(external_id.as_str()) else {
             actions.push(PlannedAction {
                 action: Action::CreateTeam {
-                    external_id: external_id.clone(),
-                    name: team.name.clone(),
-                    parent: team.parent.clone(),
+                    external_id: external_id.as_str().into(),
+                    name: team.name.as_str().into(),
+                    parent: team.parent.as_deref().map(Box::from),
                 },
                 because,
             });
@@ -32,9 +32,9 @@ pub(crate) fn diff_teams(input: &Input<'_>) -> Vec<PlannedAction> {
         if now.name != team.name {
             actions.push(PlannedAction {
                 action: Action::RenameTeam {
-                    external_id: external_id.clone(),
-                    from: now.name.clone(),
-                    to: team.name.clone(),
+                    external_id: external_id.as_str().into(),
+                    from: now.name.as_str().into(),
+                    to: team.name.as_str().into(),
                 },
                 because: because.clone(),
             });
@@ -42,9 +42,9 @@ pub(crate) fn diff_teams(input: &Input<'_>) -> Vec<PlannedAction> {
         if now.parent != team.parent {
             actions.push(PlannedAction {
                 action: Action::MoveTeam {
-                    external_id: external_id.clone(),
-                    from: now.parent.clone(),
-                    to: team.parent.clone(),
+                    external_id: external_id.as_str().into(),
+                    from: now.parent.as_deref().map(Box::from),
+                    to: team.parent.as_deref().map(Box::from),
                 },
                 because,
             });
@@ -68,9 +68,9 @@ pub(crate) fn diff_segments(input: &Input<'_>) -> Vec<PlannedAction> {
         if !existing.contains(external_id.as_str()) {
             actions.push(PlannedAction {
                 action: Action::CreateSegment {
-                    external_id: external_id.clone(),
-                    name: segment.name.clone(),
-                    category: segment.category.clone(),
+                    external_id: external_id.as_str().into(),
+                    name: segment.name.as_str().into(),
+                    category: segment.category.as_str().into(),
                 },
                 because: segment.because.clone(),
             });

@@ -101,7 +101,7 @@ fn user_because(desired: &DesiredUser, key: &str) -> Because {
 pub(super) fn create_user(desired: &DesiredUser, username: std::sync::Arc<str>) -> PlannedAction {
     PlannedAction {
         action: Action::CreateUser {
-            external_id: desired.external_id.clone(),
+            external_id: Box::from(&*desired.external_id),
             username,
             attributes: NewUserAttributes::shared(&desired.attributes),
             status: desired.status,
@@ -134,9 +134,9 @@ pub(super) fn update_user(
         };
         actions.push(PlannedAction {
             action: Action::UpdateUser {
-                external_id: desired.external_id.clone(),
-                username: user.username.clone(),
-                changes,
+                external_id: Box::from(&*desired.external_id),
+                username: Box::from(&*user.username),
+                changes: changes.into_boxed_slice(),
                 link,
             },
             because,
@@ -144,15 +144,15 @@ pub(super) fn update_user(
     }
     let status_change = match (desired.status, user.status) {
         (UserStatus::Paused, UserStatus::Active) => Some(Action::PauseUser {
-            external_id: Some(desired.external_id.clone()),
-            username: final_username.to_string(),
+            external_id: Some(Box::from(&*desired.external_id)),
+            username: Box::from(final_username),
         }),
         (UserStatus::Active, UserStatus::Paused)
             if input.given.rules.user_status == UserStatusRule::Overwrite =>
         {
             Some(Action::ReactivateUser {
-                external_id: desired.external_id.clone(),
-                username: final_username.to_string(),
+                external_id: Box::from(&*desired.external_id),
+                username: Box::from(final_username),
             })
         }
         _ => None,

@@ -178,8 +178,8 @@ pub(crate) fn user_actions(
         if in_scope && user.status == UserStatus::Active {
             actions.push(PlannedAction {
                 action: Action::PauseUser {
-                    external_id: user.external_id.clone(),
-                    username: user.username.clone(),
+                    external_id: user.external_id.as_deref().map(Box::from),
+                    username: Box::from(&*user.username),
                 },
                 because: because.clone(),
             });

@@ -251,7 +251,7 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
                 username,
                 ..
             } => {
-                let id = external_id.as_str();
+                let id = &**external_id;
                 (id, Some(id), Effect::Create, &**username)
             }
             Action::UpdateUser {
@@ -260,9 +260,9 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
                 link,
                 ..
             } => {
-                let id = external_id.as_str();
+                let id = &**external_id;
                 let effect = if *link { Effect::Link } else { Effect::Update };
-                (id, Some(id), effect, username.as_str())
+                (id, Some(id), effect, &**username)
             }
             Action::PauseUser {
                 external_id,
@@ -271,14 +271,14 @@ pub fn people_of<'a>(desired: &'a DesiredState, plan: &'a Plan) -> People<'a> {
                 external_id.as_deref().unwrap_or(username),
                 external_id.as_deref(),
                 Effect::Pause,
-                username.as_str(),
+                &**username,
             ),
             Action::ReactivateUser {
                 external_id,
                 username,
             } => {
-                let id = external_id.as_str();
-                (id, Some(id), Effect::Reactivate, username.as_str())
+                let id = &**external_id;
+                (id, Some(id), Effect::Reactivate, &**username)
             }
             _ => continue,
         };

@@ -44,7 +44,7 @@ impl Work {
         names.get(name).copied()
     }
 
-    fn by_id_or_name(&mut self, external_id: Option<&String>, name: &str) -> Option<usize> {
+    fn by_id_or_name(&mut self, external_id: Option<&str>, name: &str) -> Option<usize> {
         match external_id.and_then(|id| self.external.get(id).copied()) {
             Some(i) => Some(i),
             None => self.named(name),
@@ -131,11 +131,12 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             attributes,
             status,
         } => {
-            work.external.insert(external_id.clone(), work.users.len());
+            work.external
+                .insert(external_id.to_string(), work.users.len());
             work.names = None;
             work.users.push(CurrentUser {
                 id: None,
-                external_id: Some(external_id.clone()),
+                external_id: Some(external_id.to_string()),
                 username: username.to_string(),
                 status: *status,
                 attributes: attributes.to_attributes(),
@@ -150,9 +151,9 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             let by_id = if *link {
                 None
             } else {
-                work.external.get(external_id).copied()
+                work.external.get(&**external_id).copied()
             };
-            let Some(i) = by_id.or_else(|| work.original.get(username).copied()) else {
+            let Some(i) = by_id.or_else(|| work.original.get(&**username).copied()) else {
                 return;
             };
             for change in changes {
@@ -173,15 +174,15 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
                 }
             }
             if *link {
-                work.users[i].external_id = Some(external_id.clone());
-                work.external.insert(external_id.clone(), i);
+                work.users[i].external_id = Some(external_id.to_string());
+                work.external.insert(external_id.to_string(), i);
             }
         }
         Action::PauseUser {
             external_id,
             username,
         } => {
-            if let Some(i) = work.by_id_or_name(external_id.as_ref(), username) {
+            if let Some(i) = work.by_id_or_name(external_id.as_deref(), username) {
                 work.users[i].status = UserStatus::Paused;
             }
         }
@@ -199,9 +200,9 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             parent,
         } => next.teams.push(CurrentTeam {
             id: None,
-            external_id: Some(external_id.clone()),
-            name: name.clone(),
-            parent: parent.clone(),
+            external_id: Some(external_id.to_string()),
+            name: name.to_string(),
+            parent: parent.as_deref().map(str::to_string),
         }),
         Action::RenameTeam {
             external_id, to, ..
@@ -209,9 +210,9 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             for team in next
                 .teams
                 .iter_mut()
-                .filter(|t| t.external_id.as_ref() == Some(external_id))
+                .filter(|t| t.external_id.as_deref() == Some(&**external_id))
             {
-                team.name = to.clone();
+                team.name = to.to_string();
             }
         }
         Action::MoveTeam {
@@ -220,9 +221,9 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
             for team in next
                 .teams
                 .iter_mut()
-                .filter(|t| t.external_id.as_ref() == Some(external_id))
+                .filter(|t| t.external_id.as_deref() == Some(&**external_id))
             {
-                team.parent = to.clone();
+                team.parent = to.as_deref().map(str::to_string);
             }
         }
         Action::AddMembership { user, team, role } => {
@@ -245,20 +246,21 @@ fn apply_one(work: &mut Work, next: &mut CurrentState, action: &Action) {
         } => {
             next.segments.push(CurrentSegment {
                 id: None,
-                external_id: Some(external_id.clone()),
-                name: name.clone(),
-                category: category.clone(),
+                external_id: Some(external_id.to_string()),
+                name: name.to_string(),
+                category: category.to_string(),
             });
         }
         Action::AddSegmentConnection { user, segment } => {
             let Some(i) = work.named(user) else { return };
             work.connections
-                .entry((Holder::User(i), segment.clone()))
+                .entry((Holder::User(i), segment.to_string()))
                 .or_insert(true);
         }
         Action::RemoveSegmentConnection { user, segment } => {
             let Some(i) = work.named(user) else { return };
-            work.connections.remove(&(Holder::User(i), segment.clone()));
+            work.connections
+                .remove(&(Holder::User(i), segment.to_string()));
         }
     }
 }

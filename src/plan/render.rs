@@ -53,7 +53,7 @@ pub fn headline(action: &Action) -> String {
 }
 
 fn headline_raw(action: &Action) -> String {
-    let parent = |p: &Option<String>| p.clone().unwrap_or_else(|| "(top level)".to_string());
+    let parent = |p: &Option<Box<str>>| p.as_deref().unwrap_or("(top level)").to_string();
     match action {
         Action::CreateUser {
             external_id,

@@ -40,7 +40,7 @@ pub fn team_tree(
             }
             _ => continue,
         };
-        let entry = changes.entry(id.as_str()).or_insert((mark, Vec::new()));
+        let entry = changes.entry(&**id).or_insert((mark, Vec::new()));
         entry.1.push(note);
     }
     if changes.is_empty() {

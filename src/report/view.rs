@@ -280,9 +280,9 @@ pub(crate) fn team_tree(report: &Report) -> (bool, Vec<TreeLine>) {
                 parent,
             } => {
                 let n = node(&mut nodes, external_id);
-                n.label = Some(name.clone());
+                n.label = Some(name.to_string());
                 n.notes.push("new team".to_string());
-                n.parent = parent.clone();
+                n.parent = parent.as_deref().map(str::to_string);
             }
             Action::RenameTeam {
                 external_id,
@@ -290,7 +290,7 @@ pub(crate) fn team_tree(report: &Report) -> (bool, Vec<TreeLine>) {
                 to,
             } => {
                 let n = node(&mut nodes, external_id);
-                n.label = Some(to.clone());
+                n.label = Some(to.to_string());
                 n.notes.push(format!("renamed from “{from}”"));
             }
             Action::MoveTeam {
@@ -301,7 +301,7 @@ pub(crate) fn team_tree(report: &Report) -> (bool, Vec<TreeLine>) {
                 let n = node(&mut nodes, external_id);
                 let from = from.as_deref().unwrap_or("the top level");
                 n.notes.push(format!("moved here from {from}"));
-                n.parent = to.clone();
+                n.parent = to.as_deref().map(str::to_string);
             }
             Action::AddMembership { user, team, .. } => {
                 node(&mut nodes, team)
@@ -453,7 +453,7 @@ mod tests {
             done(Action::CreateTeam {
                 external_id: id.into(),
                 name: name.into(),
-                parent: parent.map(String::from),
+                parent: parent.map(Box::from),
             })
         };
         let mut r = crate::report::tests::report(vec![

@@ -229,7 +229,7 @@ fn duplicate_ids_and_units_without_names_are_reported_and_their_branches_left_al
     let created: Vec<&str> = team_actions(&plan)
         .iter()
         .filter_map(|a| match a {
-            Action::CreateTeam { external_id, .. } => Some(external_id.as_str()),
+            Action::CreateTeam { external_id, .. } => Some(&**external_id),
             _ => None,
         })
         .collect();
@@ -360,7 +360,7 @@ fn a_deep_tree_is_planned_parent_first_and_explained_to_the_top() {
     let created: Vec<String> = team_actions(&plan)
         .iter()
         .filter_map(|a| match a {
-            Action::CreateTeam { external_id, .. } => Some(external_id.clone()),
+            Action::CreateTeam { external_id, .. } => Some(external_id.to_string()),
             _ => None,
         })
         .collect();

@@ -433,7 +433,7 @@ proptest! {
             else {
                 continue;
             };
-            let mut expected = case.desired.users[external_id].attributes.to_attributes();
+            let mut expected = case.desired.users[&external_id.to_string()].attributes.to_attributes();
             expected.remove("username");
             prop_assert_eq!(attributes.to_attributes(), expected.clone());
             prop_assert_eq!(attributes.len(), expected.len());

@@ -10,7 +10,7 @@ fn changes(diff: &crate::diff::Diff) -> Vec<Change> {
     diff.actions
         .iter()
         .find_map(|a| match &a.action {
-            Action::UpdateUser { changes, .. } => Some(changes.clone()),
+            Action::UpdateUser { changes, .. } => Some(changes.to_vec()),
             _ => None,
         })
         .unwrap_or_default()
@@ -101,7 +101,7 @@ fn fallback_email_links_an_unlinked_user_ignoring_case() {
     let Action::UpdateUser { username, link, .. } = &out.actions[0].action else {
         panic!()
     };
-    assert_eq!((username.as_str(), *link), ("anna@x", true));
+    assert_eq!((&**username, *link), ("anna@x", true));
 }
 
 #[test]

@@ -30,26 +30,26 @@ fn awkward_actions() -> Vec<PlannedAction> {
     ];
     vec![
         planned(Action::CreateUser {
-            external_id: s(AWKWARD),
+            external_id: s(AWKWARD).into(),
             username: s("").into(),
             attributes: NewUserAttributes::default(),
             status: UserStatus::Paused,
         }),
         planned(Action::CreateUser {
-            external_id: s("1"),
+            external_id: s("1").into(),
             username: s("u").into(),
             attributes: MappedAttributes::from_pairs(attributes).unwrap().into(),
             status: UserStatus::Active,
         }),
         planned(Action::UpdateUser {
-            external_id: s("2"),
-            username: s("v"),
-            changes: vec![],
+            external_id: s("2").into(),
+            username: s("v").into(),
+            changes: vec![].into(),
             link: true,
         }),
         planned(Action::UpdateUser {
-            external_id: s("3"),
-            username: s("w"),
+            external_id: s("3").into(),
+            username: s("w").into(),
             changes: vec![
                 Change {
                     attribute: s("exclude_from_surveys"),
@@ -63,21 +63,22 @@ fn awkward_actions() -> Vec<PlannedAction> {
                     to: Some(AttrValue::Text(AWKWARD.into())),
                     because: Some(because(AWKWARD, usize::MAX)),
                 },
-            ],
+            ]
+            .into(),
             link: false,
         }),
         planned(Action::PauseUser {
             external_id: None,
-            username: s(AWKWARD),
+            username: s(AWKWARD).into(),
         }),
         planned(Action::MoveTeam {
-            external_id: s("t"),
-            from: Some(s(AWKWARD)),
+            external_id: s("t").into(),
+            from: Some(s(AWKWARD).into()),
             to: None,
         }),
         planned(Action::CreateTeam {
-            external_id: s("t"),
-            name: s(AWKWARD),
+            external_id: s("t").into(),
+            name: s(AWKWARD).into(),
             parent: None,
         }),
         planned(Action::RemoveMembership {

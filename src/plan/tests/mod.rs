@@ -27,8 +27,8 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
     vec![
         planned(
             Action::PauseUser {
-                external_id: Some(s("1050")),
-                username: s("erik@acme.example"),
+                external_id: Some(s("1050").into()),
+                username: s("erik@acme.example").into(),
             },
             "user_removal = only_external_id (not in source)",
             55,
@@ -36,15 +36,15 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         planned(
             Action::PauseUser {
                 external_id: None,
-                username: s("temp@acme.example"),
+                username: s("temp@acme.example").into(),
             },
             "user_removal = all (not in source)",
             55,
         ),
         planned(
             Action::RemoveSegmentConnection {
-                user: s("bo@acme.example"),
-                segment: s("country/dk"),
+                user: s("bo@acme.example").into(),
+                segment: s("country/dk").into(),
             },
             "segment_connection = overwrite (not in source)",
             55,
@@ -60,8 +60,8 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::AddSegmentConnection {
-                user: s("anna.andersson@acme.example"),
-                segment: s("country/se"),
+                user: s("anna.andersson@acme.example").into(),
+                segment: s("country/se").into(),
             },
             "segment \"Country\" = Country",
             48,
@@ -95,16 +95,16 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::ReactivateUser {
-                external_id: s("1045"),
-                username: s("dora@acme.example"),
+                external_id: s("1045").into(),
+                username: s("dora@acme.example").into(),
             },
             "status = Status { \"active\" -> Active, _ -> Paused }",
             42,
         ),
         planned(
             Action::UpdateUser {
-                external_id: s("1043"),
-                username: s("ana@acme.example"),
+                external_id: s("1043").into(),
+                username: s("ana@acme.example").into(),
                 changes: vec![
                     Change {
                         attribute: s("first_name"),
@@ -118,7 +118,8 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
                         to: None,
                         because: Some(because("gender 1->Male 2->Female _->None", 23)),
                     },
-                ],
+                ]
+                .into(),
                 link: false,
             },
             "first_name = FirstName",
@@ -126,14 +127,15 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::UpdateUser {
-                external_id: s("1044"),
-                username: s("carl@acme.example"),
+                external_id: s("1044").into(),
+                username: s("carl@acme.example").into(),
                 changes: vec![Change {
                     attribute: s("exclude_from_surveys"),
                     from: None,
                     to: Some(crate::model::AttrValue::Bool(true)),
                     because: None,
-                }],
+                }]
+                .into(),
                 link: true,
             },
             "match by external_id, email",
@@ -141,7 +143,7 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::CreateUser {
-                external_id: s("1042"),
+                external_id: s("1042").into(),
                 username: s("anna.andersson@acme.example").into(),
                 attributes: MappedAttributes::from_pairs(
                     [
@@ -160,44 +162,44 @@ pub(super) fn every_action() -> Vec<PlannedAction> {
         ),
         planned(
             Action::CreateSegment {
-                external_id: s("country/se"),
-                name: s("Sweden"),
-                category: s("Country"),
+                external_id: s("country/se").into(),
+                name: s("Sweden").into(),
+                category: s("Country").into(),
             },
             "segment \"Country\" = Country",
             48,
         ),
         planned(
             Action::MoveTeam {
-                external_id: s("acme/it"),
+                external_id: s("acme/it").into(),
                 from: None,
-                to: Some(s("acme")),
+                to: Some(s("acme").into()),
             },
             "group path = [Office, Department]",
             44,
         ),
         planned(
             Action::RenameTeam {
-                external_id: s("acme/hr"),
-                from: s("HR"),
-                to: s("People | Culture"),
+                external_id: s("acme/hr").into(),
+                from: s("HR").into(),
+                to: s("People | Culture").into(),
             },
             "group path = [Office, Department]",
             44,
         ),
         planned(
             Action::CreateTeam {
-                external_id: s("acme/sales"),
-                name: s("Sales"),
-                parent: Some(s("acme")),
+                external_id: s("acme/sales").into(),
+                name: s("Sales").into(),
+                parent: Some(s("acme").into()),
             },
             "group path = [Office, Department]",
             44,
         ),
         planned(
             Action::CreateTeam {
-                external_id: s("acme"),
-                name: s("Acme"),
+                external_id: s("acme").into(),
+                name: s("Acme").into(),
                 parent: None,
             },
             "group path = [Office, Department]",

@@ -28,7 +28,7 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 attributes,
                 ..
             } => {
-                *external_id = next();
+                *external_id = next().into();
                 *username = next().into();
                 let renamed = attributes.iter().map(|(name, value)| match value {
                     AttrRef::Text(_) => (name, AttrValue::Text(next().into())),
@@ -42,8 +42,8 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 changes,
                 ..
             } => {
-                *external_id = next();
-                *username = next();
+                *external_id = next().into();
+                *username = next().into();
                 for c in changes {
                     for v in [&mut c.from, &mut c.to].into_iter().flatten() {
                         if let AttrValue::Text(t) = v {
@@ -60,26 +60,26 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 username,
             } => {
                 if let Some(id) = external_id {
-                    *id = next();
+                    *id = next().into();
                 }
-                *username = next();
+                *username = next().into();
             }
             Action::ReactivateUser {
                 external_id,
                 username,
             } => {
-                *external_id = next();
-                *username = next();
+                *external_id = next().into();
+                *username = next().into();
             }
             Action::CreateTeam {
                 external_id,
                 name,
                 parent,
             } => {
-                *external_id = next();
-                *name = next();
+                *external_id = next().into();
+                *name = next().into();
                 if let Some(p) = parent {
-                    *p = next();
+                    *p = next().into();
                 }
             }
             Action::RenameTeam {
@@ -87,18 +87,18 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 from,
                 to,
             } => {
-                *external_id = next();
-                *from = next();
-                *to = next();
+                *external_id = next().into();
+                *from = next().into();
+                *to = next().into();
             }
             Action::MoveTeam {
                 external_id,
                 from,
                 to,
             } => {
-                *external_id = next();
+                *external_id = next().into();
                 for p in [from, to].into_iter().flatten() {
-                    *p = next();
+                    *p = next().into();
                 }
             }
             Action::AddMembership { user, team, .. }
@@ -111,14 +111,14 @@ fn taint_plan(plan: &mut Plan, next: &mut dyn FnMut() -> String) {
                 name,
                 category,
             } => {
-                *external_id = next();
-                *name = next();
-                *category = next();
+                *external_id = next().into();
+                *name = next().into();
+                *category = next().into();
             }
             Action::AddSegmentConnection { user, segment }
             | Action::RemoveSegmentConnection { user, segment } => {
-                *user = next();
-                *segment = next();
+                *user = next().into();
+                *segment = next().into();
             }
         }
     }
