@@ -561,7 +561,7 @@ fn add_user(
     }
     DesiredUser {
         external_id: u.external_id,
-        attributes: Arc::new(u.attributes),
+        attributes: u.attributes,
         status: u.status,
         team,
         manager: u.manager,

@@ -8,14 +8,16 @@ use crate::diagnostics::Code;
 use crate::model::{AttrRef, Because, MappedAttributes, Packer, UserStatus};
 use crate::syntax::ast::ConditionKind;
 use crate::value::Value;
+use std::sync::Arc;
 
 /// A user computed from one record, before cross-record checks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MappedUser {
     /// External ID.
     pub external_id: String,
-    /// Plain attributes.
-    pub attributes: MappedAttributes,
+    /// Plain attributes, made shareable where they are evaluated: the desired user takes them
+    /// as they are (no second block per user while the users are built: 6.4 MB at 100k).
+    pub attributes: Arc<MappedAttributes>,
     /// Status.
     pub status: UserStatus,
     /// Manager's external ID.
@@ -130,7 +132,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
 
     let mut user = MappedUser {
         external_id: String::new(),
-        attributes: MappedAttributes::default(),
+        attributes: Arc::default(),
         status: UserStatus::Active,
         manager: None,
         team_path: TeamPath::default(),
@@ -211,7 +213,7 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             _ => {}
         }
     }
-    user.attributes = pack(&slots.keys, &attributes);
+    user.attributes = Arc::new(pack(&slots.keys, &attributes));
 
     if let Some(group) = &program.group_path {
         for (i, level) in group.levels.iter().enumerate() {
@@ -292,14 +294,11 @@ fn store_apart(user: &mut MappedUser, rule: &AttributeRule, value: Value) {
 /// The filled places' values (text or flag; `Empty` where no rule gave one) under their
 /// keys, in one block sized for them.
 fn pack(keys: &[crate::model::AttrKey], values: &[Value]) -> MappedAttributes {
-    let text_bytes = values
-        .iter()
-        .map(|value| match value {
-            Value::Text(text) => text.len(),
-            _ => 0,
-        })
-        .sum();
-    let mut packer = Packer::with_capacity(text_bytes);
+    let (texts, text_bytes) = values.iter().fold((0, 0), |(n, bytes), value| match value {
+        Value::Text(text) => (n + 1, bytes + text.len()),
+        _ => (n, bytes),
+    });
+    let mut packer = Packer::with_capacity(texts, text_bytes);
     for (key, value) in keys.iter().zip(values) {
         match value {
             Value::Text(text) => packer.push(*key, AttrRef::Text(text)),

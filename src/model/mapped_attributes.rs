@@ -165,7 +165,7 @@ impl MappedAttributes {
             let key = AttrKey::of(name).ok_or_else(|| UnknownAttribute(name.to_owned()))?;
             keyed.insert(key, value);
         }
-        let mut packer = Packer::with_capacity(keyed.values().map(text_len).sum());
+        let mut packer = Packer::with_capacity(keyed.len(), keyed.values().map(text_len).sum());
         for (key, value) in &keyed {
             packer.push(*key, value.into());
         }
@@ -293,11 +293,12 @@ pub struct Packer {
 }
 
 impl Packer {
-    /// A packer with room for `text_bytes` bytes of text, so that packing copies each text
-    /// once and allocates the block at its size.
-    pub fn with_capacity(text_bytes: usize) -> Packer {
+    /// A packer with room for `texts` texts of `text_bytes` bytes in all, so that packing
+    /// copies each text once and allocates both blocks at their size.
+    pub fn with_capacity(texts: usize, text_bytes: usize) -> Packer {
         Packer {
             texts: String::with_capacity(text_bytes),
+            ends: Vec::with_capacity(texts),
             ..Packer::default()
         }
     }
