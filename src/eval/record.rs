@@ -36,7 +36,8 @@ pub struct MappedUser {
 /// users are built, so the outcomes' list holds pointers (an evaluated record is 80 bytes, not
 /// 280), and the users' list is made at its own size instead of in the outcomes' block: heap
 /// peak 161 -> 146 MB at 100k records, 160 MB less resident at 1M while they are evaluated
-/// (docs/benchmarks.md, issue 20).
+/// (docs/benchmarks.md, issue 20). Unboxed again at `123f080`, a 100k peak is a steady
+/// ~108 MB instead of ~96 or ~118 MB: no better, so they stay boxed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Mapped to a user.
