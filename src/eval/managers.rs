@@ -141,11 +141,13 @@ pub(super) fn memberships(
         }
         let led = &managed[led_from..next_led];
         for &(_, _, team) in led {
-            // A unit's manager is there because of the `units` statement.
-            let because = match state.teams.get(&**team) {
-                Some(t) if !unit_managed.is_empty() && t.manager.as_deref() == Some(id) => {
-                    t.because.clone()
-                }
+            // A unit's manager is there because of the `units` statement. Without units that
+            // name managers no team is looked up (a tree lookup per manager role).
+            let unit = (!unit_managed.is_empty())
+                .then(|| state.teams.get(&**team))
+                .flatten();
+            let because = match unit {
+                Some(t) if t.manager.as_deref() == Some(id) => t.because.clone(),
                 _ => because.clone(),
             };
             memberships.push(DesiredMembership {
