@@ -77,16 +77,24 @@ def main():
     summary = {}
     load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
     print(f"{args.pairs} rounds, alternating {' '.join(l for l, _ in commands)}; load {' '.join(load)}")
-    print(f"{'command':<34} {'wall':>8} {'user':>8} {'sys':>8} {'peak RSS':>10} {'vs ' + first:>12}")
+    # The peak's range beside its median: a run's peak can fall on one of two values (issue 20,
+    # docs/benchmarks.md), which a median alone hides.
+    print(
+        f"{'command':<34} {'wall':>8} {'user':>8} {'sys':>8} {'peak RSS':>10} {'(min-max)':>11} "
+        f"{'vs ' + first:>12}"
+    )
     for label, _ in commands:
         r = runs[label]
         med = {k: statistics.median(x[k] for x in r) for k in ("wall", "user", "sys", "rss_mb")}
         ratios = [b["wall"] / a["wall"] for a, b in zip(runs[first], r)]
         med["ratio_to_first"] = statistics.median(ratios)
+        med["rss_mb_min"] = min(x["rss_mb"] for x in r)
+        med["rss_mb_max"] = max(x["rss_mb"] for x in r)
         summary[label] = med
+        spread = f"({med['rss_mb_min']:.0f}-{med['rss_mb_max']:.0f})"
         print(
             f"{label:<34} {med['wall']:>7.3f}s {med['user']:>7.3f}s {med['sys']:>7.3f}s "
-            f"{med['rss_mb']:>7.0f} MB {med['ratio_to_first']:>11.2f}x"
+            f"{med['rss_mb']:>7.0f} MB {spread:>11} {med['ratio_to_first']:>11.2f}x"
         )
     os.unlink(scratch)
     if args.json:

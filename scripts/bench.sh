@@ -177,7 +177,8 @@ fi
 [ "$HAVE_JAQ" = 1 ] && measure "jaq baseline 100k" "$JAQ" -c -f scripts/baseline.jq "$WORK/flex100k.json"
 
 # Cold runs as the nightly job has them: each tool's runs alternate with the others' (A B C A B
-# C …), so no run inherits its own warm state. Medians of wall, user, sys and peak RSS, and
+# C …), so no run inherits its own warm state. Medians of wall, user, sys and peak RSS (with its
+# range), and
 # the median pairwise ratio against wtmap.
 say "cold runs, 100k records, alternating, $PAIRS rounds (scripts/alternate.py)"
 ALT=("wtmap plan 100k=${PLAN[*]} $WORK/flex100k.json")
