@@ -178,8 +178,7 @@ fi
 
 # Cold runs as the nightly job has them: each tool's runs alternate with the others' (A B C A B
 # C …), so no run inherits its own warm state. Medians of wall, user, sys and peak RSS (with its
-# range), and
-# the median pairwise ratio against wtmap.
+# range), and the median pairwise ratio against wtmap.
 say "cold runs, 100k records, alternating, $PAIRS rounds (scripts/alternate.py)"
 ALT=("wtmap plan 100k=${PLAN[*]} $WORK/flex100k.json")
 [ "$HAVE_PY" = 1 ] && ALT+=("python baseline 100k=python3 scripts/baseline.py $WORK/flex100k.json")
