@@ -214,7 +214,8 @@ pub fn evaluate_record(scope: &Scope, mut trace: Option<&mut Vec<TraceStep>>) ->
             _ => {}
         }
     }
-    user.attributes = Arc::new(pack(&slots.keys, &attributes));
+    // Not shared yet, so this fills the block made above instead of making another.
+    *Arc::make_mut(&mut user.attributes) = pack(&slots.keys, &attributes);
 
     if let Some(group) = &program.group_path {
         for (i, level) in group.levels.iter().enumerate() {
