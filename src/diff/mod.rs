@@ -84,22 +84,20 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
         + input.desired.segments.len()
         + input.desired.users.len()
         + input.given.current.users.len();
-    out.actions.reserve(users_room);
     out.actions.extend(teams::diff_teams(&input));
     out.actions.extend(teams::diff_segments(&input));
     // The users are matched (and listed by their usernames after the plan). Then the user
-    // actions are planned on one core while the relation diffs plan memberships and segment
+    // actions are listed on one core while the relation diffs plan memberships and segment
     // connections on the other: both start from the matching, and neither needs the other's
-    // actions. The relation actions, listed on the other core, are appended after the user
-    // actions: the plan's order, so sorting moves little (the other way round, the sort moved
-    // every action: +14 ms at 100k users).
+    // actions.
     let big = input.desired.users.len() >= two_cores_from;
     let matching = users::match_all(&input, &protection, &mut out);
     let relation_users = matching.users(&input);
     crate::timings::stage("diff: users matched");
+    let mut user_steps = Vec::with_capacity(users_room);
     let ((), mut relations) = crate::parallel::join(
         big,
-        || users::user_actions(&input, &matching, &relation_users, &mut out.actions),
+        || users::user_actions(&input, &matching, &relation_users, &mut user_steps),
         || {
             let mut relations = Diff {
                 actions: Vec::with_capacity(users_room + relations_room),
@@ -110,13 +108,17 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
             relations
         },
     );
-    // The relation actions stay in their list, which has room for all, and the others are put
-    // in front of them: the smaller list is the one held twice and copied. A 1M-user plan
+    // The relation actions stay in their list, which has room for all, and the team, segment
+    // and user actions are put in front of them, in the plan's order, so sorting moves little
+    // (the other way round, the sort moved every action: +14 ms at 100k users). A 1M-user plan
     // (1M user actions, 2M relation ones) peaked here: 1061-1078 -> ~990 MB; appending the
-    // relations to the user actions, or in chunks, held the 176 MB relation list twice.
-    relations
-        .actions
-        .splice(0..0, std::mem::take(&mut out.actions));
+    // relations to the user actions, or in chunks, held the 176 MB relation list twice. The
+    // user actions are made as they are put in place (see `UserStep`), so no list of them is
+    // held beside it.
+    let in_front = std::mem::take(&mut out.actions)
+        .into_iter()
+        .chain(user_steps.into_iter().map(users::UserStep::into_action));
+    relations.actions.splice(0..0, in_front);
     out.actions = std::mem::take(&mut relations.actions);
     out.warnings.append(&mut relations.warnings);
     crate::timings::stage("diff: user and relation actions");

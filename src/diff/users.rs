@@ -138,26 +138,57 @@ pub(crate) fn match_all<'a>(
     }
 }
 
-/// Pushes the user actions (create, update, link, status, pause) into `actions`.
-pub(crate) fn user_actions(
-    input: &Input<'_>,
+/// A user action as the user diff lists it. A creation, most of a first run's user actions,
+/// is kept as its user and username and made when the user actions are put in front of the
+/// relation actions (see `diff_from`): listed whole, the 64-byte actions were held twice
+/// there, where the diff peaks; as 16-byte steps, a 100k plan peaks lower (docs/benchmarks.md,
+/// issue 20). Any other action is listed whole.
+pub(crate) enum UserStep<'a> {
+    /// `create_user` of the desired user, with the username it will have.
+    Create(&'a DesiredUser, &'a Arc<str>),
+    /// Any other user action.
+    Planned(Box<PlannedAction>),
+}
+
+impl UserStep<'_> {
+    /// The action.
+    pub(crate) fn into_action(self) -> PlannedAction {
+        match self {
+            UserStep::Create(desired, username) => create_user(desired, Arc::clone(username)),
+            UserStep::Planned(action) => *action,
+        }
+    }
+}
+
+/// Lists the user actions (create, update, link, status, pause) in `steps`.
+pub(crate) fn user_actions<'a>(
+    input: &Input<'a>,
     matching: &Matching<'_>,
-    named: &Users<'_>,
-    actions: &mut Vec<PlannedAction>,
+    named: &'a Users<'_>,
+    steps: &mut Vec<UserStep<'a>>,
 ) {
     let current = &input.given.current.users;
     let mut matched = vec![false; current.len()];
+    let mut updates = Vec::new();
     let users = input.desired.users.iter().zip(&matching.matches);
     for (position, ((_, desired), (_, m))) in users.enumerate() {
         match *m {
             Match::Existing { index, link } => {
                 matched[index] = true;
                 let user = &current[index];
-                update_user(input, desired, user, matching.finals[index], link, actions);
+                update_user(
+                    input,
+                    desired,
+                    user,
+                    matching.finals[index],
+                    link,
+                    &mut updates,
+                );
+                steps.extend(updates.drain(..).map(|a| UserStep::Planned(Box::new(a))));
             }
             Match::New => {
                 if let Some(Some(username)) = named.names.get(position) {
-                    actions.push(create_user(desired, username.clone()));
+                    steps.push(UserStep::Create(desired, username));
                 }
             }
             Match::Held => {}
@@ -176,13 +207,13 @@ pub(crate) fn user_actions(
         }
         let in_scope = !only_external_ids || user.external_id.is_some();
         if in_scope && user.status == UserStatus::Active {
-            actions.push(PlannedAction {
+            steps.push(UserStep::Planned(Box::new(PlannedAction {
                 action: Action::PauseUser {
                     external_id: user.external_id.as_deref().map(Box::from),
                     username: Box::from(&*user.username),
                 },
                 because: because.clone(),
-            });
+            })));
         }
     }
 }
@@ -362,4 +393,17 @@ fn usernames(current: &[CurrentUser], indices: &[usize]) -> String {
         .collect();
     names.sort();
     names.join(", ")
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::UserStep;
+
+    /// A first run lists one step per new user: they are held (as the user actions) while the
+    /// relation actions are planned, so a step stays a quarter of an action.
+    #[test]
+    fn a_user_step_stays_two_words() {
+        let step = std::mem::size_of::<UserStep<'_>>();
+        assert!(step <= 16, "UserStep is {step} bytes, more than 16");
+    }
 }
