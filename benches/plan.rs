@@ -533,10 +533,14 @@ fn bench_large(label: &str, file: &Path, rounds: usize) {
 /// not of memory this process's allocator kept from the rounds before.
 fn peak_rss(file: &Path) {
     let exe = std::env::current_exe().expect("the bench executable");
-    let out = std::process::Command::new(exe)
-        .env("WTMAP_BENCH_PEAK_CHILD", file)
-        .output()
-        .expect("run the child");
+    let mut child = std::process::Command::new(exe);
+    child.env("WTMAP_BENCH_PEAK_CHILD", file);
+    // With the allocator settings `wtmap` runs with, unless the caller set its own.
+    let (name, value) = wtmap::allocator::PURGE_DELAY;
+    if std::env::var_os(name).is_none() {
+        child.env(name, value);
+    }
+    let out = child.output().expect("run the child");
     print!("{}", String::from_utf8_lossy(&out.stdout));
 }
 

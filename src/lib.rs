@@ -17,6 +17,7 @@
 //! network) is passed in, so every stage is testable offline and `plan` never writes anything.
 
 pub mod action;
+pub mod allocator;
 pub mod apply;
 pub mod atomic;
 pub mod builtins;

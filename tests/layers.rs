@@ -17,6 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
         &[
+            "allocator",
             "atomic",
             "dates",
             "diagnostics",
