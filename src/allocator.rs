@@ -6,8 +6,9 @@
 /// stages free tens of megabytes and allocate as much again within a few milliseconds, so at
 /// the diff, where a plan peaks, what the stages before it freed was mostly still held.
 /// Alternating cold 100k plans (`scripts/alternate.py`, 15 rounds with Python between them,
-/// docs/benchmarks.md, issue 20): 10 ms 104-107 MB; 5 ms 93-105; 2 ms 94-95 in the same time;
-/// 1 ms 92-97, 1.03x the time; 0 ms 90-91, 1.07x. 1M plan at 2 ms: 836 -> 830 MB, same time.
+/// docs/benchmarks.md, issue 20): 10 ms 104-107 MB; 5 ms 93-105; 2 ms 94-95 in the same time
+/// (over 82 runs in 7 rounds a median of 93-95, 8 runs at 101-105); 1 ms 92-97, 1.03x the time;
+/// 0 ms 90-91, 1.07x. 1M plan at 2 ms: 836 -> 830 MB, same time.
 /// mimalloc reads the delay from the environment when the process starts, and it can be set
 /// otherwise only through an `unsafe` call; so the binary starts itself again, once, with it
 /// set ([`settle`]: one `exec` more, ~1 ms). A delay the user set is kept.
