@@ -536,10 +536,7 @@ fn peak_rss(file: &Path) {
     let mut child = std::process::Command::new(exe);
     child.env("WTMAP_BENCH_PEAK_CHILD", file);
     // With the allocator settings `wtmap` runs with, unless the caller set its own.
-    let (name, value) = wtmap::allocator::PURGE_DELAY;
-    if std::env::var_os(name).is_none() {
-        child.env(name, value);
-    }
+    child.envs(wtmap::allocator::unset_settings());
     let out = child.output().expect("run the child");
     print!("{}", String::from_utf8_lossy(&out.stdout));
 }

@@ -1,54 +1,54 @@
-//! The binary starts itself again with mimalloc's purge delay set (see `settle_allocator` in
-//! src/main.rs), and keeps a delay the user set.
+//! The binary starts itself again with mimalloc's options set (see `wtmap::allocator`), once,
+//! and keeps a value the user set.
 
 #![allow(clippy::expect_used)]
 
 use std::process::Command;
 
-/// The purge delays mimalloc reports as it starts (`MIMALLOC_VERBOSE=1`), one per start of
-/// the process image, and the command's stdout.
-fn purge_delays(user_delay: Option<&str>) -> (Vec<String>, String) {
+/// The values of mimalloc's option `option` as it reports them on starting
+/// (`MIMALLOC_VERBOSE=1`), one per start of the process image, for `wtmap --version` run with
+/// `env` added to its environment (the allocator's own variables removed first).
+fn reported(option: &str, env: &[(&str, &str)]) -> Vec<String> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wtmap"));
-    command
-        .arg("--version")
-        .env("MIMALLOC_VERBOSE", "1")
-        .env_remove("MIMALLOC_PURGE_DELAY");
-    if let Some(delay) = user_delay {
-        command.env("MIMALLOC_PURGE_DELAY", delay);
+    command.arg("--version").env("MIMALLOC_VERBOSE", "1");
+    for (name, _) in wtmap::allocator::SETTINGS {
+        command.env_remove(name);
     }
+    command.envs(env.iter().copied());
     let output = command.output().expect("wtmap runs");
     assert!(output.status.success(), "{output:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let delays = stderr
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("wtmap "), "the command ran: {stdout:?}");
+    let prefix = format!("mimalloc: option '{option}': ");
+    String::from_utf8_lossy(&output.stderr)
         .lines()
-        .filter_map(|line| line.strip_prefix("mimalloc: option 'purge_delay': "))
-        .map(|delay| delay.trim().to_string())
-        .collect();
-    (delays, String::from_utf8_lossy(&output.stdout).into_owned())
+        .filter_map(|line| line.strip_prefix(prefix.as_str()))
+        .map(|value| value.trim().to_string())
+        .collect()
 }
 
 #[test]
 #[cfg(target_os = "linux")]
-fn the_binary_runs_again_with_a_short_purge_delay() {
-    let (delays, stdout) = purge_delays(None);
-    // Started with mimalloc's default, then once more with the delay set: no loop.
-    assert_eq!(
-        delays,
-        ["10", "2"],
-        "purge delays reported as the process started"
-    );
-    assert!(
-        stdout.starts_with("wtmap "),
-        "the command still ran: {stdout:?}"
-    );
+fn the_binary_runs_again_once_with_the_allocator_settings() {
+    // Started with mimalloc's defaults, then once more with the settings: no loop.
+    assert_eq!(reported("purge_delay", &[]), ["10", "2"]);
+    assert_eq!(reported("abandoned_page_purge", &[]), ["0", "1"]);
 }
 
 #[test]
-fn a_purge_delay_the_user_set_is_kept() {
-    let (delays, stdout) = purge_delays(Some("7"));
-    assert_eq!(delays, ["7"], "started once, with the user's delay");
-    assert!(
-        stdout.starts_with("wtmap "),
-        "the command still ran: {stdout:?}"
-    );
+#[cfg(target_os = "linux")]
+fn a_value_the_user_set_is_kept_and_the_others_are_added() {
+    let user = [("MIMALLOC_PURGE_DELAY", "7")];
+    assert_eq!(reported("purge_delay", &user), ["7", "7"]);
+    assert_eq!(reported("abandoned_page_purge", &user), ["0", "1"]);
+}
+
+#[test]
+fn a_process_given_every_setting_starts_once() {
+    let all = [
+        ("MIMALLOC_PURGE_DELAY", "7"),
+        ("MIMALLOC_ABANDONED_PAGE_PURGE", "0"),
+    ];
+    assert_eq!(reported("purge_delay", &all), ["7"]);
+    assert_eq!(reported("abandoned_page_purge", &all), ["0"]);
 }
