@@ -13,6 +13,7 @@ use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 /// About how many fields an HR record has (a Flex employee has this many).
@@ -24,6 +25,10 @@ pub(super) struct PascalRecord<'a> {
     pub fields: Vec<(Cow<'a, str>, FlatValue<'a>)>,
     /// The first field that two keys became (`emailWork` and `EmailWork` are `EmailWork`).
     pub clash: Option<String>,
+    /// Whether a value may be a number that would not print back as written (exact.rs): a
+    /// number serde_json read as an `f64` (a decimal, an exponent, `-0`, or an integer too
+    /// long for 64 bits), or a list or object, whose numbers are not looked at here.
+    pub may_be_inexact: bool,
 }
 
 impl PascalRecord<'_> {
@@ -61,9 +66,10 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let mut fields: Vec<(Cow<'de, str>, FlatValue<'de>)> =
             Vec::with_capacity(access.size_hint().unwrap_or(USUAL_FIELDS));
         let mut clash = None;
+        let may_be_inexact = Cell::new(false);
         while let Some(key) = access.next_key_seed(Text)? {
             let key = pascal(key);
-            let value = access.next_value_seed(Field)?;
+            let value = access.next_value_seed(Field(&may_be_inexact))?;
             // A dozen short keys: comparing them is cheaper than hashing.
             if fields.iter().any(|(k, _)| *k == key) {
                 clash.get_or_insert_with(|| key.into_owned());
@@ -71,7 +77,11 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 fields.push((key, value));
             }
         }
-        Ok(PascalRecord { fields, clash })
+        Ok(PascalRecord {
+            fields,
+            clash,
+            may_be_inexact: may_be_inexact.get(),
+        })
     }
 }
 
@@ -117,20 +127,22 @@ impl<'de> Visitor<'de> for TextVisitor {
 }
 
 /// A field's value: text as [`FlatValue::Text`], anything else as the `serde_json::Value`
-/// reading it whole gives.
-struct Field;
+/// reading it whole gives. Sets the cell when the value may be an inexact number (see
+/// [`PascalRecord::may_be_inexact`]): then the record is scanned for one, which a 100k-record
+/// file of text and integers no longer is (the scan was ~3% of a plan's CPU time).
+struct Field<'f>(&'f Cell<bool>);
 
-impl<'de> DeserializeSeed<'de> for Field {
+impl<'de> DeserializeSeed<'de> for Field<'_> {
     type Value = FlatValue<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(FieldVisitor)
+        deserializer.deserialize_any(FieldVisitor(self.0))
     }
 }
 
-struct FieldVisitor;
+struct FieldVisitor<'f>(&'f Cell<bool>);
 
-impl<'de> Visitor<'de> for FieldVisitor {
+impl<'de> Visitor<'de> for FieldVisitor<'_> {
     type Value = FlatValue<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -162,6 +174,8 @@ impl<'de> Visitor<'de> for FieldVisitor {
     }
 
     fn visit_f64<E>(self, n: f64) -> Result<Self::Value, E> {
+        // serde_json reads a whole number in 64 bits as one, other than `-0`.
+        self.0.set(true);
         // As serde_json's own `Value` does: a float it cannot hold is null.
         Ok(FlatValue::Json(Value::from(n)))
     }
@@ -175,10 +189,12 @@ impl<'de> Visitor<'de> for FieldVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.0.set(true);
         Value::deserialize(SeqAccessDeserializer::new(seq)).map(FlatValue::Json)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.0.set(true);
         Value::deserialize(MapAccessDeserializer::new(map)).map(FlatValue::Json)
     }
 }
@@ -245,6 +261,77 @@ mod tests {
             assert_eq!(clash.as_deref(), Some(field), "{text}");
             assert_eq!(flat.len(), 1, "{text}");
             assert_eq!(flat[field], first, "the first spelling is kept: {text}");
+        }
+    }
+
+    /// A JSON number token: integers around the 64-bit limits, `-0`, decimals, exponents.
+    fn number_token() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            Just("-0".to_owned()),
+            Just("0".to_owned()),
+            Just("-9223372036854775808".to_owned()),
+            Just("-9223372036854775809".to_owned()),
+            Just("18446744073709551616".to_owned()),
+            "-?[1-9][0-9]{17,22}",
+            "-?(0|[1-9][0-9]{0,4})\\.[0-9]{1,4}",
+            "-?[1-9][0-9]{0,3}[eE][+-]?[0-9]{1,2}",
+        ]
+    }
+
+    /// A value of a record field: text (with escapes), a number, a literal, or a list.
+    fn field_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            // JSON text, escapes included (`\\`, `\"`).
+            r#""([a-z0-9 -]|\\\\|\\"){0,6}""#,
+            number_token(),
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            proptest::collection::vec(number_token(), 0..3)
+                .prop_map(|n| format!("[{}]", n.join(", "))),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The scan for inexact numbers is skipped only where it would find none: a record
+        /// not marked holds no number that would print back differently.
+        #[test]
+        fn a_record_not_marked_holds_no_inexact_number(
+            values in proptest::collection::vec(field_value(), 0..6),
+        ) {
+            let fields: Vec<String> = values
+                .iter()
+                .enumerate()
+                .map(|(n, v)| format!("\"F{n}\": {v}"))
+                .collect();
+            let text = format!("{{{}}}", fields.join(", "));
+            let flat: PascalRecord = serde_json::from_str(&text).expect("a record");
+            let inexact = super::super::exact::has_inexact_number(text.as_bytes());
+            proptest::prop_assert!(flat.may_be_inexact || !inexact, "{}", text);
+        }
+    }
+
+    #[test]
+    fn decimals_long_integers_minus_zero_and_lists_are_marked() {
+        for value in ["1.5", "1e3", "-0", "12345678901234567890123", "[1]", "{}"] {
+            let text = format!(r#"{{"Id": "1", "N": {value}}}"#);
+            let flat: PascalRecord = serde_json::from_str(&text).expect("flat");
+            assert!(flat.may_be_inexact, "{value}");
+        }
+        for value in [
+            "1",
+            "-7",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "null",
+            "\"x\"",
+        ] {
+            let text = format!(r#"{{"Id": "1", "N": {value}}}"#);
+            let flat: PascalRecord = serde_json::from_str(&text).expect("flat");
+            assert!(!flat.may_be_inexact, "{value}");
         }
     }
 }

@@ -421,7 +421,9 @@ impl<'a, Out> Doc<'a, Out> {
                 return Err(self.invalid(line, clash(&field)));
             }
             // A number that would not print back as written keeps its text (exact.rs).
-            if let Some(fields) = self.exact_fields(start)? {
+            if record.may_be_inexact
+                && let Some(fields) = self.exact_fields(start)?
+            {
                 return self.push(fields, line);
             }
             let Sink::Viewed(view) = self.sink else {
