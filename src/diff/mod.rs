@@ -91,8 +91,7 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
     // connections on the other: both start from the matching, and neither needs the other's
     // actions.
     let big = input.desired.users.len() >= two_cores_from;
-    let matching = users::match_all(&input, &protection, &mut out);
-    let relation_users = matching.users(&input);
+    let (matching, relation_users) = users::match_all(&input, &protection, big, &mut out);
     crate::timings::stage("diff: users matched");
     let mut user_steps = Vec::with_capacity(users_room);
     let ((), mut relations) = crate::parallel::join(

@@ -11,14 +11,14 @@ use crate::model::{
 };
 use foldhash::{HashMap, HashMapExt, HashSet};
 
-/// The username every current user has after the plan (index-aligned with the current users),
-/// and the username of each desired user to create (index-aligned with the desired users,
-/// `None` for the others). A rename or create onto a username that another user keeps is
-/// dropped with a warning, repeated until no two users share a username.
-pub(super) fn final_usernames<'a>(
+/// Usernames as the matching leaves them, before any clash is settled: the username every
+/// current user would have after the plan (index-aligned with the current users: its own, or
+/// that of the desired user matched to it), and the username of each desired user to create
+/// (index-aligned with the desired users, `None` for the others). [`settle_usernames`] makes
+/// them final.
+pub(super) fn proposed_usernames<'a>(
     input: &Input<'a>,
     matches: &[(&'a str, Match)],
-    out: &mut super::Diff,
 ) -> (Vec<&'a str>, Vec<Option<&'a str>>) {
     let current = &input.given.current.users;
     // Borrowed: every name is one the state or a desired user already holds.
@@ -34,24 +34,38 @@ pub(super) fn final_usernames<'a>(
             Match::Held => {}
         }
     }
-    loop {
-        // Names held more than once; counted on borrowed text, kept owned (there are few).
-        let shared: HashSet<String> = {
-            let mut counts: HashMap<std::borrow::Cow<str>, usize> =
-                HashMap::with_capacity(finals.len() + created.len());
-            for name in finals.iter().chain(created.iter().flatten()) {
-                *counts.entry(crate::value::lowercase(name)).or_default() += 1;
-            }
-            counts
-                .into_iter()
-                .filter(|(_, n)| *n > 1)
-                .map(|(k, _)| k.into_owned())
-                .collect()
-        };
-        // Usually no name is held twice: then nothing below can change.
-        if shared.is_empty() {
-            return (finals, created);
-        }
+    (finals, created)
+}
+
+/// The usernames (lowercased) that more than one user would have: counted on borrowed text,
+/// kept owned (there are few, usually none).
+pub(super) fn shared_usernames(finals: &[&str], created: &[Option<&str>]) -> HashSet<String> {
+    let mut counts: HashMap<std::borrow::Cow<str>, usize> =
+        HashMap::with_capacity(finals.len() + created.len());
+    for name in finals.iter().chain(created.iter().flatten()) {
+        *counts.entry(crate::value::lowercase(name)).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k.into_owned())
+        .collect()
+}
+
+/// Settles the proposed usernames, given those `shared` by several users: a rename or create
+/// onto a username that another user keeps is dropped with a warning, repeated until no two
+/// users share a username. Returns whether anything changed.
+pub(super) fn settle_usernames<'a>(
+    input: &Input<'a>,
+    matches: &[(&'a str, Match)],
+    (finals, created): (&mut [&'a str], &mut [Option<&'a str>]),
+    mut shared: HashSet<String>,
+    out: &mut super::Diff,
+) -> bool {
+    let current = &input.given.current.users;
+    let mut changed_at_all = false;
+    // Usually no name is held twice: then nothing below can change.
+    while !shared.is_empty() {
         let taken = |name: &str| shared.contains(crate::value::lowercase(name).as_ref());
         let mut changed = false;
         for (index, user) in current.iter().enumerate() {
@@ -81,9 +95,12 @@ pub(super) fn final_usernames<'a>(
             }
         }
         if !changed {
-            return (finals, created);
+            break;
         }
+        changed_at_all = true;
+        shared = shared_usernames(finals, created);
     }
+    changed_at_all
 }
 
 /// The statement behind a user's `key`, else behind its external ID, else any.
