@@ -60,8 +60,12 @@ pub fn short(hash: &str) -> &str {
 
 /// SHA-256 of `bytes`, in lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
+    hex(&Sha256::digest(bytes))
+}
+
+/// A digest in lowercase hexadecimal, as [`sha256_hex`] gives it.
+pub fn hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(2 * digest.len());
     for b in digest {
         out.push_str(&format!("{b:02x}"));
     }

@@ -4,7 +4,10 @@
 //! relations that point at existing users, teams and segments, an acyclic team tree), so the
 //! diff never has to guess. Writing is atomic and deterministic (sorted).
 
+mod fingerprint;
+
 use crate::model::{CurrentState, STATE_FORMAT};
+pub use fingerprint::fingerprint;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde::Deserialize;
 use std::path::Path;
@@ -394,39 +397,6 @@ pub fn normalize(state: &mut CurrentState) {
     });
     state.memberships.sort();
     state.segment_connections.sort();
-}
-
-/// A SHA-256 of what `state` holds, independent of the order users, teams, memberships and
-/// segments are listed in, of the order of attributes, and of the last run's record count
-/// (which the guards read afresh): the same directory read twice has the same fingerprint.
-/// A plan records its state's fingerprint so that `apply --plan` can refuse a stale plan.
-pub fn fingerprint(state: &CurrentState) -> String {
-    /// Object keys sorted at every depth; the lists of the top level (users, teams, …)
-    /// sorted too, lists inside a value kept in their order.
-    fn sorted(v: serde_json::Value, top: bool) -> serde_json::Value {
-        match v {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<(String, serde_json::Value)> =
-                    map.into_iter().map(|(k, v)| (k, sorted(v, top))).collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                serde_json::Value::Object(entries.into_iter().collect())
-            }
-            serde_json::Value::Array(items) => {
-                let mut items: Vec<serde_json::Value> =
-                    items.into_iter().map(|v| sorted(v, false)).collect();
-                if top {
-                    items.sort_by_cached_key(|v| v.to_string());
-                }
-                serde_json::Value::Array(items)
-            }
-            other => other,
-        }
-    }
-    let mut state = state.clone();
-    state.last_run_source_records = None;
-    state.last_run_fill_rates = None;
-    let value = serde_json::to_value(&state).unwrap_or(serde_json::Value::Null);
-    crate::identity::sha256_hex(sorted(value, true).to_string().as_bytes())
 }
 
 /// The canonical JSON text of a state: normalized, pretty, with a final newline.
