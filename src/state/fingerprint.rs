@@ -65,16 +65,66 @@ pub fn fingerprint(state: &CurrentState) -> String {
 /// a time, so only one list's texts are held.
 fn list<T: Serialize + Sync>(hash: &mut Sha256, items: &[T]) {
     let mut texts = crate::parallel::map_in_order(items, &|item| canonical(item));
-    // Equal texts are equal elements: their order cannot show.
-    texts.sort_unstable();
-    hash.update(b"[");
-    for (n, text) in texts.iter().enumerate() {
-        if n > 0 {
-            hash.update(b",");
+    // Sorted in two halves, one on each core, and merged as they are hashed: 190,000
+    // memberships' texts share their first forty bytes, and sorting them took 47 ms on one
+    // core. Equal texts are equal elements: their order cannot show.
+    let middle = texts.len() / 2;
+    let (first, second) = texts.split_at_mut(middle);
+    crate::parallel::join(
+        second.len() >= 4096,
+        || first.sort_unstable(),
+        || second.sort_unstable(),
+    );
+    let (mut first, mut second) = (first.iter().peekable(), second.iter().peekable());
+    let mut out = Chunks::new(hash);
+    out.add(b"[");
+    let mut separator: &[u8] = b"";
+    loop {
+        let next = match (first.peek(), second.peek()) {
+            (Some(a), Some(b)) if a <= b => first.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => second.next(),
+            (Some(_), None) => first.next(),
+            (None, None) => break,
+        };
+        if let Some(text) = next {
+            out.add(separator);
+            out.add(text.as_bytes());
+            separator = b",";
         }
-        hash.update(text.as_bytes());
     }
-    hash.update(b"]");
+    out.add(b"]");
+}
+
+/// Text fed to a hash in pieces of about 64 KiB: fed text by text (90 bytes for a
+/// membership), SHA-256 ran at a third of its speed.
+struct Chunks<'h> {
+    hash: &'h mut Sha256,
+    buffer: Vec<u8>,
+}
+
+impl<'h> Chunks<'h> {
+    const SIZE: usize = 1 << 16;
+
+    fn new(hash: &'h mut Sha256) -> Chunks<'h> {
+        Chunks {
+            hash,
+            buffer: Vec::with_capacity(Self::SIZE),
+        }
+    }
+
+    fn add(&mut self, bytes: &[u8]) {
+        if self.buffer.len() + bytes.len() > Self::SIZE {
+            self.hash.update(&self.buffer);
+            self.buffer.clear();
+        }
+        self.buffer.extend_from_slice(bytes);
+    }
+}
+
+impl Drop for Chunks<'_> {
+    fn drop(&mut self) {
+        self.hash.update(&self.buffer);
+    }
 }
 
 /// The compact JSON of `value` with the keys of every object sorted (lists keep their order).
