@@ -9,7 +9,7 @@ use crate::guard::{Allow, guards_passed};
 use crate::plan::{render_human, render_markdown, write_json};
 use crate::sync::{
     CurrentStateError, FetchOptions, RecordsSource, SourceError, SourceNote, StateInput,
-    current_state, desire, load_desired, load_records, plan_desired, today_in,
+    current_state, desire, load_desired, load_records, plan_with_inputs, today_in,
 };
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -216,17 +216,22 @@ pub fn compute(
         "planned",
     )?;
     crate::timings::stage("desired state built");
-    let mut plan = plan_desired(&file.name, &program, &desired, &current, input.allow());
-    if program.units.is_some() {
-        plan.team_tree = crate::plan::team_tree(&desired.teams, &plan.actions);
-    }
     let identity = crate::winningtemp::mapping_identity(
         mapping,
         &file,
         &program,
         &crate::winningtemp::ProcessEnv,
     );
-    plan.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));
+    let mut plan = plan_with_inputs(
+        &file.name,
+        &program,
+        (&desired, &current),
+        input.allow(),
+        &identity,
+    );
+    if program.units.is_some() {
+        plan.team_tree = crate::plan::team_tree(&desired.teams, &plan.actions);
+    }
     crate::timings::stage("guards checked, plan made");
     Ok(Computed {
         file,

@@ -15,7 +15,7 @@ use crate::model::CurrentState;
 use crate::model::DesiredState;
 use crate::plan::Plan;
 use crate::source::SourceFile;
-use crate::sync::{FetchOptions, RecordsSource, load_desired, plan_desired, today_in};
+use crate::sync::{FetchOptions, RecordsSource, load_desired, plan_with_inputs, today_in};
 use crate::winningtemp::Target;
 use crate::winningtemp::files::{self, FilesConfig};
 use std::path::{Path, PathBuf};
@@ -121,16 +121,15 @@ fn plan(ctx: &Ctx, s: &mut Synced, mut desired: DesiredState, current: &CurrentS
         s.not_applied = "not applied: the org units do not form a tree".to_string();
         return false;
     }
-    let mut plan = plan_desired(
-        &ctx.file.name,
-        ctx.program,
-        &desired,
-        current,
-        ctx.opts.allow.clone(),
-    );
     let identity =
         crate::winningtemp::mapping_identity(ctx.mapping, ctx.file, ctx.program, ctx.env);
-    plan.inputs = Some(crate::plan::PlanInputs::new(&identity, current));
+    let plan = plan_with_inputs(
+        &ctx.file.name,
+        ctx.program,
+        (&desired, current),
+        ctx.opts.allow.clone(),
+        &identity,
+    );
     let passed = guards_passed(&plan.guards);
     if !passed {
         let failed: Vec<&str> = plan

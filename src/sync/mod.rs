@@ -232,6 +232,28 @@ pub fn plan_desired(
     }
 }
 
+/// [`plan_desired`], with the plan's inputs: the mapping and target (`identity`) and the
+/// fingerprint of `current`, which `apply --plan` checks. The fingerprint is made on another
+/// core while the plan is: against a full state it is most of a plan's work, and the diff
+/// leaves the second core idle for much of its time (docs/benchmarks.md, issue 20).
+pub fn plan_with_inputs(
+    mapping: &str,
+    program: &Program,
+    (desired, current): (&DesiredState, &CurrentState),
+    allow: Allow,
+    identity: &crate::identity::Identity,
+) -> Plan {
+    // Below a few thousand users the fingerprint takes less than starting a thread.
+    let worth_a_thread = current.users.len() + current.memberships.len() >= 4096;
+    let (mut plan, inputs) = crate::parallel::join(
+        worth_a_thread,
+        || plan_desired(mapping, program, desired, current, allow),
+        || crate::plan::PlanInputs::new(identity, current),
+    );
+    plan.inputs = Some(inputs);
+    plan
+}
+
 /// Today's date in the mapping's time zone.
 pub fn today_in(program: &Program) -> NaiveDate {
     chrono::Utc::now()
@@ -254,5 +276,52 @@ pub fn source_file(program: &Program, mapping: &Path) -> Option<std::path::PathB
             Some(base.join(p))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CurrentUser, UserStatus};
+
+    #[test]
+    fn the_plan_with_its_inputs_is_the_plan_and_the_inputs_made_one_after_the_other() {
+        let program = crate::check::checked(
+            "source csv { path = \"x.csv\" }\nfields { id: text, mail: text }\n\
+             target winningtemp.files { dir = \"out\" }\n\
+             user {\n external_id = id\n username = mail\n first_name = id\n last_name = id\n}\n"
+                .to_string(),
+        );
+        let identity = crate::identity::Identity::new(Path::new("m.wtmap"), "text", "files:out");
+        // On either side of where the fingerprint gets a thread of its own.
+        for n in [3, 5000] {
+            let current = CurrentState {
+                users: (0..n)
+                    .map(|i| CurrentUser {
+                        id: None,
+                        external_id: Some(format!("{i}")),
+                        username: format!("u{i}@x"),
+                        status: UserStatus::Active,
+                        attributes: Default::default(),
+                    })
+                    .collect(),
+                ..CurrentState::empty()
+            };
+            let desired = DesiredState::default();
+            let together = plan_with_inputs(
+                "m",
+                &program,
+                (&desired, &current),
+                Allow::default(),
+                &identity,
+            );
+            let mut apart = plan_desired("m", &program, &desired, &current, Allow::default());
+            apart.inputs = Some(crate::plan::PlanInputs::new(&identity, &current));
+            assert_eq!(together, apart, "{n} users");
+            assert_eq!(
+                together.inputs.map(|i| i.state_sha256),
+                Some(crate::state::fingerprint(&current))
+            );
+        }
     }
 }
