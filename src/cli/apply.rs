@@ -16,7 +16,7 @@ use crate::check::Program;
 use crate::guard::{GuardInput, check_guards, guards_passed};
 use crate::identity::{Identity, short};
 use crate::model::CurrentState;
-use crate::plan::{PLAN_FORMAT, Plan, PlanInputs};
+use crate::plan::{PLAN_FORMAT, Plan};
 use crate::run::lock::{LockInfo, RunLock};
 use crate::source::SourceFile;
 use crate::sync::today_in;
@@ -337,11 +337,7 @@ pub(super) fn approved_plan(
             });
             plan
         }
-        None => {
-            let mut plan = fresh_plan(args, file, program, current)?;
-            plan.inputs = Some(PlanInputs::new(&identity, current));
-            plan
-        }
+        None => fresh_plan(args, file, program, current, &identity)?,
     };
     if !guards_passed(&plan.guards) {
         for g in plan.guards.iter().filter(|g| !g.passed && !g.overridden) {
@@ -361,6 +357,7 @@ fn fresh_plan(
     file: &SourceFile,
     program: &Program,
     current: &CurrentState,
+    identity: &crate::identity::Identity,
 ) -> Result<Plan, u8> {
     let source = crate::sync::RecordsSource::choose(
         program,
@@ -379,12 +376,12 @@ fn fresh_plan(
         &mut desired,
         "applied",
     )?;
-    Ok(crate::sync::plan_desired(
+    Ok(crate::sync::plan_with_inputs(
         &file.name,
         program,
-        &desired,
-        current,
+        (&desired, current),
         args.overrides.allow(),
+        identity,
     ))
 }
 
