@@ -30,33 +30,20 @@ pub fn fingerprint(state: &CurrentState) -> String {
         last_run_source_records: _,
         last_run_fill_rates: _,
     } = state;
-    type Part<'s> = (&'static str, Box<dyn Fn(&mut Sha256) + 's>);
-    let mut parts: Vec<Part<'_>> = vec![
-        (
-            "format",
-            Box::new(|h| h.update(canonical(format).as_bytes())),
-        ),
-        ("users", Box::new(|h| list(h, users))),
-        ("teams", Box::new(|h| list(h, teams))),
-        ("segments", Box::new(|h| list(h, segments))),
-        ("memberships", Box::new(|h| list(h, memberships))),
-        (
-            "segment_connections",
-            Box::new(|h| list(h, segment_connections)),
-        ),
-    ];
-    // The object's keys in order, as every object's.
-    parts.sort_by_key(|(key, _)| *key);
+    // The keys in order, as in every object of the canonical JSON.
     let mut hash = Sha256::new();
-    hash.update(b"{");
-    for (n, (key, value)) in parts.iter().enumerate() {
-        if n > 0 {
-            hash.update(b",");
-        }
-        hash.update(canonical(key).as_bytes());
-        hash.update(b":");
-        value(&mut hash);
-    }
+    hash.update(b"{\"format\":");
+    hash.update(canonical(format).as_bytes());
+    hash.update(b",\"memberships\":");
+    list(&mut hash, memberships);
+    hash.update(b",\"segment_connections\":");
+    list(&mut hash, segment_connections);
+    hash.update(b",\"segments\":");
+    list(&mut hash, segments);
+    hash.update(b",\"teams\":");
+    list(&mut hash, teams);
+    hash.update(b",\"users\":");
+    list(&mut hash, users);
     hash.update(b"}");
     crate::identity::hex(&hash.finalize())
 }
@@ -93,6 +80,7 @@ fn list<T: Serialize + Sync>(hash: &mut Sha256, items: &[T]) {
         }
     }
     out.add(b"]");
+    out.finish();
 }
 
 /// Text fed to a hash in pieces of about 64 KiB: fed text by text (90 bytes for a
@@ -119,10 +107,9 @@ impl<'h> Chunks<'h> {
         }
         self.buffer.extend_from_slice(bytes);
     }
-}
 
-impl Drop for Chunks<'_> {
-    fn drop(&mut self) {
+    /// Feeds the rest to the hash.
+    fn finish(self) {
         self.hash.update(&self.buffer);
     }
 }
