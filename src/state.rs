@@ -4,6 +4,7 @@
 //! relations that point at existing users, teams and segments, an acyclic team tree), so the
 //! diff never has to guess. Writing is atomic and deterministic (sorted).
 
+mod canonical;
 mod fingerprint;
 
 use crate::model::{CurrentState, STATE_FORMAT};

@@ -10,7 +10,6 @@
 
 use crate::model::CurrentState;
 use serde::Serialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// A SHA-256 of what `state` holds, independent of the order users, teams, memberships and
@@ -116,26 +115,13 @@ impl<'h> Chunks<'h> {
 
 /// The compact JSON of `value` with the keys of every object sorted (lists keep their order).
 fn canonical<T: Serialize + ?Sized>(value: &T) -> String {
-    sorted_keys(serde_json::to_value(value).unwrap_or(Value::Null)).to_string()
-}
-
-fn sorted_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> =
-                map.into_iter().map(|(k, v)| (k, sorted_keys(v))).collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted_keys).collect()),
-        other => other,
-    }
+    super::canonical::to_string(value)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     /// The fingerprint as it was first written: the whole state as one value tree, keys
     /// sorted, top-level lists sorted by their elements' texts, printed whole. The fast one
