@@ -44,6 +44,22 @@ fn scalar<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Unr
     serde_json::to_writer(out, value).map_err(|_| Unrepresentable)
 }
 
+/// Text as a JSON string. Text without a quote, a backslash or a control character, nearly
+/// all of a state's, is copied as it is; the rest is escaped by serde_json.
+fn text(out: &mut Vec<u8>, text: &str) -> Result<(), Unrepresentable> {
+    let plain = !text.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !plain {
+        return scalar(out, text);
+    }
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
 /// Writes one value's canonical JSON at the end of `out`.
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
@@ -109,7 +125,7 @@ impl<'o> ser::Serializer for Writer<'o> {
         scalar(self.out, &v)
     }
     fn serialize_str(self, v: &str) -> Result<(), Unrepresentable> {
-        scalar(self.out, v)
+        text(self.out, v)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Unrepresentable> {
         // A value holds bytes as a list of numbers.
@@ -261,7 +277,6 @@ impl ser::SerializeTupleStruct for List<'_> {
 
 /// An object's entries: each value written to a scratch buffer beside its key, then all
 /// written in key order. A key given twice keeps its last value, as a map does.
-#[derive(Default)]
 struct Entries {
     /// The values' texts, one after another.
     values: Vec<u8>,
@@ -270,6 +285,17 @@ struct Entries {
     ends: Vec<(Key, usize)>,
     /// The key of the map entry whose value comes next.
     pending: Option<Key>,
+}
+
+impl Default for Entries {
+    /// Room for a user's or a membership's entries, so that most objects never grow.
+    fn default() -> Entries {
+        Entries {
+            values: Vec::with_capacity(256),
+            ends: Vec::with_capacity(8),
+            pending: None,
+        }
+    }
 }
 
 /// A key: a struct's field names are static; map keys are made.
@@ -303,7 +329,7 @@ impl Entries {
             if !std::mem::take(&mut first) {
                 out.push(b',');
             }
-            scalar(out, key.as_ref())?;
+            text(out, key)?;
             out.push(b':');
             out.extend_from_slice(values.get(span.clone()).unwrap_or_default());
         }
