@@ -60,6 +60,15 @@ fn text(out: &mut Vec<u8>, text: &str) -> Result<(), Unrepresentable> {
     Ok(())
 }
 
+/// Serializer methods for the scalars serde_json writes as they are.
+macro_rules! written_by_serde_json {
+    ($($method:ident: $kind:ty),* $(,)?) => {
+        $(fn $method(self, v: $kind) -> Result<(), Unrepresentable> {
+            scalar(self.out, &v)
+        })*
+    };
+}
+
 /// Writes one value's canonical JSON at the end of `out`.
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
@@ -76,21 +85,20 @@ impl<'o> ser::Serializer for Writer<'o> {
     type SerializeStruct = Object<'o>;
     type SerializeStructVariant = StructVariant<'o>;
 
-    fn serialize_bool(self, v: bool) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
+    written_by_serde_json! {
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_f64: f64,
+        serialize_char: char,
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
+
     fn serialize_i128(self, v: i128) -> Result<(), Unrepresentable> {
         // A value holds 64-bit numbers only.
         match (u64::try_from(v), i64::try_from(v)) {
@@ -99,30 +107,12 @@ impl<'o> ser::Serializer for Writer<'o> {
             _ => Err(Unrepresentable),
         }
     }
-    fn serialize_u8(self, v: u8) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
     fn serialize_u128(self, v: u128) -> Result<(), Unrepresentable> {
         scalar(self.out, &u64::try_from(v).map_err(|_| Unrepresentable)?)
     }
     fn serialize_f32(self, v: f32) -> Result<(), Unrepresentable> {
         // A value keeps an `f32` as the `f64` it widens to, and prints that.
         scalar(self.out, &f64::from(v))
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), Unrepresentable> {
-        scalar(self.out, &v)
     }
     fn serialize_str(self, v: &str) -> Result<(), Unrepresentable> {
         text(self.out, v)
@@ -242,38 +232,25 @@ impl<'o> List<'o> {
     }
 }
 
-impl ser::SerializeSeq for List<'_> {
-    type Ok = ();
-    type Error = Unrepresentable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unrepresentable> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Unrepresentable> {
-        self.close()
-    }
+/// serde's three kinds of list, each written element by element.
+macro_rules! list_kind {
+    ($kind:ident, $add:ident) => {
+        impl ser::$kind for List<'_> {
+            type Ok = ();
+            type Error = Unrepresentable;
+            fn $add<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unrepresentable> {
+                self.element(v)
+            }
+            fn end(self) -> Result<(), Unrepresentable> {
+                self.close()
+            }
+        }
+    };
 }
 
-impl ser::SerializeTuple for List<'_> {
-    type Ok = ();
-    type Error = Unrepresentable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unrepresentable> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Unrepresentable> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for List<'_> {
-    type Ok = ();
-    type Error = Unrepresentable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unrepresentable> {
-        self.element(v)
-    }
-    fn end(self) -> Result<(), Unrepresentable> {
-        self.close()
-    }
-}
+list_kind!(SerializeSeq, serialize_element);
+list_kind!(SerializeTuple, serialize_element);
+list_kind!(SerializeTupleStruct, serialize_field);
 
 /// An object's entries: each value written to a scratch buffer beside its key, then all
 /// written in key order. A key given twice keeps its last value, as a map does.
@@ -451,11 +428,16 @@ impl ser::SerializeStructVariant for StructVariant<'_> {
 /// variant's name; anything else has no canonical JSON.
 struct KeyWriter;
 
-impl KeyWriter {
-    fn shown(value: impl fmt::Display) -> Result<Key, Unrepresentable> {
-        Ok(Key::Owned(value.to_string()))
-    }
+/// Key serializer methods for the numbers and `bool`, which are keys as their text.
+macro_rules! shown_as_text {
+    ($($method:ident: $kind:ty),* $(,)?) => {
+        $(fn $method(self, v: $kind) -> Result<Key, Unrepresentable> {
+            Ok(Key::Owned(v.to_string()))
+        })*
+    };
+}
 
+impl KeyWriter {
     /// A finite number as serde_json writes it; others are no key.
     fn number<T: Serialize>(value: T, finite: bool) -> Result<Key, Unrepresentable> {
         match finite {
@@ -478,38 +460,18 @@ impl ser::Serializer for KeyWriter {
     type SerializeStruct = Impossible<Key, Unrepresentable>;
     type SerializeStructVariant = Impossible<Key, Unrepresentable>;
 
-    fn serialize_bool(self, v: bool) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
-    }
-    fn serialize_u128(self, v: u128) -> Result<Key, Unrepresentable> {
-        Self::shown(v)
+    shown_as_text! {
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
     }
     fn serialize_f32(self, v: f32) -> Result<Key, Unrepresentable> {
         Self::number(v, v.is_finite())
@@ -606,183 +568,5 @@ impl ser::Serializer for KeyWriter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use serde_json::{Map, Value, json};
-    use std::collections::BTreeMap;
-
-    /// The definition: `serde_json::to_value`, every object's keys sorted, printed; `null`
-    /// when there is no value.
-    fn reference<T: Serialize + ?Sized>(value: &T) -> String {
-        fn sorted(value: Value) -> Value {
-            match value {
-                Value::Object(map) => {
-                    let mut entries: Vec<(String, Value)> =
-                        map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
-                    entries.sort_by(|a, b| a.0.cmp(&b.0));
-                    Value::Object(entries.into_iter().collect())
-                }
-                Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-                other => other,
-            }
-        }
-        serde_json::to_value(value).map_or_else(|_| "null".to_string(), |v| sorted(v).to_string())
-    }
-
-    fn same<T: Serialize + ?Sized>(value: &T) {
-        assert_eq!(to_string(value), reference(value));
-    }
-
-    #[derive(Serialize)]
-    #[allow(dead_code)]
-    enum Shape {
-        Unit,
-        Newtype(Option<i32>),
-        Tuple(u8, String, f32),
-        Struct { zeta: bool, alpha: Vec<Shape> },
-    }
-
-    #[derive(Serialize)]
-    struct Fields {
-        zulu: Option<&'static str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        skipped: Option<u8>,
-        alpha: f64,
-        #[serde(flatten)]
-        extra: BTreeMap<String, i64>,
-        mike: Shape,
-        bravo: (char, i128, u128),
-        keyed: BTreeMap<Shape, u8>,
-    }
-
-    // Map keys must order; variants compare by their position, which is enough here.
-    impl PartialEq for Shape {
-        fn eq(&self, other: &Self) -> bool {
-            self.cmp(other) == std::cmp::Ordering::Equal
-        }
-    }
-    impl Eq for Shape {}
-    impl PartialOrd for Shape {
-        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(other))
-        }
-    }
-    impl Ord for Shape {
-        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-            let rank = |s: &Shape| match s {
-                Shape::Unit => 0,
-                Shape::Newtype(_) => 1,
-                Shape::Tuple(..) => 2,
-                Shape::Struct { .. } => 3,
-            };
-            rank(self).cmp(&rank(other))
-        }
-    }
-
-    /// A map written by hand: keys of any kind, and one key given twice.
-    struct Keys(Vec<(Value, Value)>);
-
-    impl Serialize for Keys {
-        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use ser::SerializeMap;
-            let mut map = s.serialize_map(Some(self.0.len()))?;
-            for (k, v) in &self.0 {
-                match k {
-                    Value::Number(n) if n.is_f64() => map.serialize_key(&n.as_f64())?,
-                    Value::Number(n) if n.is_i64() => map.serialize_key(&n.as_i64())?,
-                    Value::Number(n) => map.serialize_key(&n.as_u64())?,
-                    other => map.serialize_key(other)?,
-                }
-                map.serialize_value(v)?;
-            }
-            map.end()
-        }
-    }
-
-    /// Bytes, as `serialize_bytes` gives them.
-    struct Bytes(&'static [u8]);
-
-    impl Serialize for Bytes {
-        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_bytes(self.0)
-        }
-    }
-
-    #[test]
-    fn every_serde_shape_is_written_as_the_value_tree_prints_it() {
-        let fields = Fields {
-            zulu: None,
-            skipped: None,
-            alpha: 0.1,
-            extra: BTreeMap::from([("charlie".into(), -3), ("Alpha".into(), 7)]),
-            mike: Shape::Struct {
-                zeta: true,
-                alpha: vec![
-                    Shape::Unit,
-                    Shape::Newtype(Some(-1)),
-                    Shape::Newtype(None),
-                    Shape::Tuple(255, "t\u{7}\"\\ab\u{2028}".into(), 0.1),
-                ],
-            },
-            bravo: ('\n', i128::from(i64::MIN), u128::from(u64::MAX)),
-            keyed: BTreeMap::from([(Shape::Unit, 1)]),
-        };
-        same(&fields);
-        same(&Shape::Tuple(0, String::new(), f32::NAN));
-        same(&Shape::Newtype(Some(1)));
-        same(&Bytes(b"\x00\xffab"));
-        same(&(1e300_f64, -0.0_f64, f64::INFINITY, 1.0_f64, 123456789.0_f32));
-        // Beyond 64 bits, and keys JSON has no text for: no value, so `null`.
-        same(&(u128::MAX,));
-        same(&(i128::MIN,));
-        same(&Keys(vec![(json!([1]), json!(1))]));
-        same(&Keys(vec![(json!(null), json!(1))]));
-        same(&Keys(vec![(json!({}), json!(1))]));
-        // Numbers and `bool` as keys; a key given twice keeps its last value, in its place.
-        same(&Keys(vec![
-            (json!("b"), json!(1)),
-            (json!(10), json!(2)),
-            (json!(-2), json!(3)),
-            (json!(u64::MAX), json!(4)),
-            (json!(2.5), json!(5)),
-            (json!(true), json!(6)),
-            (json!("b"), json!(7)),
-            (json!("a"), json!({"y": 1, "x": [{"d": 1, "c": 2}]})),
-        ]));
-        assert_eq!(
-            to_string(&Keys(vec![(json!("b"), json!(1)), (json!("b"), json!(2))])),
-            r#"{"b":2}"#
-        );
-    }
-
-    fn any_value() -> impl Strategy<Value = Value> {
-        let key = prop_oneof![
-            "[a-e]{0,2}",
-            any::<String>(),
-            Just("é\u{0}\u{1f}\"\\/".to_string())
-        ];
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>().prop_map(Value::from),
-            any::<String>().prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 64, 6, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::vec((key.clone(), inner), 0..6)
-                    .prop_map(|entries| Value::Object(entries.into_iter().collect::<Map<_, _>>())),
-            ]
-        })
-    }
-
-    proptest! {
-        #[test]
-        fn any_json_is_written_as_the_value_tree_prints_it(value in any_value()) {
-            prop_assert_eq!(to_string(&value), reference(&value));
-        }
-    }
-}
+#[path = "canonical_tests.rs"]
+mod tests;
