@@ -3,11 +3,13 @@
 //!
 //! The canonical JSON is the state's, without the last run's figures, with the keys of every
 //! object sorted and the elements of each top-level list sorted by their own canonical JSON.
-//! Each element's text is made once, on every core, and fed to the hash in order: made as one
-//! value tree, sorted by texts made for the purpose and printed again whole, the fingerprint of
-//! a 95,500-user state took 0.95 s and 200 MB, most of a nightly plan's time
-//! (docs/benchmarks.md, issue 20, sixteenth session).
+//! Each element's text is written once, straight from `Serialize` ([`super::canonical`]), on
+//! every core, and fed to the hash in order: made as one value tree, sorted by texts made for
+//! the purpose and printed again whole, the fingerprint of a 95,500-user state took 0.95 s and
+//! 200 MB, most of a nightly plan's time (docs/benchmarks.md, issue 20, sixteenth and
+//! seventeenth sessions).
 
+use super::canonical;
 use crate::model::CurrentState;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -32,7 +34,7 @@ pub fn fingerprint(state: &CurrentState) -> String {
     // The keys in order, as in every object of the canonical JSON.
     let mut hash = Sha256::new();
     hash.update(b"{\"format\":");
-    hash.update(canonical(format).as_bytes());
+    hash.update(canonical::to_string(format).as_bytes());
     hash.update(b",\"memberships\":");
     list(&mut hash, memberships);
     hash.update(b",\"segment_connections\":");
@@ -50,7 +52,7 @@ pub fn fingerprint(state: &CurrentState) -> String {
 /// A top-level list: its elements' canonical texts, sorted, as a JSON list. Made one list at
 /// a time, so only one list's texts are held.
 fn list<T: Serialize + Sync>(hash: &mut Sha256, items: &[T]) {
-    let mut texts = crate::parallel::map_in_order(items, &|item| canonical(item));
+    let mut texts = crate::parallel::map_in_order(items, &|item| canonical::to_string(item));
     // Sorted in two halves, one on each core, and merged as they are hashed: 190,000
     // memberships' texts share their first forty bytes, and sorting them took 47 ms on one
     // core. Equal texts are equal elements: their order cannot show.
@@ -111,11 +113,6 @@ impl<'h> Chunks<'h> {
     fn finish(self) {
         self.hash.update(&self.buffer);
     }
-}
-
-/// The compact JSON of `value` with the keys of every object sorted (lists keep their order).
-fn canonical<T: Serialize + ?Sized>(value: &T) -> String {
-    super::canonical::to_string(value)
 }
 
 #[cfg(test)]
