@@ -1,8 +1,9 @@
 //! Work on every core: independent items mapped in contiguous chunks, results in item order,
 //! and two independent steps run side by side; either way the outcome is exactly one thread's.
 
-/// Below this many items one thread is faster than starting others.
-const MIN_ITEMS: usize = 4096;
+/// Below this many items one thread is faster than starting others; callers of [`join`] use it
+/// for "big enough for two threads" too.
+pub const MIN_ITEMS: usize = 4096;
 
 /// The cores this process may use, asked once: asking is not free on Linux (it reads the
 /// cgroup's CPU quota), and every record file, diff and plan written asks.

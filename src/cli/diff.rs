@@ -6,7 +6,7 @@ use super::load::{parse_date, print_diagnostics};
 use super::plan::parse_records_format;
 use super::{ColorChoice, exit};
 use crate::check::{Program, check_source};
-use crate::mapdiff::{compare, plan_side, render_human, render_markdown, write_json};
+use crate::mapdiff::{compare, plan_sides, render_human, render_markdown, write_json};
 use crate::source::SourceFile;
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -190,10 +190,12 @@ fn diff(args: &DiffArgs, color: ColorChoice) -> Result<u8, u8> {
         }
     };
     crate::timings::stage("desired states built");
-    let old_side = plan_side(&old.file.name, &old.program, old_desired, &current);
-    crate::timings::stage("old version planned");
-    let new_side = plan_side(&new.file.name, &new.program, new_desired, &current);
-    crate::timings::stage("new version planned");
+    let (old_side, new_side) = plan_sides(
+        (&old.file.name, &old.program, old_desired),
+        (&new.file.name, &new.program, new_desired),
+        &current,
+    );
+    crate::timings::stage("both versions planned");
     let result = compare(&old_side, &new_side);
     crate::timings::stage("versions compared");
     let mut stdout = std::io::stdout().lock();
