@@ -60,6 +60,77 @@ where
     })
 }
 
+/// A long list written as text on several threads, in order (a plan's actions, a diff's
+/// people): `render(at, item, into)` appends item `at`'s text; the items are cut into pieces
+/// of `piece` items, and piece `k` is rendered by thread `k % threads` (0 is the calling
+/// thread, which also appends every piece to `buffer` in order and calls `spill` after each).
+/// Each helper runs at most two pieces ahead, so memory stays a few pieces whatever the list.
+pub fn write_pieces<T, F>(
+    items: &[T],
+    render: &(dyn Fn(usize, &T, &mut Vec<u8>) + Sync),
+    buffer: &mut Vec<u8>,
+    (threads, piece): (usize, usize),
+    spill: &mut F,
+) -> std::io::Result<()>
+where
+    T: Sync,
+    F: FnMut(&mut Vec<u8>) -> std::io::Result<()>,
+{
+    use std::sync::mpsc;
+    let piece = piece.max(1);
+    let pieces: Vec<&[T]> = items.chunks(piece).collect();
+    let render = |k: usize, into: &mut Vec<u8>| {
+        for (i, item) in pieces[k].iter().enumerate() {
+            render(k * piece + i, item, into);
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut helpers = Vec::with_capacity(threads - 1);
+        for helper in 1..threads {
+            let (done, rendered) = mpsc::sync_channel::<Vec<u8>>(2);
+            let (give_back, returned) = mpsc::channel::<Vec<u8>>();
+            let render = &render;
+            let count = pieces.len();
+            scope.spawn(move || {
+                for k in (helper..count).step_by(threads) {
+                    let mut into = returned.try_recv().unwrap_or_default();
+                    into.clear();
+                    render(k, &mut into);
+                    // The writer stopped (its output failed): nothing more is wanted.
+                    if done.send(into).is_err() {
+                        return;
+                    }
+                }
+            });
+            helpers.push((rendered, give_back));
+        }
+        for k in 0..pieces.len() {
+            match k % threads {
+                0 => render(k, buffer),
+                helper => {
+                    let (rendered, give_back) = &helpers[helper - 1];
+                    // A helper only hangs up early by panicking; leaving here lets the scope
+                    // re-raise that panic.
+                    let Ok(mut piece) = rendered.recv() else {
+                        return Err(std::io::Error::other("a rendering thread stopped"));
+                    };
+                    // Through `spill` like every other byte. The buffer is empty after every
+                    // piece but the first (a piece is larger than what `spill` holds back), so
+                    // the piece usually becomes the buffer instead of being copied into it.
+                    if buffer.is_empty() {
+                        std::mem::swap(buffer, &mut piece);
+                    } else {
+                        buffer.extend_from_slice(&piece);
+                    }
+                    let _ = give_back.send(piece);
+                }
+            }
+            spill(buffer)?;
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,6 +65,37 @@ fn the_json_follows_its_schema() {
 }
 
 #[test]
+fn the_json_written_on_several_threads_is_the_json_rendered_whole() {
+    let text = flex();
+    let edited = text.replace("2->Female", "2->None").replace(
+        "group path = [Office, Department, Team]",
+        "group path = [Office, Department]",
+    );
+    let (old, new, same) = (
+        side("old.wtmap", &text),
+        side("new.wtmap", &edited),
+        side("same.wtmap", &text),
+    );
+    let changed = compare(&old, &new);
+    assert!(changed.people.len() >= 8, "{} people", changed.people.len());
+    let unchanged = compare(&old, &same);
+    assert!(unchanged.people.is_empty());
+    for d in [&changed, &unchanged] {
+        let whole = render_json(d);
+        // One thread; pieces of one and two people on two and three threads; one piece.
+        for (threads, piece) in [(1, 1), (2, 1), (3, 2), (4, 1000)] {
+            let mut out = Vec::new();
+            render::write_json_on(d, &mut out, threads, piece).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                whole,
+                "{threads} threads, pieces of {piece}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_sentence_names_every_kind_and_always_the_pauses() {
     let mut c = DiffCounts::default();
     assert_eq!(

@@ -3,9 +3,7 @@
 
 use super::Plan;
 use super::json_pretty::{write_action_element, write_actions_in_turn, write_plan};
-use crate::action::PlannedAction;
 use std::io::{self, Write};
-use std::sync::mpsc;
 
 /// How much of the rendered plan is gathered before each write to the output: large enough
 /// that a plan of 100k users costs a few thousand system calls, not millions.
@@ -47,76 +45,16 @@ pub(super) fn write_json_on(
         }
         // Everything before the list goes out first; the pieces follow in order.
         spill(buffer)?;
-        write_pieces(actions, buffer, threads, piece, spill)
+        crate::parallel::write_pieces(
+            actions,
+            &|at, planned, into| write_action_element(into, at == 0, planned),
+            buffer,
+            (threads, piece),
+            spill,
+        )
     })?;
     out.write_all(&buffer)?;
     out.flush()
-}
-
-/// The elements of `actions`, cut into pieces of `piece` actions: piece `k` is rendered by
-/// thread `k % threads` (0 is the calling thread, which also passes every piece on in order).
-/// Each helper runs at most two pieces ahead, so memory stays a few pieces whatever the plan.
-fn write_pieces<F>(
-    actions: &[PlannedAction],
-    buffer: &mut Vec<u8>,
-    threads: usize,
-    piece: usize,
-    spill: &mut F,
-) -> io::Result<()>
-where
-    F: FnMut(&mut Vec<u8>) -> io::Result<()>,
-{
-    let pieces: Vec<&[PlannedAction]> = actions.chunks(piece).collect();
-    let render = |k: usize, into: &mut Vec<u8>| {
-        for (i, planned) in pieces[k].iter().enumerate() {
-            write_action_element(into, k == 0 && i == 0, planned);
-        }
-    };
-    std::thread::scope(|scope| {
-        let mut helpers = Vec::with_capacity(threads - 1);
-        for helper in 1..threads {
-            let (done, rendered) = mpsc::sync_channel::<Vec<u8>>(2);
-            let (give_back, returned) = mpsc::channel::<Vec<u8>>();
-            let render = &render;
-            let count = pieces.len();
-            scope.spawn(move || {
-                for k in (helper..count).step_by(threads) {
-                    let mut into = returned.try_recv().unwrap_or_default();
-                    into.clear();
-                    render(k, &mut into);
-                    // The writer stopped (its output failed): nothing more is wanted.
-                    if done.send(into).is_err() {
-                        return;
-                    }
-                }
-            });
-            helpers.push((rendered, give_back));
-        }
-        for k in 0..pieces.len() {
-            match k % threads {
-                0 => render(k, buffer),
-                helper => {
-                    let (rendered, give_back) = &helpers[helper - 1];
-                    // A helper only hangs up early by panicking; leaving here lets the scope
-                    // re-raise that panic.
-                    let Ok(mut piece) = rendered.recv() else {
-                        return Err(io::Error::other("a plan-rendering thread stopped"));
-                    };
-                    // Through `spill` like every other byte. The buffer is empty after every
-                    // piece but the first (a piece is larger than what `spill` holds back), so
-                    // the piece usually becomes the buffer instead of being copied into it.
-                    if buffer.is_empty() {
-                        std::mem::swap(buffer, &mut piece);
-                    } else {
-                        buffer.extend_from_slice(&piece);
-                    }
-                    let _ = give_back.send(piece);
-                }
-            }
-            spill(buffer)?;
-        }
-        Ok(())
-    })
 }
 
 /// The plan as pretty JSON (`wtmap.plan/v3`, docs/plan.schema.json) with a final newline, in
