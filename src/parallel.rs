@@ -60,6 +60,21 @@ where
     })
 }
 
+/// The `spill` of [`write_pieces`] for a writer: the buffer goes out once it holds `limit`
+/// bytes, so that a long text costs a few thousand writes, not millions.
+pub fn spill_to(
+    out: &mut dyn std::io::Write,
+    limit: usize,
+) -> impl FnMut(&mut Vec<u8>) -> std::io::Result<()> + '_ {
+    move |buffer: &mut Vec<u8>| {
+        if buffer.len() >= limit {
+            out.write_all(buffer)?;
+            buffer.clear();
+        }
+        Ok(())
+    }
+}
+
 /// A long list written as text on several threads, in order (a plan's actions, a diff's
 /// people): `render(at, item, into)` appends item `at`'s text; the items are cut into pieces
 /// of `piece` items, and piece `k` is rendered by thread `k % threads` (0 is the calling

@@ -89,13 +89,7 @@ fn write_people_apart(
     out.write_all(before)?;
     let mut buffer = Vec::with_capacity(BUFFER + BUFFER / 4);
     {
-        let mut spill = |buffer: &mut Vec<u8>| {
-            if buffer.len() >= BUFFER {
-                out.write_all(buffer)?;
-                buffer.clear();
-            }
-            Ok(())
-        };
+        let mut spill = crate::parallel::spill_to(out, BUFFER);
         crate::parallel::write_pieces(
             people,
             &|at, person, into| person_element(into, at == 0, person),

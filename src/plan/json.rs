@@ -32,13 +32,7 @@ pub(super) fn write_json_on(
 ) -> io::Result<()> {
     // Some slack over BUFFER: the piece is passed on after the element that fills it.
     let mut buffer = Vec::with_capacity(BUFFER + BUFFER / 4);
-    let mut spill = |buffer: &mut Vec<u8>| {
-        if buffer.len() >= BUFFER {
-            out.write_all(buffer)?;
-            buffer.clear();
-        }
-        Ok(())
-    };
+    let mut spill = crate::parallel::spill_to(out, BUFFER);
     write_plan(plan, &mut buffer, &mut spill, |actions, buffer, spill| {
         if threads < 2 || actions.len() < 4 * piece {
             return write_actions_in_turn(actions, buffer, spill);
@@ -53,6 +47,7 @@ pub(super) fn write_json_on(
             spill,
         )
     })?;
+    drop(spill);
     out.write_all(&buffer)?;
     out.flush()
 }
