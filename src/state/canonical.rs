@@ -23,7 +23,7 @@ pub(super) fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// Why a value has no canonical JSON.
 #[derive(Debug)]
-pub(super) struct Unrepresentable;
+struct Unrepresentable;
 
 impl fmt::Display for Unrepresentable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

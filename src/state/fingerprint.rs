@@ -4,10 +4,10 @@
 //! The canonical JSON is the state's, without the last run's figures, with the keys of every
 //! object sorted and the elements of each top-level list sorted by their own canonical JSON.
 //! Each element's text is written once, straight from `Serialize` ([`super::canonical`]), on
-//! every core, and fed to the hash in order: made as one value tree, sorted by texts made for
-//! the purpose and printed again whole, the fingerprint of a 95,500-user state took 0.95 s and
-//! 200 MB, most of a nightly plan's time (docs/benchmarks.md, issue 20, sixteenth and
-//! seventeenth sessions).
+//! every core, and fed to the hash in order. When the state was made one value tree, sorted by
+//! texts made for the purpose and printed again whole, the fingerprint of a 95,500-user state
+//! took 0.95 s and 200 MB, most of a nightly plan's time (docs/benchmarks.md, issue 20,
+//! sixteenth and seventeenth sessions).
 
 use super::canonical;
 use crate::model::CurrentState;
