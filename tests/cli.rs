@@ -568,7 +568,6 @@ fn wtmap_timings_reports_each_plan_stage_on_stderr_only_when_asked() {
             "desired state built",
             "diff: users matched",
             "diff: user and relation actions",
-            "diff: actions sorted",
             "guards checked, plan made",
             "plan written",
         ],

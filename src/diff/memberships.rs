@@ -4,7 +4,7 @@
 
 use super::users::Users;
 use super::{Diff, Input, rule_because, warning};
-use crate::action::{Action, PlannedAction};
+use crate::action::{Action, PlannedAction, sort_actions};
 use crate::diagnostics::Code;
 use crate::model::{
     Because, CurrentMembership, DesiredMembership, DesiredUser, MembershipRule, Role, SegmentRule,
@@ -12,14 +12,16 @@ use crate::model::{
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeSet;
 
-/// Membership actions. A role change is a `remove_membership` of the old role followed by an
-/// `add_membership` of the new one (kept adjacent by `sort_actions`).
+/// Membership actions: the adds in `out`, in the plan's order (by username, then team), a role
+/// change as a `remove_membership` of the old role right before the `add_membership` of the
+/// new one; and the removals of memberships the mapping no longer wants, returned sorted
+/// (they go after the segment connections added).
 pub(crate) fn diff_memberships(
     input: &Input<'_>,
     users: &Users,
     wanted: &[DesiredMembership],
     out: &mut Diff,
-) {
+) -> Vec<PlannedAction> {
     let known: HashSet<&str> = input
         .desired
         .teams
@@ -127,10 +129,11 @@ pub(crate) fn diff_memberships(
     };
     // One `because` for every removal: the rule is the same for all of them.
     let because = rule_because(rule_name, input);
+    let mut removals = Vec::new();
     for ((user, team), (now, in_mapping)) in &have {
         let removable = rule != MembershipRule::Never || now.managed;
         if removable && !in_mapping {
-            out.actions.push(PlannedAction {
+            removals.push(PlannedAction {
                 action: Action::RemoveMembership {
                     user: (*user).into(),
                     team: (*team).into(),
@@ -140,10 +143,19 @@ pub(crate) fn diff_memberships(
             });
         }
     }
+    // Found in the map's order.
+    sort_actions(&mut removals);
+    removals
 }
 
-/// Segment connection actions.
-pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &mut Diff) {
+/// Segment connection actions: the connections added in `out`, in the plan's order (by
+/// username, then segment); the connections removed returned sorted (they go after the
+/// memberships removed).
+pub(crate) fn diff_segment_connections(
+    input: &Input<'_>,
+    users: &Users,
+    out: &mut Diff,
+) -> Vec<PlannedAction> {
     let known: HashSet<&str> = input
         .desired
         .segments
@@ -214,9 +226,10 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
         SegmentRule::Overwrite => (true, "segment_connection = overwrite"),
     };
     let because = rule_because(rule_name, input);
+    let mut removals = Vec::new();
     for ((user, segment), (managed, in_mapping)) in &have {
         if (overwrite || *managed) && !in_mapping {
-            out.actions.push(PlannedAction {
+            removals.push(PlannedAction {
                 action: Action::RemoveSegmentConnection {
                     user: (*user).into(),
                     segment: (*segment).into(),
@@ -225,6 +238,9 @@ pub(crate) fn diff_segment_connections(input: &Input<'_>, users: &Users, out: &m
             });
         }
     }
+    // Found in the map's order.
+    sort_actions(&mut removals);
+    removals
 }
 
 /// (username, team or segment external ID).

@@ -86,6 +86,13 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
         + input.given.current.users.len();
     out.actions.extend(teams::diff_teams(&input));
     out.actions.extend(teams::diff_segments(&input));
+    // Teams go parents first, which their keys do not say: the few team and segment actions
+    // are sorted. Every other kind of action is made in the plan's order for its kind, and the
+    // kinds are put one after the other in the plan's order (`action::order`), so the plan
+    // (300,000 actions at 100k users) is not sorted: that took ~11 ms on one core, 8 % of a
+    // first 100k plan (docs/benchmarks.md, issue 20). `Plan::new` checks the order in debug
+    // builds, and a property test compares it with `sort_actions`'.
+    sort_actions(&mut out.actions);
     // The users are matched (and listed by their usernames after the plan). Then the user
     // actions are listed on one core while the relation diffs plan memberships and segment
     // connections on the other: both start from the matching, and neither needs the other's
@@ -93,36 +100,40 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
     let big = input.desired.users.len() >= two_cores_from;
     let (matching, relation_users) = users::match_all(&input, &protection, big, &mut out);
     crate::timings::stage("diff: users matched");
-    let mut user_steps = Vec::with_capacity(users_room);
+    let mut user_actions = users::UserActions::default();
+    user_actions.creates.reserve(input.desired.users.len());
     let ((), mut relations) = crate::parallel::join(
         big,
-        || users::user_actions(&input, &matching, &relation_users, &mut user_steps),
+        || users::user_actions(&input, &matching, &relation_users, &mut user_actions),
         || {
             let mut relations = Diff {
                 actions: Vec::with_capacity(users_room + relations_room),
                 warnings: Vec::new(),
             };
-            memberships::diff_memberships(&input, &relation_users, wanted, &mut relations);
-            memberships::diff_segment_connections(&input, &relation_users, &mut relations);
+            let mut memberships_removed =
+                memberships::diff_memberships(&input, &relation_users, wanted, &mut relations);
+            let mut connections_removed =
+                memberships::diff_segment_connections(&input, &relation_users, &mut relations);
+            relations.actions.append(&mut memberships_removed);
+            relations.actions.append(&mut connections_removed);
             relations
         },
     );
     // The relation actions stay in their list, which has room for all, and the team, segment
-    // and user actions are put in front of them, in the plan's order, so sorting moves little
-    // (the other way round, the sort moved every action: +14 ms at 100k users). A 1M-user plan
+    // and user actions are put in front of them, so no action is moved twice. A 1M-user plan
     // (1M user actions, 2M relation ones) peaked here: 1061-1078 -> ~990 MB; appending the
     // relations to the user actions, or in chunks, held the 176 MB relation list twice. The
-    // user actions are made as they are put in place (see `UserStep`), so no list of them is
-    // held beside it.
+    // users created are made as they are put in place (see `UserActions`), so no list of them
+    // is held beside it.
+    let mut pauses = std::mem::take(&mut user_actions.pauses);
     let in_front = std::mem::take(&mut out.actions)
         .into_iter()
-        .chain(user_steps.into_iter().map(users::UserStep::into_action));
+        .chain(user_actions.before_relations());
     relations.actions.splice(0..0, in_front);
+    relations.actions.append(&mut pauses);
     out.actions = std::mem::take(&mut relations.actions);
     out.warnings.append(&mut relations.warnings);
     crate::timings::stage("diff: user and relation actions");
-    sort_actions(&mut out.actions);
-    crate::timings::stage("diff: actions sorted");
     // Warnings are found in an order that depends on the state file's order; sort them so the
     // plan does not.
     out.warnings.sort();

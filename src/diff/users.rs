@@ -5,7 +5,7 @@ use super::user_changes::{
     create_user, proposed_usernames, settle_usernames, shared_usernames, update_user,
 };
 use super::{Input, Protection, rule_because, warning};
-use crate::action::{Action, PlannedAction};
+use crate::action::{Action, PlannedAction, sort_actions};
 use crate::diagnostics::Code;
 use crate::model::{
     AttrKey, Attributes, CurrentUser, DesiredUser, MatchKey, UserRemoval, UserStatus,
@@ -162,25 +162,53 @@ pub(crate) fn match_all<'a>(
     (matching, users)
 }
 
-/// A user action as the user diff lists it. A creation, most of a first run's user actions,
-/// is kept as its user and username and made when the user actions are put in front of the
-/// relation actions (see `diff_from`): listed whole, the 64-byte actions were held twice
-/// there, where the diff peaks; as 16-byte steps, a 100k plan peaks lower (docs/benchmarks.md,
-/// issue 20). Any other action is listed whole.
-pub(crate) enum UserStep<'a> {
-    /// `create_user` of the desired user, with the username it will have.
-    Create(&'a DesiredUser, &'a Arc<str>),
-    /// Any other user action.
-    Planned(Box<PlannedAction>),
+/// The user actions, each kind listed apart and, but for the pauses, already in the plan's order
+/// for its kind (`action::order`: external ID, links before other updates). So they are put
+/// in place without sorting; sorting the whole plan took a 100k plan ~11 ms on one core,
+/// most of it comparing usernames that lie all over memory (docs/benchmarks.md, issue 20).
+#[derive(Default)]
+pub(crate) struct UserActions<'a> {
+    /// `create_user`, in external-ID order, as each desired user and the username it will
+    /// have: made into actions as they are put in place (see `diff_from`). Most of a first
+    /// run's user actions: as 16-byte pairs a 100k plan peaks lower than as 64-byte actions
+    /// held twice where the diff peaks.
+    pub creates: Vec<(&'a DesiredUser, &'a Arc<str>)>,
+    /// `update_user` that links a user.
+    pub links: Vec<PlannedAction>,
+    /// Any other `update_user`.
+    pub updates: Vec<PlannedAction>,
+    /// `reactivate_user`.
+    pub reactivations: Vec<PlannedAction>,
+    /// `pause_user`, sorted by username (users matched by external ID and unmatched users
+    /// are paused in two passes, so these are sorted once at the end).
+    pub pauses: Vec<PlannedAction>,
 }
 
-impl UserStep<'_> {
-    /// The action.
-    pub(crate) fn into_action(self) -> PlannedAction {
-        match self {
-            UserStep::Create(desired, username) => create_user(desired, Arc::clone(username)),
-            UserStep::Planned(action) => *action,
-        }
+impl UserActions<'_> {
+    /// Lists `planned` with its kind.
+    fn push(&mut self, planned: PlannedAction) {
+        let list = match &planned.action {
+            Action::UpdateUser { link: true, .. } => &mut self.links,
+            Action::UpdateUser { .. } => &mut self.updates,
+            Action::ReactivateUser { .. } => &mut self.reactivations,
+            Action::PauseUser { .. } => &mut self.pauses,
+            // `update_user` makes nothing else; were it to, the plan's check of its order
+            // (`Plan::new`, debug builds) would say so.
+            _ => &mut self.updates,
+        };
+        list.push(planned);
+    }
+
+    /// The actions in the plan's order but the pauses (which go after the relation actions).
+    pub(crate) fn before_relations(self) -> impl Iterator<Item = PlannedAction> {
+        let creates = self
+            .creates
+            .into_iter()
+            .map(|(desired, username)| create_user(desired, Arc::clone(username)));
+        creates
+            .chain(self.links)
+            .chain(self.updates)
+            .chain(self.reactivations)
     }
 }
 
@@ -189,7 +217,7 @@ pub(crate) fn user_actions<'a>(
     input: &Input<'a>,
     matching: &Matching<'_>,
     named: &'a Users<'_>,
-    steps: &mut Vec<UserStep<'a>>,
+    steps: &mut UserActions<'a>,
 ) {
     let current = &input.given.current.users;
     let mut matched = vec![false; current.len()];
@@ -208,11 +236,11 @@ pub(crate) fn user_actions<'a>(
                     link,
                     &mut updates,
                 );
-                steps.extend(updates.drain(..).map(|a| UserStep::Planned(Box::new(a))));
+                updates.drain(..).for_each(|a| steps.push(a));
             }
             Match::New => {
                 if let Some(Some(username)) = named.names.get(position) {
-                    steps.push(UserStep::Create(desired, username));
+                    steps.creates.push((desired, username));
                 }
             }
             Match::Held => {}
@@ -231,15 +259,16 @@ pub(crate) fn user_actions<'a>(
         }
         let in_scope = !only_external_ids || user.external_id.is_some();
         if in_scope && user.status == UserStatus::Active {
-            steps.push(UserStep::Planned(Box::new(PlannedAction {
+            steps.pauses.push(PlannedAction {
                 action: Action::PauseUser {
                     external_id: user.external_id.as_deref().map(Box::from),
                     username: Box::from(&*user.username),
                 },
                 because: because.clone(),
-            })));
+            });
         }
     }
+    sort_actions(&mut steps.pauses);
 }
 
 /// Matches every desired user. Returns the matches and the current users contested by several
@@ -417,17 +446,4 @@ fn usernames(current: &[CurrentUser], indices: &[usize]) -> String {
         .collect();
     names.sort();
     names.join(", ")
-}
-
-#[cfg(test)]
-mod step_tests {
-    use super::UserStep;
-
-    /// A first run lists one step per new user: they are held (as the user actions) while the
-    /// relation actions are planned, so a step stays a quarter of an action.
-    #[test]
-    fn a_user_step_stays_two_words() {
-        let step = std::mem::size_of::<UserStep<'_>>();
-        assert!(step <= 16, "UserStep is {step} bytes, more than 16");
-    }
 }

@@ -1,7 +1,7 @@
 //! Properties over generated states, for every rule combination:
 //! planning again after applying a plan gives an empty plan (idempotence), the applied state is
-//! still a valid state file, protected users are untouched, nobody is deleted, and the diff is
-//! deterministic.
+//! still a valid state file, protected users are untouched, nobody is deleted, the diff is
+//! deterministic, and it makes its actions in execution order.
 
 use super::fixtures::{because, text};
 use crate::diff::{DiffInput, Protection, diff_from};
@@ -459,5 +459,17 @@ proptest! {
         shuffled.memberships.reverse();
         shuffled.segment_connections.reverse();
         prop_assert_eq!(run(&case, &case.current), run(&case, &shuffled));
+    }
+
+    /// The diff makes each kind of action in the plan's order and puts the kinds in order
+    /// instead of sorting the plan: the result is what sorting it gives, on one core and two.
+    #[test]
+    fn the_diff_makes_its_actions_in_execution_order(case in case()) {
+        for two_cores_from in [0, usize::MAX] {
+            let made = run_from(&case, &case.current, two_cores_from).actions;
+            let mut sorted = made.clone();
+            crate::action::sort_actions(&mut sorted);
+            prop_assert_eq!(made, sorted);
+        }
     }
 }
