@@ -89,9 +89,10 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
     // Teams go parents first, which their keys do not say: the few team and segment actions
     // are sorted. Every other kind of action is made in the plan's order for its kind, and the
     // kinds are put one after the other in the plan's order (`action::order`), so the plan
-    // (300,000 actions at 100k users) is not sorted: that took ~11 ms on one core, 8 % of a
-    // first 100k plan (docs/benchmarks.md, issue 20). `Plan::new` checks the order in debug
-    // builds, and a property test compares it with `sort_actions`'.
+    // (300,000 actions at 100k users) is not sorted: that took ~11 ms on one core, and
+    // without it a first 100k plan takes 0.94x the time, a 1M plan 0.91x (docs/benchmarks.md,
+    // issue 20). `Plan::new` checks the order in debug builds, and a property test compares it
+    // with `sort_actions`'.
     sort_actions(&mut out.actions);
     // The users are matched (and listed by their usernames after the plan). Then the user
     // actions are listed on one core while the relation diffs plan memberships and segment

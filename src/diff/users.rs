@@ -187,13 +187,20 @@ pub(crate) struct UserActions<'a> {
 impl UserActions<'_> {
     /// Lists `planned` with its kind.
     fn push(&mut self, planned: PlannedAction) {
+        debug_assert!(
+            matches!(
+                planned.action,
+                Action::UpdateUser { .. }
+                    | Action::ReactivateUser { .. }
+                    | Action::PauseUser { .. }
+            ),
+            "update_user makes no other kind of action"
+        );
         let list = match &planned.action {
             Action::UpdateUser { link: true, .. } => &mut self.links,
-            Action::UpdateUser { .. } => &mut self.updates,
             Action::ReactivateUser { .. } => &mut self.reactivations,
             Action::PauseUser { .. } => &mut self.pauses,
-            // `update_user` makes nothing else; were it to, the plan's check of its order
-            // (`Plan::new`, debug builds) would say so.
+            // Only other updates (see above).
             _ => &mut self.updates,
         };
         list.push(planned);
@@ -212,12 +219,12 @@ impl UserActions<'_> {
     }
 }
 
-/// Lists the user actions (create, update, link, status, pause) in `steps`.
+/// Lists the user actions (create, update, link, status, pause) in `listed`.
 pub(crate) fn user_actions<'a>(
     input: &Input<'a>,
     matching: &Matching<'_>,
     named: &'a Users<'_>,
-    steps: &mut UserActions<'a>,
+    listed: &mut UserActions<'a>,
 ) {
     let current = &input.given.current.users;
     let mut matched = vec![false; current.len()];
@@ -236,11 +243,11 @@ pub(crate) fn user_actions<'a>(
                     link,
                     &mut updates,
                 );
-                updates.drain(..).for_each(|a| steps.push(a));
+                updates.drain(..).for_each(|a| listed.push(a));
             }
             Match::New => {
                 if let Some(Some(username)) = named.names.get(position) {
-                    steps.creates.push((desired, username));
+                    listed.creates.push((desired, username));
                 }
             }
             Match::Held => {}
@@ -259,7 +266,7 @@ pub(crate) fn user_actions<'a>(
         }
         let in_scope = !only_external_ids || user.external_id.is_some();
         if in_scope && user.status == UserStatus::Active {
-            steps.pauses.push(PlannedAction {
+            listed.pauses.push(PlannedAction {
                 action: Action::PauseUser {
                     external_id: user.external_id.as_deref().map(Box::from),
                     username: Box::from(&*user.username),
@@ -268,7 +275,7 @@ pub(crate) fn user_actions<'a>(
             });
         }
     }
-    sort_actions(&mut steps.pauses);
+    sort_actions(&mut listed.pauses);
 }
 
 /// Matches every desired user. Returns the matches and the current users contested by several
