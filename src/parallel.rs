@@ -1,5 +1,6 @@
-//! Work on every core: independent items mapped in contiguous chunks, results in item order,
-//! and two independent steps run side by side; either way the outcome is exactly one thread's.
+//! Work on every core: independent items mapped in contiguous chunks, results in item order;
+//! two independent steps run side by side, or one's output handed over in chunks to follow the
+//! other's; either way the outcome is exactly one thread's.
 
 /// Below this many items one thread is faster than starting others; callers of [`join`] use it
 /// for "big enough for two threads" too.
@@ -55,6 +56,121 @@ where
         let a = first();
         match helper.join() {
             Ok(b) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Items a producer makes, handed over in chunks of [`CHUNK`] as they fill (see [`stream`]).
+pub struct Chunks<'a, T> {
+    chunk: Vec<T>,
+    hand_over: &'a mut dyn FnMut(Vec<T>) -> Vec<T>,
+}
+
+/// Items per chunk of [`stream`]: 4,096 actions are 256 KB, so a few chunks in flight cost
+/// little next to the list they go to, and a hand-over is rare next to the work per item.
+pub const CHUNK: usize = 4096;
+
+impl<'a, T> Chunks<'a, T> {
+    fn new(hand_over: &'a mut dyn FnMut(Vec<T>) -> Vec<T>) -> Chunks<'a, T> {
+        Chunks {
+            chunk: Vec::with_capacity(CHUNK),
+            hand_over,
+        }
+    }
+
+    /// Adds `item` after every item pushed before it.
+    pub fn push(&mut self, item: T) {
+        self.chunk.push(item);
+        if self.chunk.len() >= CHUNK {
+            let full = std::mem::take(&mut self.chunk);
+            self.chunk = (self.hand_over)(full);
+        }
+    }
+
+    /// Hands over what the last chunk holds.
+    fn finish(mut self) {
+        if !self.chunk.is_empty() {
+            (self.hand_over)(std::mem::take(&mut self.chunk));
+        }
+    }
+}
+
+impl<T> Extend<T> for Chunks<'_, T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.push(item);
+        }
+    }
+}
+
+/// Two steps whose results go one after the other: `first()` runs on the calling thread while
+/// `produce` makes items on a helper thread and hands them over in chunks; once `first` is
+/// done, `take(&mut first's result, chunk)` gets every chunk in order, on the calling thread,
+/// as they come, and leaves it empty (`Vec::append`). So the producer's items join the first
+/// step's output while the producer still works, and are never held whole twice. Without a
+/// thread (`!worth_a_thread`, one core) `first` runs, then `produce` with each chunk taken as
+/// it fills. Returns `first`'s result (with every chunk taken) and `produce`'s.
+pub fn stream<A, R, T>(
+    worth_a_thread: bool,
+    first: impl FnOnce() -> A,
+    produce: impl FnOnce(&mut Chunks<'_, T>) -> R + Send,
+    mut take: impl FnMut(&mut A, &mut Vec<T>),
+) -> (A, R)
+where
+    R: Send,
+    T: Send,
+{
+    use std::sync::mpsc;
+    if !worth_a_thread || cores() < 2 {
+        let mut made = first();
+        let mut hand_over = |mut full: Vec<T>| {
+            take(&mut made, &mut full);
+            full.clear();
+            full
+        };
+        let mut chunks = Chunks::new(&mut hand_over);
+        let produced = produce(&mut chunks);
+        chunks.finish();
+        return (made, produced);
+    }
+    // Full chunks go to the calling thread and come back emptied, so the producer writes into
+    // memory it has already touched instead of fresh pages; once it is done, it frees them
+    // itself. Freed on the calling thread, mimalloc would give them back only when the
+    // producer's thread allocates again, so the chunks that queued while `first` ran stayed
+    // beside the list they went to (at 1M users, 58-72 MB more at the peak).
+    let (full_tx, full_rx) = mpsc::channel::<Vec<T>>();
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<T>>();
+    std::thread::scope(|s| {
+        let helper = s.spawn(move || {
+            let produced = {
+                let mut hand_over = |full: Vec<T>| {
+                    // The calling thread only hangs up by panicking, which the scope re-raises.
+                    let _ = full_tx.send(full);
+                    empty_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(CHUNK))
+                };
+                let mut chunks = Chunks::new(&mut hand_over);
+                let produced = produce(&mut chunks);
+                chunks.finish();
+                produced
+            };
+            drop(full_tx);
+            // Until the calling thread has taken the last chunk.
+            empty_rx.into_iter().for_each(drop);
+            produced
+        });
+        let mut made = first();
+        // Ends when the helper is done (or has panicked): its sender is dropped then.
+        for mut chunk in full_rx {
+            take(&mut made, &mut chunk);
+            chunk.clear();
+            let _ = empty_tx.send(chunk);
+        }
+        drop(empty_tx);
+        match helper.join() {
+            Ok(produced) => (made, produced),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
@@ -166,6 +282,43 @@ mod tests {
     #[test]
     fn a_panic_on_the_helper_thread_reaches_the_caller() {
         let caught = std::panic::catch_unwind(|| join(true, || 1, || -> u8 { panic!("helper") }));
+        assert!(caught.is_err());
+    }
+
+    #[test]
+    fn streamed_chunks_follow_the_first_result_in_order_on_one_thread_or_two() {
+        for worth_a_thread in [false, true] {
+            for n in [0, 1, CHUNK - 1, CHUNK, 3 * CHUNK + 7] {
+                let (made, produced) = stream(
+                    worth_a_thread,
+                    || vec![usize::MAX; 3],
+                    |chunks| {
+                        chunks.extend(0..n);
+                        n * 2
+                    },
+                    |made: &mut Vec<usize>, chunk| made.append(chunk),
+                );
+                let mut expected = vec![usize::MAX; 3];
+                expected.extend(0..n);
+                assert_eq!(made, expected, "{worth_a_thread} {n}");
+                assert_eq!(produced, n * 2);
+            }
+        }
+    }
+
+    #[test]
+    fn a_panic_while_streaming_reaches_the_caller() {
+        let caught = std::panic::catch_unwind(|| {
+            stream(
+                true,
+                Vec::<usize>::new,
+                |chunks| -> usize {
+                    chunks.extend(0..CHUNK + 1);
+                    panic!("producer")
+                },
+                |made: &mut Vec<usize>, chunk| made.append(chunk),
+            )
+        });
         assert!(caught.is_err());
     }
 

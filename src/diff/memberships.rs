@@ -3,16 +3,18 @@
 //! never touched.
 
 use super::users::Users;
-use super::{Diff, Input, rule_because, warning};
+use super::{Input, rule_because, warning};
 use crate::action::{Action, PlannedAction, sort_actions};
 use crate::diagnostics::Code;
 use crate::model::{
-    Because, CurrentMembership, DesiredMembership, DesiredUser, MembershipRule, Role, SegmentRule,
+    Because, CurrentMembership, DesiredMembership, DesiredUser, MembershipRule, Role, RunWarning,
+    SegmentRule,
 };
+use crate::parallel::Chunks;
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::BTreeSet;
 
-/// Membership actions: the adds in `out`, in the plan's order (by username, then team), a role
+/// Membership actions: the adds in `actions`, in the plan's order (by username, then team), a role
 /// change as a `remove_membership` of the old role right before the `add_membership` of the
 /// new one; and the removals of memberships the mapping no longer wants, returned sorted
 /// (they go after the segment connections added).
@@ -20,7 +22,8 @@ pub(crate) fn diff_memberships(
     input: &Input<'_>,
     users: &Users,
     wanted: &[DesiredMembership],
-    out: &mut Diff,
+    actions: &mut Chunks<'_, PlannedAction>,
+    warnings: &mut Vec<RunWarning>,
 ) -> Vec<PlannedAction> {
     let known: HashSet<&str> = input
         .desired
@@ -85,7 +88,7 @@ pub(crate) fn diff_memberships(
                 because: m.because.clone(),
             };
             let Some((now, in_mapping)) = have.get_mut(&(user, team)) else {
-                out.actions.push(add(m.role));
+                actions.push(add(m.role));
                 continue;
             };
             *in_mapping = true;
@@ -100,7 +103,7 @@ pub(crate) fn diff_memberships(
                 MembershipRule::OverwriteIfRoleIsGreaterOrEqual => demotion,
             };
             if !keep {
-                out.actions.push(PlannedAction {
+                actions.push(PlannedAction {
                     action: Action::RemoveMembership {
                         user: name.clone(),
                         team: m.team.clone(),
@@ -108,12 +111,12 @@ pub(crate) fn diff_memberships(
                     },
                     because: m.because.clone(),
                 });
-                out.actions.push(add(m.role));
+                actions.push(add(m.role));
             }
         }
     }
     for team in unknown {
-        out.warnings.push(warning(
+        warnings.push(warning(
             Code::UnknownGroup,
             None,
             format!("memberships of the unknown team `{team}` are left out"),
@@ -148,13 +151,14 @@ pub(crate) fn diff_memberships(
     removals
 }
 
-/// Segment connection actions: the connections added in `out`, in the plan's order (by
+/// Segment connection actions: the connections added in `actions`, in the plan's order (by
 /// username, then segment); the connections removed returned sorted (they go after the
 /// memberships removed).
 pub(crate) fn diff_segment_connections(
     input: &Input<'_>,
     users: &Users,
-    out: &mut Diff,
+    actions: &mut Chunks<'_, PlannedAction>,
+    warnings: &mut Vec<RunWarning>,
 ) -> Vec<PlannedAction> {
     let known: HashSet<&str> = input
         .desired
@@ -204,7 +208,7 @@ pub(crate) fn diff_segment_connections(
                     .map(|s| s.because.clone())
                     .unwrap_or_else(|| Because::new(format!("segment {segment}"), 0))
             });
-            out.actions.push(PlannedAction {
+            actions.push(PlannedAction {
                 action: Action::AddSegmentConnection {
                     user: user.into(),
                     segment: segment.into(),
@@ -214,7 +218,7 @@ pub(crate) fn diff_segment_connections(
         }
     }
     for segment in unknown {
-        out.warnings.push(warning(
+        warnings.push(warning(
             Code::UnknownGroup,
             None,
             format!("connections to the unknown segment `{segment}` are left out"),

@@ -95,45 +95,55 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
     // with `sort_actions`'.
     sort_actions(&mut out.actions);
     // The users are matched (and listed by their usernames after the plan). Then the user
-    // actions are listed on one core while the relation diffs plan memberships and segment
-    // connections on the other: both start from the matching, and neither needs the other's
-    // actions.
+    // actions are made on this core, straight into the plan's list, while the relation diffs
+    // plan memberships and segment connections on the other: both start from the matching,
+    // and neither needs the other's actions. The relations are handed over in chunks
+    // (`parallel::stream`) and join the list behind the user actions as they come, so no
+    // action is moved twice and no list is held whole twice. Until `ffde3ef` the relations
+    // went into the list first and the user actions were made in front of them afterwards,
+    // on one core while the other waited: now a first 100k plan takes 0.95x the time and a
+    // 1M plan 0.96x; the relations made while the creates are made wait in chunks, 4 MB more
+    // at the 100k peak, 37 MB at 1M (docs/benchmarks.md, issue 20).
     let big = input.desired.users.len() >= two_cores_from;
     let (matching, relation_users) = users::match_all(&input, &protection, big, &mut out);
     crate::timings::stage("diff: users matched");
-    let mut user_actions = users::UserActions::default();
-    user_actions.creates.reserve(input.desired.users.len());
-    let ((), mut relations) = crate::parallel::join(
+    let mut actions = Vec::with_capacity(users_room + relations_room);
+    actions.append(&mut out.actions);
+    let ((mut actions, mut pauses), mut warnings) = crate::parallel::stream(
         big,
-        || users::user_actions(&input, &matching, &relation_users, &mut user_actions),
         || {
-            let mut relations = Diff {
-                actions: Vec::with_capacity(users_room + relations_room),
-                warnings: Vec::new(),
-            };
-            let mut memberships_removed =
-                memberships::diff_memberships(&input, &relation_users, wanted, &mut relations);
-            let mut connections_removed =
-                memberships::diff_segment_connections(&input, &relation_users, &mut relations);
-            relations.actions.append(&mut memberships_removed);
-            relations.actions.append(&mut connections_removed);
-            relations
+            let mut user_actions = users::UserActions::default();
+            user_actions.creates.reserve(input.desired.users.len());
+            users::user_actions(&input, &matching, &relation_users, &mut user_actions);
+            let pauses = std::mem::take(&mut user_actions.pauses);
+            actions.extend(user_actions.before_relations());
+            (actions, pauses)
         },
+        |relations| {
+            let mut warnings = Vec::new();
+            let memberships_removed = memberships::diff_memberships(
+                &input,
+                &relation_users,
+                wanted,
+                relations,
+                &mut warnings,
+            );
+            let connections_removed = memberships::diff_segment_connections(
+                &input,
+                &relation_users,
+                relations,
+                &mut warnings,
+            );
+            // The additions of both kinds go before the removals of both.
+            relations.extend(memberships_removed);
+            relations.extend(connections_removed);
+            warnings
+        },
+        |(actions, _), relations| actions.append(relations),
     );
-    // The relation actions stay in their list, which has room for all, and the team, segment
-    // and user actions are put in front of them, so no action is moved twice. A 1M-user plan
-    // (1M user actions, 2M relation ones) peaked here: 1061-1078 -> ~990 MB; appending the
-    // relations to the user actions, or in chunks, held the 176 MB relation list twice. The
-    // users created are made as they are put in place (see `UserActions`), so no list of them
-    // is held beside it.
-    let mut pauses = std::mem::take(&mut user_actions.pauses);
-    let in_front = std::mem::take(&mut out.actions)
-        .into_iter()
-        .chain(user_actions.before_relations());
-    relations.actions.splice(0..0, in_front);
-    relations.actions.append(&mut pauses);
-    out.actions = std::mem::take(&mut relations.actions);
-    out.warnings.append(&mut relations.warnings);
+    actions.append(&mut pauses);
+    out.actions = actions;
+    out.warnings.append(&mut warnings);
     crate::timings::stage("diff: user and relation actions");
     // Warnings are found in an order that depends on the state file's order; sort them so the
     // plan does not.

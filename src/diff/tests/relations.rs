@@ -281,3 +281,62 @@ fn the_same_inputs_in_any_order_give_byte_identical_plans() {
     c.teams.reverse();
     assert_eq!(first, json(&d, &c));
 }
+
+/// More relation actions than one hand-over between the diff's two threads (`parallel::stream`
+/// passes them in chunks): they still come whole and in order, after the user actions and
+/// before the pauses, on two cores as on one.
+#[test]
+fn relations_handed_over_in_many_chunks_keep_their_place() {
+    let n = 2 * crate::parallel::CHUNK + 100;
+    let id = |i: usize| format!("{i:06}");
+    let users = (0..n)
+        .map(|i| {
+            let mut user = desired_user(&id(i), &format!("u{i:06}@x"));
+            user.segments.insert("se".into());
+            user
+        })
+        .collect();
+    let mut d = desired(users);
+    d.teams.insert("t".into(), team("t", "T", None));
+    d.segments.insert("se".into(), segment("se"));
+    d.memberships.roles = (0..n)
+        .map(|i| membership(&d, &id(i), "t", Role::Member))
+        .collect();
+    // Someone the source no longer has: their relations are removed, then they are paused.
+    let mut c = current(vec![current_user(Some("gone"), "gone@x")]);
+    c.teams = vec![current_team("t", "T", None)];
+    c.segments = vec![current_segment("se")];
+    c.memberships = vec![current_membership("gone@x", "t", Role::Member, true)];
+    c.segment_connections = vec![CurrentSegmentConnection {
+        user: "gone@x".into(),
+        segment: "se".into(),
+        managed: true,
+    }];
+    let setup = Setup::default();
+    let on = |two_cores_from| {
+        crate::diff::diff_from(
+            &d,
+            &crate::diff::DiffInput {
+                current: &c,
+                rules: &setup.rules,
+                match_keys: &setup.keys,
+                mapped_attributes: &setup.mapped,
+                rules_line: 55,
+                match_line: 37,
+            },
+            two_cores_from,
+        )
+    };
+    let two = on(0);
+    assert_eq!(two, on(usize::MAX));
+    let made = kinds(&two);
+    let mut expected: Vec<String> = (0..n).map(|i| format!("create_user {}", id(i))).collect();
+    expected.extend((0..n).map(|i| format!("add_membership u{i:06}@x t Member")));
+    expected.extend((0..n).map(|i| format!("connect u{i:06}@x se")));
+    expected.extend([
+        "remove_membership gone@x t Member".to_string(),
+        "disconnect gone@x se".to_string(),
+        "pause_user gone@x".to_string(),
+    ]);
+    assert_eq!(made, expected);
+}
