@@ -6,7 +6,7 @@
 //! window is cut after its last whole record (where a `}` and a `{` meet at a comma, as
 //! [`split`] cuts), the records before the cut are read on every core as the pieces of a whole
 //! file are, and the bytes after the cut start the next window, which is read from the file
-//! while the other threads finish this one.
+//! while the other threads read this one.
 //!
 //! Measured (`scripts/alternate.py`, 11 rounds, Flex 100k plan): peak 141 -> 115 MB, the
 //! same time (0.338 s against 0.341 s).
@@ -27,8 +27,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 
 /// The bytes read from the file at a time. Larger windows join their threads less often;
-/// smaller ones keep less of the file resident.
-const WINDOW: usize = 4 << 20;
+/// smaller ones keep less of the file resident. Since the next window is read while the other
+/// threads read this one's pieces (see `read_in_windows`), three windows can be in memory at
+/// once: at 4 MiB, 7 of 21 cold 100k plans peaked at 104-108 MB; at 2 MiB all at 94-95 MB, in
+/// the same time.
+const WINDOW: usize = 2 << 20;
 
 /// The records of the JSON array in the file at `path`, read a window at a time and each
 /// handed to `sink` on the thread that read it, in file order and numbered as the whole-file
@@ -112,12 +115,13 @@ fn read_in_windows<T: Numbered + Send>(
         give(&current)?;
         let mut previous: Option<Arc<Job>> = None;
         loop {
-            while let Some(result) = current.read_next(&read) {
-                joined.waiting.push((current.number, result));
-            }
-            // The next window is read, cut and handed out before the last one is joined: a
-            // thread that runs out of pieces here goes straight on to the next window instead
-            // of waiting for the others' last piece (see `Joined`).
+            // The next window is read, cut and handed out first: the other threads read this
+            // window's pieces meanwhile, and when they run out of them they go straight on to
+            // the next window. Read after this thread's share of the pieces, the file kept the
+            // others waiting at every window, and the records were read and evaluated ~10 ms
+            // later: a first 100k plan takes 0.96x the time this way (two rounds of 21 and 15,
+            // docs/benchmarks.md, issue 20). Then the window before is joined, a window late,
+            // so that no thread waits for another's last piece (see `Joined`).
             let next = match current.last {
                 true => None,
                 false => {
@@ -129,6 +133,9 @@ fn read_in_windows<T: Numbered + Send>(
                     Some(next)
                 }
             };
+            while let Some(result) = current.read_next(&read) {
+                joined.waiting.push((current.number, result));
+            }
             if let Some(previous) = previous.take() {
                 joined.join(&previous)?;
             }
