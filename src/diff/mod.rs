@@ -99,7 +99,7 @@ fn diff_from(desired: &DesiredState, given: &DiffInput<'_>, two_cores_from: usiz
     // plan memberships and segment connections on the other: both start from the matching,
     // and neither needs the other's actions. The relations are handed over in chunks
     // (`parallel::stream`) and join the list behind the user actions as they come, so no
-    // action is moved twice and no list is held whole twice. Until `ffde3ef` the relations
+    // action is moved twice and no list is held whole twice. At `ffde3ef` the relations
     // went into the list first and the user actions were made in front of them afterwards,
     // on one core while the other waited: now a first 100k plan takes 0.95x the time and a
     // 1M plan 0.96x; the relations made while the creates are made wait in chunks, 4 MB more

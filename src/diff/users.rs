@@ -169,9 +169,9 @@ pub(crate) fn match_all<'a>(
 #[derive(Default)]
 pub(crate) struct UserActions<'a> {
     /// `create_user`, in external-ID order, as each desired user and the username it will
-    /// have: made into actions as they are put in place (see `diff_from`). Most of a first
-    /// run's user actions: as 16-byte pairs a 100k plan peaks lower than as 64-byte actions
-    /// held twice where the diff peaks.
+    /// have: made into actions straight into the plan's list (see `diff_from`). Most of a
+    /// first run's user actions: as 16-byte pairs, no list of 64-byte actions is held beside
+    /// the plan's.
     pub creates: Vec<(&'a DesiredUser, &'a Arc<str>)>,
     /// `update_user` that links a user.
     pub links: Vec<PlannedAction>,
